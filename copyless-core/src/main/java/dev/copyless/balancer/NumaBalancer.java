@@ -1,0 +1,250 @@
+package dev.copyless.balancer;
+
+import dev.copyless.guest.GuestPte;
+import dev.copyless.guest.GuestVm;
+import dev.copyless.guest.Task;
+import dev.copyless.guest.Vcpu;
+import dev.copyless.host.HostMemory;
+import dev.copyless.hypervisor.Hypervisor;
+import dev.copyless.hypervisor.MovedPageList;
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.RunMetrics;
+import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.PageState;
+import dev.copyless.sim.CostModel;
+
+/**
+ * The guest kernel's automatic NUMA balancing, one per VM, written once for every policy
+ * and backend:
+ *
+ * <ul>
+ *   <li>{@link #taskNumaWork}: every scan period a task's next window of present PTEs is
+ *       made {@code PROT_NONE} ({@code task_numa_work}, {@code change_prot_numa}), and the
+ *       task's preferred vNode is recomputed from its decayed fault counts
+ *       ({@code task_numa_placement});</li>
+ *   <li>{@link #doNumaPage}: the hinting fault ({@code do_numa_page}): count it, and if the
+ *       page sits on a vNode other than the faulting CPU's, apply the two-access filter
+ *       ({@code should_numa_migrate_memory}: migrate on a first fault or a private fault,
+ *       else only if the previous fault came from the same vNode) and the preferred-node
+ *       check, then hand the page to the {@link BalancingPolicy}.</li>
+ * </ul>
+ *
+ * Claim 9: with the copyless policy, each such attempt inspects the moved-page list.
+ */
+public final class NumaBalancer {
+    private final GuestVm vm;
+    private final Hypervisor hypervisor;
+    private final HostMemory host;
+    private final BalancingPolicy policy;
+    private final CostModel cost;
+    private final RunMetrics metrics;
+    private final long scanPeriodNs;
+    private final int scanPages;
+    private final int faultAround;
+
+    /**
+     * @param faultAround pages considered per migrating hinting fault: the faulting page plus
+     *                    up to {@code faultAround - 1} following PROT_NONE pages of the task
+     *                    that pass the same filters (1 = stock Linux, one page per fault)
+     */
+    public NumaBalancer(GuestVm vm, Hypervisor hypervisor, BalancingPolicy policy, CostModel cost,
+                        RunMetrics metrics, long scanPeriodNs, int scanPages, int faultAround) {
+        this.faultAround = faultAround;
+        this.vm = vm;
+        this.hypervisor = hypervisor;
+        this.host = hypervisor.host();
+        this.policy = policy;
+        this.cost = cost;
+        this.metrics = metrics;
+        this.scanPeriodNs = scanPeriodNs;
+        this.scanPages = scanPages;
+    }
+
+    public GuestVm vm() {
+        return vm;
+    }
+
+    public Hypervisor hypervisor() {
+        return hypervisor;
+    }
+
+    public BalancingPolicy policy() {
+        return policy;
+    }
+
+    public VmStat stat() {
+        return metrics.stat;
+    }
+
+    public MovedPageList movedPageList() {
+        return hypervisor.movedPageList(vm.id());
+    }
+
+    long migrateCost() {
+        return cost.migratePageNs;
+    }
+
+    /** Whether the scanner runs for this VM. */
+    public boolean enabled() {
+        return policy.scans();
+    }
+
+    /**
+     * {@code task_numa_work}: protects the task's next {@code scanPages} present PTEs and
+     * updates its placement. Runs in the task's context.
+     *
+     * @return virtual ns spent
+     */
+    public long taskNumaWork(Task t, long now) {
+        t.setNextScanAt(now + scanPeriodNs);
+        if (!policy.scans()) {
+            return 0;
+        }
+        taskNumaPlacement(t);
+        int[] pt = vm.pageTable();
+        int fp = t.footprint();
+        int base = t.gvpnStart();
+        int updated = 0;
+        int off = t.scanOffset();
+        for (int i = 0; i < fp && updated < scanPages; i++) {
+            int g = base + off;
+            off = off + 1 == fp ? 0 : off + 1;
+            int p = pt[g];
+            if (p != GuestPte.NOT_PRESENT && (p & (GuestPte.PROT_NONE | GuestPte.PENDING)) == 0) {
+                pt[g] = p | GuestPte.PROT_NONE;
+                updated++;
+            }
+        }
+        t.setScanOffset(off);
+        metrics.stat.add(Counter.NUMA_PTE_UPDATES, updated);
+        return updated * cost.pteUpdateNs;
+    }
+
+    /** {@code task_numa_placement}: preferred vNode = most hinting faults, counts decayed by half. */
+    private static void taskNumaPlacement(Task t) {
+        long[] f = t.numaFaults();
+        int best = Task.NO_NODE;
+        long bestCount = 0;
+        for (int v = 0; v < f.length; v++) {
+            if (f[v] > bestCount) {
+                best = v;
+                bestCount = f[v];
+            }
+            f[v] >>= 1;
+        }
+        if (best != Task.NO_NODE) {
+            t.setPreferredVnode(best);
+        }
+    }
+
+    /**
+     * {@code do_numa_page}: a hinting fault on {@code gvpn} by task {@code t} on {@code cpu}.
+     * Restores the PTE, counts the fault, and migrates the page if the filters agree.
+     *
+     * @return virtual ns spent (fault plus any migration)
+     */
+    public long doNumaPage(Vcpu cpu, Task t, int gvpn) {
+        int[] pt = vm.pageTable();
+        int gfn = GuestPte.gfn(pt[gvpn]);
+        pt[gvpn] = gfn;
+        long ns = cost.hintFaultNs;
+        int cpuVnode = cpu.vnode();
+        int pageVnode = vm.vnodeOf(gfn);
+        metrics.stat.inc(Counter.NUMA_HINT_FAULTS);
+        if (pageVnode == cpuVnode) {
+            metrics.stat.inc(Counter.NUMA_HINT_FAULTS_LOCAL);
+        }
+        t.numaFaults()[cpuVnode]++;
+        int last = vm.xchgLastCpupid(gfn, t.cpupid(cpuVnode));
+        if (pageVnode != cpuVnode && shouldNumaMigrateMemory(t, last, cpuVnode)) {
+            ns += policy.migrate(this, cpu, gvpn, gfn, cpuVnode);
+            ns += migrateAround(cpu, t, gvpn, cpuVnode);
+            ns += policy.flush(this, cpu); // the faulting access needs its page now
+        }
+        return ns;
+    }
+
+    /**
+     * NUMA fault-around: the PROT_NONE pages that follow the faulting one in the task's range,
+     * misplaced on another vNode and private to this task (their {@code last_cpupid} is unset
+     * or names it), are migrated with it, so that a copyless guest can carry them in one
+     * hypercall. Every policy gets the same pages, so the comparison stays fair.
+     */
+    private long migrateAround(Vcpu cpu, Task t, int gvpn, int dstVnode) {
+        long ns = 0;
+        int[] pt = vm.pageTable();
+        int end = Math.min(t.gvpnStart() + t.footprint(), gvpn + faultAround);
+        for (int g = gvpn + 1; g < end; g++) {
+            int p = pt[g];
+            if (p == GuestPte.NOT_PRESENT || (p & GuestPte.PROT_NONE) == 0 || (p & GuestPte.PENDING) != 0) {
+                continue;
+            }
+            int gfn = GuestPte.gfn(p);
+            int last = vm.lastCpupid(gfn);
+            if (vm.vnodeOf(gfn) == dstVnode || (last != GuestVm.NO_CPUPID && Task.cpupidTask(last) != t.id())) {
+                continue;
+            }
+            pt[g] = gfn;
+            vm.xchgLastCpupid(gfn, t.cpupid(dstVnode));
+            metrics.stat.inc(Counter.NUMA_FAULT_AROUND);
+            ns += policy.migrate(this, cpu, g, gfn, dstVnode);
+        }
+        return ns;
+    }
+
+    /**
+     * {@code should_numa_migrate_memory}: the task must not prefer another vNode; a first
+     * fault or a private fault (same task as last time) migrates at once; a shared page
+     * migrates only when two consecutive faults came from the destination vNode.
+     */
+    static boolean shouldNumaMigrateMemory(Task t, int lastCpupid, int dstVnode) {
+        int pref = t.preferredVnode();
+        if (pref != Task.NO_NODE && pref != dstVnode) {
+            return false;
+        }
+        if (lastCpupid == GuestVm.NO_CPUPID || Task.cpupidTask(lastCpupid) == t.id()) {
+            return true;
+        }
+        return Task.cpupidVnode(lastCpupid) == dstVnode;
+    }
+
+    /**
+     * The guest's own page migration by copy ({@code migrate_misplaced_folio} then
+     * {@code folio_migrate_copy}): used by {@code naive} for every page and by
+     * {@code copyless} for pages the list does not name, and as the fallback of a stale entry.
+     */
+    public long migrateByCopy(int gvpn, int srcGfn, int dstVnode) {
+        int dst = vm.allocGfn(dstVnode);
+        if (dst == GuestVm.NO_GFN) {
+            metrics.stat.inc(Counter.PGMIGRATE_FAIL);
+            return 0;
+        }
+        long word = host.locate(vm.id(), srcGfn);
+        boolean moved = host.isMoved(vm.id(), srcGfn);
+        long ns = cost.migratePageNs + host.copy(vm.id(), srcGfn, dst);
+        vm.remap(gvpn, srcGfn, dst);
+        if (moved) {
+            countMovedBalanced(PageState.isSwapped(word));
+        }
+        completed(ns);
+        return ns;
+    }
+
+    /** Counts one balancing migration of a page the host had moved. */
+    void countMovedBalanced(boolean fromSwap) {
+        metrics.stat.inc(Counter.BALANCED_MOVED_PAGES);
+        metrics.stat.inc(fromSwap ? Counter.BALANCED_MOVED_PAGES_SWAP : Counter.BALANCED_MOVED_PAGES_NODE);
+    }
+
+    /** Counts one completed balancing migration and its latency. */
+    void completed(long ns) {
+        metrics.stat.inc(Counter.NUMA_PAGES_MIGRATED);
+        metrics.stat.inc(Counter.PGMIGRATE_SUCCESS);
+        metrics.recordMigrationLatency(ns);
+    }
+
+    /** Completes a vCPU's pending migrations. */
+    public long flush(Vcpu cpu) {
+        return policy.flush(this, cpu);
+    }
+}

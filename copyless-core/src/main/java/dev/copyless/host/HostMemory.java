@@ -1,0 +1,92 @@
+package dev.copyless.host;
+
+import dev.copyless.mm.MigrationOrder;
+
+/**
+ * The seam between the hypervisor and the host's memory: what a hypervisor can ask of the
+ * host about one VM's guest RAM. Implemented by {@link SimulatedHost} (cost model, virtual
+ * time) and, later, by the Linux backend (real mmap'd guest RAM, kernel swap). Guest code
+ * never calls this directly: it touches gfns (faults go through the hypervisor) and makes
+ * hypercalls.
+ *
+ * <p>Operations that take time return it in nanoseconds ({@code >= 0}); operations that can
+ * be refused return {@code -errno} ({@link dev.copyless.mm.Errno}) and change no state.
+ * Location words are {@link dev.copyless.mm.PageState} words.
+ */
+public interface HostMemory {
+
+    /** Number of host NUMA nodes. */
+    int nodeCount();
+
+    /**
+     * Registers a VM's guest RAM: {@code gfns} frames, vNode {@code v} owning the gfns from
+     * {@code vnodeStart[v]} (ascending, {@code vnodeStart[0] == 0}) bound with
+     * {@code MPOL_BIND} to host node {@code vnodeNode[v]}. The notifier hears every change of
+     * a gfn's location (the KVM MMU notifier).
+     *
+     * @return the VM id
+     */
+    int registerVm(int gfns, int[] vnodeStart, int[] vnodeNode, MmuNotifier notifier);
+
+    /** Enables claim 12's hold-back for a VM: no speculative return of its moved pages to their source node. */
+    void setHoldBack(int vm, boolean holdBack);
+
+    /** The location word of a gfn. */
+    long locate(int vm, int gfn);
+
+    /** The host node a gfn is bound to (its vNode's pinning). */
+    int pinnedNode(int vm, int gfn);
+
+    /** True when the gfn's data is off its pinned node (swapped or on another node): the moved-page list predicate. */
+    boolean isMoved(int vm, int gfn);
+
+    /**
+     * A guest access from a vCPU on {@code cpuNode} that could not take the fast path: the
+     * EPT violation and its fault handling ({@code do_anonymous_page}, {@code do_swap_page},
+     * migrate-on-touch, tiering promotion), then the access itself.
+     *
+     * @return nanoseconds, including the access latency
+     */
+    long touch(int vm, int gfn, int cpuNode);
+
+    /**
+     * A guest kernel's page copy {@code src -> dst} as a balancing migration does it: reading
+     * {@code src} first brings it back to its pinned node if the host had moved it, writing
+     * {@code dst} populates it on its own pinned node, then 4 KiB cross (or not) the
+     * interconnect.
+     */
+    long copy(int vm, int srcGfn, int dstGfn);
+
+    /**
+     * Claim 1's host-side operation: move the data of {@code srcGfn}, which the host had
+     * moved to a new source location (swap slot or another node), to the node pinned to
+     * {@code dstGfn}'s vNode, in the given order, leaving {@code srcGfn} unbacked. No data
+     * goes through {@code srcGfn}'s pinned node.
+     *
+     * @return nanoseconds, or {@code -EAGAIN} if {@code srcGfn} is not moved any more,
+     *     {@code -ENOMEM} if the destination node has no frame for it
+     */
+    long migrate(int vm, int srcGfn, int dstGfn, MigrationOrder order);
+
+    /**
+     * {@link #migrate} for a batch, the way a hypercall carries it: entries whose
+     * {@code status} is already non-zero (refused by the hypervisor's validation) are
+     * skipped; the others get their result in {@code status}. Swap reads of the batch are
+     * submitted together (one device latency, then one transfer per page).
+     *
+     * @return nanoseconds for the whole batch
+     */
+    long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status);
+
+    /** Backs an unbacked gfn with a zeroed frame on its pinned node. */
+    long populate(int vm, int gfn);
+
+    /** Forces a resident gfn out to swap ({@code MADV_PAGEOUT}). {@code -ENOSPC} if no swap slot is free. */
+    long pageOut(int vm, int gfn);
+
+    /** Moves a resident gfn's frame to another node (demotion, a first migration). */
+    long demote(int vm, int gfn, int node);
+
+    /** Releases a gfn's frame or slot: the gfn becomes unbacked ({@code MADV_DONTNEED}). */
+    void discard(int vm, int gfn);
+}

@@ -1,0 +1,46 @@
+package dev.copyless.hypervisor;
+
+import dev.copyless.mm.MigrationOrder;
+
+/**
+ * The argument block of a {@code KVM_HC_COPYLESS_MIGRATE} hypercall: up to
+ * {@link #MAX_PAGES} (source gfn, destination gfn) pairs, the destination vNode they go to,
+ * the migration order, and the per-page status the host writes back ({@code move_pages(2)}
+ * style: 0 or {@code -errno}). The guest reuses one block per vCPU: no allocation per call.
+ */
+public final class MigrationRequest {
+    /** Largest batch one hypercall may carry. */
+    public static final int MAX_PAGES = 512;
+
+    public final int[] srcGfn = new int[MAX_PAGES];
+    public final int[] dstGfn = new int[MAX_PAGES];
+    /** Guest virtual page whose PTE maps the source (guest bookkeeping, not read by the host). */
+    public final int[] gvpn = new int[MAX_PAGES];
+    /** Kind of the new source location the guest read in the list (guest bookkeeping, not read by the host). */
+    public final int[] listedKind = new int[MAX_PAGES];
+    public final int[] status = new int[MAX_PAGES];
+    public int count;
+    public int dstVnode;
+    public MigrationOrder order = MigrationOrder.MIGRATE_BEFORE_MAP;
+
+    public boolean isEmpty() {
+        return count == 0;
+    }
+
+    public boolean isFull() {
+        return count == MAX_PAGES;
+    }
+
+    public void add(int src, int dst, int guestVirtualPage, int kind) {
+        srcGfn[count] = src;
+        dstGfn[count] = dst;
+        gvpn[count] = guestVirtualPage;
+        listedKind[count] = kind;
+        status[count] = 0;
+        count++;
+    }
+
+    public void clear() {
+        count = 0;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.copyless.metrics;
+
+/**
+ * Every event counter of a run. Names follow {@code /proc/vmstat} where one exists; the rest
+ * are copyless's own and are documented in {@code docs/METRICS.md}.
+ */
+public enum Counter {
+    // --- /proc/vmstat names ---
+    /** Pages read from a swap device (demand faults, readahead, copyless migrations). */
+    PSWPIN("pswpin"),
+    /** Pages written to a swap device by reclaim. */
+    PSWPOUT("pswpout"),
+    /** Major faults: a guest access (or guest copy) that needed a swap read. */
+    PGMAJFAULT("pgmajfault"),
+    /** NUMA hinting faults taken by the guest balancer. */
+    NUMA_HINT_FAULTS("numa_hint_faults"),
+    /** Hinting faults where the page already sat on the faulting CPU's vNode. */
+    NUMA_HINT_FAULTS_LOCAL("numa_hint_faults_local"),
+    /** PTEs the guest scanner made PROT_NONE ({@code task_numa_work}). */
+    NUMA_PTE_UPDATES("numa_pte_updates"),
+    /** Pages migrated along with a hinting fault by NUMA fault-around (copyless's own). */
+    NUMA_FAULT_AROUND("numa_fault_around_pages"),
+    /** Pages the guest balancer migrated between vNodes. */
+    NUMA_PAGES_MIGRATED("numa_pages_migrated"),
+    /** Successful page migrations of any kind (guest balancing, host demotion and promotion). */
+    PGMIGRATE_SUCCESS("pgmigrate_success"),
+    /** Page migrations that failed (no free gfn on the destination vNode, no host frame). */
+    PGMIGRATE_FAIL("pgmigrate_fail"),
+    /** Pages reclaimed by kswapd. */
+    PGSTEAL_KSWAPD("pgsteal_kswapd"),
+    /** Pages reclaimed by direct reclaim in an allocating context. */
+    PGSTEAL_DIRECT("pgsteal_direct"),
+    /** Pages demoted to a lower memory tier by the host. */
+    PGDEMOTE_KSWAPD("pgdemote_kswapd"),
+    /** Demoted pages promoted back to their pinned node by the host. */
+    PGPROMOTE_SUCCESS("pgpromote_success"),
+    /** Pages read by swap readahead. */
+    SWAP_RA("swap_ra"),
+    /** Readahead pages later touched by the guest. */
+    SWAP_RA_HIT("swap_ra_hit"),
+    /** Times a host node's kswapd was woken below its low watermark. */
+    KSWAPD_WAKE("kswapd_wake"),
+    /** Zero-filled host frames allocated on a first touch. */
+    PGALLOC_ZERO("pgalloc_zero"),
+
+    // --- copyless's own ---
+    /** Balancing migrations whose source page was moved by the host when the guest decided. */
+    BALANCED_MOVED_PAGES("balanced_moved_pages"),
+    /** Of those, pages whose new source location was a swap slot. */
+    BALANCED_MOVED_PAGES_SWAP("balanced_moved_pages_swap"),
+    /** Of those, pages whose new source location was another memory node (demotion). */
+    BALANCED_MOVED_PAGES_NODE("balanced_moved_pages_node"),
+    /** 4 KiB data movements done to complete balancing migrations of moved pages. */
+    MOVED_PAGE_DATA_MOVEMENTS("moved_page_data_movements"),
+    /** Bytes copied between two different host nodes (any page copy or migration). */
+    INTERCONNECT_BYTES("interconnect_bytes"),
+    /** Interconnect bytes spent completing balancing migrations of moved pages. */
+    MOVED_PAGE_INTERCONNECT_BYTES("moved_page_interconnect_bytes"),
+    /** Interconnect bytes spent completing balancing migrations of pages that came from swap. */
+    SWAPPED_PAGE_INTERCONNECT_BYTES("swapped_page_interconnect_bytes"),
+    /** Pages reclaimed to make room for bringing a page back to its source node. */
+    EVICTIONS_CAUSED("evictions_caused"),
+    /** Pages brought back into their (source) pinned node by the balancer's read or by speculation. */
+    PAGES_BROUGHT_BACK("pages_brought_back"),
+    /** Speculative returns (readahead, promotion) the host held back (claim 12). */
+    HOLDBACK_SKIPPED("holdback_skipped"),
+    /** Hypercalls the guest made. */
+    HYPERCALLS("hypercalls"),
+    /** Pages carried by those hypercalls. */
+    HYPERCALL_PAGES("hypercall_pages"),
+    /** Hypercall entries the host refused as stale (page no longer moved); the guest fell back. */
+    HYPERCALL_STALE("hypercall_stale"),
+    /** Hypercall entries the host refused for another reason (ENOMEM, EINVAL...). */
+    HYPERCALL_ERRORS("hypercall_errors"),
+    /** Moved-page list inspections made by the guest balancer (claim 9). */
+    MOVED_LIST_INSPECTIONS("moved_list_inspections"),
+    /** Guest page copies (balancing by copy, any source). */
+    GUEST_PAGE_COPIES("guest_page_copies"),
+    /** Guest accesses simulated. */
+    GUEST_ACCESSES("guest_accesses"),
+    /** Guest accesses that found their page on a host node other than the vCPU's. */
+    REMOTE_ACCESSES("remote_accesses"),
+    /** Task moves between vNodes made by the guest scheduler. */
+    TASK_MOVES("task_moves");
+
+    private final String vmstatName;
+
+    Counter(String vmstatName) {
+        this.vmstatName = vmstatName;
+    }
+
+    /** The metric's name in outputs. */
+    public String metricName() {
+        return vmstatName;
+    }
+}

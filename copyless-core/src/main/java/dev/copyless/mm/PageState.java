@@ -1,0 +1,101 @@
+package dev.copyless.mm;
+
+/**
+ * Bit layout of the per-gfn location word kept by the host for every guest frame: the
+ * simulated equivalent of the KVM second-level (EPT) entry plus the host mm's PTE or swap
+ * entry behind it. One {@code long} per gfn, no object per page.
+ *
+ * <pre>
+ *  63      46 45 44 43 42 41      34 33                              2 1  0
+ * +---------+--+--+--+--+----------+---------------------------------+----+
+ * | unused  |PT|RA|MT|A | node/dev |      pfn (RESIDENT) or slot      |kind|
+ * +---------+--+--+--+--+----------+---------------------------------+----+
+ * </pre>
+ *
+ * <ul>
+ *   <li>{@code kind}: {@link #UNBACKED} (no frame, no slot: a first touch populates a zero
+ *       page), {@link #RESIDENT} (a frame {@code pfn} on host node {@code node}) or
+ *       {@link #SWAPPED} (slot {@code slot} of swap device {@code dev}).</li>
+ *   <li>{@code A}: the accessed bit (EPT A/D bit) that the host's clock reclaim reads and
+ *       clears; set by every guest access.</li>
+ *   <li>{@code MT}: migrate on touch. The host mapped a moved page's new source location
+ *       to this gfn without moving the data (map-then-migrate, claims 2-5); the first guest
+ *       touch faults and migrates the data into the gfn's pinned node.</li>
+ *   <li>{@code RA}: brought in by swap readahead and not yet touched ({@code swap_ra_hit}
+ *       accounting).</li>
+ *   <li>{@code PT}: promote on touch. The host demoted the page and runs NUMA balancing's
+ *       memory-tiering mode: the next touch faults and promotes the page back to its pinned
+ *       node, unless hold-back (claim 12) keeps it where it is.</li>
+ * </ul>
+ *
+ * <p>The access fast path tests {@code (word & FAST_MASK) == RESIDENT}: any flag that needs
+ * the slow path lives under {@link #FAST_MASK}.
+ */
+public final class PageState {
+    private PageState() {}
+
+    public static final int UNBACKED = 0;
+    public static final int RESIDENT = 1;
+    public static final int SWAPPED = 2;
+
+    public static final long KIND_MASK = 0x3L;
+    public static final int ID_SHIFT = 2;
+    public static final long ID_MASK = 0xFFFF_FFFFL;
+    public static final int NODE_SHIFT = 34;
+    public static final long NODE_MASK = 0xFFL;
+    public static final long ACCESSED = 1L << 42;
+    public static final long MIGRATE_ON_TOUCH = 1L << 43;
+    public static final long READAHEAD = 1L << 44;
+    public static final long PROMOTE_ON_TOUCH = 1L << 45;
+    /** Bits that force the access slow path when set (or when the kind is not RESIDENT). */
+    public static final long FAST_MASK = KIND_MASK | MIGRATE_ON_TOUCH | READAHEAD | PROMOTE_ON_TOUCH;
+
+    /** Word of an unbacked gfn (all zero, so a fresh {@code long[]} is all unbacked). */
+    public static final long UNBACKED_WORD = 0L;
+
+    /** Maximum nodes or swap devices addressable by the 8-bit node/dev field. */
+    public static final int MAX_NODES = 256;
+
+    public static long resident(int node, int pfn) {
+        return RESIDENT | ((pfn & ID_MASK) << ID_SHIFT) | ((node & NODE_MASK) << NODE_SHIFT);
+    }
+
+    public static long swapped(int device, int slot) {
+        return SWAPPED | ((slot & ID_MASK) << ID_SHIFT) | ((device & NODE_MASK) << NODE_SHIFT);
+    }
+
+    public static int kind(long word) {
+        return (int) (word & KIND_MASK);
+    }
+
+    /** The pfn of a RESIDENT word or the slot of a SWAPPED word. */
+    public static int id(long word) {
+        return (int) ((word >>> ID_SHIFT) & ID_MASK);
+    }
+
+    /** The node of a RESIDENT word or the swap device of a SWAPPED word. */
+    public static int nodeOrDevice(long word) {
+        return (int) ((word >>> NODE_SHIFT) & NODE_MASK);
+    }
+
+    public static boolean isResident(long word) {
+        return (word & KIND_MASK) == RESIDENT;
+    }
+
+    public static boolean isSwapped(long word) {
+        return (word & KIND_MASK) == SWAPPED;
+    }
+
+    /** Flags that travel with the data when a location is re-mapped: none today; A is per mapping. */
+    public static long locationOnly(long word) {
+        return word & (KIND_MASK | (ID_MASK << ID_SHIFT) | (NODE_MASK << NODE_SHIFT));
+    }
+
+    public static String describe(long word) {
+        return switch (kind(word)) {
+            case RESIDENT -> "RESIDENT(node " + nodeOrDevice(word) + ", pfn " + id(word) + ")";
+            case SWAPPED -> "SWAPPED(device " + nodeOrDevice(word) + ", slot " + id(word) + ")";
+            default -> "UNBACKED";
+        };
+    }
+}

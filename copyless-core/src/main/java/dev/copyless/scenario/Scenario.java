@@ -1,0 +1,81 @@
+package dev.copyless.scenario;
+
+import java.util.List;
+
+/**
+ * A validated scenario: the host, its VMs and their tasks, the scheduler, the balancer, the
+ * copyless options and the cost model. Every size is in 4 KiB pages and every time in
+ * nanoseconds. Built by {@link ScenarioParser} from YAML; a value of this class is a pure
+ * description, so {@code (scenario, seed, policy) -> results} is a pure function.
+ */
+public record Scenario(String name, long seed, long durationNs, Host host, List<Vm> vms, Scheduler scheduler,
+                       Balancer balancer, Copyless copyless, Cost cost, int timeBuckets) {
+
+    /** A host NUMA node: frames and watermarks in pages. */
+    public record Node(int id, int pages, int wmarkMin, int wmarkLow, int wmarkHigh) {}
+
+    /** A swap device: profile latencies in ns. */
+    public record Swap(String name, String profile, int slots, long readNs, long writeNs, long bytesPerSecond) {}
+
+    /**
+     * @param demotionTarget per node, the node cold pages are demoted to, or -1
+     */
+    public record Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
+                       int[] demotionTarget, long demotionIntervalNs, int demotionBatch, boolean promoteOnTouch) {}
+
+    public record Vnode(int id, int pages, int hostNode, int vcpus) {}
+
+    /**
+     * @param pattern        {@code hot-cold}, {@code uniform} or {@code sequential}
+     * @param hotFraction    share of the footprint that is hot ({@code hot-cold})
+     * @param hotProbability share of accesses that go to the hot set ({@code hot-cold})
+     */
+    public record Task(String name, int vnode, int pages, String pattern, double hotFraction, double hotProbability,
+                       long thinkNs) {}
+
+    public record Vm(String name, List<Vnode> vnodes, List<Task> tasks) {
+        public int pages() {
+            int s = 0;
+            for (Vnode v : vnodes) {
+                s += v.pages();
+            }
+            return s;
+        }
+    }
+
+    public record Scheduler(long intervalNs, String pattern, long quantumNs) {}
+
+    /** @param faultAround pages considered per migrating hinting fault (1 = stock Linux) */
+    public record Balancer(long scanPeriodNs, int scanPages, int faultAround) {}
+
+    /** The copyless policy's options: request order, hold-back (claim 12), pages per hypercall. */
+    public record Copyless(String order, boolean holdBack, int batch) {}
+
+    /** Cost model values in ns (see {@link dev.copyless.sim.CostModel}). */
+    public record Cost(long accessLocalNs, long accessRemoteNs, long pageCopyLocalNs, long zeroPageNs,
+                       long eptFaultNs, long hintFaultNs, long pteUpdateNs, long migratePageNs,
+                       long hypercallExitNs, long hypercallPageNs, long reclaimScanNs) {}
+
+    /** Total pages of all tasks of all VMs. */
+    public long workloadPages() {
+        long s = 0;
+        for (Vm vm : vms) {
+            for (Task t : vm.tasks()) {
+                s += t.pages();
+            }
+        }
+        return s;
+    }
+
+    public Scenario withSeed(long newSeed) {
+        return new Scenario(name, newSeed, durationNs, host, vms, scheduler, balancer, copyless, cost, timeBuckets);
+    }
+
+    public Scenario withCopyless(Copyless c) {
+        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, c, cost, timeBuckets);
+    }
+
+    public Scenario withDuration(long ns) {
+        return new Scenario(name, seed, ns, host, vms, scheduler, balancer, copyless, cost, timeBuckets);
+    }
+}

@@ -1,0 +1,338 @@
+package dev.copyless.scenario;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.mm.PageState;
+import dev.copyless.swap.SwapProfile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads and validates a scenario YAML file into a {@link Scenario}. Every mistake becomes a
+ * {@link ScenarioException} naming the file and key: unknown keys, wrong types, zero or
+ * negative sizes, vNodes pinned to missing nodes, task footprints larger than their VM or
+ * than the host's memory plus swap. Missing keys take the defaults of
+ * {@code default-scenario.yaml} (documented in {@code docs/SCENARIO.md}).
+ */
+public final class ScenarioParser {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    public static final String DEFAULT_RESOURCE = "/dev/copyless/scenario/default-scenario.yaml";
+
+    private ScenarioParser() {}
+
+    /** The text of the embedded default scenario. */
+    public static String defaultScenarioText() {
+        try (InputStream in = ScenarioParser.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("default scenario resource missing from the build");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Scenario defaultScenario() {
+        return parse(defaultScenarioText(), "default scenario");
+    }
+
+    public static Scenario load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ScenarioException(file + ": no such file; give the path of a scenario YAML file"
+                    + " (copyless scenario --print-default writes one to start from)");
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new ScenarioException(file + ": cannot read the scenario file (" + e.getMessage() + ")");
+        }
+        return parse(text, file.toString());
+    }
+
+    public static Scenario parse(String text, String source) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(text);
+        } catch (JsonProcessingException e) {
+            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr();
+            throw new ScenarioException(source + ": not valid YAML" + where + " (" + e.getOriginalMessage() + ")");
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw new ScenarioException(source + ": the scenario is empty; expected keys such as host and vms");
+        }
+        return build(new Section(source, "", root), source);
+    }
+
+    private static Scenario build(Section s, String source) {
+        String name = s.string("name", "unnamed");
+        long seed = s.integer("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
+        long duration = s.nanos("duration", "1s");
+        Scenario.Host host = host(s.section("host"));
+        List<Scenario.Vm> vms = new ArrayList<>();
+        Set<String> vmNames = new HashSet<>();
+        List<Section> vmSections = s.list("vms", true);
+        for (Section v : vmSections) {
+            Scenario.Vm vm = vm(v, host);
+            if (!vmNames.add(vm.name())) {
+                throw v.error(v.keyPath("name"), "expected a VM name used once", null);
+            }
+            vms.add(vm);
+        }
+        Section sch = s.section("scheduler");
+        Scenario.Scheduler scheduler = new Scenario.Scheduler(sch.nanos("interval", "250ms"),
+                sch.oneOf("pattern", "round-robin", "round-robin", "random"), sch.nanos("quantum", "100us"));
+        sch.finish();
+        Section bal = s.section("balancer");
+        Scenario.Balancer balancer = new Scenario.Balancer(bal.nanos("scan-period", "50ms"),
+                (int) Math.min(Integer.MAX_VALUE, bal.pages("scan-size", "256MiB", 1)),
+                (int) bal.integer("fault-around", 1, 1, dev.copyless.hypervisor.MigrationRequest.MAX_PAGES));
+        bal.finish();
+        Section cl = s.section("copyless");
+        String order = cl.oneOf("order", MigrationOrder.MIGRATE_BEFORE_MAP.key(),
+                MigrationOrder.MIGRATE_BEFORE_MAP.key(), MigrationOrder.MAP_THEN_MIGRATE.key());
+        Scenario.Copyless copyless = new Scenario.Copyless(order, cl.bool("hold-back", true),
+                (int) cl.integer("batch", 16, 1, dev.copyless.hypervisor.MigrationRequest.MAX_PAGES));
+        cl.finish();
+        Scenario.Cost cost = cost(s.section("cost"));
+        Section m = s.section("metrics");
+        int buckets = (int) m.integer("time-buckets", 100, 1, 10_000);
+        m.finish();
+        s.finish();
+
+        Scenario sc = new Scenario(name, seed, duration, host, vms, scheduler, balancer, copyless, cost, buckets);
+        checkCapacity(sc, source);
+        return sc;
+    }
+
+    private static Scenario.Host host(Section h) {
+        List<Scenario.Node> nodes = new ArrayList<>();
+        List<Section> ns = h.list("nodes", true);
+        if (ns.size() > PageState.MAX_NODES) {
+            throw h.error(h.keyPath("nodes"), "expected at most " + PageState.MAX_NODES + " nodes", null);
+        }
+        Section wm = h.section("watermarks");
+        String wMin = wm.string("min", "0.5%");
+        String wLow = wm.string("low", "1%");
+        String wHigh = wm.string("high", "2%");
+        wm.finish();
+        for (int i = 0; i < ns.size(); i++) {
+            Section n = ns.get(i);
+            int id = (int) n.integer("id", i, i, i);
+            long pages = n.pages("memory", null, 16);
+            if (pages > Integer.MAX_VALUE) {
+                throw n.error(n.keyPath("memory"), "expected at most 8TiB per node", n.node("memory"));
+            }
+            long min = watermark(h, "min", wMin, pages);
+            long low = watermark(h, "low", wLow, pages);
+            long high = watermark(h, "high", wHigh, pages);
+            if (!(min <= low && low <= high && high < pages)) {
+                throw h.error(h.keyPath("watermarks"), "expected min <= low <= high < node memory (node " + id + ")", null);
+            }
+            n.finish();
+            nodes.add(new Scenario.Node(id, (int) pages, (int) min, (int) low, (int) high));
+        }
+        int[][] distance = distance(h, nodes.size());
+        List<Scenario.Swap> swaps = new ArrayList<>();
+        Set<String> swapNames = new HashSet<>();
+        for (Section sw : h.list("swap", false)) {
+            String name = sw.string("name", "swap" + swaps.size());
+            if (!swapNames.add(name)) {
+                throw sw.error(sw.keyPath("name"), "expected a swap device name used once", sw.node("name"));
+            }
+            String profileName = sw.oneOf("profile", "nvme", "nvme", "ssd", "zram");
+            SwapProfile p = SwapProfile.byName(profileName);
+            long slots = sw.pages("size", null, 1);
+            if (slots > Integer.MAX_VALUE) {
+                throw sw.error(sw.keyPath("size"), "expected at most 8TiB", sw.node("size"));
+            }
+            long read = sw.has("read-latency") ? sw.nanos("read-latency", null) : p.readNs();
+            long write = sw.has("write-latency") ? sw.nanos("write-latency", null) : p.writeNs();
+            long bw = sw.integer("bandwidth-bytes-per-second", p.bytesPerSecond(), 1, Long.MAX_VALUE);
+            sw.finish();
+            swaps.add(new Scenario.Swap(name, profileName, (int) slots, read, write, bw));
+        }
+        if (swaps.size() > PageState.MAX_NODES) {
+            throw h.error(h.keyPath("swap"), "expected at most " + PageState.MAX_NODES + " swap devices", null);
+        }
+        Section r = h.section("reclaim");
+        int batch = (int) r.integer("batch", 32, 1, 4096);
+        int cluster = (int) r.integer("page-cluster", 3, 0, 10);
+        r.finish();
+        Section d = h.section("demotion");
+        int[] targets = new int[nodes.size()];
+        java.util.Arrays.fill(targets, -1);
+        JsonNode t = d.node("targets");
+        if (t != null && !t.isNull()) {
+            if (!t.isObject()) {
+                throw d.error(d.keyPath("targets"), "expected a mapping of node: target node", t);
+            }
+            for (Map.Entry<String, JsonNode> e : t.properties()) {
+                int from = parseNode(d, "targets." + e.getKey(), e.getKey(), nodes.size());
+                JsonNode to = e.getValue();
+                if (!to.isIntegralNumber() || to.asInt() < 0 || to.asInt() >= nodes.size() || to.asInt() == from) {
+                    throw d.error(d.keyPath("targets." + e.getKey()), "expected another node id in 0.."
+                            + (nodes.size() - 1), to);
+                }
+                targets[from] = to.asInt();
+            }
+        }
+        long interval = d.nanos("interval", "10ms");
+        int dBatch = (int) d.integer("batch", 64, 1, 1 << 20);
+        boolean promote = d.bool("promote-on-touch", true);
+        d.finish();
+        h.finish();
+        return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promote);
+    }
+
+    private static long watermark(Section h, String key, String text, long nodePages) {
+        long p = Units.pagesOrPercent(text, nodePages);
+        if (p < 0) {
+            throw h.error(h.keyPath("watermarks." + key), "expected a percentage like 1% or a size like 512KiB",
+                    YAML.getNodeFactory().textNode(text));
+        }
+        return p;
+    }
+
+    private static int parseNode(Section s, String key, String text, int nodes) {
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n >= 0 && n < nodes) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw s.error(s.keyPath(key), "expected a node id in 0.." + (nodes - 1), YAML.getNodeFactory().textNode(text));
+    }
+
+    private static int[][] distance(Section h, int n) {
+        JsonNode d = h.node("distance");
+        int[][] out = new int[n][n];
+        if (d == null || d.isNull()) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    out[i][j] = i == j ? 10 : 21;
+                }
+            }
+            return out;
+        }
+        if (!d.isArray() || d.size() != n) {
+            throw h.error(h.keyPath("distance"), "expected a " + n + "x" + n + " SLIT table (one row per node)", d);
+        }
+        for (int i = 0; i < n; i++) {
+            JsonNode row = d.get(i);
+            if (!row.isArray() || row.size() != n) {
+                throw h.error(h.keyPath("distance[" + i + "]"), "expected a row of " + n + " distances", row);
+            }
+            for (int j = 0; j < n; j++) {
+                JsonNode c = row.get(j);
+                if (!c.isIntegralNumber() || c.asInt() < 10 || c.asInt() > 254 || (i == j) != (c.asInt() == 10)) {
+                    throw h.error(h.keyPath("distance[" + i + "][" + j + "]"),
+                            "expected 10 on the diagonal and 11..254 elsewhere (ACPI SLIT)", c);
+                }
+                out[i][j] = c.asInt();
+            }
+        }
+        return out;
+    }
+
+    private static Scenario.Vm vm(Section v, Scenario.Host host) {
+        String name = v.string("name", "vm");
+        List<Scenario.Vnode> vnodes = new ArrayList<>();
+        List<Section> vs = v.list("vnodes", true);
+        long total = 0;
+        for (int i = 0; i < vs.size(); i++) {
+            Section n = vs.get(i);
+            int id = (int) n.integer("id", i, i, i);
+            long pages = n.pages("memory", null, 1);
+            total += pages;
+            long hostNode = n.integer("host-node", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            if (hostNode < 0 || hostNode >= host.nodes().size()) {
+                throw n.error(n.keyPath("host-node"), "expected the id of a host node (0.."
+                        + (host.nodes().size() - 1) + ")", n.node("host-node"));
+            }
+            int vcpus = (int) n.integer("vcpus", 1, 1, 1024);
+            n.finish();
+            vnodes.add(new Scenario.Vnode(id, (int) pages, (int) hostNode, vcpus));
+        }
+        if (total > dev.copyless.guest.GuestPte.MAX_GFN) {
+            throw v.error(v.keyPath("vnodes"), "expected at most 2TiB of guest memory per VM", null);
+        }
+        List<Scenario.Task> tasks = new ArrayList<>();
+        for (Section t : v.list("tasks", false)) {
+            String tn = t.string("name", "task" + tasks.size());
+            long vnode = t.integer("vnode", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+            if (vnode < 0 || vnode >= vnodes.size()) {
+                throw t.error(t.keyPath("vnode"), "expected a vNode id of this VM (0.." + (vnodes.size() - 1) + ")",
+                        t.node("vnode"));
+            }
+            long pages = t.pages("footprint", null, 1);
+            String pattern = t.oneOf("pattern", "hot-cold", "hot-cold", "uniform", "sequential");
+            double hf = t.decimal("hot-fraction", 0.25, 0.0, 1.0);
+            double hp = t.decimal("hot-probability", 0.9, 0.0, 1.0);
+            long think = t.has("think") ? t.nanos("think", null) : 500;
+            t.finish();
+            tasks.add(new Scenario.Task(tn, (int) vnode, (int) Math.min(pages, Integer.MAX_VALUE), pattern, hf, hp, think));
+        }
+        long footprint = 0;
+        for (Scenario.Task t : tasks) {
+            footprint += t.pages();
+        }
+        if (footprint > total) {
+            throw v.error(v.keyPath("tasks"), "expected task footprints (" + Units.size(footprint)
+                    + ") to fit in the VM's memory (" + Units.size(total) + "); grow the vNodes or shrink the tasks", null);
+        }
+        v.finish();
+        return new Scenario.Vm(name, vnodes, tasks);
+    }
+
+    private static Scenario.Cost cost(Section c) {
+        Scenario.Cost cost = new Scenario.Cost(
+                c.integer("access-local-ns", 89, 1, 1_000_000),
+                c.integer("access-remote-ns", 139, 1, 1_000_000),
+                c.integer("page-copy-local-ns", 410, 1, 100_000_000),
+                c.integer("zero-page-ns", 400, 0, 100_000_000),
+                c.integer("ept-fault-ns", 1_500, 0, 100_000_000),
+                c.integer("hint-fault-ns", 1_000, 0, 100_000_000),
+                c.integer("pte-update-ns", 10, 0, 1_000_000),
+                c.integer("migrate-page-ns", 2_000, 0, 100_000_000),
+                c.integer("hypercall-exit-ns", 1_500, 0, 100_000_000),
+                c.integer("hypercall-page-ns", 200, 0, 100_000_000),
+                c.integer("reclaim-scan-ns", 50, 0, 1_000_000));
+        if (cost.accessRemoteNs() < cost.accessLocalNs()) {
+            throw c.error(c.keyPath("access-remote-ns"), "expected at least access-local-ns ("
+                    + cost.accessLocalNs() + ")", null);
+        }
+        c.finish();
+        return cost;
+    }
+
+    private static void checkCapacity(Scenario s, String source) {
+        long memory = 0;
+        for (Scenario.Node n : s.host().nodes()) {
+            memory += n.pages();
+        }
+        long swap = 0;
+        for (Scenario.Swap w : s.host().swap()) {
+            swap += w.slots();
+        }
+        long need = s.workloadPages();
+        if (need > memory + swap) {
+            throw new ScenarioException(source + ": vms: the tasks' footprints (" + Units.size(need)
+                    + ") exceed the host's memory plus swap (" + Units.size(memory) + " + " + Units.size(swap)
+                    + "); add swap (host.swap) or memory, or shrink the tasks");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.copyless.sim;
+
+import dev.copyless.guest.GuestPte;
+import dev.copyless.guest.GuestVm;
+import dev.copyless.host.FrameOwner;
+import dev.copyless.host.HostNode;
+import dev.copyless.host.SimulatedHost;
+import dev.copyless.hypervisor.Hypervisor;
+import dev.copyless.hypervisor.MovedPageList;
+import dev.copyless.mm.PageState;
+import dev.copyless.swap.SwapDevice;
+import java.util.List;
+
+/**
+ * The conservation laws of the simulated system, checked in O(pages) after every event when
+ * {@link Simulation#CHECKS} is on:
+ *
+ * <ol>
+ *   <li>every gfn is in exactly one location, and that location's reverse map names it;</li>
+ *   <li>frames are conserved per node (owned + free = frames) and no frame or slot is owned twice;</li>
+ *   <li>the moved-page list equals the set of gfns whose data is off their pinned node;</li>
+ *   <li>the guest page table and reverse map agree, and a PTE never maps a free gfn.</li>
+ * </ol>
+ */
+public final class Invariants {
+    private Invariants() {}
+
+    public static void check(SimulatedHost host, Hypervisor hv, List<GuestVm> vms) {
+        int guestFrames = 0;
+        for (int n = 0; n < host.nodeCount(); n++) {
+            HostNode node = host.node(n);
+            int free = 0;
+            for (int pfn = 0; pfn < node.frames(); pfn++) {
+                long own = node.owner(pfn);
+                if (own == FrameOwner.FREE) {
+                    free++;
+                } else if (FrameOwner.isGuestPage(own)) {
+                    guestFrames++;
+                    long w = host.locate(FrameOwner.vm(own), FrameOwner.gfn(own));
+                    if (!PageState.isResident(w) || PageState.nodeOrDevice(w) != n || PageState.id(w) != pfn) {
+                        fail("frame " + n + ":" + pfn + " owned by vm " + FrameOwner.vm(own) + " gfn "
+                                + FrameOwner.gfn(own) + " whose location is " + PageState.describe(w));
+                    }
+                }
+            }
+            if (free != node.freeFrames()) {
+                fail("node " + n + ": " + free + " free frames in the reverse map, " + node.freeFrames() + " on the free stack");
+            }
+        }
+        int guestSlots = 0;
+        for (int d = 0; d < host.swapDeviceCount(); d++) {
+            SwapDevice dev = host.swapDevice(d);
+            int free = 0;
+            for (int s = 0; s < dev.slots(); s++) {
+                long own = dev.owner(s);
+                if (own == FrameOwner.FREE) {
+                    free++;
+                } else {
+                    guestSlots++;
+                    long w = host.locate(FrameOwner.vm(own), FrameOwner.gfn(own));
+                    if (!PageState.isSwapped(w) || PageState.nodeOrDevice(w) != d || PageState.id(w) != s) {
+                        fail("slot " + d + ":" + s + " owned by gfn " + FrameOwner.gfn(own) + " whose location is "
+                                + PageState.describe(w));
+                    }
+                }
+            }
+            if (free != dev.freeSlots()) {
+                fail("swap " + d + ": free slot count mismatch");
+            }
+        }
+        int resident = 0;
+        int swapped = 0;
+        for (GuestVm vm : vms) {
+            long[] st = host.stateArray(vm.id());
+            MovedPageList list = hv.movedPageList(vm.id());
+            int listed = 0;
+            for (int gfn = 0; gfn < vm.gfns(); gfn++) {
+                long w = st[gfn];
+                switch (PageState.kind(w)) {
+                    case PageState.RESIDENT -> resident++;
+                    case PageState.SWAPPED -> swapped++;
+                    case PageState.UNBACKED -> { }
+                    default -> fail("gfn " + gfn + " has an invalid kind");
+                }
+                boolean moved = host.isMoved(vm.id(), gfn);
+                if (moved != list.isMoved(gfn)) {
+                    fail("moved-page list says " + list.isMoved(gfn) + " for gfn " + gfn + " at " + PageState.describe(w)
+                            + " pinned to node " + host.pinnedNode(vm.id(), gfn));
+                }
+                if (moved) {
+                    listed++;
+                    long e = list.entry(gfn);
+                    if (MovedPageList.kind(e) != PageState.kind(w) || MovedPageList.locationId(e) != PageState.nodeOrDevice(w)) {
+                        fail("moved-page list entry of gfn " + gfn + " does not match " + PageState.describe(w));
+                    }
+                }
+                int r = vm.rmap(gfn);
+                if (r >= 0 && GuestPte.gfn(vm.pageTable()[r]) != gfn) {
+                    fail("guest rmap of gfn " + gfn + " names gvpn " + r + " which maps another gfn");
+                }
+            }
+            if (listed != list.size()) {
+                fail("moved-page list size " + list.size() + " but " + listed + " gfns are moved");
+            }
+            int[] pt = vm.pageTable();
+            for (int g = 0; g < pt.length; g++) {
+                if (pt[g] != GuestPte.NOT_PRESENT) {
+                    int gfn = GuestPte.gfn(pt[g]);
+                    if (vm.rmap(gfn) != g) {
+                        fail("gvpn " + g + " maps gfn " + gfn + " whose rmap is " + vm.rmap(gfn));
+                    }
+                }
+            }
+        }
+        if (resident != guestFrames) {
+            fail(resident + " gfns resident but " + guestFrames + " frames owned by guests");
+        }
+        if (swapped != guestSlots) {
+            fail(swapped + " gfns swapped but " + guestSlots + " slots owned");
+        }
+    }
+
+    private static void fail(String what) {
+        throw new IllegalStateException("invariant violated: " + what);
+    }
+}

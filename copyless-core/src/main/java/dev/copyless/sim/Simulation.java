@@ -1,0 +1,219 @@
+package dev.copyless.sim;
+
+import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.balancer.NumaBalancer;
+import dev.copyless.guest.GuestVm;
+import dev.copyless.guest.Task;
+import dev.copyless.guest.TaskScheduler;
+import dev.copyless.guest.Vcpu;
+import dev.copyless.host.DemotionAgent;
+import dev.copyless.host.HostConfig;
+import dev.copyless.host.HostNode;
+import dev.copyless.host.SimulatedHost;
+import dev.copyless.hypervisor.Hypervisor;
+import dev.copyless.metrics.RunMetrics;
+import dev.copyless.metrics.RunResult;
+import dev.copyless.mm.PageState;
+import dev.copyless.scenario.Scenario;
+import dev.copyless.swap.SwapDevice;
+import dev.copyless.swap.SwapProfile;
+import dev.copyless.workload.HotColdWorkload;
+import dev.copyless.workload.SequentialWorkload;
+import dev.copyless.workload.UniformWorkload;
+import dev.copyless.workload.Workload;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * One run of a scenario under one balancing policy on the simulated host: builds the host,
+ * hypervisor, guests, agents, runs the engine for the scenario's duration and returns the
+ * results. {@code (scenario, policy) -> RunResult} is a pure function: the same inputs give
+ * identical results.
+ */
+public final class Simulation {
+    /** Invariant checking after every event: on in tests ({@code -Dcopyless.checks=true}), off otherwise. */
+    public static final boolean CHECKS = Boolean.getBoolean("copyless.checks");
+
+    private final Scenario scenario;
+    private final BalancingPolicy policy;
+    private final Engine engine = new Engine();
+    private final RunMetrics metrics;
+    private final SimulatedHost host;
+    private final Hypervisor hypervisor;
+    private final List<GuestVm> vms = new ArrayList<>();
+    private final List<NumaBalancer> balancers = new ArrayList<>();
+
+    public Simulation(Scenario s, BalancingPolicy policy) {
+        this.scenario = s;
+        this.policy = policy;
+        this.metrics = new RunMetrics(s.durationNs(), s.timeBuckets());
+        Scenario.Host h = s.host();
+        HostNode[] nodes = new HostNode[h.nodes().size()];
+        for (int i = 0; i < nodes.length; i++) {
+            Scenario.Node n = h.nodes().get(i);
+            nodes[i] = new HostNode(i, n.pages(), n.wmarkMin(), n.wmarkLow(), n.wmarkHigh());
+        }
+        SwapDevice[] swaps = new SwapDevice[h.swap().size()];
+        for (int i = 0; i < swaps.length; i++) {
+            Scenario.Swap w = h.swap().get(i);
+            swaps[i] = new SwapDevice(i, w.name(), new SwapProfile(w.profile(), w.readNs(), w.writeNs(),
+                    w.bytesPerSecond()), w.slots());
+        }
+        Scenario.Cost c = s.cost();
+        CostModel cost = new CostModel(h.distance(), c.accessLocalNs(), c.accessRemoteNs(), c.pageCopyLocalNs(),
+                c.zeroPageNs(), c.eptFaultNs(), c.hintFaultNs(), c.pteUpdateNs(), c.migratePageNs(),
+                c.hypercallExitNs(), c.hypercallPageNs(), c.reclaimScanNs());
+        HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promoteOnTouch(),
+                h.demotionIntervalNs(), h.demotionBatch());
+        host = new SimulatedHost(nodes, swaps, cost, metrics.stat, engine, hc);
+        hypervisor = new Hypervisor(host, cost, metrics.stat);
+
+        for (int vi = 0; vi < s.vms().size(); vi++) {
+            buildVm(s, vi, cost);
+        }
+        if (hc.demotionEnabled()) {
+            engine.wake(new DemotionAgent(host), hc.demotionInterval());
+        }
+        if (CHECKS) {
+            engine.afterEachEvent(() -> Invariants.check(host, hypervisor, vms));
+        }
+    }
+
+    private void buildVm(Scenario s, int vi, CostModel cost) {
+        Scenario.Vm spec = s.vms().get(vi);
+        int nv = spec.vnodes().size();
+        int[] counts = new int[nv];
+        int[] hostNodes = new int[nv];
+        for (int v = 0; v < nv; v++) {
+            counts[v] = spec.vnodes().get(v).pages();
+            hostNodes[v] = spec.vnodes().get(v).hostNode();
+        }
+        int virtualPages = 0;
+        for (Scenario.Task t : spec.tasks()) {
+            virtualPages += t.pages();
+        }
+        int gfns = 0;
+        for (int c0 : counts) {
+            gfns += c0;
+        }
+        GuestVm tmp = new GuestVm(vi, spec.name(), counts, hostNodes, virtualPages);
+        int id = hypervisor.createVm(gfns, tmp.vnodeStarts(), hostNodes, policy.holdBack());
+        if (id != vi) {
+            throw new IllegalStateException("hypervisor VM ids out of step");
+        }
+        GuestVm vm = tmp;
+        vms.add(vm);
+        NumaBalancer b = new NumaBalancer(vm, hypervisor, policy, cost, metrics, s.balancer().scanPeriodNs(),
+                s.balancer().scanPages(), s.balancer().faultAround());
+        balancers.add(b);
+        int cpuId = 0;
+        for (int v = 0; v < nv; v++) {
+            for (int k = 0; k < spec.vnodes().get(v).vcpus(); k++) {
+                Vcpu cpu = new Vcpu(cpuId++, v, vm, host, b, cost, metrics, engine, s.scheduler().quantumNs());
+                vm.vcpus().add(cpu);
+                engine.wake(cpu, 0);
+            }
+        }
+        int gvpn = 0;
+        for (int ti = 0; ti < spec.tasks().size(); ti++) {
+            Scenario.Task ts = spec.tasks().get(ti);
+            Workload w = switch (ts.pattern()) {
+                case "uniform" -> new UniformWorkload(ts.pages());
+                case "sequential" -> new SequentialWorkload(ts.pages());
+                default -> new HotColdWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability());
+            };
+            Task t = new Task(ti, ts.name(), gvpn, w, ts.thinkNs(), nv, mix(s.seed(), vi, ti));
+            gvpn += ts.pages();
+            t.setNextScanAt(s.balancer().scanPeriodNs());
+            vm.tasks().add(t);
+            Vcpu target = null;
+            for (Vcpu cpu : vm.vcpus()) {
+                if (cpu.vnode() == ts.vnode() && (target == null || cpu.runQueue().size() < target.runQueue().size())) {
+                    target = cpu;
+                }
+            }
+            target.enqueue(t);
+        }
+        TaskScheduler sched = new TaskScheduler(vm, s.scheduler().intervalNs(), s.scheduler().pattern(),
+                mix(s.seed(), vi, -1), metrics.stat);
+        engine.wake(sched, s.scheduler().intervalNs());
+    }
+
+    /** A seed for (vm, task) derived from the scenario seed (SplitMix64 finaliser). */
+    static long mix(long seed, int vm, int task) {
+        long z = seed + 0x9E3779B97F4A7C15L * (1 + vm * 65_537L + task);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Runs to the scenario's duration. {@code progress} receives the virtual time (may be null). */
+    public RunResult run(LongConsumer progress) {
+        engine.runUntil(scenario.durationNs(), progress);
+        for (NumaBalancer b : balancers) {
+            for (Vcpu cpu : b.vm().vcpus()) {
+                b.flush(cpu);
+            }
+        }
+        return RunResult.of(policy.key(), metrics, gauges(), engine.now());
+    }
+
+    /** Runs with no progress reporting. */
+    public RunResult run() {
+        return run(null);
+    }
+
+    private Map<String, Long> gauges() {
+        Map<String, Long> g = new LinkedHashMap<>();
+        long freedBacked = 0;
+        long listed = 0;
+        for (GuestVm vm : vms) {
+            long[] st = host.stateArray(vm.id());
+            for (int gfn = 0; gfn < vm.gfns(); gfn++) {
+                if (vm.isFree(gfn) && PageState.isResident(st[gfn])) {
+                    freedBacked++;
+                }
+            }
+            listed += hypervisor.movedPageList(vm.id()).size();
+        }
+        g.put("freed_gfns_still_backed", freedBacked);
+        g.put("moved_page_list_size", listed);
+        long swapUsed = 0;
+        for (int d = 0; d < host.swapDeviceCount(); d++) {
+            swapUsed += host.swapDevice(d).slots() - host.swapDevice(d).freeSlots();
+        }
+        g.put("swap_slots_used", swapUsed);
+        return g;
+    }
+
+    public Scenario scenario() {
+        return scenario;
+    }
+
+    public SimulatedHost host() {
+        return host;
+    }
+
+    public Hypervisor hypervisor() {
+        return hypervisor;
+    }
+
+    public List<GuestVm> vms() {
+        return vms;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public RunMetrics metrics() {
+        return metrics;
+    }
+
+    public NumaBalancer balancer(int vm) {
+        return balancers.get(vm);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.copyless.workload;
+
+import java.util.SplittableRandom;
+
+/**
+ * A task's access pattern over its footprint: each call names the next page (0-based
+ * index into the task's virtual pages) it touches. Implementations keep their state in
+ * fields and allocate nothing per call: the vCPU access loop calls this once per access.
+ */
+public interface Workload {
+    /** Pages in the task's footprint. */
+    int footprint();
+
+    /** The next page index touched, in {@code [0, footprint())}. */
+    int next(SplittableRandom rng);
+}
