@@ -77,9 +77,21 @@ public final class Simulation {
         if (hc.demotionEnabled()) {
             engine.wake(new DemotionAgent(host), hc.demotionInterval());
         }
-        if (CHECKS) {
-            engine.afterEachEvent(() -> Invariants.check(host, hypervisor, vms));
-        }
+        checkInvariantsAfterEachEvent(CHECKS);
+    }
+
+    /**
+     * Turns the O(pages) invariant check after every event on or off for this run (default:
+     * {@link #CHECKS}). Large scenarios in tests turn it off and call {@link #checkInvariants()} at the end.
+     */
+    public Simulation checkInvariantsAfterEachEvent(boolean on) {
+        engine.afterEachEvent(on ? this::checkInvariants : () -> { });
+        return this;
+    }
+
+    /** Checks every invariant of {@link Invariants} now; throws {@link IllegalStateException} on a violation. */
+    public void checkInvariants() {
+        Invariants.check(host, hypervisor, vms);
     }
 
     private void buildVm(Scenario s, int vi, CostModel cost) {
