@@ -21,7 +21,31 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      * @param demotionTarget per node, the node cold pages are demoted to, or -1
      */
     public record Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
-                       int[] demotionTarget, long demotionIntervalNs, int demotionBatch, boolean promoteOnTouch) {}
+                       int[] demotionTarget, long demotionIntervalNs, int demotionBatch, boolean promoteOnTouch) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Host h && nodes.equals(h.nodes) && java.util.Arrays.deepEquals(distance, h.distance)
+                    && swap.equals(h.swap) && reclaimBatch == h.reclaimBatch && pageCluster == h.pageCluster
+                    && java.util.Arrays.equals(demotionTarget, h.demotionTarget)
+                    && demotionIntervalNs == h.demotionIntervalNs && demotionBatch == h.demotionBatch
+                    && promoteOnTouch == h.promoteOnTouch;
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hash(nodes, java.util.Arrays.deepHashCode(distance), swap, reclaimBatch,
+                    pageCluster, java.util.Arrays.hashCode(demotionTarget), demotionIntervalNs, demotionBatch,
+                    promoteOnTouch);
+        }
+
+        @Override
+        public String toString() {
+            return "Host[nodes=" + nodes + ", distance=" + java.util.Arrays.deepToString(distance) + ", swap=" + swap
+                    + ", reclaimBatch=" + reclaimBatch + ", pageCluster=" + pageCluster + ", demotionTarget="
+                    + java.util.Arrays.toString(demotionTarget) + ", demotionIntervalNs=" + demotionIntervalNs
+                    + ", demotionBatch=" + demotionBatch + ", promoteOnTouch=" + promoteOnTouch + "]";
+        }
+    }
 
     public record Vnode(int id, int pages, int hostNode, int vcpus) {}
 

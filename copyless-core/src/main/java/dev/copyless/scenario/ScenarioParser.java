@@ -72,7 +72,57 @@ public final class ScenarioParser {
         if (root == null || root.isMissingNode() || root.isNull()) {
             throw new ScenarioException(source + ": the scenario is empty; expected keys such as host and vms");
         }
+        checkKeys(root, "", source, schema());
         return build(new Section(source, "", root), source);
+    }
+
+    private static volatile Map<String, Set<String>> schema;
+
+    /**
+     * The keys allowed at each (normalised) path, learnt once by reading the default
+     * scenario with a recorder: every getter of the parser names its key, present or not.
+     */
+    private static Map<String, Set<String>> schema() {
+        Map<String, Set<String>> s = schema;
+        if (s == null) {
+            Map<String, Set<String>> rec = new java.util.HashMap<>();
+            JsonNode root;
+            try {
+                root = YAML.readTree(defaultScenarioText());
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException("default scenario is not valid YAML", e);
+            }
+            build(new Section("default scenario", "", root, rec), "default scenario");
+            schema = s = rec;
+        }
+        return s;
+    }
+
+    /** Rejects unknown keys anywhere in the tree before anything else is read, naming the first by its path. */
+    private static void checkKeys(JsonNode node, String path, String source, Map<String, Set<String>> schema) {
+        Set<String> allowed = schema.get(Section.normalise(path));
+        if (allowed == null) {
+            return; // a free-form mapping (demotion targets) or a value
+        }
+        if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
+                String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                if (!allowed.contains(e.getKey())) {
+                    throw new ScenarioException(source + ": unknown key '" + child + "'; expected one of: "
+                            + String.join(", ", allowed));
+                }
+                JsonNode v = e.getValue();
+                if (v.isObject()) {
+                    checkKeys(v, child, source, schema);
+                } else if (v.isArray()) {
+                    for (int i = 0; i < v.size(); i++) {
+                        if (v.get(i).isObject()) {
+                            checkKeys(v.get(i), child + "[" + i + "]", source, schema);
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private static Scenario build(Section s, String source) {

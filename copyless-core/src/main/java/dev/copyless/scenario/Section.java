@@ -17,11 +17,18 @@ final class Section {
     private final String path;
     private final JsonNode node;
     private final Set<String> known = new LinkedHashSet<>();
+    /** When non-null, every key asked for is recorded here under the normalised path (schema learning). */
+    private final java.util.Map<String, Set<String>> recorder;
 
     Section(String source, String path, JsonNode node) {
+        this(source, path, node, null);
+    }
+
+    Section(String source, String path, JsonNode node, java.util.Map<String, Set<String>> recorder) {
         this.source = source;
         this.path = path;
         this.node = node;
+        this.recorder = recorder;
         if (node != null && !node.isObject()) {
             throw error(path.isEmpty() ? "the scenario" : path, "expected a mapping of keys", node);
         }
@@ -36,13 +43,25 @@ final class Section {
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    boolean has(String key) {
+    /** A list index in a path, normalised away for the schema ({@code vms[0].tasks[1]} -> {@code vms[].tasks[]}). */
+    static String normalise(String path) {
+        return path.replaceAll("\\[\\d+\\]", "[]");
+    }
+
+    private void know(String key) {
         known.add(key);
+        if (recorder != null) {
+            recorder.computeIfAbsent(normalise(path), k -> new LinkedHashSet<>()).add(key);
+        }
+    }
+
+    boolean has(String key) {
+        know(key);
         return node != null && node.has(key) && !node.get(key).isNull();
     }
 
     private JsonNode raw(String key) {
-        known.add(key);
+        know(key);
         return node == null ? null : node.get(key);
     }
 
@@ -134,7 +153,7 @@ final class Section {
 
     Section section(String key) {
         JsonNode v = raw(key);
-        return new Section(source, keyPath(key), v == null || v.isNull() ? null : v);
+        return new Section(source, keyPath(key), v == null || v.isNull() ? null : v, recorder);
     }
 
     List<Section> list(String key, boolean required) {
@@ -150,7 +169,7 @@ final class Section {
             throw error(keyPath(key), "expected a non-empty list", v);
         }
         for (int i = 0; i < v.size(); i++) {
-            out.add(new Section(source, keyPath(key) + "[" + i + "]", v.get(i)));
+            out.add(new Section(source, keyPath(key) + "[" + i + "]", v.get(i), recorder));
         }
         return out;
     }

@@ -1,0 +1,111 @@
+package dev.copyless.cli;
+
+import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.metrics.RunResult;
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.scenario.Scenario;
+import dev.copyless.sim.Simulation;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Runs one scenario under several policies, in parallel on the available cores (each run is
+ * an independent pure function of scenario and policy), with a progress bar on stderr once
+ * the runs have taken more than a second and stderr is a terminal.
+ */
+final class Runner {
+    private Runner() {}
+
+    static BalancingPolicy policy(String key, Scenario s) {
+        Scenario.Copyless c = s.copyless();
+        return BalancingPolicy.of(key, MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
+    }
+
+    static Map<String, RunResult> run(Scenario s, List<String> policies, boolean progress) {
+        Progress bar = new Progress(progress, policies.size(), s.durationNs());
+        int threads = Math.max(1, Math.min(policies.size(), Runtime.getRuntime().availableProcessors()));
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "copyless-run");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<RunResult>> futures = new ArrayList<>();
+            for (int i = 0; i < policies.size(); i++) {
+                int idx = i;
+                BalancingPolicy p = policy(policies.get(i), s);
+                futures.add(pool.submit(() -> new Simulation(s, p).run(t -> bar.update(idx, t))));
+            }
+            Map<String, RunResult> out = new LinkedHashMap<>();
+            for (int i = 0; i < policies.size(); i++) {
+                out.put(policies.get(i), futures.get(i).get());
+            }
+            return out;
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        } finally {
+            pool.shutdownNow();
+            bar.close();
+        }
+    }
+
+    /** Throttled progress over all runs: percent of total virtual time simulated. */
+    private static final class Progress {
+        private final boolean enabled;
+        private final long[] reached;
+        private final long durationNs;
+        private final long start = System.nanoTime();
+        private ProgressBar bar;
+        private long events;
+
+        Progress(boolean enabled, int runs, long durationNs) {
+            this.enabled = enabled && System.console() != null && System.console().isTerminal();
+            this.reached = new long[runs];
+            this.durationNs = durationNs;
+        }
+
+        synchronized void update(int run, long virtualNs) {
+            reached[run] = virtualNs;
+            if (!enabled || (++events & 1023) != 0) {
+                return;
+            }
+            if (bar == null) {
+                if (System.nanoTime() - start < 1_000_000_000L) {
+                    return;
+                }
+                bar = new ProgressBarBuilder().setTaskName("simulating").setInitialMax(100L * reached.length)
+                        .setStyle(ProgressBarStyle.ASCII).setUnit("%", 1).hideEta()
+                        .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
+            }
+            long sum = 0;
+            for (long r : reached) {
+                sum += Math.min(100, r * 100 / Math.max(1, durationNs));
+            }
+            bar.stepTo(sum);
+        }
+
+        synchronized void close() {
+            if (bar != null) {
+                bar.stepTo(bar.getMax());
+                bar.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.copyless.cli;
+
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.scenario.Scenario;
+import dev.copyless.scenario.ScenarioException;
+import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.scenario.Units;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * Options shared by {@code run} and {@code compare}: which scenario, and the overrides a
+ * user most often wants without editing YAML.
+ */
+final class ScenarioOptions {
+    @Option(names = "--scenario", paramLabel = "FILE",
+            description = "Scenario YAML (default: the embedded default; see 'copyless scenario --print-default').")
+    Path scenario;
+
+    @Option(names = "--seed", paramLabel = "N", description = "Override the scenario's seed.")
+    Long seed;
+
+    @Option(names = "--duration", paramLabel = "TIME", description = "Override the virtual duration, e.g. 500ms, 2s.")
+    String duration;
+
+    @Option(names = "--order", paramLabel = "ORDER",
+            description = "Copyless migration order: migrate-before-map (claims 6-8) or map-then-migrate (claims 2-5).")
+    String order;
+
+    @Option(names = "--hold-back", negatable = true, paramLabel = "BOOL",
+            description = "Claim 12 hold-back for the copyless policy (default: the scenario's, true).")
+    Boolean holdBack;
+
+    Scenario load() {
+        Scenario s = scenario == null ? ScenarioParser.defaultScenario() : ScenarioParser.load(scenario);
+        if (seed != null) {
+            s = s.withSeed(seed);
+        }
+        if (duration != null) {
+            long ns = Units.nanos(duration);
+            if (ns <= 0) {
+                throw new ScenarioException("--duration: expected a positive duration like 500ms or 2s, got '" + duration + "'");
+            }
+            s = s.withDuration(ns);
+        }
+        if (order != null || holdBack != null) {
+            Scenario.Copyless c = s.copyless();
+            String o = c.order();
+            if (order != null) {
+                try {
+                    o = MigrationOrder.fromKey(order).key();
+                } catch (IllegalArgumentException e) {
+                    throw new ScenarioException("--order: " + e.getMessage());
+                }
+            }
+            s = s.withCopyless(new Scenario.Copyless(o, holdBack != null ? holdBack : c.holdBack(), c.batch()));
+        }
+        return s;
+    }
+}

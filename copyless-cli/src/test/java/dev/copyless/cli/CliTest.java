@@ -1,0 +1,153 @@
+package dev.copyless.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.copyless.metrics.Counter;
+import dev.copyless.scenario.ScenarioParser;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The {@code copyless} command end to end: outputs, exit codes, and one-line errors for bad input. */
+class CliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(int code, String out, String err) {}
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = CopylessCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static void assertUserError(Result r, String... mustMention) {
+        assertThat(r.code()).as("exit code; stderr: %s", r.err()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).doesNotContain("Exception").doesNotContain("\tat ");
+        for (String m : mustMention) {
+            assertThat(r.err()).contains(m);
+        }
+    }
+
+    @Test
+    void compareJsonHasEveryMetricForEveryPolicyAndTheHeadline() throws Exception {
+        Result r = run("compare", "--duration", "600ms", "--format", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode root = JSON.readTree(r.out());
+        assertThat(root.get("scenario").get("name").asText()).isEqualTo("default");
+        JsonNode pol = root.get("policies");
+        assertThat(pol.fieldNames()).toIterable().containsExactly("none", "naive", "copyless");
+        for (String p : new String[] {"none", "naive", "copyless"}) {
+            for (Counter c : Counter.values()) {
+                assertThat(pol.get(p).has(c.metricName())).as(p + " has " + c.metricName()).isTrue();
+            }
+            assertThat(pol.get(p).get("balancing_migration_latency_ns").has("p99")).isTrue();
+            assertThat(pol.get(p).get("guest_access_latency_ns").get("count").asLong()).isPositive();
+            assertThat(pol.get(p).get("remote_access_fraction_over_time").isArray()).isTrue();
+            assertThat(pol.get(p).has("freed_gfns_still_backed")).isTrue();
+        }
+        JsonNode naive = pol.get("naive");
+        JsonNode copyless = pol.get("copyless");
+        assertThat(copyless.get("balanced_moved_pages").asLong()).isPositive();
+        assertThat(copyless.get("moved_page_data_movements").asLong())
+                .isEqualTo(copyless.get("balanced_moved_pages").asLong());
+        assertThat(copyless.get("swapped_page_interconnect_bytes").asLong()).isZero();
+        assertThat(naive.get("moved_page_data_movements").asLong())
+                .isGreaterThanOrEqualTo(2 * naive.get("balanced_moved_pages").asLong());
+        assertThat(naive.get("evictions_caused").asLong()).isPositive();
+        assertThat(pol.get("none").get("numa_pages_migrated").asLong()).isZero();
+    }
+
+    @Test
+    void compareTableShowsThePoliciesSideBySideWithTheRatio() {
+        Result r = run("compare", "--duration", "300ms");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("none").contains("naive").contains("copyless/naive")
+                .contains("moved_page_data_movements").contains("evictions_caused");
+    }
+
+    @Test
+    void runPrintsOnePolicyAndHonoursTheOrderFlag() throws Exception {
+        Result r = run("run", "--policy", "copyless", "--order", "map-then-migrate", "--duration", "300ms",
+                "--format", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode root = JSON.readTree(r.out());
+        assertThat(root.get("scenario").get("copyless_order").asText()).isEqualTo("map-then-migrate");
+        JsonNode c = root.get("policies").get("copyless");
+        assertThat(c.get("moved_page_data_movements").asLong()).isLessThanOrEqualTo(c.get("balanced_moved_pages").asLong());
+    }
+
+    @Test
+    void printDefaultRoundTripsThroughTheParser(@TempDir Path dir) throws Exception {
+        Result r = run("scenario", "--print-default");
+        assertThat(r.code()).isZero();
+        Path f = dir.resolve("s.yaml");
+        Files.writeString(f, r.out());
+        assertThat(ScenarioParser.load(f)).isEqualTo(ScenarioParser.defaultScenario());
+        Result check = run("scenario", "--check", f.toString());
+        assertThat(check.code()).isZero();
+        assertThat(check.out()).contains("ok");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"run", "compare", "scenario"})
+    void everyCommandHasHelp(String cmd) {
+        Result r = run(cmd, "--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("Usage: copyless " + cmd);
+    }
+
+    @Test
+    void unknownKeyNamesTheKey(@TempDir Path dir) throws Exception {
+        String yaml = ScenarioParser.defaultScenarioText().replace("- {id: 0, memory: 40MiB}", "- {id: 0, memroy: 40MiB}");
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, yaml);
+        assertUserError(run("compare", "--scenario", f.toString()), "host.nodes[0].memroy", "unknown key");
+    }
+
+    @Test
+    void vnodePinnedToAMissingNodeIsRefused(@TempDir Path dir) throws Exception {
+        String yaml = ScenarioParser.defaultScenarioText().replace("host-node: 1,", "host-node: 7,");
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, yaml);
+        assertUserError(run("run", "--scenario", f.toString()), "vms[0].vnodes[1].host-node", "host node");
+    }
+
+    @Test
+    void zeroSizeIsRefused(@TempDir Path dir) throws Exception {
+        String yaml = ScenarioParser.defaultScenarioText().replace("size: 512MiB", "size: 0MiB");
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, yaml);
+        assertUserError(run("run", "--scenario", f.toString()), "host.swap[0].size");
+    }
+
+    @Test
+    void workloadLargerThanMemoryPlusSwapIsRefused(@TempDir Path dir) throws Exception {
+        String yaml = ScenarioParser.defaultScenarioText().replace("size: 512MiB", "size: 4MiB");
+        Path f = dir.resolve("bad.yaml");
+        Files.writeString(f, yaml);
+        assertUserError(run("compare", "--scenario", f.toString()), "exceed the host's memory plus swap");
+    }
+
+    @Test
+    void missingFileIsOneLine() {
+        assertUserError(run("run", "--scenario", "/nonexistent/x.yaml"), "/nonexistent/x.yaml", "no such file");
+    }
+
+    @Test
+    void badFlagsExitTwo() {
+        assertUserError(run("run", "--policy", "bogus"), "--policy");
+        assertUserError(run("run", "--duration", "-5s"), "--duration");
+        assertUserError(run("run", "--order", "sideways"), "--order");
+        assertUserError(run("compare", "--no-such-flag"), "--no-such-flag");
+        assertUserError(run("run", "--format", "xml"), "--format");
+    }
+}
