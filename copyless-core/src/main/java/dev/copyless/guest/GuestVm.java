@@ -9,7 +9,8 @@ import java.util.List;
  * allocator's free lists (one per vNode), the page table of guest virtual pages, the
  * reverse map gfn -> guest virtual page, and each gfn's {@code last_cpupid} (the NUMA
  * balancer's two-access filter state, kept in {@code struct page} by Linux). Primitive
- * arrays only: 16 bytes per gfn plus 4 per guest virtual page.
+ * arrays only: 12 bytes per gfn (rmap, {@code last_cpupid}, free stack) plus 4 per guest
+ * virtual page.
  */
 public final class GuestVm {
     public static final int NO_GFN = -1;

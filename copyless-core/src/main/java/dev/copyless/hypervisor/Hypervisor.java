@@ -14,8 +14,8 @@ import java.util.List;
  * guest (claims 1 and 10), and takes the guest's migration hypercall to the host's
  * {@link HostMemory#migrate} (claim 1's request "via the hypervisor").
  *
- * <p>Validation of a request here is the issue-2 baseline (range and ownership of every
- * gfn, destination vNode and batch size); every refusal changes no state.
+ * <p>Validation: every gfn inside the calling VM, the destination on the requested vNode,
+ * no gfn named twice in a batch, batch size; every refusal changes no state.
  */
 public final class Hypervisor {
     /** Hypercall number in the KVM vendor range (documented in docs/ARCHITECTURE.md). */
@@ -101,6 +101,12 @@ public final class Hypervisor {
         return ns;
     }
 
+    /**
+     * Checks one entry: both gfns inside the VM, distinct, the destination on the requested
+     * vNode, and neither gfn named by an earlier entry of the same batch (a repeated
+     * destination would let the second migration overwrite the first; a chain would move a
+     * page that the batch itself has just unbacked).
+     */
     private static int validate(VmRecord r, MigrationRequest req, int i) {
         int src = req.srcGfn[i];
         int dst = req.dstGfn[i];
@@ -109,6 +115,13 @@ public final class Hypervisor {
         }
         if (src == dst || r.vnodeOf(dst) != req.dstVnode) {
             return -Errno.EINVAL;
+        }
+        for (int j = 0; j < i; j++) {
+            int s2 = req.srcGfn[j];
+            int d2 = req.dstGfn[j];
+            if (src == s2 || src == d2 || dst == s2 || dst == d2) {
+                return -Errno.EINVAL;
+            }
         }
         return Errno.OK;
     }
