@@ -67,6 +67,8 @@ public final class SimulatedHost implements HostMemory {
     private long opNs;
     /** Whether data movements made now complete a balancing migration of a moved page. */
     private int movedCtx = CTX_NONE;
+    /** Owner word of the page a guest copy is reading: isolated from reclaim until the copy is done. */
+    private long isolated = FrameOwner.FREE;
 
     public SimulatedHost(HostNode[] nodes, SwapDevice[] swaps, CostModel cost, VmStat stat, Engine engine,
                          HostConfig config) {
@@ -250,7 +252,7 @@ public final class SimulatedHost implements HostMemory {
             n.clockHand = pfn + 1 == frames ? 0 : pfn + 1;
             scanned++;
             long own = n.owner(pfn);
-            if (!FrameOwner.isGuestPage(own)) {
+            if (!FrameOwner.isGuestPage(own) || own == isolated) {
                 continue;
             }
             int vm = FrameOwner.vm(own);
@@ -308,7 +310,8 @@ public final class SimulatedHost implements HostMemory {
         if (nodes[target].below(Watermark.LOW)) {
             wakeKswapd(nodes[target]);
         }
-        long flags = word & MIGRATE_ON_TOUCH;
+        // a map-then-migrate page moved into its destination node has nothing left to migrate
+        long flags = target == pinnedNode(vm, gfn) ? 0 : word & MIGRATE_ON_TOUCH;
         if (config.promoteOnTouch() && target != pinnedNode(vm, gfn)) {
             flags |= PROMOTE_ON_TOUCH;
         }
@@ -365,7 +368,6 @@ public final class SimulatedHost implements HostMemory {
         }
         nodes[from].free(PageState.id(word));
         setState(vm, gfn, PageState.resident(nodeId, pfn) | extraFlags);
-        stat.inc(Counter.PGMIGRATE_SUCCESS);
         opNs += copyData(from, nodeId);
         return true;
     }
@@ -515,6 +517,7 @@ public final class SimulatedHost implements HostMemory {
                         stat.inc(Counter.HOLDBACK_SKIPPED);
                         states.get(vm)[gfn] = word & ~PROMOTE_ON_TOUCH;
                     } else if (moveFrame(vm, gfn, word, pinned, true, 0)) {
+                        stat.inc(Counter.PGMIGRATE_SUCCESS);
                         stat.inc(Counter.PGPROMOTE_SUCCESS);
                         stat.inc(Counter.PAGES_BROUGHT_BACK);
                     } else {
@@ -536,6 +539,7 @@ public final class SimulatedHost implements HostMemory {
             fault(vm, srcGfn, true, "reading the source page of a guest page copy");
             int ctx = movedCtx;
             movedCtx = CTX_NONE;
+            isolated = FrameOwner.of(vm, srcGfn); // the destination's direct reclaim must not evict the source
             fault(vm, dstGfn, false, "writing the destination page of a guest page copy");
             movedCtx = ctx;
             long[] st = states.get(vm);
@@ -545,6 +549,7 @@ public final class SimulatedHost implements HostMemory {
             stat.inc(Counter.GUEST_PAGE_COPIES);
         } finally {
             movedCtx = saved;
+            isolated = FrameOwner.FREE;
         }
         return opNs;
     }
@@ -587,7 +592,6 @@ public final class SimulatedHost implements HostMemory {
             movedCtx = CTX_NONE;
             setState(vm, srcGfn, PageState.UNBACKED_WORD);
             setState(vm, dstGfn, PageState.resident(dstNode, pfn));
-            stat.inc(Counter.PGMIGRATE_SUCCESS);
         } else {
             // claims 2-5: remove the source mapping and map the new source location to the destination;
             // the data moves into the destination node on first touch (or never moves, when it already is there)

@@ -1,0 +1,241 @@
+package dev.copyless;
+
+import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.balancer.NumaBalancer;
+import dev.copyless.guest.GuestPte;
+import dev.copyless.guest.GuestVm;
+import dev.copyless.guest.Task;
+import dev.copyless.guest.Vcpu;
+import dev.copyless.host.HostConfig;
+import dev.copyless.host.HostNode;
+import dev.copyless.host.SimulatedHost;
+import dev.copyless.hypervisor.Hypervisor;
+import dev.copyless.hypervisor.MovedPageList;
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.RunMetrics;
+import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.mm.PageState;
+import dev.copyless.sim.CostModel;
+import dev.copyless.sim.Engine;
+import dev.copyless.sim.Invariants;
+import dev.copyless.swap.SwapDevice;
+import dev.copyless.swap.SwapProfile;
+import dev.copyless.workload.UniformWorkload;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A small, fully wired host + hypervisor + guest built by hand: host nodes, swap devices, the
+ * simulated host behind a {@link RecordingHost}, the hypervisor, one guest VM with a NUMA
+ * balancer, one vCPU per vNode and one task. Watermarks default to zero so that nothing happens
+ * behind a test's back (no kswapd) unless the test asks for it.
+ */
+final class Rig {
+    static final int VM = 0;
+
+    final Engine engine = new Engine();
+    final RunMetrics metrics = new RunMetrics(1_000_000_000L, 10);
+    final VmStat stat = metrics.stat;
+    final CostModel cost;
+    final SimulatedHost host;
+    final RecordingHost recorder;
+    final Hypervisor hv;
+    final GuestVm vm;
+    final NumaBalancer balancer;
+    final Vcpu[] cpus;
+    final Task task;
+
+    private Rig(Builder b) {
+        int n = b.nodeFrames.length;
+        HostNode[] nodes = new HostNode[n];
+        for (int i = 0; i < n; i++) {
+            nodes[i] = new HostNode(i, b.nodeFrames[i], b.wmarkMin, b.wmarkLow, b.wmarkHigh);
+        }
+        SwapDevice[] swaps = new SwapDevice[b.swapSlots.length];
+        for (int i = 0; i < swaps.length; i++) {
+            swaps[i] = new SwapDevice(i, "swap" + i, b.swapProfile, b.swapSlots[i]);
+        }
+        int[][] distance = new int[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                distance[i][j] = i == j ? 10 : 21;
+            }
+        }
+        cost = CostModel.defaults(distance);
+        int[] targets = b.demotionTarget != null ? b.demotionTarget : filled(n, -1);
+        HostConfig config = new HostConfig(32, b.pageCluster, targets, b.promoteOnTouch, 0, 64);
+        host = new SimulatedHost(nodes, swaps, cost, stat, engine, config);
+        recorder = new RecordingHost(host, stat);
+        hv = new Hypervisor(recorder, cost, stat);
+        int total = 0;
+        for (int p : b.vnodePages) {
+            total += p;
+        }
+        GuestVm guest = new GuestVm(VM, "vm0", b.vnodePages, b.vnodeNodes, b.virtualPages);
+        int id = hv.createVm(total, guest.vnodeStarts(), b.vnodeNodes, b.policy.holdBack());
+        if (id != VM) {
+            throw new IllegalStateException("unexpected VM id " + id);
+        }
+        vm = guest;
+        balancer = new NumaBalancer(vm, hv, b.policy, cost, metrics, 1_000_000, 1 << 20, b.faultAround);
+        cpus = new Vcpu[b.vnodePages.length];
+        for (int v = 0; v < cpus.length; v++) {
+            cpus[v] = new Vcpu(v, v, vm, host, balancer, cost, metrics, engine, 100_000);
+            vm.vcpus().add(cpus[v]);
+        }
+        task = new Task(0, "task0", 0, new UniformWorkload(b.virtualPages), 500, b.vnodePages.length, 1);
+        vm.tasks().add(task);
+        cpus[0].enqueue(task);
+    }
+
+    static Builder builder() {
+        return new Builder();
+    }
+
+    static int[] filled(int n, int value) {
+        int[] a = new int[n];
+        Arrays.fill(a, value);
+        return a;
+    }
+
+    static BalancingPolicy copyless(MigrationOrder order) {
+        return BalancingPolicy.of("copyless", order, true, 16);
+    }
+
+    // ------------------------------------------------------------------ guest-side helpers
+
+    /** A first touch of {@code gvpn} by the guest on {@code vnode}: allocate a gfn there, map it, fault it in. */
+    int fault(int gvpn, int vnode) {
+        int gfn = vm.allocGfn(vnode);
+        if (gfn == GuestVm.NO_GFN) {
+            throw new IllegalStateException("vNode " + vnode + " has no free gfn");
+        }
+        vm.map(gvpn, gfn);
+        host.touch(VM, gfn, vm.hostNodeOf(vnode));
+        return gfn;
+    }
+
+    /** The gfn {@code gvpn} maps. */
+    int gfnOf(int gvpn) {
+        return GuestPte.gfn(vm.pageTable()[gvpn]);
+    }
+
+    /** A guest access to {@code gvpn} from a vCPU on {@code vnode} (the host side of it). */
+    long touch(int gvpn, int vnode) {
+        return host.touch(VM, gfnOf(gvpn), vm.hostNodeOf(vnode));
+    }
+
+    /**
+     * One NUMA balancing attempt: the scanner made {@code gvpn} PROT_NONE and the task, now running
+     * on {@code cpuVnode}, takes the hinting fault.
+     */
+    long balanceFrom(int gvpn, int cpuVnode) {
+        int[] pt = vm.pageTable();
+        pt[gvpn] = GuestPte.gfn(pt[gvpn]) | GuestPte.PROT_NONE;
+        cpus[cpuVnode].enqueue(task);
+        return balancer.doNumaPage(cpus[cpuVnode], task, gvpn);
+    }
+
+    long word(int gfn) {
+        return host.locate(VM, gfn);
+    }
+
+    int kind(int gfn) {
+        return PageState.kind(word(gfn));
+    }
+
+    int nodeOf(int gfn) {
+        return PageState.nodeOrDevice(word(gfn));
+    }
+
+    MovedPageList list() {
+        return hv.movedPageList(VM);
+    }
+
+    long count(Counter c) {
+        return stat.get(c);
+    }
+
+    int free(int node) {
+        return host.node(node).freeFrames();
+    }
+
+    void checkInvariants() {
+        Invariants.check(host, hv, List.of(vm));
+    }
+
+    static final class Builder {
+        private int[] nodeFrames = {16, 16, 16};
+        private int wmarkMin;
+        private int wmarkLow;
+        private int wmarkHigh;
+        private int[] swapSlots = {32};
+        private SwapProfile swapProfile = SwapProfile.NVME;
+        private int pageCluster;
+        private int[] demotionTarget;
+        private boolean promoteOnTouch;
+        private int[] vnodePages = {8, 8};
+        private int[] vnodeNodes = {0, 1};
+        private int virtualPages = 16;
+        private int faultAround = 1;
+        private BalancingPolicy policy = copyless(MigrationOrder.MIGRATE_BEFORE_MAP);
+
+        Builder nodes(int... frames) {
+            nodeFrames = frames;
+            return this;
+        }
+
+        Builder watermarks(int min, int low, int high) {
+            wmarkMin = min;
+            wmarkLow = low;
+            wmarkHigh = high;
+            return this;
+        }
+
+        Builder swap(int... slots) {
+            swapSlots = slots;
+            return this;
+        }
+
+        Builder pageCluster(int c) {
+            pageCluster = c;
+            return this;
+        }
+
+        Builder demotionTargets(int... targets) {
+            demotionTarget = targets;
+            return this;
+        }
+
+        Builder promoteOnTouch(boolean on) {
+            promoteOnTouch = on;
+            return this;
+        }
+
+        Builder vnodes(int[] pages, int[] hostNodes) {
+            vnodePages = pages;
+            vnodeNodes = hostNodes;
+            return this;
+        }
+
+        Builder virtualPages(int n) {
+            virtualPages = n;
+            return this;
+        }
+
+        Builder faultAround(int n) {
+            faultAround = n;
+            return this;
+        }
+
+        Builder policy(BalancingPolicy p) {
+            policy = p;
+            return this;
+        }
+
+        Rig build() {
+            return new Rig(this);
+        }
+    }
+}
