@@ -251,19 +251,14 @@ public final class SimulatedHost implements HostMemory {
             int pfn = n.clockHand;
             n.clockHand = pfn + 1 == frames ? 0 : pfn + 1;
             scanned++;
-            long own = n.owner(pfn);
-            if (!FrameOwner.isGuestPage(own) || own == isolated) {
+            long own = coldOwner(n, pfn);
+            if (own < 0) {
                 continue;
             }
             int vm = FrameOwner.vm(own);
             int gfn = FrameOwner.gfn(own);
-            long[] st = states.get(vm);
-            long word = st[gfn];
-            if ((word & ACCESSED) != 0) {
-                st[gfn] = word & ~ACCESSED;
-                continue;
-            }
-            if (target >= 0 && !nodes[target].below(Watermark.HIGH) && nodes[target].freeFrames() > 0) {
+            long word = states.get(vm)[gfn];
+            if (target >= 0 && hasRoomAboveHigh(target)) {
                 ns += demoteFrame(vm, gfn, word, target);
                 stat.inc(Counter.PGDEMOTE_KSWAPD);
             } else {
@@ -286,6 +281,31 @@ public final class SimulatedHost implements HostMemory {
             ns += lastDevice.profile().batchWriteNs(swappedOut);
         }
         return ns;
+    }
+
+    /**
+     * One step of a clock hand: the owner of frame {@code pfn} if it holds a guest page that
+     * was not accessed since the hand's last visit; otherwise clears the accessed bit (the
+     * page gets a second chance) and returns -1. Free, reserved and isolated frames give -1.
+     */
+    private long coldOwner(HostNode n, int pfn) {
+        long own = n.owner(pfn);
+        if (!FrameOwner.isGuestPage(own) || own == isolated) {
+            return -1;
+        }
+        long[] st = states.get(FrameOwner.vm(own));
+        int gfn = FrameOwner.gfn(own);
+        long word = st[gfn];
+        if ((word & ACCESSED) != 0) {
+            st[gfn] = word & ~ACCESSED;
+            return -1;
+        }
+        return own;
+    }
+
+    /** Whether a node can take a demoted page and stay at or above its high watermark. */
+    private boolean hasRoomAboveHigh(int node) {
+        return !nodes[node].below(Watermark.HIGH) && nodes[node].freeFrames() > 0;
     }
 
     /** Writes a resident page to the first swap device with a free slot; null when all are full. */
@@ -712,24 +732,18 @@ public final class SimulatedHost implements HostMemory {
         int demoted = 0;
         int frames = n.frames();
         for (int i = 0; i < batch; i++) {
-            if (nodes[target].below(Watermark.HIGH) || nodes[target].freeFrames() == 0) {
+            if (!hasRoomAboveHigh(target)) {
                 break;
             }
             int pfn = n.tierHand;
             n.tierHand = pfn + 1 == frames ? 0 : pfn + 1;
-            long own = n.owner(pfn);
-            if (!FrameOwner.isGuestPage(own)) {
+            long own = coldOwner(n, pfn);
+            if (own < 0) {
                 continue;
             }
             int vm = FrameOwner.vm(own);
             int gfn = FrameOwner.gfn(own);
-            long[] st = states.get(vm);
-            long word = st[gfn];
-            if ((word & ACCESSED) != 0) {
-                st[gfn] = word & ~ACCESSED;
-                continue;
-            }
-            demoteFrame(vm, gfn, word, target);
+            demoteFrame(vm, gfn, states.get(vm)[gfn], target);
             stat.inc(Counter.PGDEMOTE_KSWAPD);
             demoted++;
         }
