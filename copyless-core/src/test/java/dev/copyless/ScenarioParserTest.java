@@ -18,6 +18,10 @@ import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * Scenario validation: every bad input is refused with a {@link ScenarioException} that names
+ * the key and what is expected; good input parses to the values written.
+ */
 class ScenarioParserTest {
 
     /** A valid scenario that the bad inputs below spoil one thing at a time. */
