@@ -337,6 +337,7 @@ public final class SimulatedHost implements HostMemory {
         }
         setState(vm, gfn, PageState.resident(target, pfn) | flags);
         stat.inc(Counter.PGMIGRATE_SUCCESS);
+        stat.inc(Counter.HOST_PAGE_COPIES);
         return copyData(from, target);
     }
 
@@ -388,6 +389,7 @@ public final class SimulatedHost implements HostMemory {
         }
         nodes[from].free(PageState.id(word));
         setState(vm, gfn, PageState.resident(nodeId, pfn) | extraFlags);
+        stat.inc(Counter.HOST_PAGE_COPIES);
         opNs += copyData(from, nodeId);
         return true;
     }
@@ -607,6 +609,7 @@ public final class SimulatedHost implements HostMemory {
                 }
             } else {
                 nodes[srcNode].free(PageState.id(src));
+                stat.inc(Counter.HOST_PAGE_COPIES);
                 opNs += copyData(srcNode, dstNode);
             }
             movedCtx = CTX_NONE;

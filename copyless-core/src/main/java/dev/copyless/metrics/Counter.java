@@ -74,6 +74,8 @@ public enum Counter {
     HYPERCALL_ERRORS("hypercall_errors"),
     /** Moved-page list inspections made by the guest balancer (claim 9). */
     MOVED_LIST_INSPECTIONS("moved_list_inspections"),
+    /** Node-to-node page copies made by the host (demotion, promotion, migrate-on-touch, copyless migration from a node). */
+    HOST_PAGE_COPIES("host_page_copies"),
     /** Guest page copies (balancing by copy, any source). */
     GUEST_PAGE_COPIES("guest_page_copies"),
     /** Guest accesses simulated. */

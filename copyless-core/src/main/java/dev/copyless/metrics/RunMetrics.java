@@ -17,11 +17,52 @@ public final class RunMetrics {
     private final long bucketNs;
     private final long[] localAccesses;
     private final long[] remoteAccesses;
+    /** Cumulative value of each {@link #SAMPLED} counter at the end of each time bucket. */
+    private final long[][] sampled;
+    private int sampledUpTo;
+
+    /** Counters whose course over time a run records (for charts): the data movements by kind and their effects. */
+    public static final Counter[] SAMPLED = {
+        Counter.PSWPIN, Counter.PSWPOUT, Counter.GUEST_PAGE_COPIES, Counter.HOST_PAGE_COPIES,
+        Counter.MOVED_PAGE_DATA_MOVEMENTS, Counter.INTERCONNECT_BYTES, Counter.EVICTIONS_CAUSED,
+        Counter.NUMA_PAGES_MIGRATED, Counter.BALANCED_MOVED_PAGES, Counter.HYPERCALL_PAGES,
+    };
 
     public RunMetrics(long durationNs, int buckets) {
         this.bucketNs = Math.max(1, (durationNs + buckets - 1) / buckets);
         this.localAccesses = new long[buckets];
         this.remoteAccesses = new long[buckets];
+        this.sampled = new long[buckets][SAMPLED.length];
+    }
+
+    /**
+     * Records the counters' values for every bucket that ends at or before {@code timeNs}
+     * (called by the engine after each event; allocation-free).
+     */
+    public void sampleUpTo(long timeNs) {
+        while (sampledUpTo < sampled.length && (sampledUpTo + 1) * bucketNs <= timeNs) {
+            fill(sampledUpTo++);
+        }
+    }
+
+    /** Fills every bucket not yet sampled with the final values (end of run). */
+    public void sampleRest() {
+        while (sampledUpTo < sampled.length) {
+            fill(sampledUpTo++);
+        }
+        fill(sampled.length - 1); // the last bucket ends with the run's final values
+    }
+
+    private void fill(int b) {
+        long[] row = sampled[b];
+        for (int i = 0; i < SAMPLED.length; i++) {
+            row[i] = stat.get(SAMPLED[i]);
+        }
+    }
+
+    /** Cumulative value of {@code SAMPLED[i]} at the end of bucket {@code b}. */
+    public long sampled(int b, int i) {
+        return sampled[b][i];
     }
 
     public int bucketOf(long timeNs) {

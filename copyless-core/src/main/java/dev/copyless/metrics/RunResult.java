@@ -42,6 +42,20 @@ public record RunResult(String policy, Map<String, Object> metrics) {
             }
         }
         out.put("remote_access_fraction_over_time", series);
+        Map<String, Object> over = new LinkedHashMap<>();
+        List<Double> t = new ArrayList<>();
+        for (int b = 0; b < m.buckets(); b++) {
+            t.add(round((b + 1) * m.bucketNs() / 1e6));
+        }
+        over.put("t_ms", t);
+        for (int i = 0; i < RunMetrics.SAMPLED.length; i++) {
+            List<Long> v = new ArrayList<>();
+            for (int b = 0; b < m.buckets(); b++) {
+                v.add(m.sampled(b, i));
+            }
+            over.put(RunMetrics.SAMPLED[i].metricName(), v);
+        }
+        out.put("counters_over_time", over);
         return new RunResult(policy, java.util.Collections.unmodifiableMap(out));
     }
 

@@ -85,7 +85,10 @@ public final class Simulation {
      * {@link #CHECKS}). Large scenarios in tests turn it off and call {@link #checkInvariants()} at the end.
      */
     public Simulation checkInvariantsAfterEachEvent(boolean on) {
-        engine.afterEachEvent(on ? this::checkInvariants : () -> { });
+        engine.afterEachEvent(on ? () -> {
+            metrics.sampleUpTo(engine.now());
+            checkInvariants();
+        } : () -> metrics.sampleUpTo(engine.now()));
         return this;
     }
 
@@ -170,6 +173,7 @@ public final class Simulation {
                 b.flush(cpu);
             }
         }
+        metrics.sampleRest();
         return RunResult.of(policy.key(), metrics, gauges(), engine.now());
     }
 
