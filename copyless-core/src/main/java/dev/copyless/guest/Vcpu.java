@@ -121,6 +121,7 @@ public final class Vcpu extends Agent {
         long think = t.thinkNs();
         int base = t.gvpnStart();
         long time = start;
+        t.workload().tick(start);
         while (time < end) {
             if (time >= t.nextScanAt()) {
                 time += balancer.taskNumaWork(t, time);

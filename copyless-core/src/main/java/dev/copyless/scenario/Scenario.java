@@ -50,14 +50,36 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     public record Vnode(int id, int pages, int hostNode, int vcpus) {}
 
     /**
-     * @param pattern        {@code hot-cold}, {@code uniform} or {@code sequential}
-     * @param hotFraction    share of the footprint that is hot ({@code hot-cold})
-     * @param hotProbability share of accesses that go to the hot set ({@code hot-cold})
+     * A guest task and its access pattern.
+     *
+     * @param pattern        {@code hot-cold}, {@code uniform}, {@code sequential}, {@code zipf},
+     *                       {@code phase} or {@code trace}
+     * @param hotFraction    share of the footprint that is hot ({@code hot-cold}, {@code phase})
+     * @param hotProbability share of accesses that go to the hot set ({@code hot-cold}, {@code phase})
+     * @param zipfExponent   Zipf exponent s ({@code zipf})
+     * @param phaseNs        how long the hot set stays before moving on ({@code phase})
+     * @param sharedRegion   tasks naming the same region map the same guest pages (null: private)
+     * @param trace          trace file replayed by this task ({@code trace})
+     * @param traceThread    which thread of the trace this task replays ({@code trace})
+     * @param thinkNs        compute time between two accesses
      */
     public record Task(String name, int vnode, int pages, String pattern, double hotFraction, double hotProbability,
+                       double zipfExponent, long phaseNs, String sharedRegion, String trace, int traceThread,
                        long thinkNs) {}
 
     public record Vm(String name, List<Vnode> vnodes, List<Task> tasks) {
+        /** Guest virtual pages of the VM's tasks, a shared region counted once. */
+        public long workloadPages() {
+            long s = 0;
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (Task t : tasks) {
+                if (t.sharedRegion() == null || seen.add(t.sharedRegion())) {
+                    s += t.pages();
+                }
+            }
+            return s;
+        }
+
         public int pages() {
             int s = 0;
             for (Vnode v : vnodes) {
@@ -67,6 +89,12 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
         }
     }
 
+    /**
+     * The guest scheduler's task moves between vNodes.
+     *
+     * @param pattern {@code round-robin}, {@code random}, {@code pingpong} (the first task back
+     *                and forth) or {@code none}
+     */
     public record Scheduler(long intervalNs, String pattern, long quantumNs) {}
 
     /** @param faultAround pages considered per migrating hinting fault (1 = stock Linux) */
@@ -80,13 +108,11 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
                        long eptFaultNs, long hintFaultNs, long pteUpdateNs, long migratePageNs,
                        long hypercallExitNs, long hypercallPageNs, long reclaimScanNs) {}
 
-    /** Total pages of all tasks of all VMs. */
+    /** Guest pages the tasks of all VMs touch: a shared region counts once. */
     public long workloadPages() {
         long s = 0;
         for (Vm vm : vms) {
-            for (Task t : vm.tasks()) {
-                s += t.pages();
-            }
+            s += vm.workloadPages();
         }
         return s;
     }

@@ -142,7 +142,7 @@ public final class ScenarioParser {
         }
         Section sch = s.section("scheduler");
         Scenario.Scheduler scheduler = new Scenario.Scheduler(sch.nanos("interval", "250ms"),
-                sch.oneOf("pattern", "round-robin", "round-robin", "random"), sch.nanos("quantum", "100us"));
+                sch.oneOf("pattern", "round-robin", "round-robin", "random", "pingpong", "none"), sch.nanos("quantum", "100us"));
         sch.finish();
         Section bal = s.section("balancer");
         Scenario.Balancer balancer = new Scenario.Balancer(bal.nanos("scan-period", "50ms"),
@@ -321,6 +321,7 @@ public final class ScenarioParser {
             throw v.error(v.keyPath("vnodes"), "expected at most 2TiB of guest memory per VM", null);
         }
         List<Scenario.Task> tasks = new ArrayList<>();
+        Map<String, Scenario.Task> regions = new java.util.HashMap<>();
         for (Section t : v.list("tasks", false)) {
             String tn = t.string("name", "task" + tasks.size());
             long vnode = t.integer("vnode", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
@@ -329,23 +330,36 @@ public final class ScenarioParser {
                         t.node("vnode"));
             }
             long pages = t.pages("footprint", null, 1);
-            String pattern = t.oneOf("pattern", "hot-cold", "hot-cold", "uniform", "sequential");
+            String pattern = t.oneOf("pattern", "hot-cold", "hot-cold", "uniform", "sequential", "zipf", "phase");
             double hf = t.decimal("hot-fraction", 0.25, 0.0, 1.0);
             double hp = t.decimal("hot-probability", 0.9, 0.0, 1.0);
+            double zipf = t.decimal("zipf-exponent", 1.0, 0.01, 10.0);
+            long phase = t.nanos("phase-period", "200ms");
+            String region = t.string("shared-region", null);
             long think = t.has("think") ? t.nanos("think", null) : 500;
+            if (region != null) {
+                Scenario.Task first = regions.get(region);
+                if (first != null && first.pages() != pages) {
+                    throw t.error(t.keyPath("footprint"), "expected the footprint of task '" + first.name()
+                            + "' (" + Units.size(first.pages()) + "), which shares region '" + region + "'", t.node("footprint"));
+                }
+            }
             t.finish();
-            tasks.add(new Scenario.Task(tn, (int) vnode, (int) Math.min(pages, Integer.MAX_VALUE), pattern, hf, hp, think));
+            Scenario.Task task = new Scenario.Task(tn, (int) vnode, (int) Math.min(pages, Integer.MAX_VALUE), pattern, hf,
+                    hp, zipf, phase, region, null, 0, think);
+            if (region != null) {
+                regions.putIfAbsent(region, task);
+            }
+            tasks.add(task);
         }
-        long footprint = 0;
-        for (Scenario.Task t : tasks) {
-            footprint += t.pages();
-        }
+        Scenario.Vm vm = new Scenario.Vm(name, vnodes, tasks);
+        long footprint = vm.workloadPages();
         if (footprint > total) {
             throw v.error(v.keyPath("tasks"), "expected task footprints (" + Units.size(footprint)
                     + ") to fit in the VM's memory (" + Units.size(total) + "); grow the vNodes or shrink the tasks", null);
         }
         v.finish();
-        return new Scenario.Vm(name, vnodes, tasks);
+        return vm;
     }
 
     private static Scenario.Cost cost(Section c) {

@@ -18,6 +18,8 @@ import dev.copyless.scenario.Scenario;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapProfile;
 import dev.copyless.workload.HotColdWorkload;
+import dev.copyless.workload.PhaseWorkload;
+import dev.copyless.workload.ZipfWorkload;
 import dev.copyless.workload.SequentialWorkload;
 import dev.copyless.workload.UniformWorkload;
 import dev.copyless.workload.Workload;
@@ -106,10 +108,7 @@ public final class Simulation {
             counts[v] = spec.vnodes().get(v).pages();
             hostNodes[v] = spec.vnodes().get(v).hostNode();
         }
-        int virtualPages = 0;
-        for (Scenario.Task t : spec.tasks()) {
-            virtualPages += t.pages();
-        }
+        int virtualPages = (int) spec.workloadPages();
         int gfns = 0;
         for (int c0 : counts) {
             gfns += c0;
@@ -133,15 +132,20 @@ public final class Simulation {
             }
         }
         int gvpn = 0;
+        Map<String, Integer> regionStart = new LinkedHashMap<>();
         for (int ti = 0; ti < spec.tasks().size(); ti++) {
             Scenario.Task ts = spec.tasks().get(ti);
-            Workload w = switch (ts.pattern()) {
-                case "uniform" -> new UniformWorkload(ts.pages());
-                case "sequential" -> new SequentialWorkload(ts.pages());
-                default -> new HotColdWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability());
-            };
-            Task t = new Task(ti, ts.name(), gvpn, w, ts.thinkNs(), nv, mix(s.seed(), vi, ti));
-            gvpn += ts.pages();
+            int start;
+            if (ts.sharedRegion() != null && regionStart.containsKey(ts.sharedRegion())) {
+                start = regionStart.get(ts.sharedRegion());
+            } else {
+                start = gvpn;
+                gvpn += ts.pages();
+                if (ts.sharedRegion() != null) {
+                    regionStart.put(ts.sharedRegion(), start);
+                }
+            }
+            Task t = new Task(ti, ts.name(), start, workload(ts), ts.thinkNs(), nv, mix(s.seed(), vi, ti));
             t.setNextScanAt(s.balancer().scanPeriodNs());
             vm.tasks().add(t);
             Vcpu target = null;
@@ -155,6 +159,17 @@ public final class Simulation {
         TaskScheduler sched = new TaskScheduler(vm, s.scheduler().intervalNs(), s.scheduler().pattern(),
                 mix(s.seed(), vi, -1), metrics.stat);
         engine.wake(sched, s.scheduler().intervalNs());
+    }
+
+    /** The access pattern of a task spec. */
+    static Workload workload(Scenario.Task ts) {
+        return switch (ts.pattern()) {
+            case "uniform" -> new UniformWorkload(ts.pages());
+            case "sequential" -> new SequentialWorkload(ts.pages());
+            case "zipf" -> new ZipfWorkload(ts.pages(), ts.zipfExponent());
+            case "phase" -> new PhaseWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability(), ts.phaseNs());
+            default -> new HotColdWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability());
+        };
     }
 
     /** A seed for (vm, task) derived from the scenario seed (SplitMix64 finaliser). */

@@ -13,4 +13,8 @@ public interface Workload {
 
     /** The next page index touched, in {@code [0, footprint())}. */
     int next(SplittableRandom rng);
+
+    /** Tells a time-dependent pattern the virtual time; called at the start of each of the task's quanta. */
+    default void tick(long nowNs) {
+    }
 }
