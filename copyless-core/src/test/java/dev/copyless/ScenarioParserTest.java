@@ -125,7 +125,7 @@ class ScenarioParserTest {
 
     @Test
     void wrongValuesNameTheirKeyAndTheAllowedValues() {
-        rejects(spoil("footprint: 4MiB", "footprint: 4MiB, pattern: zipf"))
+        rejects(spoil("footprint: 4MiB", "footprint: 4MiB, pattern: pareto"))
                 .hasMessageContaining("vms[0].tasks[0].pattern").hasMessageContaining("hot-cold, uniform, sequential");
         rejects(spoil("vnode: 0,", "vnode: 3,"))
                 .hasMessageContaining("vms[0].tasks[0].vnode").hasMessageContaining("(0..1)");
