@@ -1,0 +1,170 @@
+package dev.copyless.sweep;
+
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.scenario.Scenario;
+import dev.copyless.scenario.ScenarioException;
+import dev.copyless.scenario.Units;
+import dev.copyless.swap.SwapProfile;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The parameters a sweep can vary, and how each one derives a scenario from the base. Every
+ * function is pure (scenario, value) -> scenario and refuses a bad value with a
+ * {@link ScenarioException} that names the parameter.
+ *
+ * <ul>
+ *   <li>{@code memory-pressure}: guest footprint / host memory. Node sizes are scaled, keeping
+ *       their proportions and watermark fractions (1.2 = the default scenario's 96 MiB on 80).</li>
+ *   <li>{@code swap-device}: {@code nvme}, {@code ssd} or {@code zram} for every swap device.</li>
+ *   <li>{@code hot-fraction}: every task's hot-set share of its footprint.</li>
+ *   <li>{@code vms}: the number of VMs: the first VM is replicated.</li>
+ *   <li>{@code task-move-interval}: how often the guest scheduler moves a task.</li>
+ *   <li>{@code copyless-order}, {@code hold-back}, {@code fault-around}, {@code duration}.</li>
+ * </ul>
+ */
+public final class SweepParameters {
+    private SweepParameters() {}
+
+    public static final List<String> NAMES = List.of("memory-pressure", "swap-device", "hot-fraction", "vms",
+            "task-move-interval", "copyless-order", "hold-back", "fault-around", "duration");
+
+    public static Scenario apply(Scenario s, String name, String value, String source) {
+        String where = source + ": parameters." + name + ": ";
+        return switch (name) {
+            case "memory-pressure" -> memoryPressure(s, number(where, value, 0.05, 100), where);
+            case "swap-device" -> swapDevice(s, value, where);
+            case "hot-fraction" -> hotFraction(s, number(where, value, 0.0, 1.0));
+            case "vms" -> vms(s, (int) number(where, value, 1, 64), where);
+            case "task-move-interval" -> new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), s.vms(),
+                    new Scenario.Scheduler(duration(where, value), s.scheduler().pattern(), s.scheduler().quantumNs()),
+                    s.balancer(), s.copyless(), s.cost(), s.timeBuckets());
+            case "copyless-order" -> {
+                try {
+                    yield s.withCopyless(new Scenario.Copyless(MigrationOrder.fromKey(value).key(),
+                            s.copyless().holdBack(), s.copyless().batch()));
+                } catch (IllegalArgumentException e) {
+                    throw new ScenarioException(where + e.getMessage());
+                }
+            }
+            case "hold-back" -> {
+                if (!value.equals("true") && !value.equals("false")) {
+                    throw new ScenarioException(where + "expected true or false, got '" + value + "'");
+                }
+                yield s.withCopyless(new Scenario.Copyless(s.copyless().order(), Boolean.parseBoolean(value),
+                        s.copyless().batch()));
+            }
+            case "fault-around" -> new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), s.vms(), s.scheduler(),
+                    new Scenario.Balancer(s.balancer().scanPeriodNs(), s.balancer().scanPages(),
+                            (int) number(where, value, 1, 512)), s.copyless(), s.cost(), s.timeBuckets());
+            case "duration" -> s.withDuration(duration(where, value));
+            default -> throw new ScenarioException(source + ": unknown parameter '" + name + "'; expected one of: "
+                    + String.join(", ", NAMES));
+        };
+    }
+
+    private static double number(String where, String value, double min, double max) {
+        try {
+            double d = Double.parseDouble(value);
+            if (d >= min && d <= max) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new ScenarioException(where + "expected a number between " + min + " and " + max + ", got '" + value + "'");
+    }
+
+    private static long duration(String where, String value) {
+        long ns = Units.nanos(value);
+        if (ns <= 0) {
+            throw new ScenarioException(where + "expected a positive duration like 250ms, got '" + value + "'");
+        }
+        return ns;
+    }
+
+    private static Scenario memoryPressure(Scenario s, double ratio, String where) {
+        long hostPages = 0;
+        for (Scenario.Node n : s.host().nodes()) {
+            hostPages += n.pages();
+        }
+        double target = s.workloadPages() / ratio;
+        List<Scenario.Node> nodes = new ArrayList<>();
+        for (Scenario.Node n : s.host().nodes()) {
+            double f = (double) n.pages() / hostPages;
+            int pages = (int) Math.max(64, Math.round(target * f));
+            double scale = (double) pages / n.pages();
+            nodes.add(new Scenario.Node(n.id(), pages, (int) Math.ceil(n.wmarkMin() * scale),
+                    (int) Math.ceil(n.wmarkLow() * scale), (int) Math.min(pages - 1, Math.ceil(n.wmarkHigh() * scale))));
+        }
+        Scenario.Host h = s.host();
+        Scenario out = withHost(s, new Scenario.Host(nodes, h.distance(), h.swap(), h.reclaimBatch(), h.pageCluster(),
+                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch()));
+        checkCapacity(out, where);
+        return out;
+    }
+
+    private static Scenario swapDevice(Scenario s, String value, String where) {
+        SwapProfile p = SwapProfile.byName(value);
+        if (p == null) {
+            throw new ScenarioException(where + "expected nvme, ssd or zram, got '" + value + "'");
+        }
+        List<Scenario.Swap> swaps = new ArrayList<>();
+        for (Scenario.Swap w : s.host().swap()) {
+            swaps.add(new Scenario.Swap(w.name(), p.name(), w.slots(), p.readNs(), p.writeNs(), p.bytesPerSecond()));
+        }
+        Scenario.Host h = s.host();
+        return withHost(s, new Scenario.Host(h.nodes(), h.distance(), swaps, h.reclaimBatch(), h.pageCluster(),
+                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch()));
+    }
+
+    private static Scenario hotFraction(Scenario s, double f) {
+        List<Scenario.Vm> vms = new ArrayList<>();
+        for (Scenario.Vm vm : s.vms()) {
+            List<Scenario.Task> tasks = new ArrayList<>();
+            for (Scenario.Task t : vm.tasks()) {
+                tasks.add(new Scenario.Task(t.name(), t.vnode(), t.pages(), t.pattern(), f, t.hotProbability(),
+                        t.zipfExponent(), t.phaseNs(), t.sharedRegion(), t.trace(), t.traceThread(), t.thinkNs()));
+            }
+            vms.add(new Scenario.Vm(vm.name(), vm.vnodes(), tasks));
+        }
+        return withVms(s, vms);
+    }
+
+    private static Scenario vms(Scenario s, int n, String where) {
+        Scenario.Vm first = s.vms().get(0);
+        List<Scenario.Vm> vms = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            vms.add(new Scenario.Vm(first.name() + (i == 0 ? "" : "-" + i), first.vnodes(), first.tasks()));
+        }
+        Scenario out = withVms(s, vms);
+        checkCapacity(out, where);
+        return out;
+    }
+
+    private static Scenario withHost(Scenario s, Scenario.Host h) {
+        return new Scenario(s.name(), s.seed(), s.durationNs(), h, s.vms(), s.scheduler(), s.balancer(), s.copyless(),
+                s.cost(), s.timeBuckets());
+    }
+
+    private static Scenario withVms(Scenario s, List<Scenario.Vm> vms) {
+        return new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), vms, s.scheduler(), s.balancer(), s.copyless(),
+                s.cost(), s.timeBuckets());
+    }
+
+    private static void checkCapacity(Scenario s, String where) {
+        long mem = 0;
+        for (Scenario.Node n : s.host().nodes()) {
+            mem += n.pages();
+        }
+        long swap = 0;
+        for (Scenario.Swap w : s.host().swap()) {
+            swap += w.slots();
+        }
+        if (s.workloadPages() > mem + swap) {
+            throw new ScenarioException(where + "the workload (" + Units.size(s.workloadPages())
+                    + ") would exceed host memory plus swap (" + Units.size(mem) + " + " + Units.size(swap)
+                    + "); lower the value or give the base scenario more swap");
+        }
+    }
+}
