@@ -1,6 +1,7 @@
 package dev.copyless.cli;
 
 import dev.copyless.metrics.RunResult;
+import dev.copyless.report.ReportWriter;
 import dev.copyless.scenario.Scenario;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,10 @@ final class RunCommand implements Callable<Integer> {
             description = "table or json (default: ${DEFAULT-VALUE}).")
     Format format;
 
+    @Option(names = "--report", paramLabel = "DIR",
+            description = "Also write DIR/report.html (charts, opens offline), PNG charts, results.json and results.csv.")
+    java.nio.file.Path report;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -35,6 +40,9 @@ final class RunCommand implements Callable<Integer> {
                     "--policy: expected none, naive or copyless, got '" + policy + "'");
         }
         Scenario s = scenario.load();
+        if (report != null) {
+            ReportWriter.prepare(report);
+        }
         String source = scenario.scenario == null ? "embedded default" : scenario.scenario.toString();
         Map<String, RunResult> r = Runner.run(s, List.of(policy), format == Format.table);
         var out = spec.commandLine().getOut();
@@ -42,6 +50,11 @@ final class RunCommand implements Callable<Integer> {
             Output.json(out, s, source, r);
         } else {
             Output.table(out, s, source, r);
+        }
+        if (report != null) {
+            out.flush();
+            ReportWriter.write(report, Output.scenarioInfo(s, source), r);
+            spec.commandLine().getErr().println("report: " + report.resolve("report.html"));
         }
         return 0;
     }

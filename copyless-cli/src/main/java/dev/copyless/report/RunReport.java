@@ -1,0 +1,540 @@
+package dev.copyless.report;
+
+import dev.copyless.metrics.RunResult;
+import java.awt.Color;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategorySeries;
+import org.knowm.xchart.HorizontalBarChart;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.style.Styler;
+
+/**
+ * The report of a {@code run} or {@code compare}: draws its charts (remote-access fraction,
+ * data movements by kind, swap I/O, interconnect bytes, balancing-migration latency, and what
+ * copyless saved against naive) and lays out report.html around them: scenario, headline
+ * numbers in words, the headline table with copyless/naive ratios, then captioned charts.
+ */
+final class RunReport {
+    /** Metrics of the headline table, in order (the same as the CLI table's headline block). */
+    static final List<String> HEADLINE = List.of(
+            "balanced_moved_pages", "moved_page_data_movements", "data_movements_per_balanced_moved_page",
+            "swapped_page_interconnect_bytes", "moved_page_interconnect_bytes", "interconnect_bytes",
+            "evictions_caused", "pages_brought_back", "pswpin", "pswpout", "pgmajfault", "hypercalls",
+            "hypercall_pages", "numa_pages_migrated", "freed_gfns_still_backed", "remote_access_fraction");
+
+    /** The data-movement kinds of chart (b): together they make up every 4 KiB data movement of a run. */
+    static final List<String> MOVEMENT_KINDS = List.of("pswpin", "pswpout", "guest_page_copies", "host_page_copies");
+
+    private static final Color[] KIND_COLORS = {Charts.ORANGE, Charts.SKY, Charts.GREEN, Charts.PURPLE};
+
+    /** One ratio of the savings chart: its label, and how to read the value from a result. */
+    private record Saving(String label, String key) {}
+
+    private static final List<Saving> SAVINGS = List.of(
+            new Saving("data movements per balanced moved page", "data_movements_per_balanced_moved_page"),
+            new Saving("moved-page data movements", "moved_page_data_movements"),
+            new Saving("moved-page interconnect bytes", "moved_page_interconnect_bytes"),
+            new Saving("all interconnect bytes", "interconnect_bytes"),
+            new Saving("evictions caused", "evictions_caused"),
+            new Saving("swap reads (pswpin)", "pswpin"),
+            new Saving("swap writes (pswpout)", "pswpout"),
+            new Saving("major faults (pgmajfault)", "pgmajfault"),
+            new Saving("mean guest access latency", "guest_access_latency_ns.mean"),
+            new Saving("mean balancing-migration latency", "balancing_migration_latency_ns.mean"));
+
+    private final Map<String, Object> scenario;
+    private final Map<String, RunResult> results;
+    private final List<String> policies;
+    private final boolean comparable;
+    /** File name -> PNG bytes, in page order. */
+    final Map<String, byte[]> pngs = new LinkedHashMap<>();
+
+    RunReport(Map<String, Object> scenario, Map<String, RunResult> results) {
+        this.scenario = scenario;
+        this.results = results;
+        this.policies = new ArrayList<>(results.keySet());
+        this.comparable = results.containsKey("naive") && results.containsKey("copyless");
+    }
+
+    // ---------------------------------------------------------------- reading metrics
+
+    /** A scalar metric, or a summary field as {@code summary.field}; NaN when absent. */
+    static double value(RunResult r, String key) {
+        Object v = r.metrics().get(key);
+        if (v == null && key.contains(".")) {
+            int dot = key.indexOf('.');
+            if (r.metrics().get(key.substring(0, dot)) instanceof Map<?, ?> m) {
+                v = m.get(key.substring(dot + 1));
+            }
+        }
+        return v instanceof Number n ? n.doubleValue() : Double.NaN;
+    }
+
+    private double value(String policy, String key) {
+        return value(results.get(policy), key);
+    }
+
+    private static double[] doubles(Object list, double scale) {
+        List<?> l = list instanceof List<?> x ? x : List.of();
+        double[] d = new double[l.size()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = ((Number) l.get(i)).doubleValue() * scale;
+        }
+        return d;
+    }
+
+    private Map<?, ?> overTime(String policy) {
+        return results.get(policy).metrics().get("counters_over_time") instanceof Map<?, ?> m ? m : Map.of();
+    }
+
+    private double ratio(String key) {
+        double n = value("naive", key);
+        double c = value("copyless", key);
+        return n == 0 || Double.isNaN(n) || Double.isNaN(c) ? Double.NaN : c / n;
+    }
+
+    // ---------------------------------------------------------------- charts
+
+    private void charts() {
+        pngs.put("remote-access-fraction.png", Charts.png(remoteFraction()));
+        pngs.put("data-movements.png", Charts.pngRow(movements()));
+        pngs.put("swap-io.png", Charts.pngRow(swap()));
+        pngs.put("interconnect-bytes.png", Charts.png(interconnect()));
+        CategoryChart lat = latency();
+        if (lat != null) {
+            pngs.put("migration-latency.png", Charts.png(lat));
+        }
+        if (comparable) {
+            pngs.put("savings.png", Charts.png(savings()));
+        }
+    }
+
+    private XYChart remoteFraction() {
+        XYChart c = Charts.xy("Remote-access fraction over time", "virtual time (ms)",
+                "remote accesses (% of guest accesses)", Charts.WIDTH, Charts.HEIGHT);
+        double max = 0;
+        for (int i = 0; i < policies.size(); i++) {
+            String p = policies.get(i);
+            List<?> pts = results.get(p).metrics().get("remote_access_fraction_over_time") instanceof List<?> l ? l : List.of();
+            double[] x = new double[pts.size()];
+            double[] y = new double[pts.size()];
+            for (int j = 0; j < pts.size(); j++) {
+                Map<?, ?> pt = (Map<?, ?>) pts.get(j);
+                x[j] = ((Number) pt.get("t_ms")).doubleValue();
+                y[j] = ((Number) pt.get("remote_fraction")).doubleValue() * 100;
+                max = Math.max(max, y[j]);
+            }
+            if (x.length > 0) {
+                Charts.line(c, p, x, y, Charts.policyColor(p, i), Charts.SOLID);
+            }
+        }
+        c.getStyler().setYAxisMin(0.0);
+        timeAxis(c);
+        c.getStyler().setYAxisMax(Math.min(100, niceMax(max)));
+        c.getStyler().setYAxisTickLabelsFormattingFunction(Charts.compactWith("%"));
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        return c;
+    }
+
+    private List<XYChart> movements() {
+        double max = 0;
+        for (String p : policies) {
+            double[] total = totalMovements(p);
+            for (double t : total) {
+                max = Math.max(max, t);
+            }
+        }
+        int w = policies.size() == 1 ? Charts.WIDTH : Math.max(380, (Charts.WIDTH + 300) / policies.size());
+        List<XYChart> out = new ArrayList<>();
+        for (String p : policies) {
+            Map<?, ?> over = overTime(p);
+            double[] t = doubles(over.get("t_ms"), 1);
+            XYChart c = Charts.xy(p, "virtual time (ms)",
+                    "4 KiB data movements, cumulative", w, Charts.PANEL_HEIGHT);
+            for (int k = 0; k < MOVEMENT_KINDS.size(); k++) {
+                double[] y = doubles(over.get(MOVEMENT_KINDS.get(k)), 1);
+                if (t.length > 0 && y.length == t.length) {
+                    Charts.line(c, MOVEMENT_KINDS.get(k), t, y, KIND_COLORS[k], Charts.SOLID);
+                }
+            }
+            double[] total = totalMovements(p);
+            if (t.length > 0 && total.length == t.length) {
+                Charts.line(c, "all four", t, total, new Color(0x333333), Charts.DASHED);
+            }
+            c.getStyler().setYAxisMin(0.0);
+            timeAxis(c);
+            c.getStyler().setYAxisMax(niceMax(max));
+            out.add(c);
+        }
+        return out;
+    }
+
+    private double[] totalMovements(String p) {
+        Map<?, ?> over = overTime(p);
+        double[] total = new double[doubles(over.get("t_ms"), 1).length];
+        for (String k : MOVEMENT_KINDS) {
+            double[] y = doubles(over.get(k), 1);
+            for (int i = 0; i < Math.min(y.length, total.length); i++) {
+                total[i] += y[i];
+            }
+        }
+        return total;
+    }
+
+    private List<XYChart> swap() {
+        String[][] kinds = {{"pswpin", "Swap reads (pswpin)", "pages read from swap, cumulative"},
+                {"pswpout", "Swap writes (pswpout)", "pages written to swap, cumulative"}};
+        double max = 0;
+        for (String p : policies) {
+            for (String[] k : kinds) {
+                for (double v : doubles(overTime(p).get(k[0]), 1)) {
+                    max = Math.max(max, v);
+                }
+            }
+        }
+        List<XYChart> out = new ArrayList<>();
+        for (String[] k : kinds) {
+            XYChart c = Charts.xy(k[1], "virtual time (ms)", k[2], (Charts.WIDTH + 200) / 2, Charts.PANEL_HEIGHT);
+            for (int i = 0; i < policies.size(); i++) {
+                String p = policies.get(i);
+                double[] t = doubles(overTime(p).get("t_ms"), 1);
+                double[] y = doubles(overTime(p).get(k[0]), 1);
+                if (t.length > 0 && y.length == t.length) {
+                    Charts.line(c, p, t, y, Charts.policyColor(p, i), Charts.SOLID);
+                }
+            }
+            c.getStyler().setYAxisMin(0.0);
+            timeAxis(c);
+            c.getStyler().setYAxisMax(niceMax(max));
+            out.add(c);
+        }
+        return out;
+    }
+
+    private XYChart interconnect() {
+        XYChart c = Charts.xy("Interconnect traffic between host nodes", "virtual time (ms)",
+                "bytes copied between nodes, cumulative (MiB)", Charts.WIDTH, Charts.HEIGHT);
+        double max = 0;
+        for (int i = 0; i < policies.size(); i++) {
+            String p = policies.get(i);
+            double[] t = doubles(overTime(p).get("t_ms"), 1);
+            double[] y = doubles(overTime(p).get("interconnect_bytes"), 1.0 / (1024 * 1024));
+            for (double v : y) {
+                max = Math.max(max, v);
+            }
+            if (t.length > 0 && y.length == t.length) {
+                Charts.line(c, p, t, y, Charts.policyColor(p, i), Charts.SOLID);
+            }
+        }
+        c.getStyler().setYAxisMin(0.0);
+        timeAxis(c);
+        c.getStyler().setYAxisMax(niceMax(max));
+        return c;
+    }
+
+    /** Percentile bars per policy that migrated anything; null when no policy did. */
+    private CategoryChart latency() {
+        List<String> qs = List.of("p50", "p90", "p99", "max", "mean");
+        List<String> cats = List.of("p50", "p90", "p99", "max", "mean");
+        CategoryChart c = Charts.bars("Balancing-migration latency distribution",
+                "statistic over all balancing migrations of the run",
+                "latency (µs)", Charts.WIDTH, Charts.HEIGHT);
+        boolean any = false;
+        for (int i = 0; i < policies.size(); i++) {
+            String p = policies.get(i);
+            if (!(value(p, "balancing_migration_latency_ns.count") > 0)) {
+                continue;
+            }
+            List<Double> ys = new ArrayList<>();
+            for (String q : qs) {
+                ys.add(value(p, "balancing_migration_latency_ns." + q) / 1000.0);
+            }
+            CategorySeries s = c.addSeries(p, cats, ys);
+            s.setFillColor(Charts.policyColor(p, i));
+            any = true;
+        }
+        if (!any) {
+            return null;
+        }
+        c.getStyler().setYAxisDecimalPattern("#,##0.0");
+        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+        return c;
+    }
+
+    private HorizontalBarChart savings() {
+        List<String> labels = new ArrayList<>();
+        List<Double> vals = new ArrayList<>();
+        double max = 1;
+        for (Saving s : SAVINGS) {
+            double r = ratio(s.key());
+            if (!Double.isNaN(r)) {
+                labels.add(s.label());
+                vals.add(r);
+                max = Math.max(max, r);
+            }
+        }
+        HorizontalBarChart c = Charts.horizontalBars("What copyless saved: copyless / naive (lower is better)",
+                "copyless / naive  (1.0 = same as naive, 0 = all saved)", "", Charts.WIDTH,
+                Math.max(340, 90 + 44 * labels.size()));
+        if (labels.isEmpty()) {
+            labels.add("(no ratio defined: naive made none of these)");
+            vals.add(0.0);
+        }
+        c.addSeries("copyless / naive", vals, labels).setFillColor(Charts.BLUE);
+        c.getStyler().setXAxisMin(0.0);
+        c.getStyler().setXAxisMax(Math.ceil(max * 1.15 * 10) / 10);
+        c.getStyler().setDecimalPattern("0.00");
+        c.setYAxisTitle("cost (same scenario and seed)");
+        Charts.referenceLine(c, 1.0, true);
+        return c;
+    }
+
+    /** The time axis from 0 to the end of the run (or of the data), in ms. */
+    private void timeAxis(XYChart c) {
+        double end = scenario.get("duration_ns") instanceof Number d ? d.doubleValue() / 1e6 : 0;
+        for (String p : policies) {
+            double[] t = doubles(overTime(p).get("t_ms"), 1);
+            if (t.length > 0) {
+                end = Math.max(end, t[t.length - 1]);
+            }
+        }
+        Charts.roundXTicks(c);
+        c.getStyler().setXAxisMin(0.0);
+        if (end > 0) {
+            c.getStyler().setXAxisMax(end);
+        }
+    }
+
+    /** A round axis maximum a little above {@code max} (1, 2, 2.5, 5 x 10^k). */
+    static double niceMax(double max) {
+        if (!(max > 0)) {
+            return 1;
+        }
+        double target = max * 1.08;
+        double mag = Math.pow(10, Math.floor(Math.log10(target)));
+        for (double m : new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
+            if (m * mag >= target) {
+                return m * mag;
+            }
+        }
+        return 10 * mag;
+    }
+
+    // ---------------------------------------------------------------- page
+
+    /** Draws the charts and returns report.html. */
+    String render() {
+        charts();
+        String name = String.valueOf(scenario.getOrDefault("name", "scenario"));
+        Html h = new Html("copyless report: " + name + " (" + String.join(", ", policies) + ")");
+        h.h1(comparable ? "copyless report: copyless vs naive" + (results.containsKey("none") ? " vs none" : "")
+                : "copyless report: " + policies.getFirst() + " policy");
+        h.raw("<p class=\"sub\">" + scenarioLine() + "</p>");
+
+        h.h2(comparable ? "At a glance: what copyless saved" : "At a glance", "glance");
+        h.list(comparable ? compareSentences() : singleSentences(policies.getFirst()));
+        if (comparable) {
+            h.figure("savings.png", pngs.get("savings.png"), "copyless / naive ratios",
+                    "<b>What copyless saved.</b> Each bar is copyless's value divided by naive's for the same scenario "
+                            + "and seed; the dashed line at 1.0 is &ldquo;no change&rdquo;, a bar of 0 means copyless "
+                            + "needed none of it. Ratios whose naive value is 0 are left out.");
+        } else {
+            h.note("Only one policy ran, so there is no savings chart. "
+                    + "<code>copyless compare --report DIR</code> runs none, naive and copyless on the same scenario "
+                    + "and seed and shows what copyless saves against naive.");
+        }
+
+        h.h2("Headline metrics", "headline");
+        headlineTable(h);
+
+        h.h2("Charts", "charts");
+        String who = policies.size() == 1 ? "the " + Html.policy(policies.getFirst()) + " policy" : "each policy";
+        h.figure("remote-access-fraction.png", pngs.get("remote-access-fraction.png"),
+                "remote-access fraction over time",
+                "<b>Remote-access fraction over time</b> for " + who + ": the share of guest accesses in each time "
+                        + "bucket that found their page on a host node other than the accessing vCPU's. Balancing "
+                        + "pulls it down after each task move"
+                        + (results.containsKey("none") ? "; <code>none</code> never balances." : "."));
+        h.figure("data-movements.png", pngs.get("data-movements.png"), "cumulative data movements by kind",
+                "<b>Cumulative 4 KiB data movements by kind</b>"
+                        + (policies.size() > 1 ? ", one panel per policy on the same scale" : " for " + who)
+                        + ": swap reads "
+                        + "(<code>pswpin</code>), swap writes (<code>pswpout</code>), guest page copies and host "
+                        + "node-to-node copies. Together they are every data movement of the run; the dashed line is "
+                        + "their sum.");
+        h.figure("swap-io.png", pngs.get("swap-io.png"), "swap reads and writes over time",
+                "<b>Swap reads and writes over time</b> (cumulative pages) for " + who + "."
+                        + (results.containsKey("naive") ? " naive's swap-ins bring moved pages back to the node they "
+                                + "are leaving, and the evictions they cause add swap writes." : ""));
+        h.figure("interconnect-bytes.png", pngs.get("interconnect-bytes.png"), "interconnect bytes over time",
+                "<b>Interconnect traffic</b>: cumulative bytes copied between two different host nodes (guest and "
+                        + "host page copies, migrations; swap I/O and remote accesses are not counted) for " + who
+                        + ".");
+        if (pngs.containsKey("migration-latency.png")) {
+            h.figure("migration-latency.png", pngs.get("migration-latency.png"),
+                    "balancing-migration latency percentiles",
+                    "<b>Balancing-migration latency</b> per policy, in µs of virtual time from a migrating hinting "
+                            + "fault to the page's remap: median (p50), p90, p99, maximum and mean. A copyless batch "
+                            + "counts once per page with the whole call's time."
+                            + (results.containsKey("none") ? " <code>none</code> migrates nothing and is left out."
+                                    : ""));
+        } else {
+            h.note("No balancing migration happened in this run, so there is no latency distribution to show.");
+        }
+
+        h.h2("Scenario", "scenario");
+        List<List<String>> rows = new ArrayList<>();
+        scenario.forEach((k, v) -> rows.add(List.of("<code>" + Html.esc(k) + "</code>", Html.esc(display(v))
+                + (k.endsWith("_ns") && v instanceof Number n ? " (" + Html.nanos(n.doubleValue()) + ")" : ""))));
+        h.table("kv", null, rows);
+
+        return h.finish("Written by <code>copyless " + (comparable ? "compare" : "run") + " --report</code>. "
+                + "Next to this page: <a href=\"results.json\">results.json</a> (every metric, as "
+                + "<code>--format json</code>), <a href=\"results.csv\">results.csv</a> (one row per policy) and the "
+                + "charts as PNG files. Metric definitions: docs/METRICS.md.");
+    }
+
+    private static String display(Object v) {
+        if (v instanceof List<?> l) {
+            return String.join(", ", l.stream().map(String::valueOf).toList());
+        }
+        return String.valueOf(v);
+    }
+
+    private String scenarioLine() {
+        List<String> parts = new ArrayList<>();
+        parts.add("Scenario <b>" + Html.esc(scenario.getOrDefault("name", "?")) + "</b>"
+                + (scenario.containsKey("source") ? " (" + Html.esc(scenario.get("source")) + ")" : ""));
+        if (scenario.get("seed") != null) {
+            parts.add("seed " + Html.esc(scenario.get("seed")));
+        }
+        if (scenario.get("duration_ns") instanceof Number d) {
+            parts.add(Html.nanos(d.doubleValue()) + " of virtual time");
+        }
+        if (scenario.get("host_nodes") != null) {
+            parts.add(Html.esc(scenario.get("host_nodes")) + " host nodes");
+        }
+        if (scenario.get("vms") != null) {
+            parts.add(Html.esc(scenario.get("vms")) + ("1".equals(String.valueOf(scenario.get("vms"))) ? " VM" : " VMs"));
+        }
+        if (scenario.get("copyless_order") != null) {
+            parts.add("copyless order " + Html.esc(scenario.get("copyless_order"))
+                    + (scenario.get("hold_back") instanceof Boolean b ? ", hold-back " + (b ? "on" : "off") : ""));
+        }
+        StringBuilder pol = new StringBuilder(policies.size() == 1 ? "policy " : "policies ");
+        for (int i = 0; i < policies.size(); i++) {
+            pol.append(i == 0 ? "" : ", ").append(Html.policy(policies.get(i)));
+        }
+        parts.add(pol.toString());
+        return String.join(" · ", parts);
+    }
+
+    private List<String> compareSentences() {
+        String c = Html.policy("copyless");
+        String n = Html.policy("naive");
+        List<String> s = new ArrayList<>();
+        double cp = value("copyless", "data_movements_per_balanced_moved_page");
+        double np = value("naive", "data_movements_per_balanced_moved_page");
+        s.add(c + " made <b>" + Html.fixed2(cp) + "</b> data movements per balanced moved page, " + n + " <b>"
+                + Html.fixed2(np) + "</b>" + Html.change(ratio("data_movements_per_balanced_moved_page"), "fewer",
+                        "more") + ".");
+        s.add("To complete the balancing of pages the host had moved, " + c + " made "
+                + Html.count(value("copyless", "moved_page_data_movements")) + " data movements for "
+                + Html.count(value("copyless", "balanced_moved_pages")) + " pages, " + n + " "
+                + Html.count(value("naive", "moved_page_data_movements")) + " for "
+                + Html.count(value("naive", "balanced_moved_pages")) + " pages.");
+        s.add(c + " sent <b>" + Html.bytes(value("copyless", "moved_page_interconnect_bytes"))
+                + "</b> of moved-page data across the interconnect, " + n + " <b>"
+                + Html.bytes(value("naive", "moved_page_interconnect_bytes")) + "</b>; all interconnect traffic: "
+                + Html.bytes(value("copyless", "interconnect_bytes")) + " vs "
+                + Html.bytes(value("naive", "interconnect_bytes"))
+                + Html.change(ratio("interconnect_bytes"), "less", "more") + ".");
+        s.add("Bringing moved pages back caused <b>" + Html.count(value("copyless", "evictions_caused"))
+                + "</b> evictions under " + c + " and <b>" + Html.count(value("naive", "evictions_caused"))
+                + "</b> under " + n + Html.change(ratio("evictions_caused"), "fewer", "more") + ".");
+        s.add("Swap reads (<code>pswpin</code>): " + c + " " + Html.count(value("copyless", "pswpin")) + ", " + n
+                + " " + Html.count(value("naive", "pswpin")) + Html.change(ratio("pswpin"), "fewer", "more")
+                + "; swap writes (<code>pswpout</code>): " + Html.count(value("copyless", "pswpout")) + " vs "
+                + Html.count(value("naive", "pswpout")) + Html.change(ratio("pswpout"), "fewer", "more") + ".");
+        s.add("Mean guest access latency: " + c + " " + Html.nanos(value("copyless", "guest_access_latency_ns.mean"))
+                + ", " + n + " " + Html.nanos(value("naive", "guest_access_latency_ns.mean"))
+                + Html.change(ratio("guest_access_latency_ns.mean"), "lower", "higher") + ".");
+        if (results.containsKey("none")) {
+            s.add("Without balancing (" + Html.policy("none") + "), " + pct(value("none", "remote_access_fraction"))
+                    + " of guest accesses were remote; " + n + " brought that to "
+                    + pct(value("naive", "remote_access_fraction")) + " and " + c + " to "
+                    + pct(value("copyless", "remote_access_fraction")) + ".");
+        }
+        return s;
+    }
+
+    private List<String> singleSentences(String p) {
+        String x = Html.policy(p);
+        List<String> s = new ArrayList<>();
+        s.add(x + " made <b>" + Html.fixed2(value(p, "data_movements_per_balanced_moved_page"))
+                + "</b> data movements per balanced moved page (" + Html.count(value(p, "moved_page_data_movements"))
+                + " movements for " + Html.count(value(p, "balanced_moved_pages")) + " balanced moved pages).");
+        s.add("It sent " + Html.bytes(value(p, "moved_page_interconnect_bytes"))
+                + " of moved-page data across the interconnect (" + Html.bytes(value(p, "interconnect_bytes"))
+                + " in all) and caused " + Html.count(value(p, "evictions_caused")) + " evictions.");
+        s.add("Swap: " + Html.count(value(p, "pswpin")) + " pages read (<code>pswpin</code>), "
+                + Html.count(value(p, "pswpout")) + " written (<code>pswpout</code>); "
+                + Html.count(value(p, "pgmajfault")) + " major faults.");
+        s.add(pct(value(p, "remote_access_fraction")) + " of guest accesses were remote; mean guest access latency "
+                + Html.nanos(value(p, "guest_access_latency_ns.mean")) + ".");
+        return s;
+    }
+
+    private static String pct(double f) {
+        return String.format(Locale.ROOT, "%.1f%%", f * 100);
+    }
+
+    private void headlineTable(Html h) {
+        List<String> head = new ArrayList<>();
+        head.add("metric");
+        for (String p : policies) {
+            head.add(Html.policy(p));
+        }
+        if (comparable) {
+            head.add("copyless / naive");
+        }
+        List<String> keys = new ArrayList<>(HEADLINE);
+        keys.add("guest_access_latency_ns.mean");
+        keys.add("balancing_migration_latency_ns.p50");
+        keys.add("balancing_migration_latency_ns.p99");
+        List<List<String>> rows = new ArrayList<>();
+        for (String k : keys) {
+            List<String> r = new ArrayList<>();
+            r.add("<code>" + Html.esc(k) + "</code>");
+            for (String p : policies) {
+                double v = value(p, k);
+                r.add(Double.isNaN(v) ? "–" : k.endsWith("_bytes") ? Html.bytes(v)
+                        : k.contains("latency_ns") ? Html.nanos(v) : Html.count(v));
+            }
+            if (comparable) {
+                double n = value("naive", k);
+                double c = value("copyless", k);
+                String cell = Html.ratio(c, n);
+                if (n > 0 && c / n < 0.995) {
+                    cell = "<span class=\"good\">" + cell + "</span>";
+                } else if (n > 0 && c / n > 1.005) {
+                    cell = "<span class=\"bad\">" + cell + "</span>";
+                }
+                r.add(cell);
+            }
+            rows.add(r);
+        }
+        h.table(null, head, rows);
+        if (comparable) {
+            h.p("<span class=\"good\">Green</span> ratios: copyless needed less than naive; "
+                    + "<span class=\"bad\">red</span>: more (not always worse: <code>hypercalls</code> are how "
+                    + "copyless works, and more <code>numa_pages_migrated</code> means more balancing got done). "
+                    + "Byte counts in KiB/MiB, latencies in virtual time.");
+        }
+    }
+}
