@@ -37,8 +37,8 @@ final class ScenarioCommand implements Callable<Integer> {
             return 0;
         }
         Scenario s = ScenarioParser.load(action.check);
-        long mem = s.host().nodes().stream().mapToLong(Scenario.Node::pages).sum();
-        long swap = s.host().swap().stream().mapToLong(Scenario.Swap::slots).sum();
+        long mem = s.hostPages();
+        long swap = s.swapPages();
         out.printf("%s: ok: scenario '%s', %d host nodes (%s), swap %s, %d VM(s), workload %s%n", action.check, s.name(),
                 s.host().nodes().size(), Units.size(mem), Units.size(swap), s.vms().size(), Units.size(s.workloadPages()));
         return 0;

@@ -108,6 +108,24 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
                        long eptFaultNs, long hintFaultNs, long pteUpdateNs, long migratePageNs,
                        long hypercallExitNs, long hypercallPageNs, long reclaimScanNs) {}
 
+    /** Pages of host memory, all nodes together. */
+    public long hostPages() {
+        long s = 0;
+        for (Node n : host.nodes()) {
+            s += n.pages();
+        }
+        return s;
+    }
+
+    /** Swap slots, all devices together. */
+    public long swapPages() {
+        long s = 0;
+        for (Swap w : host.swap()) {
+            s += w.slots();
+        }
+        return s;
+    }
+
     /** Guest pages the tasks of all VMs touch: a shared region counts once. */
     public long workloadPages() {
         long s = 0;

@@ -384,14 +384,8 @@ public final class ScenarioParser {
     }
 
     private static void checkCapacity(Scenario s, String source) {
-        long memory = 0;
-        for (Scenario.Node n : s.host().nodes()) {
-            memory += n.pages();
-        }
-        long swap = 0;
-        for (Scenario.Swap w : s.host().swap()) {
-            swap += w.slots();
-        }
+        long memory = s.hostPages();
+        long swap = s.swapPages();
         long need = s.workloadPages();
         if (need > memory + swap) {
             throw new ScenarioException(source + ": vms: the tasks' footprints (" + Units.size(need)

@@ -84,10 +84,7 @@ public final class SweepParameters {
     }
 
     private static Scenario memoryPressure(Scenario s, double ratio, String where) {
-        long hostPages = 0;
-        for (Scenario.Node n : s.host().nodes()) {
-            hostPages += n.pages();
-        }
+        long hostPages = s.hostPages();
         double target = s.workloadPages() / ratio;
         List<Scenario.Node> nodes = new ArrayList<>();
         for (Scenario.Node n : s.host().nodes()) {
@@ -153,14 +150,8 @@ public final class SweepParameters {
     }
 
     private static void checkCapacity(Scenario s, String where) {
-        long mem = 0;
-        for (Scenario.Node n : s.host().nodes()) {
-            mem += n.pages();
-        }
-        long swap = 0;
-        for (Scenario.Swap w : s.host().swap()) {
-            swap += w.slots();
-        }
+        long mem = s.hostPages();
+        long swap = s.swapPages();
         if (s.workloadPages() > mem + swap) {
             throw new ScenarioException(where + "the workload (" + Units.size(s.workloadPages())
                     + ") would exceed host memory plus swap (" + Units.size(mem) + " + " + Units.size(swap)
