@@ -76,7 +76,7 @@ final class Runner {
         private long events;
 
         Progress(boolean enabled, int runs, long durationNs) {
-            this.enabled = enabled && System.console() != null && System.console().isTerminal();
+            this.enabled = enabled && Terminal.stderrIsTerminal();
             this.reached = new long[runs];
             this.durationNs = durationNs;
         }
@@ -90,7 +90,7 @@ final class Runner {
                 if (System.nanoTime() - start < 1_000_000_000L) {
                     return;
                 }
-                bar = new ProgressBarBuilder().setTaskName("simulating").setInitialMax(100L * reached.length)
+                bar = new ProgressBarBuilder().setTaskName("simulating").setInitialMax(100L)
                         .setStyle(ProgressBarStyle.ASCII).setUnit("%", 1).hideEta()
                         .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
             }
@@ -98,7 +98,7 @@ final class Runner {
             for (long r : reached) {
                 sum += Math.min(100, r * 100 / Math.max(1, durationNs));
             }
-            bar.stepTo(sum);
+            bar.stepTo(sum / reached.length);
         }
 
         synchronized void close() {

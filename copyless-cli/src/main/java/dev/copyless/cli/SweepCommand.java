@@ -108,7 +108,7 @@ final class SweepCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintStream err = System.err;
         err.printf("sweep: %d points (%d done before), %d at a time, into %s%n", g.size(), done.size(), nThreads, dir);
-        ProgressBar bar = System.console() != null && System.console().isTerminal()
+        ProgressBar bar = Terminal.stderrIsTerminal()
                 ? new ProgressBarBuilder().setTaskName("sweep").setInitialMax(g.size()).setStyle(ProgressBarStyle.ASCII)
                         .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(err, true))).build()
                 : null;
