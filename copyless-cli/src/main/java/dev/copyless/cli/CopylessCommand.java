@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
         description = {"Copyless NUMA balancing hypervisor memory migration (US 12,393,439 B2):",
                 "simulate a host that swaps or demotes guest pages behind the guest's back, and measure",
                 "what the guest's NUMA balancing costs with and without the copyless mechanism."},
-        subcommands = {RunCommand.class, CompareCommand.class, SweepCommand.class, ScenarioCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CompareCommand.class, SweepCommand.class, ScenarioCommand.class, TraceCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CopylessCommand implements Runnable {
     public static final int EXIT_USAGE = 2;
 

@@ -31,6 +31,19 @@ final class ScenarioOptions {
             description = "Claim 12 hold-back for the copyless policy (default: the scenario's, true).")
     Boolean holdBack;
 
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = {"Replay a recorded trace (copyless trace record): the first VM's tasks become one task per",
+                    "trace thread. With the embedded default scenario, the VM and host are sized to the trace."})
+    Path trace;
+
+    @Option(names = "--trace-layout", paramLabel = "LAYOUT",
+            description = "vNode of each trace thread: round-robin (default) or one vNode id per thread, e.g. 0,1,1.")
+    String traceLayout;
+
+    @Option(names = "--trace-time-scale", paramLabel = "X",
+            description = "Multiply the trace's compute time (0.5 ns per instruction) by X (default 1).")
+    Double traceTimeScale;
+
     Scenario load() {
         Scenario s = scenario == null ? ScenarioParser.defaultScenario() : ScenarioParser.load(scenario);
         if (seed != null) {
@@ -54,6 +67,13 @@ final class ScenarioOptions {
                 }
             }
             s = s.withCopyless(new Scenario.Copyless(o, holdBack != null ? holdBack : c.holdBack(), c.batch()));
+        }
+        if (trace != null) {
+            s = dev.copyless.trace.TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,
+                    scenario == null, scenario == null ? "the default scenario" : scenario.toString());
+        } else if (traceLayout != null || traceTimeScale != null) {
+            throw new ScenarioException((traceLayout != null ? "--trace-layout" : "--trace-time-scale")
+                    + ": only with --trace FILE");
         }
         return s;
     }

@@ -18,8 +18,8 @@ import java.util.List;
  *
  * <p>The access fast path (a present PTE with no flag, a resident host word with no slow
  * flag) sets the accessed bit and counts the access per memory node; it allocates nothing
- * and calls nothing virtual but the workload's {@code next}. Everything else goes through
- * {@link #slowAccess}.
+ * and calls nothing virtual but the workload's {@code next} (and, for a trace, its
+ * {@code thinkNs}). Everything else goes through {@link #slowAccess}.
  */
 public final class Vcpu extends Agent {
     private final int id;
@@ -119,6 +119,7 @@ public final class Vcpu extends Agent {
         long[] row = accessRow;
         long[] perNode = fastPerNode;
         long think = t.thinkNs();
+        boolean timed = t.workload().timed(); // a trace sets its own compute time per access
         int base = t.gvpnStart();
         long time = start;
         t.workload().tick(start);
@@ -127,6 +128,9 @@ public final class Vcpu extends Agent {
                 time += balancer.taskNumaWork(t, time);
             }
             int gvpn = base + t.workload().next(t.rng);
+            if (timed) {
+                think = t.workload().thinkNs();
+            }
             int pte = pt[gvpn];
             if (GuestPte.plain(pte)) {
                 long w = st[pte];

@@ -59,13 +59,24 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      * @param zipfExponent   Zipf exponent s ({@code zipf})
      * @param phaseNs        how long the hot set stays before moving on ({@code phase})
      * @param sharedRegion   tasks naming the same region map the same guest pages (null: private)
-     * @param trace          trace file replayed by this task ({@code trace})
+     * @param trace          trace file replayed by this task, an absolute path ({@code trace})
      * @param traceThread    which thread of the trace this task replays ({@code trace})
-     * @param thinkNs        compute time between two accesses
+     * @param thinkNs        compute time between two accesses (not used by {@code trace}: its
+     *                       compute time comes from the trace's instruction counts)
+     * @param traceTimeScale stretches ({@code > 1}) or compresses a trace's compute time ({@code trace})
+     * @param nsPerInstruction compute time per traced instruction before scaling ({@code trace})
      */
     public record Task(String name, int vnode, int pages, String pattern, double hotFraction, double hotProbability,
                        double zipfExponent, long phaseNs, String sharedRegion, String trace, int traceThread,
-                       long thinkNs) {}
+                       long thinkNs, double traceTimeScale, double nsPerInstruction) {
+        /** A task with the default trace timing (time scale 1, 0.5 ns per instruction). */
+        public Task(String name, int vnode, int pages, String pattern, double hotFraction, double hotProbability,
+                    double zipfExponent, long phaseNs, String sharedRegion, String trace, int traceThread,
+                    long thinkNs) {
+            this(name, vnode, pages, pattern, hotFraction, hotProbability, zipfExponent, phaseNs, sharedRegion, trace,
+                    traceThread, thinkNs, 1.0, dev.copyless.trace.TraceWorkload.DEFAULT_NS_PER_INSTRUCTION);
+        }
+    }
 
     public record Vm(String name, List<Vnode> vnodes, List<Task> tasks) {
         /** Guest virtual pages of the VM's tasks, a shared region counted once. */

@@ -57,10 +57,21 @@ public final class ScenarioParser {
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new ScenarioException(file + ": cannot read the scenario file (" + e.getMessage() + ")");
         }
-        return parse(text, file.toString());
+        return parse(text, file.toString(), file.toAbsolutePath().getParent());
     }
 
+    /** Parses scenario text; relative trace paths are resolved against the working directory. */
     public static Scenario parse(String text, String source) {
+        return parse(text, source, null);
+    }
+
+    /**
+     * Parses scenario text.
+     *
+     * @param baseDir directory that relative paths in the scenario (trace files) are relative to;
+     *                null: the working directory
+     */
+    public static Scenario parse(String text, String source, Path baseDir) {
         JsonNode root;
         try {
             root = YAML.readTree(text);
@@ -73,7 +84,7 @@ public final class ScenarioParser {
             throw new ScenarioException(source + ": the scenario is empty; expected keys such as host and vms");
         }
         checkKeys(root, "", source, schema());
-        return build(new Section(source, "", root), source);
+        return build(new Section(source, "", root), source, baseDir);
     }
 
     private static volatile Map<String, Set<String>> schema;
@@ -92,7 +103,7 @@ public final class ScenarioParser {
             } catch (JsonProcessingException e) {
                 throw new IllegalStateException("default scenario is not valid YAML", e);
             }
-            build(new Section("default scenario", "", root, rec), "default scenario");
+            build(new Section("default scenario", "", root, rec), "default scenario", null);
             schema = s = rec;
         }
         return s;
@@ -125,7 +136,7 @@ public final class ScenarioParser {
         }
     }
 
-    private static Scenario build(Section s, String source) {
+    private static Scenario build(Section s, String source, Path baseDir) {
         String name = s.string("name", "unnamed");
         long seed = s.integer("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
         long duration = s.nanos("duration", "1s");
@@ -134,7 +145,7 @@ public final class ScenarioParser {
         Set<String> vmNames = new HashSet<>();
         List<Section> vmSections = s.list("vms", true);
         for (Section v : vmSections) {
-            Scenario.Vm vm = vm(v, host);
+            Scenario.Vm vm = vm(v, host, baseDir);
             if (!vmNames.add(vm.name())) {
                 throw v.error(v.keyPath("name"), "expected a VM name used once", null);
             }
@@ -298,7 +309,7 @@ public final class ScenarioParser {
         return out;
     }
 
-    private static Scenario.Vm vm(Section v, Scenario.Host host) {
+    private static Scenario.Vm vm(Section v, Scenario.Host host, Path baseDir) {
         String name = v.string("name", "vm");
         List<Scenario.Vnode> vnodes = new ArrayList<>();
         List<Section> vs = v.list("vnodes", true);
@@ -329,14 +340,43 @@ public final class ScenarioParser {
                 throw t.error(t.keyPath("vnode"), "expected a vNode id of this VM (0.." + (vnodes.size() - 1) + ")",
                         t.node("vnode"));
             }
-            long pages = t.pages("footprint", null, 1);
-            String pattern = t.oneOf("pattern", "hot-cold", "hot-cold", "uniform", "sequential", "zipf", "phase");
+            boolean traced = "trace".equals(t.string("pattern", null));
+            long pages = traced ? 0 : t.pages("footprint", null, 1);
+            String pattern = t.oneOf("pattern", "hot-cold", "hot-cold", "uniform", "sequential", "zipf", "phase",
+                    "trace");
+            String traceFile = t.string("trace", null);
+            int traceThread = (int) t.integer("trace-thread", 0, 0, Integer.MAX_VALUE);
+            double traceScale = t.decimal("trace-time-scale", 1.0, 1e-6, 1e6);
+            double nsPerInstruction = t.decimal("ns-per-instruction",
+                    dev.copyless.trace.TraceWorkload.DEFAULT_NS_PER_INSTRUCTION, 0.0, 1e6);
+            if (traced) {
+                traceFile = traceTask(t, traceFile, traceThread, baseDir);
+                pages = t.has("footprint") ? t.pages("footprint", null, 1) : 0;
+                long tracePages = dev.copyless.trace.TraceReader.open(Path.of(traceFile)).pages();
+                if (pages == 0) {
+                    pages = tracePages;
+                } else if (pages < tracePages) {
+                    throw t.error(t.keyPath("footprint"), "expected at least the trace's footprint ("
+                            + Units.size(tracePages) + ", " + tracePages + " pages), or no footprint", t.node("footprint"));
+                }
+                if (t.has("think")) {
+                    throw t.error(t.keyPath("think"), "expected no think with pattern: trace (its compute time comes"
+                            + " from the trace's instruction counts; use trace-time-scale or ns-per-instruction)",
+                            t.node("think"));
+                }
+            } else {
+                for (String k : new String[] {"trace", "trace-thread", "trace-time-scale", "ns-per-instruction"}) {
+                    if (t.has(k)) {
+                        throw t.error(t.keyPath(k), "expected only with pattern: trace", t.node(k));
+                    }
+                }
+            }
             double hf = t.decimal("hot-fraction", 0.25, 0.0, 1.0);
             double hp = t.decimal("hot-probability", 0.9, 0.0, 1.0);
             double zipf = t.decimal("zipf-exponent", 1.0, 0.01, 10.0);
             long phase = t.nanos("phase-period", "200ms");
             String region = t.string("shared-region", null);
-            long think = t.has("think") ? t.nanos("think", null) : 500;
+            long think = t.has("think") ? t.nanos("think", null) : traced ? 0 : 500;
             if (region != null) {
                 Scenario.Task first = regions.get(region);
                 if (first != null && first.pages() != pages) {
@@ -346,7 +386,7 @@ public final class ScenarioParser {
             }
             t.finish();
             Scenario.Task task = new Scenario.Task(tn, (int) vnode, (int) Math.min(pages, Integer.MAX_VALUE), pattern, hf,
-                    hp, zipf, phase, region, null, 0, think);
+                    hp, zipf, phase, region, traceFile, traceThread, think, traceScale, nsPerInstruction);
             if (region != null) {
                 regions.putIfAbsent(region, task);
             }
@@ -360,6 +400,36 @@ public final class ScenarioParser {
         }
         v.finish();
         return vm;
+    }
+
+    /**
+     * A {@code pattern: trace} task's trace file, resolved against {@code baseDir} and checked
+     * (whole file, see {@link dev.copyless.trace.TraceReader}), and its thread; errors name the key.
+     *
+     * @return the absolute path of the trace
+     */
+    private static String traceTask(Section t, String file, int thread, Path baseDir) {
+        if (file == null || file.isBlank()) {
+            throw t.error(t.keyPath("trace"), "expected a trace file with pattern: trace (copyless trace record -o FILE"
+                    + " -- CMD ARGS... writes one)", t.node("trace"));
+        }
+        Path p = Path.of(file);
+        if (!p.isAbsolute() && baseDir != null) {
+            p = baseDir.resolve(p);
+        }
+        p = p.toAbsolutePath().normalize();
+        dev.copyless.trace.TraceInfo info;
+        try {
+            info = dev.copyless.trace.TraceReader.open(p);
+        } catch (ScenarioException e) {
+            throw new ScenarioException(t.error(t.keyPath("trace"), "expected a readable copyless trace",
+                    t.node("trace")).getMessage() + ": " + e.getMessage());
+        }
+        if (thread >= info.threads().size()) {
+            throw t.error(t.keyPath("trace-thread"), "expected a thread of the trace (0.." + (info.threads().size() - 1)
+                    + ")", t.node("trace-thread"));
+        }
+        return p.toString();
     }
 
     private static Scenario.Cost cost(Section c) {

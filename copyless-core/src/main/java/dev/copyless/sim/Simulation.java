@@ -17,6 +17,7 @@ import dev.copyless.mm.PageState;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapProfile;
+import dev.copyless.trace.TraceWorkload;
 import dev.copyless.workload.HotColdWorkload;
 import dev.copyless.workload.PhaseWorkload;
 import dev.copyless.workload.ZipfWorkload;
@@ -168,6 +169,8 @@ public final class Simulation {
             case "sequential" -> new SequentialWorkload(ts.pages());
             case "zipf" -> new ZipfWorkload(ts.pages(), ts.zipfExponent());
             case "phase" -> new PhaseWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability(), ts.phaseNs());
+            case "trace" -> TraceWorkload.open(java.nio.file.Path.of(ts.trace()), ts.traceThread(),
+                    ts.nsPerInstruction() * ts.traceTimeScale());
             default -> new HotColdWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability());
         };
     }

@@ -121,7 +121,8 @@ public final class SweepParameters {
             List<Scenario.Task> tasks = new ArrayList<>();
             for (Scenario.Task t : vm.tasks()) {
                 tasks.add(new Scenario.Task(t.name(), t.vnode(), t.pages(), t.pattern(), f, t.hotProbability(),
-                        t.zipfExponent(), t.phaseNs(), t.sharedRegion(), t.trace(), t.traceThread(), t.thinkNs()));
+                        t.zipfExponent(), t.phaseNs(), t.sharedRegion(), t.trace(), t.traceThread(), t.thinkNs(),
+                        t.traceTimeScale(), t.nsPerInstruction()));
             }
             vms.add(new Scenario.Vm(vm.name(), vm.vnodes(), tasks));
         }

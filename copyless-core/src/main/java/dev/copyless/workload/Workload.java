@@ -17,4 +17,18 @@ public interface Workload {
     /** Tells a time-dependent pattern the virtual time; called at the start of each of the task's quanta. */
     default void tick(long nowNs) {
     }
+
+    /**
+     * True when the pattern sets the compute time before each access itself ({@link #thinkNs()}),
+     * as a recorded trace does; false (the default) when the task's constant {@code think} applies.
+     * Asked once per quantum, not per access.
+     */
+    default boolean timed() {
+        return false;
+    }
+
+    /** For a {@link #timed()} pattern: the compute time (ns) before the access {@link #next} last returned. */
+    default long thinkNs() {
+        return 0;
+    }
 }
