@@ -118,13 +118,16 @@ class TraceCommandTest {
                 #include <pthread.h>
                 #include <stdlib.h>
                 static char *bufs[3];
+                static pthread_barrier_t all_started; /* all three alive at once: valgrind reuses an exited thread's id */
                 static void *work(void *arg) {
+                  pthread_barrier_wait(&all_started);
                   char *b = bufs[(long) arg];
                   for (int r = 0; r < 5; r++) for (int i = 0; i < 32 * 4096; i += 4096) b[i] += r;
                   return NULL;
                 }
                 int main(void) {
                   pthread_t t[3];
+                  pthread_barrier_init(&all_started, NULL, 3);
                   for (long i = 0; i < 3; i++) bufs[i] = malloc(33 * 4096);
                   for (long i = 1; i < 3; i++) pthread_create(&t[i], NULL, work, (void *) i);
                   work((void *) 0);
