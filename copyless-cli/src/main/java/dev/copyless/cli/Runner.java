@@ -1,6 +1,7 @@
 package dev.copyless.cli;
 
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
@@ -45,7 +46,14 @@ final class Runner {
             for (int i = 0; i < policies.size(); i++) {
                 int idx = i;
                 BalancingPolicy p = policy(policies.get(i), s);
-                futures.add(pool.submit(() -> new Simulation(s, p).run(t -> bar.update(idx, t))));
+                String key = policies.get(i);
+                futures.add(pool.submit(() -> {
+                    try {
+                        return new Simulation(s, p).run(t -> bar.update(idx, t));
+                    } catch (HostOutOfMemoryException e) {
+                        throw new HostOutOfMemoryException("under policy " + key + ": " + e.getMessage());
+                    }
+                }));
             }
             Map<String, RunResult> out = new LinkedHashMap<>();
             for (int i = 0; i < policies.size(); i++) {

@@ -193,9 +193,14 @@ public final class NumaBalancer {
     }
 
     /**
-     * {@code should_numa_migrate_memory}: the task must not prefer another vNode; a first
-     * fault or a private fault (same task as last time) migrates at once; a shared page
-     * migrates only when two consecutive faults came from the destination vNode.
+     * After {@code should_numa_migrate_memory}: a first fault or a private fault (same task as
+     * last time) migrates at once; a shared page migrates only when two consecutive faults came
+     * from the destination vNode. Two simplifications against Linux, the same for every policy:
+     * Linux lets first and private faults through at once only early in a task's life
+     * ({@code numa_scan_seq <= 4} or no preferred node) and applies the two-stage filter to
+     * private faults after that; and the veto "the task prefers another vNode" stands in for
+     * Linux's separate task placement ({@code numa_migrate_preferred}), which this model does
+     * not do (tasks move only by the guest scheduler).
      */
     static boolean shouldNumaMigrateMemory(Task t, int lastCpupid, int dstVnode) {
         int pref = t.preferredVnode();

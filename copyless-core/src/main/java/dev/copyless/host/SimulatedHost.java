@@ -260,7 +260,7 @@ public final class SimulatedHost implements HostMemory {
             long word = states.get(vm)[gfn];
             if (target >= 0 && hasRoomAboveHigh(target)) {
                 ns += demoteFrame(vm, gfn, word, target);
-                stat.inc(Counter.PGDEMOTE_KSWAPD);
+                stat.inc(direct ? Counter.PGDEMOTE_DIRECT : Counter.PGDEMOTE_KSWAPD);
             } else {
                 SwapDevice d = swapOutFrame(vm, gfn, word);
                 if (d == null) {
@@ -513,8 +513,9 @@ public final class SimulatedHost implements HostMemory {
                 if (bringBack) {
                     stat.inc(Counter.PAGES_BROUGHT_BACK);
                 }
-                if (config.pageCluster() > 0) {
-                    swapinReadahead(swaps[PageState.nodeOrDevice(word)], PageState.id(word));
+                SwapDevice dev = swaps[PageState.nodeOrDevice(word)];
+                if (config.pageCluster() > 0 && !dev.profile().synchronousIo()) {
+                    swapinReadahead(dev, PageState.id(word)); // zram (SWP_SYNCHRONOUS_IO) has no readahead
                 }
             }
             default -> {
@@ -589,11 +590,17 @@ public final class SimulatedHost implements HostMemory {
         int srcNode = fromSwap ? -1 : PageState.nodeOrDevice(src);
         if (order == MigrationOrder.MIGRATE_BEFORE_MAP && srcNode != dstNode) {
             // claims 6-8: read from the new source location and write into the destination node, then map
-            int pfn = allocFrame(dstNode, vm, dstGfn, false);
-            if (pfn < 0) {
-                return -Errno.ENOMEM;
+            long dstWord = st[dstGfn];
+            int pfn;
+            if (PageState.isResident(dstWord) && PageState.nodeOrDevice(dstWord) == dstNode) {
+                pfn = PageState.id(dstWord); // a freed gfn still backed there: its frame takes the data
+            } else {
+                pfn = allocFrame(dstNode, vm, dstGfn, false);
+                if (pfn < 0) {
+                    return -Errno.ENOMEM;
+                }
+                releaseBacking(vm, dstGfn, st[dstGfn]);
             }
-            releaseBacking(vm, dstGfn, st[dstGfn]);
             nodes[dstNode].setOwner(pfn, FrameOwner.of(vm, dstGfn));
             movedCtx = fromSwap ? CTX_SWAP : CTX_NODE;
             if (fromSwap) {
@@ -601,10 +608,10 @@ public final class SimulatedHost implements HostMemory {
                 d.free(PageState.id(src));
                 stat.inc(Counter.PSWPIN);
                 stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
-                if (batchIo) {
+                if (batchIo && !d.profile().synchronousIo()) { // a block device takes the batch's reads at once
                     batchIoLatency = Math.max(batchIoLatency, d.profile().readNs());
                     batchIoTransfer += d.profile().transferNs();
-                } else {
+                } else { // zram decompresses page by page on the CPU
                     opNs += d.profile().pageReadNs();
                 }
             } else {
@@ -614,7 +621,8 @@ public final class SimulatedHost implements HostMemory {
             }
             movedCtx = CTX_NONE;
             setState(vm, srcGfn, PageState.UNBACKED_WORD);
-            setState(vm, dstGfn, PageState.resident(dstNode, pfn));
+            // migrated pages keep their young bit (folio_migrate_flags), as the guest's copy leaves its destination young
+            setState(vm, dstGfn, PageState.resident(dstNode, pfn) | ACCESSED);
         } else {
             // claims 2-5: remove the source mapping and map the new source location to the destination;
             // the data moves into the destination node on first touch (or never moves, when it already is there)
@@ -626,7 +634,7 @@ public final class SimulatedHost implements HostMemory {
                 nodes[srcNode].setOwner(PageState.id(src), FrameOwner.of(vm, dstGfn));
             }
             setState(vm, srcGfn, PageState.UNBACKED_WORD);
-            setState(vm, dstGfn, PageState.locationOnly(src) | flags);
+            setState(vm, dstGfn, PageState.locationOnly(src) | flags | (fromSwap ? 0 : ACCESSED));
         }
         return opNs;
     }

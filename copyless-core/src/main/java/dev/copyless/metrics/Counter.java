@@ -30,8 +30,10 @@ public enum Counter {
     PGSTEAL_KSWAPD("pgsteal_kswapd"),
     /** Pages reclaimed by direct reclaim in an allocating context. */
     PGSTEAL_DIRECT("pgsteal_direct"),
-    /** Pages demoted to a lower memory tier by the host. */
+    /** Pages demoted to a lower memory tier by kswapd and by the proactive demotion agent. */
     PGDEMOTE_KSWAPD("pgdemote_kswapd"),
+    /** Pages demoted to a lower memory tier by direct reclaim. */
+    PGDEMOTE_DIRECT("pgdemote_direct"),
     /** Demoted pages promoted back to their pinned node by the host. */
     PGPROMOTE_SUCCESS("pgpromote_success"),
     /** Pages read by swap readahead. */

@@ -147,7 +147,7 @@ public final class ScenarioParser {
         for (Section v : vmSections) {
             Scenario.Vm vm = vm(v, host, baseDir);
             if (!vmNames.add(vm.name())) {
-                throw v.error(v.keyPath("name"), "expected a VM name used once", null);
+                throw v.refuse(v.keyPath("name"), "expected a VM name used once");
             }
             vms.add(vm);
         }
@@ -164,7 +164,7 @@ public final class ScenarioParser {
         String order = cl.oneOf("order", MigrationOrder.MIGRATE_BEFORE_MAP.key(),
                 MigrationOrder.MIGRATE_BEFORE_MAP.key(), MigrationOrder.MAP_THEN_MIGRATE.key());
         Scenario.Copyless copyless = new Scenario.Copyless(order, cl.bool("hold-back", true),
-                (int) cl.integer("batch", 16, 1, dev.copyless.hypervisor.MigrationRequest.MAX_PAGES));
+                (int) cl.integer("batch", 8, 1, dev.copyless.hypervisor.MigrationRequest.MAX_PAGES));
         cl.finish();
         Scenario.Cost cost = cost(s.section("cost"));
         Section m = s.section("metrics");
@@ -181,7 +181,7 @@ public final class ScenarioParser {
         List<Scenario.Node> nodes = new ArrayList<>();
         List<Section> ns = h.list("nodes", true);
         if (ns.size() > PageState.MAX_NODES) {
-            throw h.error(h.keyPath("nodes"), "expected at most " + PageState.MAX_NODES + " nodes", null);
+            throw h.refuse(h.keyPath("nodes"), "expected at most " + PageState.MAX_NODES + " nodes");
         }
         Section wm = h.section("watermarks");
         String wMin = wm.string("min", "0.5%");
@@ -199,7 +199,7 @@ public final class ScenarioParser {
             long low = watermark(h, "low", wLow, pages);
             long high = watermark(h, "high", wHigh, pages);
             if (!(min <= low && low <= high && high < pages)) {
-                throw h.error(h.keyPath("watermarks"), "expected min <= low <= high < node memory (node " + id + ")", null);
+                throw h.refuse(h.keyPath("watermarks"), "expected min <= low <= high < node memory (node " + id + ")");
             }
             n.finish();
             nodes.add(new Scenario.Node(id, (int) pages, (int) min, (int) low, (int) high));
@@ -225,7 +225,7 @@ public final class ScenarioParser {
             swaps.add(new Scenario.Swap(name, profileName, (int) slots, read, write, bw));
         }
         if (swaps.size() > PageState.MAX_NODES) {
-            throw h.error(h.keyPath("swap"), "expected at most " + PageState.MAX_NODES + " swap devices", null);
+            throw h.refuse(h.keyPath("swap"), "expected at most " + PageState.MAX_NODES + " swap devices");
         }
         Section r = h.section("reclaim");
         int batch = (int) r.integer("batch", 32, 1, 4096);
@@ -251,7 +251,7 @@ public final class ScenarioParser {
         }
         long interval = d.nanos("interval", "10ms");
         int dBatch = (int) d.integer("batch", 64, 1, 1 << 20);
-        boolean promote = d.bool("promote-on-touch", true);
+        boolean promote = d.bool("promote-on-touch", false);
         d.finish();
         h.finish();
         return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promote);
@@ -329,7 +329,7 @@ public final class ScenarioParser {
             vnodes.add(new Scenario.Vnode(id, (int) pages, (int) hostNode, vcpus));
         }
         if (total > dev.copyless.guest.GuestPte.MAX_GFN) {
-            throw v.error(v.keyPath("vnodes"), "expected at most 2TiB of guest memory per VM", null);
+            throw v.refuse(v.keyPath("vnodes"), "expected at most 2TiB of guest memory per VM");
         }
         List<Scenario.Task> tasks = new ArrayList<>();
         Map<String, Scenario.Task> regions = new java.util.HashMap<>();
@@ -446,8 +446,8 @@ public final class ScenarioParser {
                 c.integer("hypercall-page-ns", 200, 0, 100_000_000),
                 c.integer("reclaim-scan-ns", 50, 0, 1_000_000));
         if (cost.accessRemoteNs() < cost.accessLocalNs()) {
-            throw c.error(c.keyPath("access-remote-ns"), "expected at least access-local-ns ("
-                    + cost.accessLocalNs() + ")", null);
+            throw c.refuse(c.keyPath("access-remote-ns"), "expected at least access-local-ns ("
+                    + cost.accessLocalNs() + ")");
         }
         c.finish();
         return cost;

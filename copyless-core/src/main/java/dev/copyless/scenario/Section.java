@@ -36,7 +36,15 @@ final class Section {
 
     ScenarioException error(String where, String expected, JsonNode found) {
         String got = found == null ? "nothing" : found.isTextual() ? "'" + found.asText() + "'" : found.toString();
+        if (got.length() > 60) {
+            got = got.substring(0, 57) + "...";
+        }
         return new ScenarioException(source + ": " + where + ": " + expected + ", got " + got);
+    }
+
+    /** An error about a value as a whole (no single offending value to quote). */
+    ScenarioException refuse(String where, String expected) {
+        return new ScenarioException(source + ": " + where + ": " + expected);
     }
 
     String keyPath(String key) {

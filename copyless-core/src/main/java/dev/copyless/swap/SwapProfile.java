@@ -14,6 +14,15 @@ public record SwapProfile(String name, long readNs, long writeNs, long bytesPerS
     public static final SwapProfile SSD = new SwapProfile("ssd", 120_000, 80_000, 500_000_000L);
     public static final SwapProfile ZRAM = new SwapProfile("zram", 1_500, 3_000, 4_000_000_000L);
 
+    /**
+     * True for a device the kernel flags {@code SWP_SYNCHRONOUS_IO} (zram): {@code do_swap_page}
+     * reads it directly, without swap cache or readahead, and each page is decompressed on the
+     * CPU, so reads of a batch do not overlap.
+     */
+    public boolean synchronousIo() {
+        return "zram".equals(name);
+    }
+
     public static SwapProfile byName(String name) {
         return switch (name) {
             case "nvme" -> NVME;

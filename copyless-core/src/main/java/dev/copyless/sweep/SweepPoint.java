@@ -33,7 +33,12 @@ public record SweepPoint(int id, long seed, Map<String, String> values, List<Str
         for (String p : policies) {
             Scenario.Copyless c = s.copyless();
             BalancingPolicy policy = BalancingPolicy.of(p, MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
-            out.put(p, new Simulation(s, policy).run());
+            try {
+                out.put(p, new Simulation(s, policy).run());
+            } catch (dev.copyless.host.HostOutOfMemoryException e) {
+                throw new dev.copyless.host.HostOutOfMemoryException("sweep point " + id + " (" + key() + "), policy " + p
+                        + ": " + e.getMessage());
+            }
         }
         return out;
     }
