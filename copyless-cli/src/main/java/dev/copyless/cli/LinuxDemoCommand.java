@@ -1,0 +1,129 @@
+package dev.copyless.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.copyless.linux.LinuxDemo;
+import dev.copyless.linux.LinuxHost;
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.scenario.ScenarioException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code copyless linux-demo}: the three balancing-migration paths (naive, linux-move,
+ * copyless) on this machine's real memory and swap ({@link LinuxDemo}), side by side, or one
+ * JSON object {@code {"pages": N, "nodes": [...], "paths": {"naive": {...}, ...}}}. When the
+ * process cannot use swap it says so in one line with what to do, exit code 2.
+ */
+@Command(name = "linux-demo", mixinStandardHelpOptions = true,
+        description = {"On this Linux host's real memory and swap: map guest RAM (two vNodes bound with MPOL_BIND),",
+                "page N source pages out (MADV_PAGEOUT), and migrate them to free pages of the other vNode three ways:",
+                "naive (read and copy), linux-move (fault in + move_pages) and copyless (mremap moves the swap",
+                "entries; no data read). Verifies every page. Needs root and an active swap device."})
+final class LinuxDemoCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Option(names = "--pages", paramLabel = "N", defaultValue = "4096",
+            description = "Pages migrated by each path (default: ${DEFAULT-VALUE}).")
+    int pages;
+
+    @Option(names = "--order", paramLabel = "ORDER", defaultValue = "migrate-before-map",
+            description = "The copyless path's order: migrate-before-map (populate B at once) or map-then-migrate"
+                    + " (B swapped in on first touch, here the verification) (default: ${DEFAULT-VALUE}).")
+    String order;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the source-to-destination pairing (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--sequential", description = "Pair source gfn i with destination gfn N + i (one mremap per batch)"
+            + " instead of a seeded shuffle (one mremap, and one new mapping, per page).")
+    boolean sequential;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
+            description = "table or json (default: ${DEFAULT-VALUE}).")
+    OutputOptions.Format format;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        MigrationOrder o;
+        try {
+            o = MigrationOrder.fromKey(order);
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioException("--order: " + e.getMessage());
+        }
+        LinuxDemo.Result r = LinuxDemo.run(pages, o, seed, !sequential);
+        PrintWriter out = spec.commandLine().getOut();
+        if (format == OutputOptions.Format.json) {
+            json(out, r);
+        } else {
+            table(out, r);
+        }
+        return 0;
+    }
+
+    static void json(PrintWriter out, LinuxDemo.Result r) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("pages", r.pages());
+        root.put("nodes", Arrays.stream(r.nodes()).boxed().toList());
+        root.put("source_node", r.sourceNode());
+        root.put("destination_node", r.destinationNode());
+        root.put("copyless_order", r.order().key());
+        root.put("pairing", r.shuffled() ? "shuffled" : "sequential");
+        if (!r.placementNote().isEmpty()) {
+            root.put("note", r.placementNote());
+        }
+        Map<String, Object> paths = new LinkedHashMap<>();
+        r.paths().forEach((k, v) -> paths.put(k, v.toMap()));
+        root.put("paths", paths);
+        try {
+            out.println(JSON.writeValueAsString(root));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void table(PrintWriter out, LinuxDemo.Result r) {
+        out.printf(Locale.ROOT, "linux-demo: %,d pages per path, vNode 0 (node %d) -> vNode 1 (node %d); host nodes %s;"
+                        + " copyless order %s; %s pairing; swap %s%n",
+                r.pages(), r.sourceNode(), r.destinationNode(), Arrays.toString(r.nodes()), r.order().key(), r.shuffled() ? "shuffled" : "sequential",
+                LinuxHost.swapDevices().stream().map(LinuxHost.SwapDevice::name).toList());
+        if (!r.placementNote().isEmpty()) {
+            out.println("note: " + r.placementNote());
+        }
+        out.println();
+        List<String> cols = new ArrayList<>(r.paths().keySet());
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-28s", "metric"));
+        for (String c : cols) {
+            head.append(String.format(Locale.ROOT, "%14s", c));
+        }
+        head.append(String.format(Locale.ROOT, "%16s", "copyless/naive"));
+        out.println(head);
+        out.println("-".repeat(head.length()));
+        for (String key : r.paths().get(cols.get(0)).toMap().keySet()) {
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", key));
+            for (String c : cols) {
+                line.append(String.format(Locale.ROOT, "%14s",
+                        Output.fmt(((Number) r.paths().get(c).toMap().get(key)).doubleValue())));
+            }
+            double cl = ((Number) r.paths().get("copyless").toMap().get(key)).doubleValue();
+            double nv = ((Number) r.paths().get("naive").toMap().get(key)).doubleValue();
+            line.append(String.format(Locale.ROOT, "%16s", Output.ratio(cl, nv)));
+            out.println(line);
+        }
+        out.println();
+        out.println("pswpin, pswpout, pgmajfault: /proc/vmstat deltas (system-wide); process_majflt: this process only.");
+    }
+}

@@ -1,0 +1,243 @@
+package dev.copyless.linux;
+
+import static dev.copyless.linux.Syscalls.PAGE_SIZE;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * One VM's guest RAM in real memory: a single private anonymous mapping, gfn {@code g} at
+ * {@code base + g * 4096}, split into vNodes whose ranges are {@code mbind}-ed
+ * {@code MPOL_BIND} to their host nodes. This is the pinning the patent starts from (claim 1:
+ * "each virtual NUMA node pinned to a host NUMA node"); vNode {@code v} is put on the
+ * host's {@code v mod n}-th online node, so on a one-node machine every vNode is on node 0
+ * ({@link #placementNote()} says so once).
+ *
+ * <p>Transparent huge pages are disabled on the mapping ({@code MADV_NOHUGEPAGE}) so that
+ * every gfn is one 4 KiB page the kernel swaps on its own. Not thread-safe.
+ */
+public final class GuestRam implements AutoCloseable {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final int LONGS_PER_PAGE = (int) (PAGE_SIZE / 8);
+
+    private final long base;
+    private final int gfns;
+    private final int[] vnodeStart;
+    private final int[] vnodeNode;
+    private final int hostNodes;
+    private final MemorySegment ram;
+    private boolean closed;
+
+    private GuestRam(int[] vnodePages, int[] hostNodeIds) {
+        this.vnodeStart = new int[vnodePages.length];
+        this.vnodeNode = new int[vnodePages.length];
+        this.hostNodes = hostNodeIds.length;
+        int total = 0;
+        for (int v = 0; v < vnodePages.length; v++) {
+            if (vnodePages[v] <= 0) {
+                throw new IllegalArgumentException("vNode " + v + " has " + vnodePages[v] + " pages");
+            }
+            vnodeStart[v] = total;
+            vnodeNode[v] = hostNodeIds[v % hostNodeIds.length];
+            total += vnodePages[v];
+        }
+        this.gfns = total;
+        long len = (long) total * PAGE_SIZE;
+        this.base = Syscalls.mmapAnonymous(0, len, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                Syscalls.MAP_PRIVATE | Syscalls.MAP_NORESERVE);
+        try {
+            Syscalls.madvise(base, len, Syscalls.MADV_NOHUGEPAGE);
+            for (int v = 0; v < vnodePages.length; v++) {
+                bind(vnodeStart[v], vnodePages[v], vnodeNode[v]);
+            }
+        } catch (RuntimeException e) {
+            Syscalls.munmap(base, len);
+            throw e;
+        }
+        this.ram = Syscalls.segment(base, len);
+    }
+
+    /** Maps guest RAM with {@code vnodePages[v]} pages in vNode {@code v}, on this host's online nodes. */
+    public static GuestRam create(int... vnodePages) {
+        return new GuestRam(vnodePages, LinuxHost.onlineNodes());
+    }
+
+    /** One line when vNodes had to share host nodes (e.g. a one-node machine), else empty. */
+    public String placementNote() {
+        if (vnodeNode.length > hostNodes) {
+            return hostNodes == 1
+                    ? "this host has one NUMA node: every vNode is on node " + vnodeNode[0]
+                    + " (the paths run and verify as on a NUMA host, but no page crosses nodes)"
+                    : "this host has " + hostNodes + " NUMA nodes for " + vnodeNode.length + " vNodes: vNode v is on online node v mod "
+                    + hostNodes;
+        }
+        return "";
+    }
+
+    public int gfns() {
+        return gfns;
+    }
+
+    public int vnodes() {
+        return vnodeStart.length;
+    }
+
+    public int vnodeStart(int v) {
+        return vnodeStart[v];
+    }
+
+    public int vnodePages(int v) {
+        return (v + 1 < vnodeStart.length ? vnodeStart[v + 1] : gfns) - vnodeStart[v];
+    }
+
+    /** The host node vNode v is bound to. */
+    public int vnodeNode(int v) {
+        return vnodeNode[v];
+    }
+
+    public int vnodeOf(int gfn) {
+        int i = Arrays.binarySearch(vnodeStart, gfn);
+        return i >= 0 ? i : -i - 2;
+    }
+
+    /** The host node gfn is bound to (its vNode's pinning). */
+    public int pinnedNode(int gfn) {
+        return vnodeNode[vnodeOf(gfn)];
+    }
+
+    /** The host virtual address of a gfn. */
+    public long address(int gfn) {
+        check(gfn, 1);
+        return base + (long) gfn * PAGE_SIZE;
+    }
+
+    /** {@code mbind(MPOL_BIND)} of a gfn range to a node (no {@code MPOL_MF_MOVE}: only future allocations). */
+    public void bind(int gfn, int count, int node) {
+        Syscalls.mbind(address(gfn), count * PAGE_SIZE, Syscalls.MPOL_BIND, node, 0);
+    }
+
+    /** Fills a page with the pattern of {@code token} (a non-zero value; 0 means the zero page). */
+    public void writePattern(int gfn, long token) {
+        long off = (long) gfn * PAGE_SIZE;
+        for (int i = 0; i < LONGS_PER_PAGE; i++) {
+            ram.set(LONG, off + i * 8L, token == 0 ? 0 : mix(token, i));
+        }
+    }
+
+    /** True when the page holds exactly the pattern of {@code token} (all zero for 0). Reading faults the page in. */
+    public boolean checkPattern(int gfn, long token) {
+        long off = (long) gfn * PAGE_SIZE;
+        for (int i = 0; i < LONGS_PER_PAGE; i++) {
+            if (ram.get(LONG, off + i * 8L) != (token == 0 ? 0 : mix(token, i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long mix(long token, int i) {
+        long z = token * 0x9E3779B97F4A7C15L + i;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** The guest RAM as one segment (gfn g at offset g * 4096). */
+    public MemorySegment segment() {
+        return ram;
+    }
+
+    /** {@code MADV_PAGEOUT}: asks the kernel to write the range's pages to swap and drop them. */
+    public void pageOut(int gfn, int count) {
+        madvise(gfn, count, Syscalls.MADV_PAGEOUT);
+    }
+
+    /**
+     * Pages a range out so that the next fault reads the swap device, without touching any
+     * system-wide setting: {@code MADV_PAGEOUT}, {@code MADV_POPULATE_READ} (the pages come
+     * back clean from the swap cache and keep their slots), {@code MADV_PAGEOUT} again (clean
+     * pages with a slot are dropped at once, leaving nothing in the swap cache).
+     */
+    public void pageOutCold(int gfn, int count) {
+        pageOut(gfn, count);
+        populateRead(gfn, count);
+        pageOut(gfn, count);
+    }
+
+    /** {@code MADV_POPULATE_READ}: faults the range in for reading (swapped pages are swapped in). */
+    public void populateRead(int gfn, int count) {
+        madvise(gfn, count, Syscalls.MADV_POPULATE_READ);
+    }
+
+    /** {@code MADV_POPULATE_WRITE}: faults the range in for writing. */
+    public void populateWrite(int gfn, int count) {
+        madvise(gfn, count, Syscalls.MADV_POPULATE_WRITE);
+    }
+
+    /** {@code MADV_DONTNEED}: the range becomes unbacked (zero on next touch); swap slots are freed. */
+    public void discard(int gfn, int count) {
+        madvise(gfn, count, Syscalls.MADV_DONTNEED);
+    }
+
+    private void madvise(int gfn, int count, int advice) {
+        check(gfn, count);
+        Syscalls.madvise(address(gfn), count * PAGE_SIZE, advice);
+    }
+
+    /**
+     * Gives a gfn range fresh anonymous memory ({@code mmap MAP_FIXED}) bound to its vNode's
+     * node, as after an {@code mremap} took its old pages away.
+     */
+    public void freshAnonymous(int gfn, int count) {
+        check(gfn, count);
+        long a = address(gfn);
+        long len = count * PAGE_SIZE;
+        Syscalls.mmapAnonymous(a, len, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                Syscalls.MAP_PRIVATE | Syscalls.MAP_FIXED | Syscalls.MAP_NORESERVE);
+        Syscalls.madvise(a, len, Syscalls.MADV_NOHUGEPAGE);
+        int g = gfn;
+        while (g < gfn + count) {
+            int v = vnodeOf(g);
+            int end = Math.min(gfn + count, vnodeStart[v] + vnodePages(v));
+            bind(g, end - g, vnodeNode[v]);
+            g = end;
+        }
+    }
+
+    /**
+     * The node of each page of a range, {@code move_pages} query (no fault, no move):
+     * {@code out[i]} is the node or {@code -errno} ({@code -ENOENT} for a swapped or unbacked page).
+     */
+    public void nodes(int gfn, int count, int[] out) {
+        check(gfn, count);
+        final int chunk = 4096;
+        long[] addrs = new long[Math.min(chunk, count)];
+        int[] st = new int[addrs.length];
+        for (int done = 0; done < count; done += chunk) {
+            int n = Math.min(chunk, count - done);
+            for (int i = 0; i < n; i++) {
+                addrs[i] = base + (long) (gfn + done + i) * PAGE_SIZE;
+            }
+            Syscalls.movePagesQuery(addrs, n, st);
+            System.arraycopy(st, 0, out, done, n);
+        }
+    }
+
+    private void check(int gfn, int count) {
+        if (closed) {
+            throw new IllegalStateException("guest RAM is unmapped");
+        }
+        if (gfn < 0 || count < 0 || gfn + (long) count > gfns) {
+            throw new IndexOutOfBoundsException("gfns [" + gfn + ", " + (gfn + (long) count) + ") outside [0, " + gfns + ")");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Syscalls.munmap(base, (long) gfns * PAGE_SIZE);
+        }
+    }
+}

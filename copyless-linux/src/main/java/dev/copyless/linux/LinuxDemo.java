@@ -1,0 +1,214 @@
+package dev.copyless.linux;
+
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.scenario.ScenarioException;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The experiment behind {@code copyless linux-demo}: for each of the three paths of
+ * {@link MigrationPaths}, a fresh two-vNode guest RAM ({@link GuestRam}), a pattern written
+ * into every source page, a forced page-out that leaves the data on the swap device (the
+ * host's first migration of claim 1, {@code MADV_PAGEOUT}), the moved-page list built from
+ * the pagemap ({@link MovedPageScanner}), then the balancing migration of every swapped
+ * source gfn A (vNode 0) to a free gfn B (vNode 1, paired in a seeded shuffled order so no two
+ * pairs are contiguous), timed, and verified: every page's content, the node of every
+ * destination page ({@code move_pages} query), the deltas of {@code pswpin}, {@code pswpout},
+ * {@code pgmajfault}, and the bytes copied by our own code.
+ */
+public final class LinuxDemo {
+    private LinuxDemo() {}
+
+    public static final List<String> PATHS = List.of("naive", "linux-move", "copyless");
+
+    /** One path's measurements. */
+    public record PathResult(String path, int pages, int pagesSwappedBefore, long elapsedNs, long bytesCopiedByUs,
+                             int pagesVerified, int pagesCorrupt, VmStat.Snapshot delta, int pagesOnDestinationNode,
+                             int pagesRefused, int movedListedBefore, int movedListedAfter) {
+        public double nsPerPage() {
+            return pages == 0 ? 0 : (double) elapsedNs / pages;
+        }
+
+        /** The JSON fields, in order. */
+        public Map<String, Object> toMap() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ns_per_page", Math.round(nsPerPage() * 10) / 10.0);
+            m.put("bytes_copied_by_us", bytesCopiedByUs);
+            m.put("pages_verified", pagesVerified);
+            m.put("pages_corrupt", pagesCorrupt);
+            m.put("pswpin", delta.pswpin());
+            m.put("pswpout", delta.pswpout());
+            m.put("pgmajfault", delta.pgmajfault());
+            m.put("pages_on_destination_node", pagesOnDestinationNode);
+            m.put("process_majflt", delta.processMajflt());
+            m.put("numa_pages_migrated", delta.numaPagesMigrated());
+            m.put("pages_swapped_before", pagesSwappedBefore);
+            m.put("pages_refused", pagesRefused);
+            m.put("moved_pages_listed_before", movedListedBefore);
+            m.put("moved_pages_listed_after", movedListedAfter);
+            m.put("elapsed_ns", elapsedNs);
+            return m;
+        }
+    }
+
+    /** The whole demo. */
+    public record Result(int pages, int[] nodes, int sourceNode, int destinationNode, String placementNote,
+                         MigrationOrder order, boolean shuffled, Map<String, PathResult> paths) {}
+
+    /** The largest {@code --pages}: each scattered copyless move can split off a mapping, bounded by vm.max_map_count. */
+    public static int maxPages() {
+        long maxMaps = 65530;
+        try {
+            maxMaps = Long.parseLong(LinuxHost.readProcFile("/proc/sys/vm/max_map_count").trim());
+        } catch (IOException | NumberFormatException e) {
+            // keep the kernel default
+        }
+        return (int) Math.max(1, Math.min(1 << 20, (maxMaps - 4096) / 3));
+    }
+
+    /**
+     * Checks that swap is usable and big enough, then runs the three paths.
+     *
+     * @throws ScenarioException when it cannot run here (one line saying why and what to do)
+     */
+    public static Result run(int pages, MigrationOrder order, long seed) {
+        return run(pages, order, seed, true);
+    }
+
+    /**
+     * {@link #run(int, MigrationOrder, long)} with a choice of pairing: {@code shuffled} (a
+     * seeded permutation: every copyless move is one page, one mapping of its own) or
+     * sequential (A = i to B = N + i: one {@code mremap} moves the whole batch).
+     */
+    public static Result run(int pages, MigrationOrder order, long seed, boolean shuffled) {
+        if (pages < 1 || pages > maxPages()) {
+            throw new ScenarioException("--pages must be between 1 and " + maxPages() + " (each scattered copyless move may"
+                    + " split a mapping, and vm.max_map_count bounds them), got " + pages);
+        }
+        LinuxHost.swapUnusableReason().ifPresent(r -> {
+            throw new ScenarioException(r);
+        });
+        long free = LinuxHost.freeSwapPages();
+        if (free < pages + 1024L) {
+            throw new ScenarioException("swap is too small: " + pages + " pages need " + (pages + 1024L) * 4 / 1024
+                    + " MiB of free swap and " + free * 4 / 1024 + " MiB are free; enable a bigger swap file "
+                    + LinuxHost.ENABLE_SWAP_HINT);
+        }
+        // warm-up (JIT, first-call linkage), not reported
+        for (String p : PATHS) {
+            runPath(p, Math.min(128, pages), order, seed, shuffled);
+        }
+        Map<String, PathResult> out = new LinkedHashMap<>();
+        String note = "";
+        int src = 0;
+        int dst = 0;
+        for (String p : PATHS) {
+            out.put(p, runPath(p, pages, order, seed, shuffled));
+        }
+        try (GuestRam probe = GuestRam.create(1, 1)) {
+            note = probe.placementNote();
+            src = probe.vnodeNode(0);
+            dst = probe.vnodeNode(1);
+        }
+        return new Result(pages, LinuxHost.onlineNodes(), src, dst, note, order, shuffled, out);
+    }
+
+    /** One path on a fresh guest RAM of two vNodes of {@code pages} pages each. */
+    public static PathResult runPath(String path, int pages, MigrationOrder order, long seed) {
+        return runPath(path, pages, order, seed, true);
+    }
+
+    /** One path, with a shuffled (seeded) or sequential pairing of sources to destinations. */
+    public static PathResult runPath(String path, int pages, MigrationOrder order, long seed, boolean shuffled) {
+        try (GuestRam ram = GuestRam.create(pages, pages); MovedPageScanner list = new MovedPageScanner(ram)) {
+            int n = pages;
+            int[] src = new int[n];
+            int[] dst = new int[n];
+            int[] perm = new int[n];
+            for (int i = 0; i < n; i++) {
+                perm[i] = i;
+            }
+            Random rnd = new Random(seed);
+            for (int i = n - 1; i > 0 && shuffled; i--) {
+                int j = rnd.nextInt(i + 1);
+                int t = perm[i];
+                perm[i] = perm[j];
+                perm[j] = t;
+            }
+            long[] expected = new long[ram.gfns()];
+            for (int i = 0; i < n; i++) {
+                src[i] = i;
+                dst[i] = n + perm[i];
+                expected[i] = i + 1;
+                ram.writePattern(i, expected[i]);
+            }
+            for (int attempt = 0; attempt < 3; attempt++) {
+                ram.pageOutCold(0, n);
+                list.scan();
+                if (list.size() == n) {
+                    break;
+                }
+            }
+            int swappedBefore = list.size();
+            int[] status = new int[n];
+            int destNode = ram.vnodeNode(1);
+
+            VmStat.Snapshot before = VmStat.snapshot();
+            long t0 = System.nanoTime();
+            long bytes = switch (path) {
+                case "naive" -> MigrationPaths.naive(ram, src, dst, n);
+                case "linux-move" -> MigrationPaths.linuxMove(ram, src, n, destNode, status);
+                case "copyless" -> MigrationPaths.copyless(ram, list, src, dst, n, order, status);
+                default -> throw new IllegalArgumentException("unknown path " + path);
+            };
+            long elapsed = System.nanoTime() - t0;
+            VmStat.Snapshot delta = VmStat.snapshot().minus(before);
+            list.scan();
+            int listedAfter = list.size();
+
+            int refused = 0;
+            int[] destGfns = new int[n];
+            int d = 0;
+            for (int i = 0; i < n; i++) {
+                switch (path) {
+                    case "naive" -> {
+                        expected[dst[i]] = expected[src[i]]; // A stays backed with its old data (the guest just frees it)
+                        destGfns[d++] = dst[i];
+                    }
+                    case "linux-move" -> destGfns[d++] = src[i]; // the data stays at gfn A, on the destination node
+                    default -> {
+                        if (status[i] == 0) {
+                            expected[dst[i]] = expected[src[i]];
+                            expected[src[i]] = 0; // fresh anonymous memory
+                            destGfns[d++] = dst[i];
+                        } else {
+                            refused++;
+                        }
+                    }
+                }
+            }
+            int ok = 0;
+            int bad = 0;
+            for (int g = 0; g < ram.gfns(); g++) {
+                if (ram.checkPattern(g, expected[g])) {
+                    ok++;
+                } else {
+                    bad++;
+                }
+            }
+            int onDest = 0;
+            int[] nodes = new int[ram.gfns()];
+            ram.nodes(0, ram.gfns(), nodes);
+            for (int i = 0; i < d; i++) {
+                if (nodes[destGfns[i]] == destNode) {
+                    onDest++;
+                }
+            }
+            return new PathResult(path, n, swappedBefore, elapsed, bytes, ok, bad, delta, onDest, refused,
+                    swappedBefore, listedAfter);
+        }
+    }
+}
