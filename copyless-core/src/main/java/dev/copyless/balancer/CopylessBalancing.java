@@ -90,7 +90,7 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
                 b.completed(callNs + b.migrateCost());
             } else if (status == -Errno.EAGAIN) {
                 vm.freeGfn(dst);
-                ns += b.migrateByCopy(gvpn, src, vm.vnodeOf(dst));
+                ns += b.migrateByCopy(gvpn, src, vm.vnodeOf(dst), req.listedKind[i]);
             } else {
                 vm.freeGfn(dst);
                 b.stat().inc(Counter.PGMIGRATE_FAIL);

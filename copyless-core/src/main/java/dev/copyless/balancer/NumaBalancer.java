@@ -219,17 +219,27 @@ public final class NumaBalancer {
      * {@code copyless} for pages the list does not name, and as the fallback of a stale entry.
      */
     public long migrateByCopy(int gvpn, int srcGfn, int dstVnode) {
+        long word = host.locate(vm.id(), srcGfn);
+        int movedKind = host.isMoved(vm.id(), srcGfn) ? PageState.kind(word) : -1;
+        return migrateByCopy(gvpn, srcGfn, dstVnode, movedKind);
+    }
+
+    /**
+     * A copy whose source was judged moved (or not) earlier: {@code movedKindAtDecision} is the
+     * location kind the guest saw in the list when it decided, or -1 if the page was not moved
+     * then. A stale copyless entry falls back here and still counts as a balanced moved page,
+     * as {@code balanced_moved_pages} is defined at decision time.
+     */
+    long migrateByCopy(int gvpn, int srcGfn, int dstVnode, int movedKindAtDecision) {
         int dst = vm.allocGfn(dstVnode);
         if (dst == GuestVm.NO_GFN) {
             metrics.stat.inc(Counter.PGMIGRATE_FAIL);
             return 0;
         }
-        long word = host.locate(vm.id(), srcGfn);
-        boolean moved = host.isMoved(vm.id(), srcGfn);
         long ns = cost.migratePageNs + host.copy(vm.id(), srcGfn, dst);
         vm.remap(gvpn, srcGfn, dst);
-        if (moved) {
-            countMovedBalanced(PageState.isSwapped(word));
+        if (movedKindAtDecision >= 0) {
+            countMovedBalanced(movedKindAtDecision == PageState.SWAPPED);
         }
         completed(ns);
         return ns;
