@@ -123,6 +123,18 @@ public final class LinuxDemo {
 
     /** One path, with a shuffled (seeded) or sequential pairing of sources to destinations. */
     public static PathResult runPath(String path, int pages, MigrationOrder order, long seed, boolean shuffled) {
+        return runPath(path, pages, order, seed, shuffled, true);
+    }
+
+    /**
+     * One path, with the sources paged out either so that the next fault reads the swap device
+     * ({@code deviceReads}: {@link GuestRam#pageOutCold}) or with one {@code MADV_PAGEOUT}, which
+     * leaves them in the swap cache (faults hit it and read nothing). Besides {@link #PATHS},
+     * {@code path} may be {@code "raw-swap-in"}: {@code MADV_POPULATE_READ} of the sources in
+     * place, the swap-in no migration path can avoid (the data stays at gfn A).
+     */
+    public static PathResult runPath(String path, int pages, MigrationOrder order, long seed, boolean shuffled,
+                                     boolean deviceReads) {
         try (GuestRam ram = GuestRam.create(pages, pages); MovedPageScanner list = new MovedPageScanner(ram)) {
             int n = pages;
             int[] src = new int[n];
@@ -146,7 +158,11 @@ public final class LinuxDemo {
                 ram.writePattern(i, expected[i]);
             }
             for (int attempt = 0; attempt < 3; attempt++) {
-                ram.pageOutCold(0, n);
+                if (deviceReads) {
+                    ram.pageOutCold(0, n);
+                } else {
+                    ram.pageOut(0, n);
+                }
                 list.scan();
                 if (list.size() == n) {
                     break;
@@ -162,6 +178,10 @@ public final class LinuxDemo {
                 case "naive" -> MigrationPaths.naive(ram, src, dst, n);
                 case "linux-move" -> MigrationPaths.linuxMove(ram, src, n, destNode, status);
                 case "copyless" -> MigrationPaths.copyless(ram, list, src, dst, n, order, status);
+                case "raw-swap-in" -> {
+                    MigrationPaths.forEachRun(src, n, ram::populateRead);
+                    yield 0L;
+                }
                 default -> throw new IllegalArgumentException("unknown path " + path);
             };
             long elapsed = System.nanoTime() - t0;
@@ -178,7 +198,7 @@ public final class LinuxDemo {
                         expected[dst[i]] = expected[src[i]]; // A stays backed with its old data (the guest just frees it)
                         destGfns[d++] = dst[i];
                     }
-                    case "linux-move" -> destGfns[d++] = src[i]; // the data stays at gfn A, on the destination node
+                    case "linux-move", "raw-swap-in" -> destGfns[d++] = src[i]; // the data stays at gfn A
                     default -> {
                         if (status[i] == 0) {
                             expected[dst[i]] = expected[src[i]];

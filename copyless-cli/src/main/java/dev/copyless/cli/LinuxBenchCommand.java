@@ -1,0 +1,144 @@
+package dev.copyless.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.copyless.linux.LinuxBench;
+import dev.copyless.linux.LinuxHost;
+import dev.copyless.scenario.ScenarioException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code copyless linux-bench}: time per page of each migration path on this machine's real
+ * memory and swap ({@link LinuxBench}), for swap-cache hits and for swap-ins that read the
+ * device, with the ratios of copyless to naive, linux-move and a raw swap-in in place. A table
+ * or one JSON object {@code {"repeat": R, "nodes": [...], "results": [{"pages": N, "case": ...,
+ * "pairing": ..., "paths": {...}, "ratios": {...}}, ...]}}. When the process cannot use swap it
+ * says so in one line, exit code 2.
+ */
+@Command(name = "linux-bench", mixinStandardHelpOptions = true,
+        description = {"Benchmark of the migration paths on this Linux host's real memory and swap: for each page count,",
+                "swap-cache hits (right after one MADV_PAGEOUT) and device reads (page out, populate, page out again),",
+                "ns per page of naive, linux-move, copyless (migrate-before-map; map-then-migrate too) and a raw swap-in",
+                "in place (MADV_POPULATE_READ), pswpin per path, ratios, every page verified. Needs root and swap."})
+final class LinuxBenchCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    @Option(names = "--pages", paramLabel = "N[,N...]", split = ",", defaultValue = "4096,65536",
+            description = "Swapped source pages per path (default: ${DEFAULT-VALUE}).")
+    int[] pages;
+
+    @Option(names = "--repeat", paramLabel = "R", defaultValue = "3",
+            description = "Repetitions of every path, each on fresh guest RAM; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--pairing", paramLabel = "P[,P...]", split = ",", defaultValue = "sequential",
+            description = "sequential (gfn i -> N + i: copyless moves a run in one mremap) and/or shuffled (seeded; one"
+                    + " mremap and one mapping per page) (default: ${DEFAULT-VALUE}).")
+    List<String> pairing;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the shuffled pairing (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
+            description = "table or json (default: ${DEFAULT-VALUE}).")
+    OutputOptions.Format format;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<Boolean> shuffled = new ArrayList<>();
+        for (String p : pairing) {
+            switch (p.trim()) {
+                case "sequential" -> shuffled.add(false);
+                case "shuffled" -> shuffled.add(true);
+                default -> throw new ScenarioException("--pairing: expected sequential or shuffled, got '" + p + "'");
+            }
+        }
+        LinuxBench.Result r = LinuxBench.run(pages, repeat, shuffled.stream().distinct().toList(), seed);
+        PrintWriter out = spec.commandLine().getOut();
+        if (format == OutputOptions.Format.json) {
+            json(out, r);
+        } else {
+            table(out, r);
+        }
+        return 0;
+    }
+
+    static void json(PrintWriter out, LinuxBench.Result r) {
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("repeat", r.repeat());
+        root.put("nodes", Arrays.stream(r.nodes()).boxed().toList());
+        root.put("swap", LinuxHost.swapDevices().stream().map(d -> d.name() + ":" + d.type()).toList());
+        if (!r.placementNote().isEmpty()) {
+            root.put("note", r.placementNote());
+        }
+        List<Object> results = new ArrayList<>();
+        for (LinuxBench.Cell c : r.cells()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pages", c.pages());
+            m.put("case", c.swapCase().key());
+            m.put("case_label", c.swapCase().label());
+            m.put("pairing", c.shuffled() ? "shuffled" : "sequential");
+            Map<String, Object> paths = new LinkedHashMap<>();
+            c.paths().forEach((k, v) -> paths.put(k, v.toMap()));
+            m.put("paths", paths);
+            m.put("ratios", c.ratios());
+            m.put("pages_corrupt", c.pagesCorrupt());
+            results.add(m);
+        }
+        root.put("results", results);
+        root.put("skipped", r.skipped());
+        try {
+            out.println(JSON.writeValueAsString(root));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void table(PrintWriter out, LinuxBench.Result r) {
+        out.printf(Locale.ROOT, "linux-bench: median of %d run(s) per path, each on fresh guest RAM; host nodes %s; swap %s%n",
+                r.repeat(), Arrays.toString(r.nodes()), LinuxHost.swapDevices().stream().map(LinuxHost.SwapDevice::name).toList());
+        if (!r.placementNote().isEmpty()) {
+            out.println("note: " + r.placementNote());
+        }
+        for (LinuxBench.Cell c : r.cells()) {
+            out.println();
+            out.printf(Locale.ROOT, "%,d pages, %s pairing, %s:%n", c.pages(), c.shuffled() ? "shuffled" : "sequential",
+                    c.swapCase().label());
+            String head = String.format(Locale.ROOT, "  %-27s%12s%24s%10s%12s%10s", "path", "ns/page", "runs ns/page", "pswpin",
+                    "pgmajfault", "corrupt");
+            out.println(head);
+            out.println("  " + "-".repeat(head.length() - 2));
+            c.paths().forEach((k, v) -> {
+                Map<String, Object> m = v.toMap();
+                out.printf(Locale.ROOT, "  %-27s%12s%24s%10s%12s%10s%n", k, String.format(Locale.ROOT, "%,.1f", (double) m.get("ns_per_page")),
+                        m.get("ns_per_page_runs").toString().replace(" ", ""), m.get("pswpin"), m.get("pgmajfault"),
+                        m.get("pages_corrupt"));
+            });
+            StringBuilder ratios = new StringBuilder("  ratios (ns/page):");
+            c.ratios().forEach((k, v) -> ratios.append(String.format(Locale.ROOT, "  %s %.3f", k, v)));
+            out.println(ratios);
+        }
+        for (String s : r.skipped()) {
+            out.println();
+            out.println("skipped: " + s);
+        }
+        out.println();
+        out.println("copyless = migrate-before-map (B populated at once, timed swap-in included); copyless-map-then-migrate times"
+                + " only the mremap (B is swapped in later, on first touch); raw-swap-in = MADV_POPULATE_READ of the sources"
+                + " in place (the floor). pswpin, pgmajfault: /proc/vmstat deltas (system-wide) of the timed part.");
+    }
+}
