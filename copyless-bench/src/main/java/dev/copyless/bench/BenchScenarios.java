@@ -1,7 +1,6 @@
 package dev.copyless.bench;
 
 import dev.copyless.balancer.BalancingPolicy;
-import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
 import java.io.IOException;
@@ -43,7 +42,6 @@ public final class BenchScenarios {
 
     /** The policy {@code key} ({@code none}, {@code naive}, {@code copyless}) with the scenario's copyless options. */
     public static BalancingPolicy policy(String key, Scenario s) {
-        Scenario.Copyless c = s.copyless();
-        return BalancingPolicy.of(key, MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
+        return BalancingPolicy.of(key, s.copyless());
     }
 }

@@ -1,8 +1,5 @@
 package dev.copyless.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.copyless.linux.LinuxBench;
 import dev.copyless.linux.LinuxHost;
 import dev.copyless.scenario.ScenarioException;
@@ -32,7 +29,6 @@ import picocli.CommandLine.Spec;
                 "ns per page of naive, linux-move, copyless (migrate-before-map; map-then-migrate too) and a raw swap-in",
                 "in place (MADV_POPULATE_READ), pswpin per path, ratios, every page verified. Needs root and swap."})
 final class LinuxBenchCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Option(names = "--pages", paramLabel = "N[,N...]", split = ",", defaultValue = "4096,65536",
             description = "Swapped source pages per path (default: ${DEFAULT-VALUE}).")
@@ -101,11 +97,7 @@ final class LinuxBenchCommand implements Callable<Integer> {
         }
         root.put("results", results);
         root.put("skipped", r.skipped());
-        try {
-            out.println(JSON.writeValueAsString(root));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        Output.printJson(out, root);
     }
 
     static void table(PrintWriter out, LinuxBench.Result r) {

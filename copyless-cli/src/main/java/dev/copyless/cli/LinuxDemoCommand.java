@@ -1,8 +1,5 @@
 package dev.copyless.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.copyless.linux.LinuxDemo;
 import dev.copyless.linux.LinuxHost;
 import dev.copyless.mm.MigrationOrder;
@@ -31,7 +28,6 @@ import picocli.CommandLine.Spec;
                 "naive (read and copy), linux-move (fault in + move_pages) and copyless (mremap moves the swap",
                 "entries; no data read). Verifies every page. Needs root and an active swap device."})
 final class LinuxDemoCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Option(names = "--pages", paramLabel = "N", defaultValue = "4096",
             description = "Pages migrated by each path (default: ${DEFAULT-VALUE}).")
@@ -88,11 +84,7 @@ final class LinuxDemoCommand implements Callable<Integer> {
         Map<String, Object> paths = new LinkedHashMap<>();
         r.paths().forEach((k, v) -> paths.put(k, v.toMap()));
         root.put("paths", paths);
-        try {
-            out.println(JSON.writeValueAsString(root));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        Output.printJson(out, root);
     }
 
     static void table(PrintWriter out, LinuxDemo.Result r) {

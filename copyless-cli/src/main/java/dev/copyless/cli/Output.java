@@ -51,8 +51,13 @@ final class Output {
         Map<String, Object> pol = new LinkedHashMap<>();
         results.forEach((k, v) -> pol.put(k, v.metrics()));
         root.put("policies", pol);
+        printJson(out, root);
+    }
+
+    /** Prints a value as indented JSON (the one JSON writer of the CLI's outputs). */
+    static void printJson(PrintWriter out, Object value) {
         try {
-            out.println(JSON.writeValueAsString(root));
+            out.println(JSON.writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -3,7 +3,6 @@ package dev.copyless.cli;
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.metrics.RunResult;
-import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.Simulation;
 import java.io.PrintStream;
@@ -28,10 +27,6 @@ import me.tongfei.progressbar.ProgressBarStyle;
 final class Runner {
     private Runner() {}
 
-    static BalancingPolicy policy(String key, Scenario s) {
-        Scenario.Copyless c = s.copyless();
-        return BalancingPolicy.of(key, MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
-    }
 
     static Map<String, RunResult> run(Scenario s, List<String> policies, boolean progress) {
         Progress bar = new Progress(progress, policies.size(), s.durationNs());
@@ -45,7 +40,7 @@ final class Runner {
             List<Future<RunResult>> futures = new ArrayList<>();
             for (int i = 0; i < policies.size(); i++) {
                 int idx = i;
-                BalancingPolicy p = policy(policies.get(i), s);
+                BalancingPolicy p = BalancingPolicy.of(policies.get(i), s.copyless());
                 String key = policies.get(i);
                 futures.add(pool.submit(() -> {
                     try {

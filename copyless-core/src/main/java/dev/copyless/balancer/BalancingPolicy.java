@@ -27,6 +27,11 @@ public sealed interface BalancingPolicy permits NoBalancing, NaiveBalancing, Cop
     /** Completes any migration this vCPU has left pending (end of quantum, touch of a pending page). */
     long flush(NumaBalancer b, dev.copyless.guest.Vcpu cpu);
 
+    /** The policy {@code key} with a scenario's copyless options (order, hold-back, batch). */
+    static BalancingPolicy of(String key, dev.copyless.scenario.Scenario.Copyless c) {
+        return of(key, dev.copyless.mm.MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
+    }
+
     static BalancingPolicy of(String key, dev.copyless.mm.MigrationOrder order, boolean holdBack, int batch) {
         return switch (key) {
             case "none" -> new NoBalancing();

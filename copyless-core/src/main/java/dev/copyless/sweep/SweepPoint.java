@@ -2,7 +2,6 @@ package dev.copyless.sweep;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.metrics.RunResult;
-import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.Simulation;
 import java.util.LinkedHashMap;
@@ -31,8 +30,7 @@ public record SweepPoint(int id, long seed, Map<String, String> values, List<Str
         Scenario s = scenario(base);
         Map<String, RunResult> out = new LinkedHashMap<>();
         for (String p : policies) {
-            Scenario.Copyless c = s.copyless();
-            BalancingPolicy policy = BalancingPolicy.of(p, MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
+            BalancingPolicy policy = BalancingPolicy.of(p, s.copyless());
             try {
                 out.put(p, new Simulation(s, policy).run());
             } catch (dev.copyless.host.HostOutOfMemoryException e) {

@@ -198,23 +198,22 @@ public final class Syscalls {
 
     /** {@code get_mempolicy(&mode, mask, maxnode, addr, MPOL_F_ADDR)}: the policy mode of the VMA at addr. */
     public static int policyModeAt(long addr) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment mode = a.allocate(I);
-            MemorySegment mask = a.allocate(L, 2);
-            syscall("get_mempolicy", "MPOL_F_ADDR, " + hex(addr), SYS_get_mempolicy,
-                    mode.address(), mask.address(), 2 * MASK_BITS + 1, addr, MPOL_F_ADDR, 0);
-            return mode.get(I, 0);
-        }
+        return (int) mempolicyAt(addr)[0];
     }
 
     /** The node mask (bit i = node i) of the VMA policy at addr ({@code get_mempolicy} with {@code MPOL_F_ADDR}). */
     public static long policyNodesAt(long addr) {
+        return mempolicyAt(addr)[1];
+    }
+
+    /** One {@code get_mempolicy(&mode, mask, maxnode, addr, MPOL_F_ADDR)}: {mode, first word of the node mask}. */
+    private static long[] mempolicyAt(long addr) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment mode = a.allocate(I);
             MemorySegment mask = a.allocate(L, 2);
             syscall("get_mempolicy", "MPOL_F_ADDR, " + hex(addr), SYS_get_mempolicy,
                     mode.address(), mask.address(), 2 * MASK_BITS + 1, addr, MPOL_F_ADDR, 0);
-            return mask.get(L, 0);
+            return new long[] {mode.get(I, 0), mask.get(L, 0)};
         }
     }
 
