@@ -29,10 +29,11 @@ final class Output {
 
     private Output() {}
 
-    static Map<String, Object> scenarioInfo(Scenario s, String source) {
+    static Map<String, Object> scenarioInfo(Scenario s, String source, String backend) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", s.name());
         m.put("source", source);
+        m.put("backend", backend);
         m.put("seed", s.seed());
         m.put("duration_ns", s.durationNs());
         m.put("host_nodes", s.host().nodes().size());
@@ -45,9 +46,9 @@ final class Output {
         return m;
     }
 
-    static void json(PrintWriter out, Scenario s, String source, Map<String, RunResult> results) {
+    static void json(PrintWriter out, Scenario s, String source, String backend, Map<String, RunResult> results) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("scenario", scenarioInfo(s, source));
+        root.put("scenario", scenarioInfo(s, source, backend));
         Map<String, Object> pol = new LinkedHashMap<>();
         results.forEach((k, v) -> pol.put(k, v.metrics()));
         root.put("policies", pol);
@@ -63,9 +64,9 @@ final class Output {
         }
     }
 
-    static void table(PrintWriter out, Scenario s, String source, Map<String, RunResult> results) {
-        out.printf(Locale.ROOT, "scenario '%s' (%s), seed %d, %s virtual; copyless: %s, hold-back %s, batch %d, fault-around %d%n%n",
-                s.name(), source, s.seed(), ms(s.durationNs()), s.copyless().order(), s.copyless().holdBack() ? "on" : "off",
+    static void table(PrintWriter out, Scenario s, String source, String backend, Map<String, RunResult> results) {
+        out.printf(Locale.ROOT, "scenario '%s' (%s) on the %s host, seed %d, %s virtual; copyless: %s, hold-back %s, batch %d, fault-around %d%n%n",
+                s.name(), source, backend, s.seed(), ms(s.durationNs()), s.copyless().order(), s.copyless().holdBack() ? "on" : "off",
                 s.copyless().batch(), s.balancer().faultAround());
         List<String> cols = new ArrayList<>(results.keySet());
         boolean ratio = results.containsKey("naive") && results.containsKey("copyless");

@@ -3,6 +3,7 @@ package dev.copyless.cli;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.report.ReportWriter;
 import dev.copyless.scenario.Scenario;
+import dev.copyless.sim.HostFactory;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -35,16 +36,19 @@ final class OutputOptions {
             ReportWriter.prepare(report);
         }
         String source = scenario.scenario == null ? "embedded default" : scenario.scenario.toString();
-        Map<String, RunResult> r = Runner.run(s, policies, format == Format.table);
+        HostFactory host = scenario.backend.factory(s, spec.commandLine().getErr());
+        Map<String, RunResult> r = Runner.run(s, policies, format == Format.table, host,
+                scenario.backend == ScenarioOptions.Backend.linux);
         var out = spec.commandLine().getOut();
+        String backend = scenario.backend.name();
         if (format == Format.json) {
-            Output.json(out, s, source, r);
+            Output.json(out, s, source, backend, r);
         } else {
-            Output.table(out, s, source, r);
+            Output.table(out, s, source, backend, r);
         }
         if (report != null) {
             out.flush();
-            ReportWriter.write(report, Output.scenarioInfo(s, source), r);
+            ReportWriter.write(report, Output.scenarioInfo(s, source, backend), r);
             spec.commandLine().getErr().println("report: " + report.resolve("report.html"));
         }
         return 0;

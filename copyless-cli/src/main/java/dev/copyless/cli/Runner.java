@@ -4,6 +4,7 @@ import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
+import dev.copyless.sim.HostFactory;
 import dev.copyless.sim.Simulation;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -29,8 +30,17 @@ final class Runner {
 
 
     static Map<String, RunResult> run(Scenario s, List<String> policies, boolean progress) {
+        return run(s, policies, progress, HostFactory.SIMULATED, false);
+    }
+
+    /**
+     * Runs on the given host backend; {@code sequential} runs one policy at a time (the Linux
+     * backend: runs share the kernel's swap and its counters, and each is timed for real).
+     */
+    static Map<String, RunResult> run(Scenario s, List<String> policies, boolean progress, HostFactory host,
+                                      boolean sequential) {
         Progress bar = new Progress(progress, policies.size(), s.durationNs());
-        int threads = Math.max(1, Math.min(policies.size(), Runtime.getRuntime().availableProcessors()));
+        int threads = sequential ? 1 : Math.max(1, Math.min(policies.size(), Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "copyless-run");
             t.setDaemon(true);
@@ -44,7 +54,7 @@ final class Runner {
                 String key = policies.get(i);
                 futures.add(pool.submit(() -> {
                     try {
-                        return new Simulation(s, p).run(t -> bar.update(idx, t));
+                        return new Simulation(s, p, host).run(t -> bar.update(idx, t));
                     } catch (HostOutOfMemoryException e) {
                         throw new HostOutOfMemoryException("under policy " + key + ": " + e.getMessage());
                     }

@@ -6,6 +6,8 @@ import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.scenario.Units;
 import java.nio.file.Path;
+import dev.copyless.linux.LinuxBackend;
+import dev.copyless.sim.HostFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,6 +45,38 @@ final class ScenarioOptions {
     @Option(names = "--trace-time-scale", paramLabel = "X",
             description = "Multiply the trace's compute time (0.5 ns per instruction) by X (default 1).")
     Double traceTimeScale;
+
+    @Option(names = "--backend", paramLabel = "HOST", defaultValue = "simulated",
+            description = "simulated (default: deterministic, virtual time) or linux (guest RAM in real memory, the"
+                    + " kernel's swap; needs root and an active swap device).")
+    Backend backend;
+
+    /** Where a run's host memory lives. */
+    enum Backend {
+        simulated, linux;
+
+        /**
+         * The host factory of this backend for {@code s}; for linux, checks first that swap is
+         * usable here (else a one-line {@link ScenarioException}: exit code 2) and says once on
+         * {@code err} how the scenario's nodes map onto this host's.
+         */
+        HostFactory factory(Scenario s, java.io.PrintWriter err) {
+            if (this == simulated) {
+                return HostFactory.SIMULATED;
+            }
+            java.util.Optional<String> why = LinuxBackend.unusableReason(s);
+            if (why.isPresent()) {
+                throw new ScenarioException("--backend linux: " + why.get());
+            }
+            String note = LinuxBackend.placementNote(s);
+            if (!note.isEmpty()) {
+                err.println(note);
+            }
+            err.println("note: on the Linux backend the scenario's swap devices are replaced by the kernel's active swap,"
+                    + " hold-back cannot stop the kernel's readahead, and times are measured, so runs are not repeatable");
+            return new LinuxBackend();
+        }
+    }
 
     Scenario load() {
         Scenario s = scenario == null ? ScenarioParser.defaultScenario() : ScenarioParser.load(scenario);

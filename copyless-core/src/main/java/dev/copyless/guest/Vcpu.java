@@ -1,7 +1,7 @@
 package dev.copyless.guest;
 
 import dev.copyless.balancer.NumaBalancer;
-import dev.copyless.host.SimulatedHost;
+import dev.copyless.host.HostMemory;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.metrics.RunMetrics;
 import dev.copyless.mm.PageState;
@@ -19,14 +19,16 @@ import java.util.List;
  * <p>The access fast path (a present PTE with no flag, a resident host word with no slow
  * flag) sets the accessed bit and counts the access per memory node; it allocates nothing
  * and calls nothing virtual but the workload's {@code next} (and, for a trace, its
- * {@code thinkNs}). Everything else goes through {@link #slowAccess}.
+ * {@code thinkNs}). Everything else goes through {@link #slowAccess}, and so does every
+ * access on a backend without a location array ({@link HostMemory#stateArray} is null: the
+ * Linux backend, where an access is a real load).
  */
 public final class Vcpu extends Agent {
     private final int id;
     private final int vnode;
     private final int hostNode;
     private final GuestVm vm;
-    private final SimulatedHost host;
+    private final HostMemory host;
     private final NumaBalancer balancer;
     private final RunMetrics metrics;
     private final Engine engine;
@@ -39,7 +41,7 @@ public final class Vcpu extends Agent {
     private long slowLocal;
     private long slowRemote;
 
-    public Vcpu(int id, int vnode, GuestVm vm, SimulatedHost host, NumaBalancer balancer, CostModel cost,
+    public Vcpu(int id, int vnode, GuestVm vm, HostMemory host, NumaBalancer balancer, CostModel cost,
                 RunMetrics metrics, Engine engine, long quantumNs) {
         this.id = id;
         this.vnode = vnode;
@@ -132,7 +134,7 @@ public final class Vcpu extends Agent {
                 think = t.workload().thinkNs();
             }
             int pte = pt[gvpn];
-            if (GuestPte.plain(pte)) {
+            if (st != null && GuestPte.plain(pte)) {
                 long w = st[pte];
                 if ((w & PageState.FAST_MASK) == PageState.RESIDENT) {
                     if ((w & PageState.ACCESSED) == 0) {

@@ -5,7 +5,9 @@ import dev.copyless.mm.MigrationOrder;
 /**
  * The seam between the hypervisor and the host's memory: what a hypervisor can ask of the
  * host about one VM's guest RAM. Implemented by {@link SimulatedHost} (cost model, virtual
- * time) and, later, by the Linux backend (real mmap'd guest RAM, kernel swap). Guest code
+ * time) and by the Linux backend ({@code dev.copyless.linux.LinuxHostMemory}: real mmap'd
+ * guest RAM, the kernel's swap); one contract test suite ({@code HostMemoryContract}) runs
+ * against both. Guest code
  * never calls this directly: it touches gfns (faults go through the hypervisor) and makes
  * hypercalls.
  *
@@ -13,7 +15,7 @@ import dev.copyless.mm.MigrationOrder;
  * be refused return {@code -errno} ({@link dev.copyless.mm.Errno}) and change no state.
  * Location words are {@link dev.copyless.mm.PageState} words.
  */
-public interface HostMemory {
+public interface HostMemory extends AutoCloseable {
 
     /** Number of host NUMA nodes. */
     int nodeCount();
@@ -89,4 +91,21 @@ public interface HostMemory {
 
     /** Releases a gfn's frame or slot: the gfn becomes unbacked ({@code MADV_DONTNEED}). */
     void discard(int vm, int gfn);
+
+    /**
+     * The VM's location words as a plain array that a vCPU may read, and set
+     * {@link dev.copyless.mm.PageState#ACCESSED} in, without a call (the access fast path of a
+     * present EPT entry); {@code null} when every guest access must go through {@link #touch}
+     * (a backend whose accesses are real loads from real memory).
+     */
+    default long[] stateArray(int vm) {
+        return null;
+    }
+
+    /** Adds this backend's end-of-run gauges (e.g. swap slots in use) to {@code out}. */
+    default void gauges(java.util.Map<String, Long> out) {}
+
+    /** Releases what the backend holds (real memory, files); the simulated host holds nothing. */
+    @Override
+    default void close() {}
 }

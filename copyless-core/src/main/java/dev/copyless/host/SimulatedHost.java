@@ -139,6 +139,7 @@ public final class SimulatedHost implements HostMemory {
      * The VM's location words, for the vCPU access fast path and the invariant checker only:
      * callers may set {@link PageState#ACCESSED} and nothing else.
      */
+    @Override
     public long[] stateArray(int vm) {
         return states.get(vm);
     }
@@ -759,6 +760,15 @@ public final class SimulatedHost implements HostMemory {
             demoted++;
         }
         return demoted;
+    }
+
+    @Override
+    public void gauges(java.util.Map<String, Long> out) {
+        long used = 0;
+        for (SwapDevice d : swaps) {
+            used += d.slots() - d.freeSlots();
+        }
+        out.put("swap_slots_used", used);
     }
 
     /** All kswapd agents (for tests and diagnostics). */

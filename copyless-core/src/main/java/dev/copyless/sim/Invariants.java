@@ -3,6 +3,7 @@ package dev.copyless.sim;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.host.FrameOwner;
+import dev.copyless.host.HostMemory;
 import dev.copyless.host.HostNode;
 import dev.copyless.host.SimulatedHost;
 import dev.copyless.hypervisor.Hypervisor;
@@ -68,18 +69,31 @@ public final class Invariants {
                 fail("swap " + d + ": free slot count mismatch");
             }
         }
-        int resident = 0;
-        int swapped = 0;
+        int[] kinds = checkList(host, hv, vms);
+        int resident = kinds[PageState.RESIDENT];
+        int swapped = kinds[PageState.SWAPPED];
+        if (resident != guestFrames) {
+            fail(resident + " gfns resident but " + guestFrames + " frames owned by guests");
+        }
+        if (swapped != guestSlots) {
+            fail(swapped + " gfns swapped but " + guestSlots + " slots owned");
+        }
+    }
+
+    /**
+     * The invariants every backend keeps (3 and 4): the moved-page list equals the set of
+     * gfns the host reports moved, with matching kind and location, and the guest page table
+     * and reverse map agree. Returns the number of gfns of each {@link PageState} kind.
+     */
+    public static int[] checkList(HostMemory host, Hypervisor hv, List<GuestVm> vms) {
+        int[] kinds = new int[3];
         for (GuestVm vm : vms) {
-            long[] st = host.stateArray(vm.id());
             MovedPageList list = hv.movedPageList(vm.id());
             int listed = 0;
             for (int gfn = 0; gfn < vm.gfns(); gfn++) {
-                long w = st[gfn];
+                long w = host.locate(vm.id(), gfn);
                 switch (PageState.kind(w)) {
-                    case PageState.RESIDENT -> resident++;
-                    case PageState.SWAPPED -> swapped++;
-                    case PageState.UNBACKED -> { }
+                    case PageState.RESIDENT, PageState.SWAPPED, PageState.UNBACKED -> kinds[PageState.kind(w)]++;
                     default -> fail("gfn " + gfn + " has an invalid kind");
                 }
                 boolean moved = host.isMoved(vm.id(), gfn);
@@ -112,12 +126,7 @@ public final class Invariants {
                 }
             }
         }
-        if (resident != guestFrames) {
-            fail(resident + " gfns resident but " + guestFrames + " frames owned by guests");
-        }
-        if (swapped != guestSlots) {
-            fail(swapped + " gfns swapped but " + guestSlots + " slots owned");
-        }
+        return kinds;
     }
 
     private static void fail(String what) {

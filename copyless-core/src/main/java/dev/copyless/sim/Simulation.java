@@ -8,6 +8,7 @@ import dev.copyless.guest.TaskScheduler;
 import dev.copyless.guest.Vcpu;
 import dev.copyless.host.DemotionAgent;
 import dev.copyless.host.HostConfig;
+import dev.copyless.host.HostMemory;
 import dev.copyless.host.HostNode;
 import dev.copyless.host.SimulatedHost;
 import dev.copyless.hypervisor.Hypervisor;
@@ -44,15 +45,48 @@ public final class Simulation {
     private final BalancingPolicy policy;
     private final Engine engine = new Engine();
     private final RunMetrics metrics;
-    private final SimulatedHost host;
+    private final HostMemory host;
     private final Hypervisor hypervisor;
     private final List<GuestVm> vms = new ArrayList<>();
     private final List<NumaBalancer> balancers = new ArrayList<>();
 
+    /** A run on the simulated host (the embedded default). */
     public Simulation(Scenario s, BalancingPolicy policy) {
+        this(s, policy, HostFactory.SIMULATED);
+    }
+
+    /**
+     * A run on the host {@code backend} builds. The caller closes the simulation (or runs it
+     * with {@link #run}, which closes the host when done).
+     */
+    public Simulation(Scenario s, BalancingPolicy policy, HostFactory backend) {
         this.scenario = s;
         this.policy = policy;
         this.metrics = new RunMetrics(s.durationNs(), s.timeBuckets());
+        CostModel cost = costModel(s);
+        host = backend.create(s, cost, metrics.stat, engine);
+        try {
+            hypervisor = new Hypervisor(host, cost, metrics.stat);
+            for (int vi = 0; vi < s.vms().size(); vi++) {
+                buildVm(s, vi, cost);
+            }
+        } catch (RuntimeException e) {
+            host.close();
+            throw e;
+        }
+        checkInvariantsAfterEachEvent(CHECKS);
+    }
+
+    /** The cost model of a scenario's {@code cost:} section and host distances. */
+    static CostModel costModel(Scenario s) {
+        Scenario.Cost c = s.cost();
+        return new CostModel(s.host().distance(), c.accessLocalNs(), c.accessRemoteNs(), c.pageCopyLocalNs(),
+                c.zeroPageNs(), c.eptFaultNs(), c.hintFaultNs(), c.pteUpdateNs(), c.migratePageNs(),
+                c.hypercallExitNs(), c.hypercallPageNs(), c.reclaimScanNs());
+    }
+
+    /** {@link HostFactory#SIMULATED}: the scenario's nodes and swap devices, kswapd, and the demotion agent. */
+    static SimulatedHost simulatedHost(Scenario s, CostModel cost, dev.copyless.metrics.VmStat stat, Engine engine) {
         Scenario.Host h = s.host();
         HostNode[] nodes = new HostNode[h.nodes().size()];
         for (int i = 0; i < nodes.length; i++) {
@@ -65,22 +99,13 @@ public final class Simulation {
             swaps[i] = new SwapDevice(i, w.name(), new SwapProfile(w.profile(), w.readNs(), w.writeNs(),
                     w.bytesPerSecond()), w.slots());
         }
-        Scenario.Cost c = s.cost();
-        CostModel cost = new CostModel(h.distance(), c.accessLocalNs(), c.accessRemoteNs(), c.pageCopyLocalNs(),
-                c.zeroPageNs(), c.eptFaultNs(), c.hintFaultNs(), c.pteUpdateNs(), c.migratePageNs(),
-                c.hypercallExitNs(), c.hypercallPageNs(), c.reclaimScanNs());
         HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promoteOnTouch(),
                 h.demotionIntervalNs(), h.demotionBatch());
-        host = new SimulatedHost(nodes, swaps, cost, metrics.stat, engine, hc);
-        hypervisor = new Hypervisor(host, cost, metrics.stat);
-
-        for (int vi = 0; vi < s.vms().size(); vi++) {
-            buildVm(s, vi, cost);
-        }
+        SimulatedHost host = new SimulatedHost(nodes, swaps, cost, stat, engine, hc);
         if (hc.demotionEnabled()) {
             engine.wake(new DemotionAgent(host), hc.demotionInterval());
         }
-        checkInvariantsAfterEachEvent(CHECKS);
+        return host;
     }
 
     /**
@@ -97,7 +122,11 @@ public final class Simulation {
 
     /** Checks every invariant of {@link Invariants} now; throws {@link IllegalStateException} on a violation. */
     public void checkInvariants() {
-        Invariants.check(host, hypervisor, vms);
+        if (host instanceof SimulatedHost sh) {
+            Invariants.check(sh, hypervisor, vms);
+        } else {
+            Invariants.checkList(host, hypervisor, vms);
+        }
     }
 
     private void buildVm(Scenario s, int vi, CostModel cost) {
@@ -185,14 +214,18 @@ public final class Simulation {
 
     /** Runs to the scenario's duration. {@code progress} receives the virtual time (may be null). */
     public RunResult run(LongConsumer progress) {
-        engine.runUntil(scenario.durationNs(), progress);
-        for (NumaBalancer b : balancers) {
-            for (Vcpu cpu : b.vm().vcpus()) {
-                b.flush(cpu);
+        try {
+            engine.runUntil(scenario.durationNs(), progress);
+            for (NumaBalancer b : balancers) {
+                for (Vcpu cpu : b.vm().vcpus()) {
+                    b.flush(cpu);
+                }
             }
+            metrics.sampleRest();
+            return RunResult.of(policy.key(), metrics, gauges(), engine.now());
+        } finally {
+            host.close();
         }
-        metrics.sampleRest();
-        return RunResult.of(policy.key(), metrics, gauges(), engine.now());
     }
 
     /** Runs with no progress reporting. */
@@ -205,9 +238,8 @@ public final class Simulation {
         long freedBacked = 0;
         long listed = 0;
         for (GuestVm vm : vms) {
-            long[] st = host.stateArray(vm.id());
             for (int gfn = 0; gfn < vm.gfns(); gfn++) {
-                if (vm.isFree(gfn) && PageState.isResident(st[gfn])) {
+                if (vm.isFree(gfn) && PageState.isResident(host.locate(vm.id(), gfn))) {
                     freedBacked++;
                 }
             }
@@ -215,11 +247,7 @@ public final class Simulation {
         }
         g.put("freed_gfns_still_backed", freedBacked);
         g.put("moved_page_list_size", listed);
-        long swapUsed = 0;
-        for (int d = 0; d < host.swapDeviceCount(); d++) {
-            swapUsed += host.swapDevice(d).slots() - host.swapDevice(d).freeSlots();
-        }
-        g.put("swap_slots_used", swapUsed);
+        host.gauges(g);
         return g;
     }
 
@@ -227,7 +255,16 @@ public final class Simulation {
         return scenario;
     }
 
+    /** The simulated host of this run; {@link IllegalStateException} on another backend. */
     public SimulatedHost host() {
+        if (host instanceof SimulatedHost sh) {
+            return sh;
+        }
+        throw new IllegalStateException("this run is not on the simulated host");
+    }
+
+    /** The host this run is on, whatever its backend. */
+    public HostMemory hostMemory() {
         return host;
     }
 

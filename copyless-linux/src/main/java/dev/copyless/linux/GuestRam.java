@@ -29,17 +29,16 @@ public final class GuestRam implements AutoCloseable {
     private final MemorySegment ram;
     private boolean closed;
 
-    private GuestRam(int[] vnodePages, int[] hostNodeIds) {
+    private GuestRam(int[] vnodePages, int[] vnodeRealNode, int hostNodes) {
         this.vnodeStart = new int[vnodePages.length];
-        this.vnodeNode = new int[vnodePages.length];
-        this.hostNodes = hostNodeIds.length;
+        this.vnodeNode = vnodeRealNode.clone();
+        this.hostNodes = hostNodes;
         int total = 0;
         for (int v = 0; v < vnodePages.length; v++) {
             if (vnodePages[v] <= 0) {
                 throw new IllegalArgumentException("vNode " + v + " has " + vnodePages[v] + " pages");
             }
             vnodeStart[v] = total;
-            vnodeNode[v] = hostNodeIds[v % hostNodeIds.length];
             total += vnodePages[v];
         }
         this.gfns = total;
@@ -60,7 +59,20 @@ public final class GuestRam implements AutoCloseable {
 
     /** Maps guest RAM with {@code vnodePages[v]} pages in vNode {@code v}, on this host's online nodes. */
     public static GuestRam create(int... vnodePages) {
-        return new GuestRam(vnodePages, LinuxHost.onlineNodes());
+        int[] online = LinuxHost.onlineNodes();
+        int[] nodes = new int[vnodePages.length];
+        for (int v = 0; v < nodes.length; v++) {
+            nodes[v] = online[v % online.length];
+        }
+        return new GuestRam(vnodePages, nodes, online.length);
+    }
+
+    /** Maps guest RAM with {@code vnodePages[v]} pages in vNode {@code v} bound to online node {@code realNode[v]}. */
+    public static GuestRam createBound(int[] vnodePages, int[] realNode) {
+        if (realNode.length != vnodePages.length) {
+            throw new IllegalArgumentException(vnodePages.length + " vNodes but " + realNode.length + " nodes");
+        }
+        return new GuestRam(vnodePages, realNode, LinuxHost.onlineNodes().length);
     }
 
     /** One line when vNodes had to share host nodes (e.g. a one-node machine), else empty. */

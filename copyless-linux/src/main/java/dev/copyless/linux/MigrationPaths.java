@@ -134,7 +134,7 @@ public final class MigrationPaths {
     private static Boolean dontUnmap;
 
     /** Moves the page-table entries of {@code count} pages from gfn {@code a} to gfn {@code b}; a keeps fresh memory. */
-    private static void moveEntries(GuestRam ram, int a, int b, int count) {
+    static void moveEntries(GuestRam ram, int a, int b, int count) {
         long len = count * PAGE_SIZE;
         int flags = Syscalls.MREMAP_MAYMOVE | Syscalls.MREMAP_FIXED;
         if (!Boolean.FALSE.equals(dontUnmap)) {

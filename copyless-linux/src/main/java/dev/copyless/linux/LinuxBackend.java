@@ -1,0 +1,65 @@
+package dev.copyless.linux;
+
+import dev.copyless.host.HostMemory;
+import dev.copyless.metrics.VmStat;
+import dev.copyless.scenario.Scenario;
+import dev.copyless.sim.CostModel;
+import dev.copyless.sim.Engine;
+import dev.copyless.sim.HostFactory;
+import java.util.Optional;
+
+/**
+ * The Linux backend of a run ({@code --backend linux}): builds a {@link LinuxHostMemory}
+ * from the scenario's host nodes (their sizes and watermarks bound this backend's kswapd;
+ * the scenario's swap devices are replaced by the kernel's active swap). The guest,
+ * balancer and hypervisor are the simulator's, unchanged: one code path for both backends.
+ */
+public final class LinuxBackend implements HostFactory {
+    /** Empty when a run can use this backend here; else one line saying why and what to do. */
+    public static Optional<String> unusableReason(Scenario s) {
+        Optional<String> swap = LinuxHost.swapUnusableReason();
+        if (swap.isPresent()) {
+            return swap;
+        }
+        int online = LinuxHost.onlineNodes().length;
+        Scenario.Host h = s.host();
+        for (int n = 0; n < h.demotionTarget().length; n++) {
+            int t = h.demotionTarget()[n];
+            if (t >= 0 && online <= Math.max(n, t)) {
+                return Optional.of("scenario '" + s.name() + "' demotes node " + n + " to node " + t
+                        + " but this host has " + online + " NUMA node" + (online == 1 ? "" : "s")
+                        + ": on the Linux backend demotion needs distinct online nodes; run it on the simulated host"
+                        + " (--backend simulated) or on a host with " + (Math.max(n, t) + 1) + " nodes");
+            }
+        }
+        if (h.promoteOnTouch()) {
+            return Optional.of("scenario '" + s.name() + "' sets host.demotion.promote-on-touch, which the Linux backend"
+                    + " cannot drive from user space; set it to false or use --backend simulated");
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public HostMemory create(Scenario s, CostModel cost, VmStat stat, Engine engine) {
+        LinuxHostMemory.NodeLimit[] limits = new LinuxHostMemory.NodeLimit[s.host().nodes().size()];
+        for (int i = 0; i < limits.length; i++) {
+            Scenario.Node n = s.host().nodes().get(i);
+            limits[i] = new LinuxHostMemory.NodeLimit(n.pages(), n.wmarkMin(), n.wmarkLow(), n.wmarkHigh());
+        }
+        return new LinuxHostMemory(limits, s.host().reclaimBatch(), cost, stat, engine);
+    }
+
+    /** What a run on this backend should say once about node placement (empty on a host with enough nodes). */
+    public static String placementNote(Scenario s) {
+        int online = LinuxHost.onlineNodes().length;
+        int n = s.host().nodes().size();
+        if (n <= online) {
+            return "";
+        }
+        return online == 1
+                ? "note: this host has one NUMA node: every host node of the scenario is node 0 (pages go through every"
+                + " path and are verified, but none crosses an interconnect; node-to-node figures are the model's)"
+                : "note: this host has " + online + " NUMA nodes for the scenario's " + n + ": scenario node n is online node n mod "
+                + online;
+    }
+}

@@ -1,0 +1,710 @@
+package dev.copyless.linux;
+
+import static dev.copyless.linux.Syscalls.PAGE_SIZE;
+
+import dev.copyless.host.HostMemory;
+import dev.copyless.host.MmuNotifier;
+import dev.copyless.metrics.Counter;
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.mm.PageState;
+import dev.copyless.sim.Agent;
+import dev.copyless.sim.CostModel;
+import dev.copyless.sim.Engine;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@link HostMemory} seam on real Linux memory: each VM's guest RAM is one
+ * {@link GuestRam} mapping, vNode {@code v} {@code mbind}-ed {@code MPOL_BIND} to its host
+ * node, and the kernel's swap holds what is paged out. Guest accesses are real loads, the
+ * naive guest copy is a real 4 KiB copy through the guest's memory (the kernel swaps the
+ * source in on its own node first), and claim 1's host operation is
+ * {@link MigrationPaths#moveEntries} ({@code mremap} of the swap entry, no data read) followed,
+ * for migrate-before-map (claims 6-8), by {@code MADV_POPULATE_READ} (the swap-in lands on the
+ * destination's policy node) or, for map-then-migrate (claims 2-5), by nothing: the guest's
+ * first touch swaps it in there.
+ *
+ * <p><b>Nodes.</b> The scenario's host nodes are kept as the logical node numbers every other
+ * layer sees; logical node {@code n} is the online node {@code online[n mod N]}. On a one-node
+ * machine every logical node is node 0: pages still go through every path and their content
+ * is verified, but no byte really crosses an interconnect ({@link #placementNote()}).
+ *
+ * <p><b>Location words.</b> The kernel owns the page tables; this class keeps a shadow
+ * location word per gfn ({@link PageState}: resident on a logical node, or swapped with the
+ * kernel's swap type and offset from {@code /proc/self/pagemap}), updated by its own
+ * operations and reconciled with the pagemap by a periodic rescan (the kernel may reclaim on
+ * its own under real pressure). Every change is reported to the hypervisor's
+ * {@link MmuNotifier}, which keeps the exported moved-page list (claims 1, 10).
+ *
+ * <p><b>First migrations.</b> The kernel's own reclaim, and this backend's kswapd
+ * ({@link Kswapd}): per logical node it keeps the VMs' resident pages under the scenario's
+ * node size, paging the coldest out with {@code MADV_PAGEOUT} (a clock over a software
+ * accessed bit set by every access), as the issue's reproducible experiments require; no
+ * cgroup or system setting is touched.
+ *
+ * <p><b>Time and counters.</b> Operations return the real nanoseconds they took (a resident
+ * access returns the cost model's latency for the node pair: a load on a one-node machine says
+ * nothing about a remote access). The vmstat-named counters follow the simulator's accounting
+ * rules (docs/METRICS.md) from what this class did; {@link #gauges} adds the kernel's own
+ * deltas ({@code kernel_pswpin}, {@code kernel_pswpout}, {@code kernel_pgmajfault}) and the
+ * content verification of every page ({@code pages_verified}, {@code pages_lost}).
+ *
+ * <p>Claim 12's hold-back cannot be enforced here: swap readahead is the kernel's. Not
+ * thread-safe: one run drives it from the engine's thread.
+ */
+public final class LinuxHostMemory implements HostMemory {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+
+    /** Scenario-level description of one logical host node: its size and watermarks, in pages. */
+    public record NodeLimit(int pages, int wmarkMin, int wmarkLow, int wmarkHigh) {}
+
+    private final int[] realNode;
+    private final int onlineNodes;
+    private final NodeLimit[] limits;
+    private final CostModel cost;
+    private final dev.copyless.metrics.VmStat stat;
+    private final int reclaimBatch;
+    private final List<Vm> vms = new ArrayList<>();
+    private final Pagemap pagemap = new Pagemap();
+    private final long[] one = new long[1];
+    private final int[] resident;
+    private final int[] debt;
+    private final Kswapd kswapd;
+    private final VmStat.Snapshot kernelBefore;
+    private long bytesCopiedByUs;
+    /** Every guest load is folded in here, so the JIT cannot drop a load whose value is unused. */
+    private long sink;
+    private long rescanSwappedOut;
+    private long rescanPresent;
+    private long nextToken = 1;
+    private boolean closed;
+
+    /** One VM's guest RAM and its shadow. */
+    private static final class Vm {
+        final GuestRam ram;
+        final MemorySegment mem;
+        final long[] state;
+        final long[] token;
+        final int[] vnodeStart;
+        final int[] vnodeNode;
+        final MmuNotifier notifier;
+
+        Vm(GuestRam ram, int[] vnodeStart, int[] vnodeNode, MmuNotifier notifier) {
+            this.ram = ram;
+            this.mem = ram.segment();
+            this.state = new long[ram.gfns()];
+            this.token = new long[ram.gfns()];
+            this.vnodeStart = vnodeStart;
+            this.vnodeNode = vnodeNode;
+            this.notifier = notifier;
+        }
+
+        int pinned(int gfn) {
+            int v = vnodeStart.length - 1;
+            while (vnodeStart[v] > gfn) {
+                v--;
+            }
+            return vnodeNode[v];
+        }
+    }
+
+    /**
+     * @param limits       the logical nodes (the scenario's host nodes) with their sizes
+     * @param reclaimBatch pages paged out per kswapd batch ({@code SWAP_CLUSTER_MAX})
+     * @param engine       the run's clock, on which this host's kswapd is woken
+     */
+    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
+                           Engine engine) {
+        int[] online = LinuxHost.onlineNodes();
+        this.onlineNodes = online.length;
+        this.limits = limits.clone();
+        this.realNode = new int[limits.length];
+        for (int n = 0; n < limits.length; n++) {
+            realNode[n] = online[n % online.length];
+        }
+        this.cost = cost;
+        this.stat = stat;
+        this.reclaimBatch = Math.max(1, reclaimBatch);
+        this.resident = new int[limits.length];
+        this.debt = new int[limits.length];
+        this.kswapd = new Kswapd(engine);
+        this.kernelBefore = VmStat.snapshot();
+        engine.wake(kswapd, Kswapd.RESCAN_NS);
+    }
+
+    /** One line when logical nodes share online nodes (e.g. a one-node machine), else empty. */
+    public String placementNote() {
+        if (limits.length <= onlineNodes) {
+            return "";
+        }
+        return onlineNodes == 1
+                ? "this host has one NUMA node: every host node of the scenario is node " + realNode[0]
+                + " (pages go through every path and are verified, but none crosses an interconnect)"
+                : "this host has " + onlineNodes + " NUMA nodes for the scenario's " + limits.length
+                + ": scenario node n is online node n mod " + onlineNodes;
+    }
+
+    /** The online node a logical node is on. */
+    public int realNode(int logical) {
+        return realNode[logical];
+    }
+
+    /** Bytes of guest data copied by this process's own code (the naive guest copies). */
+    public long bytesCopiedByUs() {
+        return bytesCopiedByUs;
+    }
+
+    /** The guest RAM of a VM (for tests and the demo). */
+    public GuestRam ram(int vm) {
+        return vms.get(vm).ram;
+    }
+
+    @Override
+    public int nodeCount() {
+        return limits.length;
+    }
+
+    @Override
+    public int registerVm(int gfns, int[] vnodeStart, int[] vnodeNode, MmuNotifier notifier) {
+        int[] pages = new int[vnodeStart.length];
+        int[] real = new int[vnodeStart.length];
+        for (int v = 0; v < pages.length; v++) {
+            pages[v] = (v + 1 < pages.length ? vnodeStart[v + 1] : gfns) - vnodeStart[v];
+            real[v] = realNode[vnodeNode[v]];
+        }
+        GuestRam ram = GuestRam.createBound(pages, real);
+        vms.add(new Vm(ram, vnodeStart.clone(), vnodeNode.clone(), notifier));
+        return vms.size() - 1;
+    }
+
+    /** Recorded only: the kernel's swap readahead cannot be held back from user space (see class comment). */
+    @Override
+    public void setHoldBack(int vm, boolean holdBack) {
+        // The kernel decides readahead; nothing to hold back from user space.
+    }
+
+    @Override
+    public long locate(int vm, int gfn) {
+        return vms.get(vm).state[gfn];
+    }
+
+    @Override
+    public int pinnedNode(int vm, int gfn) {
+        return vms.get(vm).pinned(gfn);
+    }
+
+    @Override
+    public boolean isMoved(int vm, int gfn) {
+        Vm m = vms.get(vm);
+        return isMoved(m, gfn, m.state[gfn]);
+    }
+
+    private static boolean isMoved(Vm m, int gfn, long w) {
+        return switch (PageState.kind(w)) {
+            case PageState.SWAPPED -> true;
+            case PageState.RESIDENT -> PageState.nodeOrDevice(w) != m.pinned(gfn);
+            default -> false;
+        };
+    }
+
+    /** Sets a gfn's word, keeps the per-node resident count, and tells the notifier when the location changed. */
+    private void setState(Vm m, int gfn, long w) {
+        long old = m.state[gfn];
+        if (PageState.isResident(old)) {
+            resident[PageState.nodeOrDevice(old)]--;
+        }
+        if (PageState.isResident(w)) {
+            resident[PageState.nodeOrDevice(w)]++;
+        }
+        m.state[gfn] = w;
+        if (PageState.locationOnly(old) != PageState.locationOnly(w)) {
+            m.notifier.locationChanged(gfn, w, isMoved(m, gfn, w));
+        }
+    }
+
+    // ------------------------------------------------------------------ HostMemory operations
+
+    @Override
+    public long touch(int vm, int gfn, int cpuNode) {
+        Vm m = vms.get(vm);
+        long w = m.state[gfn];
+        if (PageState.isResident(w) && (w & PageState.MIGRATE_ON_TOUCH) == 0) {
+            sink ^= m.mem.get(LONG, (long) gfn * PAGE_SIZE); // the guest's load (kept live through the sink)
+            m.state[gfn] = w | PageState.ACCESSED;
+            return cost.accessNs(cpuNode, PageState.nodeOrDevice(w));
+        }
+        long t0 = System.nanoTime();
+        fault(m, gfn, false);
+        sink ^= m.mem.get(LONG, (long) gfn * PAGE_SIZE);
+        m.state[gfn] |= PageState.ACCESSED;
+        return System.nanoTime() - t0 + cost.accessNs(cpuNode, PageState.nodeOrDevice(m.state[gfn]));
+    }
+
+    /**
+     * The fault path of an access to a non-present gfn: {@code do_anonymous_page} (this
+     * backend stamps the page with a fresh content token, the guest's first write) or
+     * {@code do_swap_page} (the load swaps the page in on the VMA's policy node: its pinned
+     * node, or the destination of a map-then-migrate request). {@code balancingRead} marks the
+     * naive balancer's read of a moved page: the bring-back of the patent's background.
+     */
+    private void fault(Vm m, int gfn, boolean balancingRead) {
+        long w = m.state[gfn];
+        int pinned = m.pinned(gfn);
+        switch (PageState.kind(w)) {
+            case PageState.UNBACKED -> {
+                directReclaim(pinned);
+                long token = nextToken++;
+                m.ram.writePattern(gfn, token);
+                m.token[gfn] = token;
+                stat.inc(Counter.PGALLOC_ZERO);
+                setState(m, gfn, PageState.resident(pinned, 0) | PageState.ACCESSED);
+            }
+            case PageState.SWAPPED -> {
+                directReclaim(pinned);
+                sink ^= m.mem.get(LONG, (long) gfn * PAGE_SIZE); // do_swap_page
+                stat.inc(Counter.PGMAJFAULT);
+                stat.inc(Counter.PSWPIN);
+                if ((w & PageState.MIGRATE_ON_TOUCH) != 0) {
+                    stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS); // claims 3-5: the deferred migration
+                } else if (balancingRead) {
+                    stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+                    stat.inc(Counter.PAGES_BROUGHT_BACK);
+                    debt[pinned]++;
+                }
+                setState(m, gfn, PageState.resident(pinned, 0) | PageState.ACCESSED);
+            }
+            default -> {
+                if ((w & PageState.MIGRATE_ON_TOUCH) != 0) { // a map-then-migrate request from another node
+                    moveToNode(m, gfn, pinned);
+                    stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+                    m.state[gfn] &= ~PageState.MIGRATE_ON_TOUCH;
+                }
+            }
+        }
+    }
+
+    /** {@code move_pages} of a resident gfn to a logical node; the shadow follows. */
+    private void moveToNode(Vm m, int gfn, int node) {
+        long w = m.state[gfn];
+        int from = PageState.nodeOrDevice(w);
+        if (realNode[from] != realNode[node]) {
+            int[] status = new int[1];
+            Syscalls.movePages(new long[] {m.ram.address(gfn)}, 1, new int[] {realNode[node]}, status,
+                    Syscalls.MPOL_MF_MOVE);
+        }
+        stat.inc(Counter.HOST_PAGE_COPIES);
+        if (from != node) {
+            stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
+        }
+        setState(m, gfn, PageState.resident(node, 0) | (w & PageState.ACCESSED));
+    }
+
+    @Override
+    public long copy(int vm, int srcGfn, int dstGfn) {
+        Vm m = vms.get(vm);
+        long t0 = System.nanoTime();
+        long before = m.state[srcGfn];
+        boolean moved = isMoved(m, srcGfn, before);
+        boolean fromSwap = PageState.isSwapped(before);
+        fault(m, srcGfn, true);
+        if (PageState.kind(m.state[dstGfn]) == PageState.SWAPPED) {
+            fault(m, dstGfn, false); // writing a swapped-out gfn swaps it in first
+        } else if (PageState.kind(m.state[dstGfn]) == PageState.UNBACKED) {
+            directReclaim(m.pinned(dstGfn));
+            stat.inc(Counter.PGALLOC_ZERO);
+            setState(m, dstGfn, PageState.resident(m.pinned(dstGfn), 0));
+        }
+        MemorySegment.copy(m.mem, (long) srcGfn * PAGE_SIZE, m.mem, (long) dstGfn * PAGE_SIZE, PAGE_SIZE);
+        bytesCopiedByUs += PAGE_SIZE;
+        m.token[dstGfn] = m.token[srcGfn];
+        m.state[srcGfn] |= PageState.ACCESSED;
+        m.state[dstGfn] |= PageState.ACCESSED;
+        stat.inc(Counter.GUEST_PAGE_COPIES);
+        int from = PageState.nodeOrDevice(m.state[srcGfn]);
+        int to = PageState.nodeOrDevice(m.state[dstGfn]);
+        if (moved) {
+            stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+        }
+        if (from != to) {
+            stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
+            if (moved) {
+                stat.add(Counter.MOVED_PAGE_INTERCONNECT_BYTES, PAGE_SIZE);
+                if (fromSwap) {
+                    stat.add(Counter.SWAPPED_PAGE_INTERCONNECT_BYTES, PAGE_SIZE);
+                }
+            }
+        }
+        return System.nanoTime() - t0 + cost.copyNs(from, to);
+    }
+
+    @Override
+    public long migrate(int vm, int srcGfn, int dstGfn, MigrationOrder order) {
+        Vm m = vms.get(vm);
+        long src = m.state[srcGfn];
+        if (!isMoved(m, srcGfn, src) || srcGfn == dstGfn) {
+            return -dev.copyless.mm.Errno.EAGAIN;
+        }
+        int dstNode = m.pinned(dstGfn);
+        long t0 = System.nanoTime();
+        if (PageState.isSwapped(src) && order == MigrationOrder.MIGRATE_BEFORE_MAP && resident[dstNode] >= limits[dstNode].pages()) {
+            directReclaim(dstNode);
+            if (resident[dstNode] >= limits[dstNode].pages()) {
+                return -dev.copyless.mm.Errno.ENOMEM;
+            }
+        }
+        try {
+            MigrationPaths.moveEntries(m.ram, srcGfn, dstGfn, 1); // the PTE (swap entry or page) moves: no data read
+        } catch (SyscallException e) {
+            // ENOMEM: the process is out of mappings (vm.max_map_count); state unchanged, the guest falls back
+            return -(e.errno() == Errno.ENOMEM ? dev.copyless.mm.Errno.ENOMEM : dev.copyless.mm.Errno.EINVAL);
+        }
+        int v = m.ram.vnodeOf(dstGfn);
+        m.ram.bind(dstGfn, 1, m.ram.vnodeNode(v)); // the moved mapping carried the source's policy
+        long dstOld = m.state[dstGfn];
+        if (PageState.isResident(dstOld)) { // mremap replaced the freed destination's page
+            m.state[dstGfn] = PageState.UNBACKED_WORD;
+            resident[PageState.nodeOrDevice(dstOld)]--;
+            m.notifier.locationChanged(dstGfn, PageState.UNBACKED_WORD, false);
+        }
+        m.token[dstGfn] = m.token[srcGfn];
+        m.token[srcGfn] = 0;
+        setState(m, srcGfn, PageState.UNBACKED_WORD);
+        if (PageState.isSwapped(src)) {
+            long entry = pagemapEntry(m, dstGfn);
+            long where = Pagemap.swapped(entry)
+                    ? PageState.swapped(Pagemap.swapType(entry), (int) Pagemap.swapOffset(entry))
+                    : PageState.locationOnly(src);
+            if (order == MigrationOrder.MIGRATE_BEFORE_MAP) {
+                m.ram.populateRead(dstGfn, 1); // claims 6-8: swap-in straight onto the destination's node
+                stat.inc(Counter.PSWPIN);
+                stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+                setState(m, dstGfn, PageState.resident(dstNode, 0) | PageState.ACCESSED);
+            } else {
+                setState(m, dstGfn, where | PageState.MIGRATE_ON_TOUCH); // claims 2-5: mapped to the slot
+            }
+        } else {
+            int srcNode = PageState.nodeOrDevice(src);
+            setState(m, dstGfn, PageState.resident(srcNode, 0) | PageState.ACCESSED);
+            if (srcNode != dstNode) {
+                if (order == MigrationOrder.MIGRATE_BEFORE_MAP) {
+                    moveToNode(m, dstGfn, dstNode);
+                    stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+                } else {
+                    m.state[dstGfn] |= PageState.MIGRATE_ON_TOUCH;
+                }
+            }
+        }
+        return System.nanoTime() - t0;
+    }
+
+    @Override
+    public long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
+        long ns = 0;
+        for (int i = 0; i < count; i++) {
+            if (status[i] != dev.copyless.mm.Errno.OK) {
+                continue;
+            }
+            long r = migrate(vm, srcGfn[i], dstGfn[i], order);
+            if (r < 0) {
+                status[i] = (int) r;
+            } else {
+                ns += r;
+            }
+        }
+        return ns;
+    }
+
+    @Override
+    public long populate(int vm, int gfn) {
+        Vm m = vms.get(vm);
+        if (PageState.kind(m.state[gfn]) != PageState.UNBACKED) {
+            return 0;
+        }
+        long t0 = System.nanoTime();
+        fault(m, gfn, false);
+        return System.nanoTime() - t0;
+    }
+
+    @Override
+    public long pageOut(int vm, int gfn) {
+        Vm m = vms.get(vm);
+        if (!PageState.isResident(m.state[gfn])) {
+            return 0;
+        }
+        long t0 = System.nanoTime();
+        m.ram.pageOut(gfn, 1);
+        return pagedOut(m, gfn) ? System.nanoTime() - t0 : -dev.copyless.mm.Errno.ENOSPC;
+    }
+
+    /** Reads a paged-out gfn's swap entry into the shadow; false when the kernel kept the page (swap full, pinned). */
+    private boolean pagedOut(Vm m, int gfn) {
+        long e = pagemapEntry(m, gfn);
+        if (!Pagemap.swapped(e)) {
+            return false;
+        }
+        stat.inc(Counter.PSWPOUT);
+        setState(m, gfn, PageState.swapped(Pagemap.swapType(e), (int) Pagemap.swapOffset(e)));
+        return true;
+    }
+
+    private long pagemapEntry(Vm m, int gfn) {
+        pagemap.read(m.ram.address(gfn), 1, one);
+        return one[0];
+    }
+
+    /** Demotes a resident gfn with {@code move_pages}; {@code -EINVAL} when the target is the same online node. */
+    @Override
+    public long demote(int vm, int gfn, int node) {
+        Vm m = vms.get(vm);
+        long w = m.state[gfn];
+        if (!PageState.isResident(w) || PageState.nodeOrDevice(w) == node) {
+            return 0;
+        }
+        if (realNode[node] == realNode[PageState.nodeOrDevice(w)]) {
+            return -dev.copyless.mm.Errno.EINVAL;
+        }
+        long t0 = System.nanoTime();
+        moveToNode(m, gfn, node);
+        stat.inc(Counter.PGDEMOTE_KSWAPD);
+        return System.nanoTime() - t0;
+    }
+
+    @Override
+    public void discard(int vm, int gfn) {
+        Vm m = vms.get(vm);
+        m.ram.discard(gfn, 1);
+        m.token[gfn] = 0;
+        setState(m, gfn, PageState.UNBACKED_WORD);
+    }
+
+    // ------------------------------------------------------------------ reclaim, rescans, verification
+
+    /** Direct reclaim: an allocation on a node at its min watermark pages a batch out first ({@code pgsteal_direct}). */
+    private void directReclaim(int node) {
+        if (limits[node].pages() - resident[node] <= limits[node].wmarkMin()) {
+            stat.add(Counter.PGSTEAL_DIRECT, shrink(node, reclaimBatch));
+        } else if (limits[node].pages() - resident[node] <= limits[node].wmarkLow() && !kswapd.scheduled()) {
+            kswapd.wakeNow();
+        }
+    }
+
+    /**
+     * Pages up to {@code batch} cold resident gfns of a node out ({@code MADV_PAGEOUT}): a clock
+     * over all VMs' gfns, clearing the accessed bit of the young ones (second chance). Pays the
+     * node's eviction debt (docs/METRICS.md).
+     *
+     * @return pages paged out
+     */
+    int shrink(int node, int batch) {
+        Kswapd.Hand h = kswapd.hands[node];
+        int done = 0;
+        long total = 0;
+        for (Vm m : vms) {
+            total += m.state.length;
+        }
+        for (long visited = 0; visited < 2 * total && done < batch && !vms.isEmpty(); visited++) {
+            if (h.vm >= vms.size()) {
+                h.vm = 0;
+                h.gfn = 0;
+            }
+            Vm m = vms.get(h.vm);
+            int gfn = h.gfn;
+            if (++h.gfn >= m.state.length) {
+                h.gfn = 0;
+                h.vm++;
+            }
+            long w = m.state[gfn];
+            if (!PageState.isResident(w) || PageState.nodeOrDevice(w) != node) {
+                continue;
+            }
+            if ((w & PageState.ACCESSED) != 0) {
+                m.state[gfn] = w & ~PageState.ACCESSED;
+                continue;
+            }
+            m.ram.pageOut(gfn, 1);
+            if (pagedOut(m, gfn)) {
+                done++;
+                if (debt[node] > 0) {
+                    debt[node]--;
+                    stat.inc(Counter.EVICTIONS_CAUSED);
+                }
+            }
+        }
+        return done;
+    }
+
+    /**
+     * Re-reads the pagemap of all guest RAM and brings the shadow in line with what the kernel
+     * did on its own (its reclaim swapping a page out, or a page found present again).
+     *
+     * @return gfns whose location changed
+     */
+    public int rescan() {
+        int changed = 0;
+        long[] buf = new long[4096];
+        for (Vm m : vms) {
+            for (int g0 = 0; g0 < m.state.length; g0 += buf.length) {
+                int n = Math.min(buf.length, m.state.length - g0);
+                pagemap.read(m.ram.address(g0), n, buf);
+                for (int i = 0; i < n; i++) {
+                    int gfn = g0 + i;
+                    long w = m.state[gfn];
+                    long e = buf[i];
+                    if (PageState.isResident(w) && Pagemap.swapped(e)) {
+                        setState(m, gfn, PageState.swapped(Pagemap.swapType(e), (int) Pagemap.swapOffset(e)));
+                        rescanSwappedOut++;
+                        changed++;
+                    } else if (PageState.isSwapped(w) && Pagemap.present(e)) {
+                        setState(m, gfn, PageState.resident(m.pinned(gfn), 0) | (w & PageState.ACCESSED));
+                        rescanPresent++;
+                        changed++;
+                    }
+                }
+            }
+        }
+        return changed;
+    }
+
+    /** Verification of one VM: {@code {verified, lost}} over every gfn with content; lost gfns are added to {@code lostGfns}. */
+    public long[] verify(int vm, List<Integer> lostGfns) {
+        Vm m = vms.get(vm);
+        long verified = 0;
+        long lost = 0;
+        for (int gfn = 0; gfn < m.state.length; gfn++) {
+            if (m.token[gfn] == 0) {
+                continue;
+            }
+            if (m.ram.checkPattern(gfn, m.token[gfn])) {
+                verified++;
+            } else {
+                lost++;
+                lostGfns.add(gfn);
+            }
+        }
+        return new long[] {verified, lost};
+    }
+
+    /**
+     * The kernel's own deltas since this host was built ({@code kernel_pswpin},
+     * {@code kernel_pswpout}: system-wide; {@code kernel_pgmajfault}: this process), the bytes
+     * our code copied, swap entries in use, and then the content verification of every page
+     * (which faults every page in, so it comes last): {@code pages_verified},
+     * {@code pages_lost}.
+     */
+    @Override
+    public void gauges(Map<String, Long> out) {
+        VmStat.Snapshot d = VmStat.snapshot().minus(kernelBefore);
+        out.put("kernel_pswpin", d.pswpin());
+        out.put("kernel_pswpout", d.pswpout());
+        out.put("kernel_pgmajfault", d.processMajflt());
+        out.put("bytes_copied_by_us", bytesCopiedByUs);
+        out.put("rescan_found_swapped", rescanSwappedOut);
+        out.put("rescan_found_present", rescanPresent);
+        long swapped = 0;
+        for (Vm m : vms) {
+            for (long w : m.state) {
+                if (PageState.isSwapped(w)) {
+                    swapped++;
+                }
+            }
+        }
+        out.put("swap_slots_used", swapped);
+        long verified = 0;
+        long lost = 0;
+        List<Integer> lostGfns = new ArrayList<>();
+        for (int vm = 0; vm < vms.size(); vm++) {
+            long[] r = verify(vm, lostGfns);
+            verified += r[0];
+            lost += r[1];
+        }
+        out.put("pages_verified", verified);
+        out.put("pages_lost", lost);
+        if (lost > 0) {
+            System.err.println("warning: " + lost + " pages lost their content on the Linux backend, first gfns: "
+                    + lostGfns.subList(0, Math.min(16, lostGfns.size())));
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Vm m : vms) {
+            m.ram.close();
+        }
+        pagemap.close();
+    }
+
+    /**
+     * This backend's kswapd: wakes when a node's free room falls to its low watermark and pages
+     * cold gfns out in batches until the room is back above the high watermark; every
+     * {@link #RESCAN_NS} of virtual time it also rescans the pagemap ({@link #rescan}).
+     */
+    final class Kswapd extends Agent {
+        static final long RESCAN_NS = 10_000_000L;
+
+        /** A clock hand over (vm, gfn). */
+        static final class Hand {
+            int vm;
+            int gfn;
+        }
+
+        private final Engine engine;
+        final Hand[] hands;
+        private final boolean[] running;
+        private long nextRescan = RESCAN_NS;
+
+        Kswapd(Engine engine) {
+            this.engine = engine;
+            this.hands = new Hand[limits.length];
+            this.running = new boolean[limits.length];
+            for (int n = 0; n < hands.length; n++) {
+                hands[n] = new Hand();
+            }
+        }
+
+        void wakeNow() {
+            engine.wake(this, engine.now());
+        }
+
+        @Override
+        public String name() {
+            return "linux-kswapd";
+        }
+
+        @Override
+        public long doWork(long now) {
+            if (closed) {
+                return SLEEP;
+            }
+            long t0 = System.nanoTime();
+            if (now >= nextRescan) {
+                rescan();
+                nextRescan = now + RESCAN_NS;
+            }
+            boolean busy = false;
+            for (int n = 0; n < limits.length; n++) {
+                NodeLimit l = limits[n];
+                if (l.pages() - resident[n] < (running[n] ? l.wmarkHigh() : l.wmarkLow())) {
+                    if (!running[n]) {
+                        stat.inc(Counter.KSWAPD_WAKE);
+                        running[n] = true;
+                    }
+                    int got = shrink(n, reclaimBatch);
+                    stat.add(Counter.PGSTEAL_KSWAPD, got);
+                    running[n] = got > 0;
+                    busy |= got > 0;
+                } else {
+                    running[n] = false;
+                }
+            }
+            long spent = Math.max(1, System.nanoTime() - t0);
+            return busy ? now + spent : Math.min(nextRescan, now + RESCAN_NS);
+        }
+    }
+}
