@@ -49,7 +49,9 @@ import java.util.Map;
  * access returns the cost model's latency for the node pair: a load on a one-node machine says
  * nothing about a remote access). The vmstat-named counters follow the simulator's accounting
  * rules (docs/METRICS.md) from what this class did; {@link #gauges} adds the kernel's own
- * deltas ({@code kernel_pswpin}, {@code kernel_pswpout}, {@code kernel_pgmajfault}) and the
+ * deltas ({@code kernel_pswpin}, {@code kernel_pswpout}, {@code kernel_pgmajfault}), the bytes
+ * of guest data our own code copied ({@code bytes_copied_by_us}; of pages the host had moved:
+ * {@code moved_page_bytes_copied_by_us}, 0 under copyless) and the
  * content verification of every page ({@code pages_verified}, {@code pages_lost}).
  *
  * <p>Claim 12's hold-back cannot be enforced here: swap readahead is the kernel's. Not
@@ -75,6 +77,7 @@ public final class LinuxHostMemory implements HostMemory {
     private final Kswapd kswapd;
     private final VmStat.Snapshot kernelBefore;
     private long bytesCopiedByUs;
+    private long movedBytesCopiedByUs;
     /** Every guest load is folded in here, so the JIT cannot drop a load whose value is unused. */
     private long sink;
     private long rescanSwappedOut;
@@ -327,6 +330,7 @@ public final class LinuxHostMemory implements HostMemory {
         int to = PageState.nodeOrDevice(m.state[dstGfn]);
         if (moved) {
             stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+            movedBytesCopiedByUs += PAGE_SIZE;
         }
         if (from != to) {
             stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
@@ -601,6 +605,7 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("kernel_pswpout", d.pswpout());
         out.put("kernel_pgmajfault", d.processMajflt());
         out.put("bytes_copied_by_us", bytesCopiedByUs);
+        out.put("moved_page_bytes_copied_by_us", movedBytesCopiedByUs);
         out.put("rescan_found_swapped", rescanSwappedOut);
         out.put("rescan_found_present", rescanPresent);
         long swapped = 0;

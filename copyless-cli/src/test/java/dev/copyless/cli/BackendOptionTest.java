@@ -1,0 +1,61 @@
+package dev.copyless.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.copyless.linux.LinuxHost;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code --backend} on {@code run} and {@code compare}: the Linux backend runs the same
+ * policies on real memory where swap is usable (and says once how the scenario's nodes map
+ * onto this host's); elsewhere a one-line refusal with exit code 2; a bad value is a usage error.
+ */
+class BackendOptionTest {
+    private static final Optional<String> NO_SWAP = LinuxHost.swapUnusableReason();
+
+    @Test
+    void compareOnTheLinuxBackendPrintsEveryPolicyWithEveryPageVerified() throws Exception {
+        Assumptions.assumeTrue(NO_SWAP.isEmpty(), () -> "skipped: " + NO_SWAP.orElse(""));
+        CliTest.Result r = CliTest.run("compare", "--backend", "linux", "--duration", "300ms", "--format", "json");
+        assertThat(r.code()).as("stderr: %s", r.err()).isZero();
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertThat(root.get("scenario").get("backend").asText()).isEqualTo("linux");
+        for (String p : new String[] {"none", "naive", "copyless"}) {
+            JsonNode m = root.get("policies").get(p);
+            assertThat(m.get("pages_verified").asLong()).as(p).isPositive();
+            assertThat(m.get("pages_lost").asLong()).as(p).isZero();
+            assertThat(m.get("pswpout").asLong()).as("%s: the backend's kswapd paged out", p).isPositive();
+            assertThat(m.has("kernel_pswpout")).isTrue();
+        }
+        if (LinuxHost.onlineNodes().length == 1) {
+            assertThat(r.err()).contains("this host has one NUMA node");
+        }
+    }
+
+    @Test
+    void theLinuxBackendRefusesInOneLineWhenSwapIsNotUsable() {
+        Assumptions.assumeTrue(NO_SWAP.isPresent(), "swap is usable here");
+        CliTest.Result r = CliTest.run("run", "--backend", "linux", "--duration", "100ms");
+        CliTest.assertUserError(r, "--backend linux: swap is not usable");
+        assertThat(r.err().strip().lines()).hasSize(1);
+    }
+
+    @Test
+    void aScenarioTheLinuxBackendCannotRunIsRefusedBeforeAnythingRuns() {
+        Assumptions.assumeTrue(NO_SWAP.isEmpty(), () -> "skipped: " + NO_SWAP.orElse(""));
+        Assumptions.assumeTrue(LinuxHost.onlineNodes().length < 3, "this host has a node to demote to");
+        CliTest.Result r = CliTest.run("compare", "--backend", "linux", "--scenario", "../examples/demotion-cxl.yaml");
+        CliTest.assertUserError(r, "demotion needs distinct online nodes");
+    }
+
+    @Test
+    void anUnknownBackendIsAUsageError() {
+        CliTest.Result r = CliTest.run("run", "--backend", "xen");
+        CliTest.assertUserError(r, "--backend");
+        assertThat(r.err()).contains("simulated, linux");
+    }
+}

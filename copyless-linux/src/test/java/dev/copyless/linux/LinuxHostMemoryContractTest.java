@@ -1,0 +1,23 @@
+package dev.copyless.linux;
+
+import dev.copyless.host.HostMemory;
+import dev.copyless.host.HostMemoryContract;
+import dev.copyless.metrics.VmStat;
+import dev.copyless.sim.CostModel;
+import dev.copyless.sim.Engine;
+
+/**
+ * {@link HostMemoryContract} on the Linux backend: real guest RAM, the kernel's swap,
+ * {@code mremap} of swap entries. Two logical nodes of 256 pages with zero watermarks (no
+ * reclaim of ours); on a one-node machine both are node 0. Skipped, with the reason, where
+ * this process cannot use swap (not root, no active swap device, no {@code MADV_PAGEOUT}).
+ */
+class LinuxHostMemoryContractTest extends HostMemoryContract {
+    @Override
+    protected HostMemory newHost(Engine engine, VmStat stat) {
+        SwapAvailable.assume();
+        LinuxHostMemory.NodeLimit room = new LinuxHostMemory.NodeLimit(256, 0, 0, 0);
+        return new LinuxHostMemory(new LinuxHostMemory.NodeLimit[] {room, room}, 32,
+                CostModel.defaults(new int[][] {{10, 21}, {21, 10}}), stat, engine);
+    }
+}
