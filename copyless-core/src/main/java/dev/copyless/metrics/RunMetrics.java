@@ -11,7 +11,7 @@ public final class RunMetrics {
     /** Highest latency the histograms track: 10 s of virtual time. */
     public static final long MAX_LATENCY_NS = 10_000_000_000L;
 
-    public final VmStat stat = new VmStat();
+    public final VmStat stat;
     public final Histogram accessLatency = new Histogram(MAX_LATENCY_NS, 3);
     public final Histogram migrationLatency = new Histogram(MAX_LATENCY_NS, 3);
     private final long bucketNs;
@@ -29,6 +29,12 @@ public final class RunMetrics {
     };
 
     public RunMetrics(long durationNs, int buckets) {
+        this(durationNs, buckets, false);
+    }
+
+    /** @param threadSafeCounters counters updated atomically (a run on real threads) */
+    public RunMetrics(long durationNs, int buckets, boolean threadSafeCounters) {
+        this.stat = new VmStat(threadSafeCounters);
         this.bucketNs = Math.max(1, (durationNs + buckets - 1) / buckets);
         this.localAccesses = new long[buckets];
         this.remoteAccesses = new long[buckets];

@@ -60,9 +60,17 @@ public final class Simulation {
      * with {@link #run}, which closes the host when done).
      */
     public Simulation(Scenario s, BalancingPolicy policy, HostFactory backend) {
+        this(s, policy, backend, false);
+    }
+
+    /**
+     * @param threadSafeCounters the run's counters are updated atomically: the host and the
+     *                           guests will be driven from several threads (not by {@link #run})
+     */
+    public Simulation(Scenario s, BalancingPolicy policy, HostFactory backend, boolean threadSafeCounters) {
         this.scenario = s;
         this.policy = policy;
-        this.metrics = new RunMetrics(s.durationNs(), s.timeBuckets());
+        this.metrics = new RunMetrics(s.durationNs(), s.timeBuckets(), threadSafeCounters);
         CostModel cost = costModel(s);
         host = backend.create(s, cost, metrics.stat, engine);
         try {
@@ -221,11 +229,19 @@ public final class Simulation {
                     b.flush(cpu);
                 }
             }
-            metrics.sampleRest();
-            return RunResult.of(policy.key(), metrics, gauges(), engine.now());
+            return result(engine.now());
         } finally {
             host.close();
         }
+    }
+
+    /**
+     * The results at this point with {@code elapsedNs} as the run's time: for a driver other
+     * than {@link #run} (the real threads of {@code ConcurrentRun}); the caller closes the host.
+     */
+    public RunResult result(long elapsedNs) {
+        metrics.sampleRest();
+        return RunResult.of(policy.key(), metrics, gauges(), elapsedNs);
     }
 
     /** Runs with no progress reporting. */
