@@ -42,6 +42,8 @@ final class OutputOptions {
         } else {
             Output.table(out, s, source, r);
         }
+        out.flush();
+        Output.warnLostPages(spec.commandLine().getErr(), r);
         if (report != null) {
             out.flush();
             ReportWriter.write(report, Output.scenarioInfo(s, source), r);

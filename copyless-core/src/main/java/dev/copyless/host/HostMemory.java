@@ -54,6 +54,9 @@ public interface HostMemory {
      * {@code src} first brings it back to its pinned node if the host had moved it, writing
      * {@code dst} populates it on its own pinned node, then 4 KiB cross (or not) the
      * interconnect.
+     *
+     * @return nanoseconds, or {@code -EIO} if {@code src}'s data is lost (a poisoned page:
+     *     the guest's machine-check-safe copy fails and nothing is copied)
      */
     long copy(int vm, int srcGfn, int dstGfn);
 
@@ -64,7 +67,8 @@ public interface HostMemory {
      * goes through {@code srcGfn}'s pinned node.
      *
      * @return nanoseconds, or {@code -EAGAIN} if {@code srcGfn} is not moved any more,
-     *     {@code -ENOMEM} if the destination node has no frame for it
+     *     {@code -ENOMEM} if the destination node has no frame for it, {@code -EIO} if its swap
+     *     slot could not be read (the page is lost: {@code srcGfn} is then poisoned)
      */
     long migrate(int vm, int srcGfn, int dstGfn, MigrationOrder order);
 
@@ -81,7 +85,10 @@ public interface HostMemory {
     /** Backs an unbacked gfn with a zeroed frame on its pinned node. */
     long populate(int vm, int gfn);
 
-    /** Forces a resident gfn out to swap ({@code MADV_PAGEOUT}). {@code -ENOSPC} if no swap slot is free. */
+    /**
+     * Forces a resident gfn out to swap ({@code MADV_PAGEOUT}). {@code -ENOSPC} if no swap slot
+     * is free, {@code -EIO} if the write failed (the page stays resident).
+     */
     long pageOut(int vm, int gfn);
 
     /** Moves a resident gfn's frame to another node (demotion, a first migration). */

@@ -16,7 +16,8 @@ import java.util.List;
  * {@link Simulation#CHECKS} is on:
  *
  * <ol>
- *   <li>every gfn is in exactly one location, and that location's reverse map names it;</li>
+ *   <li>every gfn is in exactly one location (a poisoned gfn, whose data is lost, in none),
+ *       and that location's reverse map names it;</li>
  *   <li>frames are conserved per node (owned + free = frames) and no frame or slot is owned twice;</li>
  *   <li>the moved-page list equals the set of gfns whose data is off their pinned node;</li>
  *   <li>the guest page table and reverse map agree, and a PTE never maps a free gfn.</li>
@@ -80,6 +81,11 @@ public final class Invariants {
                     case PageState.RESIDENT -> resident++;
                     case PageState.SWAPPED -> swapped++;
                     case PageState.UNBACKED -> { }
+                    case PageState.POISONED -> {
+                        if (PageState.nodeOrDevice(w) != host.pinnedNode(vm.id(), gfn)) {
+                            fail("poisoned gfn " + gfn + " names node " + PageState.nodeOrDevice(w) + ", not its pinned node");
+                        }
+                    }
                     default -> fail("gfn " + gfn + " has an invalid kind");
                 }
                 boolean moved = host.isMoved(vm.id(), gfn);

@@ -9,13 +9,18 @@ import dev.copyless.guest.Vcpu;
 import dev.copyless.host.DemotionAgent;
 import dev.copyless.host.HostConfig;
 import dev.copyless.host.HostNode;
+import dev.copyless.host.ModelPageStore;
+import dev.copyless.host.OffHeapPageStore;
+import dev.copyless.host.PageStore;
 import dev.copyless.host.SimulatedHost;
+import dev.copyless.host.Verification;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.metrics.RunMetrics;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.PageState;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.swap.SwapDevice;
+import dev.copyless.swap.SwapFaults;
 import dev.copyless.swap.SwapProfile;
 import dev.copyless.trace.TraceWorkload;
 import dev.copyless.workload.HotColdWorkload;
@@ -35,8 +40,13 @@ import java.util.function.LongConsumer;
  * hypervisor, guests, agents, runs the engine for the scenario's duration and returns the
  * results. {@code (scenario, policy) -> RunResult} is a pure function: the same inputs give
  * identical results.
+ *
+ * <p>In real-bytes mode ({@code host.real-bytes}) the host holds off-heap memory and swap
+ * files: {@link #run} verifies every page's content at the end ({@code pages_verified},
+ * {@code pages_lost}, {@code lost_pages}) and closes the host, even when the run fails. A
+ * simulation that is not run to the end should be closed ({@link #close()}).
  */
-public final class Simulation {
+public final class Simulation implements AutoCloseable {
     /** Invariant checking after every event: on in tests ({@code -Dcopyless.checks=true}), off otherwise. */
     public static final boolean CHECKS = Boolean.getBoolean("copyless.checks");
 
@@ -48,6 +58,7 @@ public final class Simulation {
     private final Hypervisor hypervisor;
     private final List<GuestVm> vms = new ArrayList<>();
     private final List<NumaBalancer> balancers = new ArrayList<>();
+    private Verification verification;
 
     public Simulation(Scenario s, BalancingPolicy policy) {
         this.scenario = s;
@@ -71,16 +82,30 @@ public final class Simulation {
                 c.hypercallExitNs(), c.hypercallPageNs(), c.reclaimScanNs());
         HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promoteOnTouch(),
                 h.demotionIntervalNs(), h.demotionBatch());
-        host = new SimulatedHost(nodes, swaps, cost, metrics.stat, engine, hc);
-        hypervisor = new Hypervisor(host, cost, metrics.stat);
+        host = new SimulatedHost(nodes, swaps, cost, metrics.stat, engine, hc, pageStore(h), new SwapFaults(s.faults()));
+        try {
+            hypervisor = new Hypervisor(host, cost, metrics.stat);
+            for (int vi = 0; vi < s.vms().size(); vi++) {
+                buildVm(s, vi, cost);
+            }
+            if (hc.demotionEnabled()) {
+                engine.wake(new DemotionAgent(host), hc.demotionInterval());
+            }
+            checkInvariantsAfterEachEvent(CHECKS);
+        } catch (RuntimeException | Error e) {
+            host.close();
+            throw e;
+        }
+    }
 
-        for (int vi = 0; vi < s.vms().size(); vi++) {
-            buildVm(s, vi, cost);
+    /** The host's page store: off-heap frames and swap files in real-bytes mode, the no-bytes model otherwise. */
+    private static PageStore pageStore(Scenario.Host h) {
+        if (!h.realBytes()) {
+            return new ModelPageStore();
         }
-        if (hc.demotionEnabled()) {
-            engine.wake(new DemotionAgent(host), hc.demotionInterval());
-        }
-        checkInvariantsAfterEachEvent(CHECKS);
+        int[] frames = h.nodes().stream().mapToInt(Scenario.Node::pages).toArray();
+        int[] slots = h.swap().stream().mapToInt(Scenario.Swap::slots).toArray();
+        return new OffHeapPageStore(frames, slots);
     }
 
     /**
@@ -183,16 +208,43 @@ public final class Simulation {
         return z ^ (z >>> 31);
     }
 
-    /** Runs to the scenario's duration. {@code progress} receives the virtual time (may be null). */
+    /**
+     * Runs to the scenario's duration, verifies every page ({@link SimulatedHost#verifyAll()})
+     * and closes the host. {@code progress} receives the virtual time (may be null).
+     */
     public RunResult run(LongConsumer progress) {
-        engine.runUntil(scenario.durationNs(), progress);
-        for (NumaBalancer b : balancers) {
-            for (Vcpu cpu : b.vm().vcpus()) {
-                b.flush(cpu);
+        try {
+            engine.runUntil(scenario.durationNs(), progress);
+            for (NumaBalancer b : balancers) {
+                for (Vcpu cpu : b.vm().vcpus()) {
+                    b.flush(cpu);
+                }
             }
+            metrics.sampleRest();
+            verification = host.verifyAll();
+            List<Map<String, Object>> lost = new ArrayList<>();
+            for (Verification.LostPage p : verification.lost()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("vm", p.vm());
+                m.put("gfn", p.gfn());
+                m.put("reason", p.reason());
+                lost.add(m);
+            }
+            return RunResult.of(policy.key(), metrics, gauges(), engine.now(), lost);
+        } finally {
+            host.close();
         }
-        metrics.sampleRest();
-        return RunResult.of(policy.key(), metrics, gauges(), engine.now());
+    }
+
+    /** The end-of-run content verification of the last {@link #run}, or null before it. */
+    public Verification verification() {
+        return verification;
+    }
+
+    /** Frees the host's memory and swap files (real-bytes mode); {@link #run} does it itself. Idempotent. */
+    @Override
+    public void close() {
+        host.close();
     }
 
     /** Runs with no progress reporting. */
@@ -220,6 +272,8 @@ public final class Simulation {
             swapUsed += host.swapDevice(d).slots() - host.swapDevice(d).freeSlots();
         }
         g.put("swap_slots_used", swapUsed);
+        g.put("pages_verified", verification.verified());
+        g.put("pages_lost", verification.pagesLost());
         return g;
     }
 
