@@ -56,7 +56,8 @@ public interface HostMemory {
      * interconnect.
      *
      * @return nanoseconds, or {@code -EIO} if {@code src}'s data is lost (a poisoned page:
-     *     the guest's machine-check-safe copy fails and nothing is copied)
+     *     the guest's machine-check-safe copy fails and nothing is copied), or if {@code dst}
+     *     was still swapped and its slot could not be read (it is then poisoned)
      */
     long copy(int vm, int srcGfn, int dstGfn);
 

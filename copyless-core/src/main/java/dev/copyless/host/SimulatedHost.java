@@ -764,6 +764,9 @@ public final class SimulatedHost implements HostMemory, AutoCloseable {
             }
             fault(vm, dstGfn, false, "writing the destination page of a guest page copy");
             movedCtx = ctx;
+            if (PageState.isPoisoned(st[dstGfn])) {
+                return -Errno.EIO; // a still-swapped destination could not be read in: the copy's write faults, nothing copied
+            }
             st[srcGfn] |= ACCESSED;
             st[dstGfn] |= ACCESSED;
             store.copyFrame(PageState.nodeOrDevice(st[srcGfn]), PageState.id(st[srcGfn]),
