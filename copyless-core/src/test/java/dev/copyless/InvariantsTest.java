@@ -14,6 +14,8 @@ import dev.copyless.host.DemotionAgent;
 import dev.copyless.host.FrameOwner;
 import dev.copyless.host.HostConfig;
 import dev.copyless.host.HostNode;
+import dev.copyless.host.ModelPageStore;
+import dev.copyless.host.OffHeapPageStore;
 import dev.copyless.host.SimulatedHost;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MigrationRequest;
@@ -29,7 +31,9 @@ import dev.copyless.sim.CostModel;
 import dev.copyless.sim.Engine;
 import dev.copyless.sim.Invariants;
 import dev.copyless.sim.Simulation;
+import dev.copyless.swap.FaultConfig;
 import dev.copyless.swap.SwapDevice;
+import dev.copyless.swap.SwapFaults;
 import dev.copyless.swap.SwapProfile;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -49,8 +53,11 @@ class InvariantsTest {
 
     // ------------------------------------------------------------------ a random world
 
-    /** A host of three nodes and one or two swap devices, with two VMs registered through a hypervisor. */
-    static final class World {
+    /**
+     * A host of three nodes and one or two swap devices, with two VMs registered through a
+     * hypervisor; in real-bytes mode its frames and slots hold real bytes (close it when done).
+     */
+    static final class World implements AutoCloseable {
         final Engine engine = new Engine();
         final VmStat stat = new VmStat();
         final SimulatedHost host;
@@ -64,6 +71,10 @@ class InvariantsTest {
         long hypercallPagesDone;
 
         World(long seed) {
+            this(seed, false);
+        }
+
+        World(long seed, boolean realBytes) {
             SplittableRandom rnd = new SplittableRandom(seed);
             int n = 3;
             HostNode[] nodes = new HostNode[n];
@@ -102,7 +113,10 @@ class InvariantsTest {
                     distance[i][j] = i == j ? 10 : 21;
                 }
             }
-            host = new SimulatedHost(nodes, swaps, CostModel.defaults(distance), stat, engine, config);
+            host = new SimulatedHost(nodes, swaps, CostModel.defaults(distance), stat, engine, config,
+                    realBytes ? new OffHeapPageStore(Arrays.stream(nodes).mapToInt(HostNode::frames).toArray(),
+                            Arrays.stream(swaps).mapToInt(SwapDevice::slots).toArray()) : new ModelPageStore(),
+                    new SwapFaults(FaultConfig.NONE));
             recorder = new RecordingHost(host, stat);
             hv = new Hypervisor(recorder, CostModel.defaults(distance), stat);
             holdBack = new boolean[2];
@@ -119,6 +133,11 @@ class InvariantsTest {
             description = "pressure=" + pressure + " targets=" + Arrays.toString(targets) + " promote=" + promote
                     + " cluster=" + cluster + " vnodes=" + Arrays.deepToString(vnodeNodes) + " holdBack="
                     + Arrays.toString(holdBack);
+        }
+
+        @Override
+        public void close() {
+            host.close();
         }
     }
 

@@ -29,9 +29,10 @@ import java.util.List;
  * A small, fully wired host + hypervisor + guest built by hand: host nodes, swap devices, the
  * simulated host behind a {@link RecordingHost}, the hypervisor, one guest VM with a NUMA
  * balancer, one vCPU per vNode and one task. Watermarks default to zero so that nothing happens
- * behind a test's back (no kswapd) unless the test asks for it.
+ * behind a test's back (no kswapd) unless the test asks for it. With {@code realBytes()} the host
+ * moves real bytes (close the rig when done).
  */
-final class Rig {
+final class Rig implements AutoCloseable {
     static final int VM = 0;
 
     final Engine engine = new Engine();
@@ -65,7 +66,9 @@ final class Rig {
         cost = CostModel.defaults(distance);
         int[] targets = b.demotionTarget != null ? b.demotionTarget : filled(n, -1);
         HostConfig config = new HostConfig(32, b.pageCluster, targets, b.promoteOnTouch, 0, 64);
-        host = new SimulatedHost(nodes, swaps, cost, stat, engine, config);
+        dev.copyless.host.PageStore store = b.realBytes ? new dev.copyless.host.OffHeapPageStore(b.nodeFrames, b.swapSlots)
+                : new dev.copyless.host.ModelPageStore();
+        host = new SimulatedHost(nodes, swaps, cost, stat, engine, config, store, new dev.copyless.swap.SwapFaults(b.faults));
         recorder = new RecordingHost(host, stat);
         hv = new Hypervisor(recorder, cost, stat);
         int total = 0;
@@ -165,6 +168,11 @@ final class Rig {
         Invariants.check(host, hv, List.of(vm));
     }
 
+    @Override
+    public void close() {
+        host.close();
+    }
+
     static final class Builder {
         private int[] nodeFrames = {16, 16, 16};
         private int wmarkMin;
@@ -180,6 +188,19 @@ final class Rig {
         private int virtualPages = 16;
         private int faultAround = 1;
         private BalancingPolicy policy = copyless(MigrationOrder.MIGRATE_BEFORE_MAP);
+        private boolean realBytes;
+        private dev.copyless.swap.FaultConfig faults = dev.copyless.swap.FaultConfig.NONE;
+
+        /** Off-heap frames and a real swap file: every data movement moves 4 KiB. */
+        Builder realBytes() {
+            realBytes = true;
+            return this;
+        }
+
+        Builder faults(dev.copyless.swap.FaultConfig f) {
+            faults = f;
+            return this;
+        }
 
         Builder nodes(int... frames) {
             nodeFrames = frames;

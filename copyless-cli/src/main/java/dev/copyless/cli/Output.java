@@ -27,6 +27,12 @@ final class Output {
             "evictions_caused", "pages_brought_back", "pswpin", "pswpout", "pgmajfault", "hypercalls",
             "hypercall_pages", "numa_pages_migrated", "freed_gfns_still_backed", "remote_access_fraction");
 
+    /** Content verification gauges: in the table only when they mean something (real bytes or fault injection). */
+    static final List<String> VERIFICATION = List.of("pages_verified", "pages_lost");
+
+    /** Lost pages listed one by one in a warning before "and N more". */
+    static final int LOST_PAGES_SHOWN = 20;
+
     private Output() {}
 
     static Map<String, Object> scenarioInfo(Scenario s, String source, String backend) {
@@ -43,6 +49,8 @@ final class Output {
         m.put("hold_back", s.copyless().holdBack());
         m.put("hypercall_batch", s.copyless().batch());
         m.put("fault_around", s.balancer().faultAround());
+        m.put("real_bytes", s.host().realBytes());
+        m.put("swap_faults", s.faults().enabled());
         return m;
     }
 
@@ -65,9 +73,11 @@ final class Output {
     }
 
     static void table(PrintWriter out, Scenario s, String source, String backend, Map<String, RunResult> results) {
-        out.printf(Locale.ROOT, "scenario '%s' (%s) on the %s host, seed %d, %s virtual; copyless: %s, hold-back %s, batch %d, fault-around %d%n%n",
+        out.printf(Locale.ROOT, "scenario '%s' (%s) on the %s host, seed %d, %s virtual; copyless: %s, hold-back %s, batch %d, fault-around %d%s%s%n%n",
                 s.name(), source, backend, s.seed(), ms(s.durationNs()), s.copyless().order(), s.copyless().holdBack() ? "on" : "off",
-                s.copyless().batch(), s.balancer().faultAround());
+                s.copyless().batch(), s.balancer().faultAround(), s.host().realBytes() ? "; real bytes" : "",
+                s.faults().enabled() ? "; swap faults injected" : "");
+        boolean verification = s.host().realBytes() || s.faults().enabled() || backend.equals("linux");
         List<String> cols = new ArrayList<>(results.keySet());
         boolean ratio = results.containsKey("naive") && results.containsKey("copyless");
         StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-40s", "metric"));
@@ -82,7 +92,8 @@ final class Output {
         List<String> names = new ArrayList<>(HEADLINE);
         RunResult first = results.values().iterator().next();
         for (Map.Entry<String, Object> e : first.metrics().entrySet()) {
-            if (e.getValue() instanceof Number && !names.contains(e.getKey())) {
+            if (e.getValue() instanceof Number && !names.contains(e.getKey())
+                    && (verification || !VERIFICATION.contains(e.getKey()))) {
                 names.add(e.getKey());
             }
         }
@@ -115,6 +126,29 @@ final class Output {
                 out.println(line);
             }
         }
+    }
+
+    /**
+     * Warns on {@code err} about every policy whose run lost pages: how many, then each lost gfn
+     * with its reason (the first {@link #LOST_PAGES_SHOWN}). Nothing when no page was lost.
+     */
+    static void warnLostPages(PrintWriter err, Map<String, RunResult> results) {
+        results.forEach((policy, r) -> {
+            List<Map<String, Object>> lost = r.lostPages();
+            if (lost.isEmpty()) {
+                return;
+            }
+            err.printf(Locale.ROOT, "warning: policy %s lost %,d page(s); their data is gone, never silently replaced:%n",
+                    policy, lost.size());
+            for (int i = 0; i < Math.min(lost.size(), LOST_PAGES_SHOWN); i++) {
+                Map<String, Object> p = lost.get(i);
+                err.printf(Locale.ROOT, "  vm %s gfn %s: %s%n", p.get("vm"), p.get("gfn"), p.get("reason"));
+            }
+            if (lost.size() > LOST_PAGES_SHOWN) {
+                err.printf(Locale.ROOT, "  ... and %,d more (all in --format json, lost_pages)%n", lost.size() - LOST_PAGES_SHOWN);
+            }
+        });
+        err.flush();
     }
 
     private static void row(PrintWriter out, String name, List<String> cols, Map<String, RunResult> results, boolean ratio) {

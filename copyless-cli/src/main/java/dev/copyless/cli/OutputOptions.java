@@ -46,6 +46,8 @@ final class OutputOptions {
         } else {
             Output.table(out, s, source, backend, r);
         }
+        out.flush();
+        Output.warnLostPages(spec.commandLine().getErr(), r);
         if (report != null) {
             out.flush();
             ReportWriter.write(report, Output.scenarioInfo(s, source, backend), r);

@@ -78,6 +78,11 @@ final class ScenarioOptions {
         }
     }
 
+    @Option(names = "--real-bytes",
+            description = {"Real-bytes mode (host.real-bytes: true): frames in off-heap memory, swap devices in temporary",
+                    "files, every data movement moves 4 KiB, and every page is verified at the end (pages_verified, pages_lost)."})
+    boolean realBytes;
+
     Scenario load() {
         Scenario s = scenario == null ? ScenarioParser.defaultScenario() : ScenarioParser.load(scenario);
         if (seed != null) {
@@ -108,6 +113,9 @@ final class ScenarioOptions {
         } else if (traceLayout != null || traceTimeScale != null) {
             throw new ScenarioException((traceLayout != null ? "--trace-layout" : "--trace-time-scale")
                     + ": only with --trace FILE");
+        }
+        if (realBytes) {
+            s = s.withRealBytes(true);
         }
         return s;
     }

@@ -236,7 +236,13 @@ public final class NumaBalancer {
             metrics.stat.inc(Counter.PGMIGRATE_FAIL);
             return 0;
         }
-        long ns = cost.migratePageNs + host.copy(vm.id(), srcGfn, dst);
+        long copied = host.copy(vm.id(), srcGfn, dst);
+        if (copied < 0) { // -EIO: the source page is lost (poisoned); the migration fails, the page stays mapped
+            vm.freeGfn(dst);
+            metrics.stat.inc(Counter.PGMIGRATE_FAIL);
+            return cost.migratePageNs;
+        }
+        long ns = cost.migratePageNs + copied;
         vm.remap(gvpn, srcGfn, dst);
         if (movedKindAtDecision >= 0) {
             countMovedBalanced(movedKindAtDecision == PageState.SWAPPED);

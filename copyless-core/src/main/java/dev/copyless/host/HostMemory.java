@@ -56,6 +56,10 @@ public interface HostMemory extends AutoCloseable {
      * {@code src} first brings it back to its pinned node if the host had moved it, writing
      * {@code dst} populates it on its own pinned node, then 4 KiB cross (or not) the
      * interconnect.
+     *
+     * @return nanoseconds, or {@code -EIO} if {@code src}'s data is lost (a poisoned page:
+     *     the guest's machine-check-safe copy fails and nothing is copied), or if {@code dst}
+     *     was still swapped and its slot could not be read (it is then poisoned)
      */
     long copy(int vm, int srcGfn, int dstGfn);
 
@@ -66,7 +70,8 @@ public interface HostMemory extends AutoCloseable {
      * goes through {@code srcGfn}'s pinned node.
      *
      * @return nanoseconds, or {@code -EAGAIN} if {@code srcGfn} is not moved any more,
-     *     {@code -ENOMEM} if the destination node has no frame for it
+     *     {@code -ENOMEM} if the destination node has no frame for it, {@code -EIO} if its swap
+     *     slot could not be read (the page is lost: {@code srcGfn} is then poisoned)
      */
     long migrate(int vm, int srcGfn, int dstGfn, MigrationOrder order);
 
@@ -83,7 +88,10 @@ public interface HostMemory extends AutoCloseable {
     /** Backs an unbacked gfn with a zeroed frame on its pinned node. */
     long populate(int vm, int gfn);
 
-    /** Forces a resident gfn out to swap ({@code MADV_PAGEOUT}). {@code -ENOSPC} if no swap slot is free. */
+    /**
+     * Forces a resident gfn out to swap ({@code MADV_PAGEOUT}). {@code -ENOSPC} if no swap slot
+     * is free, {@code -EIO} if the write failed (the page stays resident).
+     */
     long pageOut(int vm, int gfn);
 
     /** Moves a resident gfn's frame to another node (demotion, a first migration). */
@@ -101,6 +109,13 @@ public interface HostMemory extends AutoCloseable {
     default long[] stateArray(int vm) {
         return null;
     }
+
+    /**
+     * Reads back every gfn that holds data and checks it is its own page: the end-of-run
+     * content check. A backend that holds no bytes (the simulated host outside real-bytes
+     * mode) verifies nothing and lists only the losses it knows of.
+     */
+    Verification verifyAll();
 
     /** Adds this backend's end-of-run gauges (e.g. swap slots in use) to {@code out}. */
     default void gauges(java.util.Map<String, Long> out) {}

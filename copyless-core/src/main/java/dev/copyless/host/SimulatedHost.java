@@ -13,8 +13,11 @@ import dev.copyless.mm.PageState;
 import dev.copyless.sim.CostModel;
 import dev.copyless.sim.Engine;
 import dev.copyless.swap.SwapDevice;
+import dev.copyless.swap.SwapFaults;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The simulated host: NUMA nodes, swap devices, per-VM gfn location words, kswapd, direct
@@ -29,14 +32,37 @@ import java.util.List;
  * ({@link #migrate}: claims 2-8, 15-19), and holds moved pages back from their source node
  * while hold-back is on (claim 12).
  *
+ * <p>Data: every data movement (swap-out, swap-in and readahead, demotion, promotion,
+ * migrate-on-touch, requested migrations, guest copies, first population) goes through a
+ * {@link PageStore}. The default {@link ModelPageStore} moves nothing; in real-bytes mode
+ * ({@link OffHeapPageStore}) 4 KiB really move, every population stamps a known content
+ * ({@link PageContent}) and a per-VM shadow of expected tokens lets {@link #verifyAll()} check
+ * that every backed gfn holds its own data. A remap (map-then-migrate) moves no bytes.
+ *
+ * <p>Faults: a {@link SwapFaults} injector can make {@code swap_writepage} fail (the page stays
+ * resident), tear (caught by the slot's CRC32C at completion, then rewritten, or only at read),
+ * be slow, and make {@code swap_read_folio} fail (retried; if it persists the page is lost). A
+ * lost page is never silently wrong: its gfn becomes {@link PageState#POISONED} (the kernel's
+ * poisoned swap entry; a guest access is {@code VM_FAULT_HWPOISON}), is counted
+ * ({@code pages_poisoned}) and reported by {@link #verifyAll()} with its reason.
+ *
  * <p>Single-threaded: all calls come from the engine thread. Accounting of "moved page"
  * movements uses a context ({@link #movedCtx}) set by {@link #copy} and {@link #migrate} and
  * by the first touch of a map-then-migrate destination.
  */
-public final class SimulatedHost implements HostMemory {
+public final class SimulatedHost implements HostMemory, AutoCloseable {
     private static final int CTX_NONE = 0;
     private static final int CTX_NODE = 1;
     private static final int CTX_SWAP = 2;
+
+    /** {@link #swapOutFrame} results besides a device id. */
+    private static final int SWAP_FULL = -1;
+    private static final int SWAP_WRITE_FAILED = -2;
+    /** {@link #swapIn} and {@link #swapReadFolio} results. */
+    private static final int IO_OK = 0;
+    private static final int IO_NO_FRAME = 1;
+    private static final int IO_ERROR = 2;
+    private static final int IO_BAD_CHECKSUM = 3;
 
     private final HostNode[] nodes;
     private final SwapDevice[] swaps;
@@ -51,6 +77,17 @@ public final class SimulatedHost implements HostMemory {
     private final List<int[]> vnodeNodes = new ArrayList<>();
     private final List<MmuNotifier> notifiers = new ArrayList<>();
     private boolean[] holdBack = new boolean[0];
+
+    private final PageStore store;
+    private final SwapFaults faults;
+    /** Real-bytes mode: per VM, the token each gfn's bytes must hold (0: unbacked); null entries otherwise. */
+    private final List<long[]> expected = new ArrayList<>();
+    /** Real-bytes mode: per VM, populations so far (the version of the next token). */
+    private long[] populations = new long[0];
+    /** Why each poisoned gfn ({@code vm << 32 | gfn}) was lost. */
+    private final Map<Long, String> poisonReasons = new HashMap<>();
+    /** Extra I/O nanoseconds (slow I/O, rewrites) of the swap writes made since the caller reset it. */
+    private long writeExtraNs;
 
     /** Readahead pages touched since the last window computation ({@code swapin_readahead_hits}). */
     private int readaheadHits;
@@ -70,8 +107,21 @@ public final class SimulatedHost implements HostMemory {
     /** Owner word of the page a guest copy is reading: isolated from reclaim until the copy is done. */
     private long isolated = FrameOwner.FREE;
 
+    /** A model host: no bytes, no faults. */
     public SimulatedHost(HostNode[] nodes, SwapDevice[] swaps, CostModel cost, VmStat stat, Engine engine,
                          HostConfig config) {
+        this(nodes, swaps, cost, stat, engine, config, new ModelPageStore(), new SwapFaults(
+                dev.copyless.swap.FaultConfig.NONE));
+    }
+
+    /**
+     * A host whose pages live in {@code store} (it owns it and closes it in {@link #close()})
+     * and whose swap I/O suffers {@code faults}.
+     */
+    public SimulatedHost(HostNode[] nodes, SwapDevice[] swaps, CostModel cost, VmStat stat, Engine engine,
+                         HostConfig config, PageStore store, SwapFaults faults) {
+        this.store = store;
+        this.faults = faults;
         if (nodes.length > PageState.MAX_NODES || swaps.length > PageState.MAX_NODES) {
             throw new IllegalArgumentException("at most " + PageState.MAX_NODES + " nodes and swap devices");
         }
@@ -127,6 +177,8 @@ public final class SimulatedHost implements HostMemory {
         vnodeNodes.add(vnodeNode.clone());
         notifiers.add(notifier);
         holdBack = java.util.Arrays.copyOf(holdBack, vm + 1);
+        expected.add(store.real() ? new long[gfns] : null);
+        populations = java.util.Arrays.copyOf(populations, vm + 1);
         return vm;
     }
 
@@ -263,11 +315,15 @@ public final class SimulatedHost implements HostMemory {
                 ns += demoteFrame(vm, gfn, word, target);
                 stat.inc(direct ? Counter.PGDEMOTE_DIRECT : Counter.PGDEMOTE_KSWAPD);
             } else {
-                SwapDevice d = swapOutFrame(vm, gfn, word);
-                if (d == null) {
+                int d = swapOutFrame(vm, gfn, word);
+                if (d == SWAP_FULL) {
                     break; // swap full: nothing more can be reclaimed here
                 }
-                lastDevice = d;
+                if (d == SWAP_WRITE_FAILED) {
+                    states.get(vm)[gfn] |= ACCESSED; // the failed folio is activated: the hand passes it once
+                    continue;
+                }
+                lastDevice = swaps[d];
                 swappedOut++;
             }
             reclaimed++;
@@ -281,6 +337,8 @@ public final class SimulatedHost implements HostMemory {
         if (lastDevice != null) {
             ns += lastDevice.profile().batchWriteNs(swappedOut);
         }
+        ns += writeExtraNs;
+        writeExtraNs = 0;
         return ns;
     }
 
@@ -309,18 +367,78 @@ public final class SimulatedHost implements HostMemory {
         return !nodes[node].below(Watermark.HIGH) && nodes[node].freeFrames() > 0;
     }
 
-    /** Writes a resident page to the first swap device with a free slot; null when all are full. */
-    private SwapDevice swapOutFrame(int vm, int gfn, long word) {
+    /**
+     * Writes a resident page to the first swap device with a free slot.
+     *
+     * @return the device id, {@link #SWAP_FULL} when every device is full, or
+     *     {@link #SWAP_WRITE_FAILED} when the write failed (the page stays resident, the slot is freed)
+     */
+    private int swapOutFrame(int vm, int gfn, long word) {
         for (SwapDevice d : swaps) {
             int slot = d.allocate(FrameOwner.of(vm, gfn));
             if (slot >= 0) {
+                if (!swapWritepage(d, slot, word)) {
+                    d.free(slot);
+                    return SWAP_WRITE_FAILED;
+                }
                 nodes[PageState.nodeOrDevice(word)].free(PageState.id(word));
                 setState(vm, gfn, PageState.swapped(d.id(), slot) | (word & MIGRATE_ON_TOUCH));
                 stat.inc(Counter.PSWPOUT);
-                return d;
+                return d.id();
             }
         }
-        return null;
+        return SWAP_FULL;
+    }
+
+    /**
+     * {@code swap_writepage}: writes the frame of a resident {@code word} into {@code slot}.
+     * Under fault injection the write can fail ({@code EIO}), be slow, or tear. A torn write
+     * that the device reports at completion ({@code end_swap_bio_write}) is found by the slot's
+     * CRC32C while the folio is still in the swap cache, and written again (at most
+     * {@link SwapFaults#MAX_WRITE_ATTEMPTS} attempts, then it counts as a failed write); a
+     * silent one is only found when the slot is read.
+     *
+     * @return false when the page could not be written (it must stay resident)
+     */
+    private boolean swapWritepage(SwapDevice d, int slot, long word) {
+        int node = PageState.nodeOrDevice(word);
+        int pfn = PageState.id(word);
+        if (!faults.enabled()) {
+            store.writeSlot(node, pfn, d.id(), slot, PageContent.PAGE);
+            return true;
+        }
+        for (int attempt = 1; ; attempt++) {
+            writeExtraNs += slowIo();
+            if (faults.writeError()) {
+                stat.inc(Counter.SWAP_WRITE_ERRORS);
+                return false;
+            }
+            if (!faults.tornWrite()) {
+                store.writeSlot(node, pfn, d.id(), slot, PageContent.PAGE);
+                return true;
+            }
+            stat.inc(Counter.SWAP_TORN_WRITES);
+            store.writeSlot(node, pfn, d.id(), slot, faults.tornBytes());
+            if (faults.tornWriteSilent() || store.slotIntact(d.id(), slot)) {
+                return true; // acknowledged (only a read will find it), or torn over identical data
+            }
+            stat.inc(Counter.SWAP_CHECKSUM_FAILURES);
+            if (attempt == SwapFaults.MAX_WRITE_ATTEMPTS) {
+                stat.inc(Counter.SWAP_WRITE_ERRORS);
+                return false;
+            }
+            stat.inc(Counter.SWAP_REWRITES);
+            writeExtraNs += d.profile().pageWriteNs();
+        }
+    }
+
+    /** Draws a slow I/O: counts it and returns its extra time. */
+    private long slowIo() {
+        long extra = faults.slowIoNs();
+        if (extra > 0) {
+            stat.inc(Counter.SWAP_SLOW_IO);
+        }
+        return extra;
     }
 
     /** Moves a resident page's data to a frame on {@code target}; the caller checked there is room. */
@@ -336,6 +454,7 @@ public final class SimulatedHost implements HostMemory {
         if (config.promoteOnTouch() && target != pinnedNode(vm, gfn)) {
             flags |= PROMOTE_ON_TOUCH;
         }
+        store.copyFrame(from, PageState.id(word), target, pfn);
         setState(vm, gfn, PageState.resident(target, pfn) | flags);
         stat.inc(Counter.PGMIGRATE_SUCCESS);
         stat.inc(Counter.HOST_PAGE_COPIES);
@@ -361,16 +480,27 @@ public final class SimulatedHost implements HostMemory {
 
     /**
      * {@code do_swap_page}: reads a swapped gfn into a new frame on {@code nodeId} and frees
-     * its slot (no swap cache is modelled).
+     * its slot (no swap cache is modelled). A read that fails for good loses the page: for a
+     * demand read the gfn becomes poisoned; for readahead ({@code async}) it stays swapped, and
+     * its own fault will try again.
      *
-     * @return false if no frame could be found (state unchanged)
+     * @return {@link #IO_OK}, {@link #IO_NO_FRAME} (state unchanged), or {@link #IO_ERROR} /
+     *     {@link #IO_BAD_CHECKSUM} (the read failed: poisoned, or unchanged if async)
      */
-    private boolean swapIn(int vm, int gfn, long word, int nodeId, boolean bringBack, long extraFlags) {
+    private int swapIn(int vm, int gfn, long word, int nodeId, boolean bringBack, long extraFlags, boolean async) {
         int pfn = allocFrame(nodeId, vm, gfn, bringBack);
         if (pfn < 0) {
-            return false;
+            return IO_NO_FRAME;
         }
         SwapDevice d = swaps[PageState.nodeOrDevice(word)];
+        int io = swapReadFolio(d, PageState.id(word), nodeId, pfn, async);
+        if (io != IO_OK) {
+            nodes[nodeId].free(pfn);
+            if (!async) {
+                poison(vm, gfn, word, io);
+            }
+            return io;
+        }
         d.free(PageState.id(word));
         setState(vm, gfn, PageState.resident(nodeId, pfn) | extraFlags);
         stat.inc(Counter.PSWPIN);
@@ -378,7 +508,60 @@ public final class SimulatedHost implements HostMemory {
             stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
         }
         opNs += d.profile().pageReadNs();
-        return true;
+        return IO_OK;
+    }
+
+    /**
+     * {@code swap_read_folio}: reads a slot into a frame. Under fault injection a read can be
+     * slow or fail with {@code EIO}; a failed read is retried up to
+     * {@link SwapFaults#MAX_READ_RETRIES} times (not for readahead, which just gives up), unless
+     * the error is persistent. A read that succeeds is checked against the slot's CRC32C.
+     *
+     * @return {@link #IO_OK}, {@link #IO_ERROR} or {@link #IO_BAD_CHECKSUM}
+     */
+    private int swapReadFolio(SwapDevice d, int slot, int node, int pfn, boolean async) {
+        if (faults.enabled()) {
+            boolean bad = false;
+            for (int attempt = 0; ; attempt++) {
+                opNs += slowIo();
+                if (!bad && !faults.readError()) {
+                    break;
+                }
+                stat.inc(Counter.SWAP_READ_ERRORS);
+                if (!bad && faults.readErrorPersistent()) {
+                    bad = true; // a bad sector: every retry fails (a later write to the slot remaps it)
+                }
+                if (async || attempt == SwapFaults.MAX_READ_RETRIES) {
+                    return IO_ERROR;
+                }
+                stat.inc(Counter.SWAP_READ_RETRIES);
+                opNs += d.profile().pageReadNs();
+            }
+        }
+        if (!store.readSlot(d.id(), slot, node, pfn)) {
+            stat.inc(Counter.SWAP_CHECKSUM_FAILURES);
+            return IO_BAD_CHECKSUM;
+        }
+        return IO_OK;
+    }
+
+    /**
+     * The host lost a swapped page: its slot is freed and the gfn gets a poisoned entry (no
+     * frame, no slot; a guest access is a machine check), remembered with its reason for
+     * {@link #verifyAll()}. Nothing will ever present other data as this page's.
+     */
+    private void poison(int vm, int gfn, long word, int io) {
+        int dev = PageState.nodeOrDevice(word);
+        int slot = PageState.id(word);
+        swaps[dev].free(slot);
+        setState(vm, gfn, PageState.poisoned(pinnedNode(vm, gfn)));
+        stat.inc(Counter.PAGES_POISONED);
+        poisonReasons.put(key(vm, gfn), (io == IO_BAD_CHECKSUM ? "CRC32C mismatch (torn write)" : "swap read EIO")
+                + " reading swap slot " + swaps[dev].name() + ":" + slot + " at " + engine.now() + " ns");
+    }
+
+    private static long key(int vm, int gfn) {
+        return (long) vm << 32 | (gfn & 0xFFFF_FFFFL);
     }
 
     /** Moves a resident gfn's frame to {@code nodeId} (promotion, migrate-on-touch, requested migration). */
@@ -388,6 +571,7 @@ public final class SimulatedHost implements HostMemory {
         if (pfn < 0) {
             return false;
         }
+        store.copyFrame(from, PageState.id(word), nodeId, pfn);
         nodes[from].free(PageState.id(word));
         setState(vm, gfn, PageState.resident(nodeId, pfn) | extraFlags);
         stat.inc(Counter.HOST_PAGE_COPIES);
@@ -430,7 +614,7 @@ public final class SimulatedHost implements HostMemory {
             if (n.freeFrames() <= n.wmark(Watermark.MIN)) {
                 break;
             }
-            if (swapIn(vm, gfn, word, n.id(), true, READAHEAD)) {
+            if (swapIn(vm, gfn, word, n.id(), true, READAHEAD, true) == IO_OK) {
                 stat.inc(Counter.SWAP_RA);
                 stat.inc(Counter.PAGES_BROUGHT_BACK);
             }
@@ -474,6 +658,9 @@ public final class SimulatedHost implements HostMemory {
         opNs = 0;
         fault(vm, gfn, false, "handling a guest access");
         long word = states.get(vm)[gfn];
+        if (PageState.isPoisoned(word)) {
+            stat.inc(Counter.HWPOISON_FAULTS); // VM_FAULT_HWPOISON: KVM injects a machine check into the guest
+        }
         states.get(vm)[gfn] = word | ACCESSED;
         return opNs + cost.accessNs(cpuNode, PageState.nodeOrDevice(word));
     }
@@ -493,10 +680,12 @@ public final class SimulatedHost implements HostMemory {
                 if (pfn < 0) {
                     throw oom(pinned, what);
                 }
+                populateContent(vm, gfn, pinned, pfn);
                 setState(vm, gfn, PageState.resident(pinned, pfn));
                 stat.inc(Counter.PGALLOC_ZERO);
                 opNs += cost.zeroPageNs;
             }
+            case PageState.POISONED -> opNs += cost.eptFaultNs; // the data is gone: nothing to map
             case PageState.SWAPPED -> {
                 opNs += cost.eptFaultNs;
                 stat.inc(Counter.PGMAJFAULT);
@@ -506,11 +695,14 @@ public final class SimulatedHost implements HostMemory {
                     movedCtx = CTX_SWAP; // claims 3-5: the deferred migration of a map-then-migrate request
                 }
                 boolean bringBack = balancingRead && !mot;
-                if (!swapIn(vm, gfn, word, pinned, bringBack, 0)) {
-                    movedCtx = saved;
+                int io = swapIn(vm, gfn, word, pinned, bringBack, 0, false);
+                movedCtx = saved;
+                if (io == IO_NO_FRAME) {
                     throw oom(pinned, what);
                 }
-                movedCtx = saved;
+                if (io != IO_OK) {
+                    return; // lost: the gfn is poisoned
+                }
                 if (bringBack) {
                     stat.inc(Counter.PAGES_BROUGHT_BACK);
                 }
@@ -561,14 +753,26 @@ public final class SimulatedHost implements HostMemory {
         movedCtx = !moved ? CTX_NONE : PageState.isSwapped(before) ? CTX_SWAP : CTX_NODE;
         try {
             fault(vm, srcGfn, true, "reading the source page of a guest page copy");
+            long[] st = states.get(vm);
+            if (PageState.isPoisoned(st[srcGfn])) {
+                return -Errno.EIO; // the guest's machine-check-safe copy (folio_mc_copy) fails: nothing copied
+            }
             int ctx = movedCtx;
             movedCtx = CTX_NONE;
             isolated = FrameOwner.of(vm, srcGfn); // the destination's direct reclaim must not evict the source
+            if (PageState.isPoisoned(st[dstGfn])) {
+                releaseBacking(vm, dstGfn, st[dstGfn]); // overwritten whole: the poisoned entry goes
+            }
             fault(vm, dstGfn, false, "writing the destination page of a guest page copy");
             movedCtx = ctx;
-            long[] st = states.get(vm);
+            if (PageState.isPoisoned(st[dstGfn])) {
+                return -Errno.EIO; // a still-swapped destination could not be read in: the copy's write faults, nothing copied
+            }
             st[srcGfn] |= ACCESSED;
             st[dstGfn] |= ACCESSED;
+            store.copyFrame(PageState.nodeOrDevice(st[srcGfn]), PageState.id(st[srcGfn]),
+                    PageState.nodeOrDevice(st[dstGfn]), PageState.id(st[dstGfn]));
+            expect(vm, dstGfn, expectedToken(vm, srcGfn));
             opNs += copyData(PageState.nodeOrDevice(st[srcGfn]), PageState.nodeOrDevice(st[dstGfn]));
             stat.inc(Counter.GUEST_PAGE_COPIES);
         } finally {
@@ -589,17 +793,35 @@ public final class SimulatedHost implements HostMemory {
         int dstNode = pinnedNode(vm, dstGfn);
         boolean fromSwap = PageState.isSwapped(src);
         int srcNode = fromSwap ? -1 : PageState.nodeOrDevice(src);
+        long token = expectedToken(vm, srcGfn);
         if (order == MigrationOrder.MIGRATE_BEFORE_MAP && srcNode != dstNode) {
             // claims 6-8: read from the new source location and write into the destination node, then map
             long dstWord = st[dstGfn];
             int pfn;
-            if (PageState.isResident(dstWord) && PageState.nodeOrDevice(dstWord) == dstNode) {
+            boolean reused = PageState.isResident(dstWord) && PageState.nodeOrDevice(dstWord) == dstNode;
+            if (reused) {
                 pfn = PageState.id(dstWord); // a freed gfn still backed there: its frame takes the data
             } else {
                 pfn = allocFrame(dstNode, vm, dstGfn, false);
                 if (pfn < 0) {
                     return -Errno.ENOMEM;
                 }
+            }
+            if (fromSwap) {
+                int io = swapReadFolio(swaps[PageState.nodeOrDevice(src)], PageState.id(src), dstNode, pfn, false);
+                if (io != IO_OK) { // the page is lost: the source gfn is poisoned, the destination stays free
+                    if (reused) {
+                        releaseBacking(vm, dstGfn, st[dstGfn]);
+                    } else {
+                        nodes[dstNode].free(pfn);
+                    }
+                    poison(vm, srcGfn, src, io);
+                    return -Errno.EIO;
+                }
+            } else {
+                store.copyFrame(srcNode, PageState.id(src), dstNode, pfn);
+            }
+            if (!reused) {
                 releaseBacking(vm, dstGfn, st[dstGfn]);
             }
             nodes[dstNode].setOwner(pfn, FrameOwner.of(vm, dstGfn));
@@ -624,6 +846,8 @@ public final class SimulatedHost implements HostMemory {
             setState(vm, srcGfn, PageState.UNBACKED_WORD);
             // migrated pages keep their young bit (folio_migrate_flags), as the guest's copy leaves its destination young
             setState(vm, dstGfn, PageState.resident(dstNode, pfn) | ACCESSED);
+            expect(vm, srcGfn, 0);
+            expect(vm, dstGfn, token);
         } else {
             // claims 2-5: remove the source mapping and map the new source location to the destination;
             // the data moves into the destination node on first touch (or never moves, when it already is there)
@@ -636,6 +860,8 @@ public final class SimulatedHost implements HostMemory {
             }
             setState(vm, srcGfn, PageState.UNBACKED_WORD);
             setState(vm, dstGfn, PageState.locationOnly(src) | flags | (fromSwap ? 0 : ACCESSED));
+            expect(vm, srcGfn, 0); // no byte moves: the data's expected token follows its new owner
+            expect(vm, dstGfn, token);
         }
         return opNs;
     }
@@ -664,13 +890,15 @@ public final class SimulatedHost implements HostMemory {
         return ns + batchIoLatency + batchIoTransfer;
     }
 
-    /** Frees whatever backs a gfn (its content is dead) without notifying; the caller sets the new word. */
+    /** Frees whatever backs a gfn (its content is dead, the bytes are dropped); the gfn becomes unbacked. */
     private void releaseBacking(int vm, int gfn, long word) {
         switch (PageState.kind(word)) {
             case PageState.RESIDENT -> nodes[PageState.nodeOrDevice(word)].free(PageState.id(word));
             case PageState.SWAPPED -> swaps[PageState.nodeOrDevice(word)].free(PageState.id(word));
+            case PageState.POISONED -> poisonReasons.remove(key(vm, gfn));
             default -> { }
         }
+        expect(vm, gfn, 0);
         states.get(vm)[gfn] = PageState.UNBACKED_WORD;
         if (PageState.kind(word) != PageState.UNBACKED) {
             notifiers.get(vm).locationChanged(gfn, PageState.UNBACKED_WORD, false);
@@ -692,8 +920,15 @@ public final class SimulatedHost implements HostMemory {
         if (!PageState.isResident(word)) {
             return 0;
         }
-        SwapDevice d = swapOutFrame(vm, gfn, word);
-        return d == null ? -Errno.ENOSPC : d.profile().pageWriteNs();
+        writeExtraNs = 0;
+        int d = swapOutFrame(vm, gfn, word);
+        long extra = writeExtraNs;
+        writeExtraNs = 0;
+        return switch (d) {
+            case SWAP_FULL -> -Errno.ENOSPC;
+            case SWAP_WRITE_FAILED -> -Errno.EIO;
+            default -> swaps[d].profile().pageWriteNs() + extra;
+        };
     }
 
     @Override
@@ -712,6 +947,96 @@ public final class SimulatedHost implements HostMemory {
     @Override
     public void discard(int vm, int gfn) {
         releaseBacking(vm, gfn, states.get(vm)[gfn]);
+    }
+
+    // ------------------------------------------------------------------ content (real-bytes mode) and verification
+
+    /** A first population: real-bytes mode stamps a new known content into the frame and expects it. */
+    private void populateContent(int vm, int gfn, int node, int pfn) {
+        if (store.real()) {
+            long token = PageContent.token(vm, gfn, populations[vm]++);
+            store.stamp(node, pfn, token);
+            expected.get(vm)[gfn] = token;
+        }
+    }
+
+    private void expect(int vm, int gfn, long token) {
+        long[] e = expected.get(vm);
+        if (e != null) {
+            e[gfn] = token;
+        }
+    }
+
+    private long expectedToken(int vm, int gfn) {
+        long[] e = expected.get(vm);
+        return e == null ? PageContent.NONE : e[gfn];
+    }
+
+    /** The token a gfn's bytes must hold (real-bytes mode), or {@link PageContent#NONE}. */
+    public long expectedContent(int vm, int gfn) {
+        return expectedToken(vm, gfn);
+    }
+
+    /** The store behind the frames and slots. */
+    public PageStore pageStore() {
+        return store;
+    }
+
+    /** Bytes moved by the store so far (copies, swap writes and reads; 0 in the model). */
+    public long bytesCopied() {
+        return store.bytesCopied();
+    }
+
+    /**
+     * Checks every backed gfn of every VM: reads its frame or swap slot and compares the
+     * content with the token it must hold. A poisoned gfn is lost (with the reason of its loss);
+     * a gfn whose bytes are not its own page is lost too (with what it holds instead). In the
+     * model (no bytes) nothing can be read, so no page counts as verified and only the losses the
+     * model knows of are reported: poisoned gfns and swapped gfns whose slot is torn. Changes no
+     * state and no counter.
+     */
+    @Override
+    public Verification verifyAll() {
+        long verified = 0;
+        long backed = 0;
+        List<Verification.LostPage> lost = new ArrayList<>();
+        for (int vm = 0; vm < states.size(); vm++) {
+            long[] st = states.get(vm);
+            for (int gfn = 0; gfn < st.length; gfn++) {
+                long w = st[gfn];
+                int kind = PageState.kind(w);
+                if (kind == PageState.UNBACKED) {
+                    continue;
+                }
+                backed++;
+                String why = null;
+                if (kind == PageState.POISONED) {
+                    why = poisonReasons.getOrDefault(key(vm, gfn), "poisoned");
+                } else if (store.real()) {
+                    long want = expectedToken(vm, gfn);
+                    long got = kind == PageState.RESIDENT ? store.frameToken(PageState.nodeOrDevice(w), PageState.id(w))
+                            : store.slotToken(PageState.nodeOrDevice(w), PageState.id(w));
+                    if (got == want && want != PageContent.NONE) {
+                        verified++;
+                    } else {
+                        why = PageState.describe(w) + " holds " + PageContent.describe(got) + ", expected "
+                                + PageContent.describe(want);
+                    }
+                } else if (kind == PageState.SWAPPED && !store.slotIntact(PageState.nodeOrDevice(w), PageState.id(w))) {
+                    why = PageState.describe(w) + " is torn (CRC32C mismatch)";
+                }
+                if (why != null) {
+                    lost.add(new Verification.LostPage(vm, gfn, why));
+                }
+            }
+        }
+        return new Verification(store.real(), backed, verified, List.copyOf(lost));
+    }
+
+    /** Frees the store's memory and swap files. Idempotent. */
+    @Override
+    public void close() {
+        store.close();
     }
 
     // ------------------------------------------------------------------ agents' entry points

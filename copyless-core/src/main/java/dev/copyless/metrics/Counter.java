@@ -85,7 +85,27 @@ public enum Counter {
     /** Guest accesses that found their page on a host node other than the vCPU's. */
     REMOTE_ACCESSES("remote_accesses"),
     /** Task moves between vNodes made by the guest scheduler. */
-    TASK_MOVES("task_moves");
+    TASK_MOVES("task_moves"),
+
+    // --- swap fault injection and lost pages (scenario section faults:) ---
+    /** Swap writes that failed with EIO ({@code swap_writepage} error): the page stayed resident, its slot was freed. */
+    SWAP_WRITE_ERRORS("swap_write_errors"),
+    /** Swap reads that failed with EIO (every attempt, retries included). */
+    SWAP_READ_ERRORS("swap_read_errors"),
+    /** Swap reads retried after an EIO. */
+    SWAP_READ_RETRIES("swap_read_retries"),
+    /** Swap writes of which only part reached the device. */
+    SWAP_TORN_WRITES("swap_torn_writes"),
+    /** Swap slots whose CRC32C did not match (at write completion or at read). */
+    SWAP_CHECKSUM_FAILURES("swap_checksum_failures"),
+    /** Torn writes caught at completion while the page was still in memory, and written again. */
+    SWAP_REWRITES("swap_rewrites"),
+    /** Swap I/Os that took slow-io-ns longer. */
+    SWAP_SLOW_IO("swap_slow_io"),
+    /** Pages the host lost (unreadable or torn swap slot): mapped as poisoned entries, reported by gfn. */
+    PAGES_POISONED("pages_poisoned"),
+    /** Guest accesses to a poisoned gfn ({@code VM_FAULT_HWPOISON}: a machine check for the guest). */
+    HWPOISON_FAULTS("hwpoison_faults");
 
     private final String vmstatName;
 

@@ -16,13 +16,25 @@ import org.HdrHistogram.Histogram;
  */
 public record RunResult(String policy, Map<String, Object> metrics) {
 
-    /** Builds the result of a finished run. */
+    /** Builds the result of a finished run with no lost pages. */
     public static RunResult of(String policy, RunMetrics m, Map<String, Long> gauges, long virtualNs) {
+        return of(policy, m, gauges, virtualNs, List.of());
+    }
+
+    /**
+     * Builds the result of a finished run.
+     *
+     * @param lostPages the pages the end-of-run verification found lost ({@code vm}, {@code gfn},
+     *                  {@code reason}), kept under {@code lost_pages}
+     */
+    public static RunResult of(String policy, RunMetrics m, Map<String, Long> gauges, long virtualNs,
+                               List<Map<String, Object>> lostPages) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Counter c : Counter.values()) {
             out.put(c.metricName(), m.stat.get(c));
         }
         out.putAll(gauges);
+        out.put("lost_pages", List.copyOf(lostPages));
         long balanced = m.stat.get(Counter.BALANCED_MOVED_PAGES);
         out.put("data_movements_per_balanced_moved_page",
                 balanced == 0 ? 0.0 : round((double) m.stat.get(Counter.MOVED_PAGE_DATA_MOVEMENTS) / balanced));
@@ -72,6 +84,12 @@ public record RunResult(String policy, Map<String, Object> metrics) {
 
     private static double round(double v) {
         return Math.round(v * 10_000.0) / 10_000.0;
+    }
+
+    /** The pages the end-of-run verification found lost: {@code vm}, {@code gfn}, {@code reason} each. */
+    @SuppressWarnings("unchecked")
+    public List<Map<String, Object>> lostPages() {
+        return metrics.get("lost_pages") instanceof List<?> l ? (List<Map<String, Object>>) l : List.of();
     }
 
     /** A counter or gauge by metric name. */

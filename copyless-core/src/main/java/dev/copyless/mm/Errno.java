@@ -9,6 +9,8 @@ public final class Errno {
     private Errno() {}
 
     public static final int OK = 0;
+    /** I/O error: the page's data could not be read (a lost, poisoned page) or written. */
+    public static final int EIO = 5;
     /** Operation not permitted: the gfn does not belong to the calling VM. */
     public static final int EPERM = 1;
     /** Out of memory: the destination node could not provide a frame. */
@@ -26,6 +28,7 @@ public final class Errno {
         return switch (Math.abs(errno)) {
             case OK -> "OK";
             case EPERM -> "EPERM";
+            case EIO -> "EIO";
             case ENOMEM -> "ENOMEM";
             case EAGAIN -> "EAGAIN";
             case EINVAL -> "EINVAL";

@@ -14,8 +14,11 @@ package dev.copyless.mm;
  *
  * <ul>
  *   <li>{@code kind}: {@link #UNBACKED} (no frame, no slot: a first touch populates a zero
- *       page), {@link #RESIDENT} (a frame {@code pfn} on host node {@code node}) or
- *       {@link #SWAPPED} (slot {@code slot} of swap device {@code dev}).</li>
+ *       page), {@link #RESIDENT} (a frame {@code pfn} on host node {@code node}),
+ *       {@link #SWAPPED} (slot {@code slot} of swap device {@code dev}) or {@link #POISONED}
+ *       (the data is lost: a swap slot that could not be read back; no frame, no slot, the
+ *       {@code node} field holds the pinned node; the kernel's poisoned swap entry,
+ *       {@code PTE_MARKER_POISONED}, whose access gives {@code VM_FAULT_HWPOISON}).</li>
  *   <li>{@code A}: the accessed bit (EPT A/D bit) that the host's clock reclaim reads and
  *       clears; set by every guest access.</li>
  *   <li>{@code MT}: migrate on touch. The host mapped a moved page's new source location
@@ -37,6 +40,7 @@ public final class PageState {
     public static final int UNBACKED = 0;
     public static final int RESIDENT = 1;
     public static final int SWAPPED = 2;
+    public static final int POISONED = 3;
 
     public static final long KIND_MASK = 0x3L;
     public static final int ID_SHIFT = 2;
@@ -62,6 +66,15 @@ public final class PageState {
 
     public static long swapped(int device, int slot) {
         return SWAPPED | ((slot & ID_MASK) << ID_SHIFT) | ((device & NODE_MASK) << NODE_SHIFT);
+    }
+
+    /** The word of a gfn whose data the host lost (see {@link #POISONED}); {@code node} is its pinned node. */
+    public static long poisoned(int node) {
+        return POISONED | ((node & NODE_MASK) << NODE_SHIFT);
+    }
+
+    public static boolean isPoisoned(long word) {
+        return (word & KIND_MASK) == POISONED;
     }
 
     public static int kind(long word) {
@@ -95,6 +108,7 @@ public final class PageState {
         return switch (kind(word)) {
             case RESIDENT -> "RESIDENT(node " + nodeOrDevice(word) + ", pfn " + id(word) + ")";
             case SWAPPED -> "SWAPPED(device " + nodeOrDevice(word) + ", slot " + id(word) + ")";
+            case POISONED -> "POISONED(pinned node " + nodeOrDevice(word) + ")";
             default -> "UNBACKED";
         };
     }

@@ -1,15 +1,16 @@
 package dev.copyless.scenario;
 
+import dev.copyless.swap.FaultConfig;
 import java.util.List;
 
 /**
  * A validated scenario: the host, its VMs and their tasks, the scheduler, the balancer, the
- * copyless options and the cost model. Every size is in 4 KiB pages and every time in
+ * copyless options, the cost model and the swap faults to inject. Every size is in 4 KiB pages and every time in
  * nanoseconds. Built by {@link ScenarioParser} from YAML; a value of this class is a pure
  * description, so {@code (scenario, seed, policy) -> results} is a pure function.
  */
 public record Scenario(String name, long seed, long durationNs, Host host, List<Vm> vms, Scheduler scheduler,
-                       Balancer balancer, Copyless copyless, Cost cost, int timeBuckets) {
+                       Balancer balancer, Copyless copyless, Cost cost, int timeBuckets, FaultConfig faults) {
 
     /** A host NUMA node: frames and watermarks in pages. */
     public record Node(int id, int pages, int wmarkMin, int wmarkLow, int wmarkHigh) {}
@@ -19,23 +20,25 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
 
     /**
      * @param demotionTarget per node, the node cold pages are demoted to, or -1
+     * @param realBytes      back frames with off-heap memory and swap devices with files, and move real bytes
      */
     public record Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
-                       int[] demotionTarget, long demotionIntervalNs, int demotionBatch, boolean promoteOnTouch) {
+                       int[] demotionTarget, long demotionIntervalNs, int demotionBatch, boolean promoteOnTouch,
+                       boolean realBytes) {
         @Override
         public boolean equals(Object o) {
             return o instanceof Host h && nodes.equals(h.nodes) && java.util.Arrays.deepEquals(distance, h.distance)
                     && swap.equals(h.swap) && reclaimBatch == h.reclaimBatch && pageCluster == h.pageCluster
                     && java.util.Arrays.equals(demotionTarget, h.demotionTarget)
                     && demotionIntervalNs == h.demotionIntervalNs && demotionBatch == h.demotionBatch
-                    && promoteOnTouch == h.promoteOnTouch;
+                    && promoteOnTouch == h.promoteOnTouch && realBytes == h.realBytes;
         }
 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(nodes, java.util.Arrays.deepHashCode(distance), swap, reclaimBatch,
                     pageCluster, java.util.Arrays.hashCode(demotionTarget), demotionIntervalNs, demotionBatch,
-                    promoteOnTouch);
+                    promoteOnTouch, realBytes);
         }
 
         @Override
@@ -43,7 +46,14 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
             return "Host[nodes=" + nodes + ", distance=" + java.util.Arrays.deepToString(distance) + ", swap=" + swap
                     + ", reclaimBatch=" + reclaimBatch + ", pageCluster=" + pageCluster + ", demotionTarget="
                     + java.util.Arrays.toString(demotionTarget) + ", demotionIntervalNs=" + demotionIntervalNs
-                    + ", demotionBatch=" + demotionBatch + ", promoteOnTouch=" + promoteOnTouch + "]";
+                    + ", demotionBatch=" + demotionBatch + ", promoteOnTouch=" + promoteOnTouch + ", realBytes="
+                    + realBytes + "]";
+        }
+
+        /** This host with real-bytes mode on or off. */
+        public Host withRealBytes(boolean on) {
+            return new Host(nodes, distance, swap, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs,
+                    demotionBatch, promoteOnTouch, on);
         }
     }
 
@@ -147,14 +157,27 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     }
 
     public Scenario withSeed(long newSeed) {
-        return new Scenario(name, newSeed, durationNs, host, vms, scheduler, balancer, copyless, cost, timeBuckets);
+        return new Scenario(name, newSeed, durationNs, host, vms, scheduler, balancer, copyless, cost, timeBuckets, faults);
     }
 
     public Scenario withCopyless(Copyless c) {
-        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, c, cost, timeBuckets);
+        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, c, cost, timeBuckets, faults);
     }
 
     public Scenario withDuration(long ns) {
-        return new Scenario(name, seed, ns, host, vms, scheduler, balancer, copyless, cost, timeBuckets);
+        return new Scenario(name, seed, ns, host, vms, scheduler, balancer, copyless, cost, timeBuckets, faults);
+    }
+
+    public Scenario withHost(Host h) {
+        return new Scenario(name, seed, durationNs, h, vms, scheduler, balancer, copyless, cost, timeBuckets, faults);
+    }
+
+    /** This scenario in real-bytes mode ({@code host.real-bytes}) or not. */
+    public Scenario withRealBytes(boolean on) {
+        return withHost(host.withRealBytes(on));
+    }
+
+    public Scenario withFaults(FaultConfig f) {
+        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, copyless, cost, timeBuckets, f);
     }
 }

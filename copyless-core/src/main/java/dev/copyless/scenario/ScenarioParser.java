@@ -170,9 +170,10 @@ public final class ScenarioParser {
         Section m = s.section("metrics");
         int buckets = (int) m.integer("time-buckets", 100, 1, 10_000);
         m.finish();
+        dev.copyless.swap.FaultConfig faults = faults(s.section("faults"));
         s.finish();
 
-        Scenario sc = new Scenario(name, seed, duration, host, vms, scheduler, balancer, copyless, cost, buckets);
+        Scenario sc = new Scenario(name, seed, duration, host, vms, scheduler, balancer, copyless, cost, buckets, faults);
         checkCapacity(sc, source);
         return sc;
     }
@@ -253,8 +254,9 @@ public final class ScenarioParser {
         int dBatch = (int) d.integer("batch", 64, 1, 1 << 20);
         boolean promote = d.bool("promote-on-touch", false);
         d.finish();
+        boolean realBytes = h.bool("real-bytes", false);
         h.finish();
-        return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promote);
+        return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promote, realBytes);
     }
 
     private static long watermark(Section h, String key, String text, long nodePages) {
@@ -430,6 +432,21 @@ public final class ScenarioParser {
                     + ")", t.node("trace-thread"));
         }
         return p.toString();
+    }
+
+    /** The {@code faults:} section: swap fault injection, all rates 0..1 and off by default. */
+    private static dev.copyless.swap.FaultConfig faults(Section f) {
+        dev.copyless.swap.FaultConfig c = new dev.copyless.swap.FaultConfig(
+                f.integer("seed", 1, Long.MIN_VALUE, Long.MAX_VALUE),
+                f.decimal("swap-read-error-rate", 0, 0, 1),
+                f.decimal("swap-read-error-persistent-rate", 0, 0, 1),
+                f.decimal("swap-write-error-rate", 0, 0, 1),
+                f.decimal("torn-write-rate", 0, 0, 1),
+                f.decimal("torn-write-silent-rate", 0, 0, 1),
+                f.decimal("slow-io-rate", 0, 0, 1),
+                f.integer("slow-io-ns", 0, 0, 60_000_000_000L));
+        f.finish();
+        return c;
     }
 
     private static Scenario.Cost cost(Section c) {

@@ -17,7 +17,8 @@ import java.util.List;
  * {@link Simulation#CHECKS} is on:
  *
  * <ol>
- *   <li>every gfn is in exactly one location, and that location's reverse map names it;</li>
+ *   <li>every gfn is in exactly one location (a poisoned gfn, whose data is lost, in none),
+ *       and that location's reverse map names it;</li>
  *   <li>frames are conserved per node (owned + free = frames) and no frame or slot is owned twice;</li>
  *   <li>the moved-page list equals the set of gfns whose data is off their pinned node;</li>
  *   <li>the guest page table and reverse map agree, and a PTE never maps a free gfn.</li>
@@ -94,6 +95,11 @@ public final class Invariants {
                 long w = host.locate(vm.id(), gfn);
                 switch (PageState.kind(w)) {
                     case PageState.RESIDENT, PageState.SWAPPED, PageState.UNBACKED -> kinds[PageState.kind(w)]++;
+                    case PageState.POISONED -> {
+                        if (PageState.nodeOrDevice(w) != host.pinnedNode(vm.id(), gfn)) {
+                            fail("poisoned gfn " + gfn + " names node " + PageState.nodeOrDevice(w) + ", not its pinned node");
+                        }
+                    }
                     default -> fail("gfn " + gfn + " has an invalid kind");
                 }
                 boolean moved = host.isMoved(vm.id(), gfn);

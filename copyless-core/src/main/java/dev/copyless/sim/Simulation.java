@@ -10,13 +10,18 @@ import dev.copyless.host.DemotionAgent;
 import dev.copyless.host.HostConfig;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.HostNode;
+import dev.copyless.host.ModelPageStore;
+import dev.copyless.host.OffHeapPageStore;
+import dev.copyless.host.PageStore;
 import dev.copyless.host.SimulatedHost;
+import dev.copyless.host.Verification;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.metrics.RunMetrics;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.PageState;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.swap.SwapDevice;
+import dev.copyless.swap.SwapFaults;
 import dev.copyless.swap.SwapProfile;
 import dev.copyless.trace.TraceWorkload;
 import dev.copyless.workload.HotColdWorkload;
@@ -36,8 +41,13 @@ import java.util.function.LongConsumer;
  * hypervisor, guests, agents, runs the engine for the scenario's duration and returns the
  * results. {@code (scenario, policy) -> RunResult} is a pure function: the same inputs give
  * identical results.
+ *
+ * <p>In real-bytes mode ({@code host.real-bytes}) the host holds off-heap memory and swap
+ * files: {@link #run} verifies every page's content at the end ({@code pages_verified},
+ * {@code pages_lost}, {@code lost_pages}) and closes the host, even when the run fails. A
+ * simulation that is not run to the end should be closed ({@link #close()}).
  */
-public final class Simulation {
+public final class Simulation implements AutoCloseable {
     /** Invariant checking after every event: on in tests ({@code -Dcopyless.checks=true}), off otherwise. */
     public static final boolean CHECKS = Boolean.getBoolean("copyless.checks");
 
@@ -49,6 +59,7 @@ public final class Simulation {
     private final Hypervisor hypervisor;
     private final List<GuestVm> vms = new ArrayList<>();
     private final List<NumaBalancer> balancers = new ArrayList<>();
+    private Verification verification;
 
     /** A run on the simulated host (the embedded default). */
     public Simulation(Scenario s, BalancingPolicy policy) {
@@ -78,11 +89,11 @@ public final class Simulation {
             for (int vi = 0; vi < s.vms().size(); vi++) {
                 buildVm(s, vi, cost);
             }
-        } catch (RuntimeException e) {
+            checkInvariantsAfterEachEvent(CHECKS);
+        } catch (RuntimeException | Error e) {
             host.close();
             throw e;
         }
-        checkInvariantsAfterEachEvent(CHECKS);
     }
 
     /** The cost model of a scenario's {@code cost:} section and host distances. */
@@ -109,11 +120,21 @@ public final class Simulation {
         }
         HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promoteOnTouch(),
                 h.demotionIntervalNs(), h.demotionBatch());
-        SimulatedHost host = new SimulatedHost(nodes, swaps, cost, stat, engine, hc);
+        SimulatedHost host = new SimulatedHost(nodes, swaps, cost, stat, engine, hc, pageStore(h), new SwapFaults(s.faults()));
         if (hc.demotionEnabled()) {
             engine.wake(new DemotionAgent(host), hc.demotionInterval());
         }
         return host;
+    }
+
+    /** The host's page store: off-heap frames and swap files in real-bytes mode, the no-bytes model otherwise. */
+    private static PageStore pageStore(Scenario.Host h) {
+        if (!h.realBytes()) {
+            return new ModelPageStore();
+        }
+        int[] frames = h.nodes().stream().mapToInt(Scenario.Node::pages).toArray();
+        int[] slots = h.swap().stream().mapToInt(Scenario.Swap::slots).toArray();
+        return new OffHeapPageStore(frames, slots);
     }
 
     /**
@@ -220,7 +241,10 @@ public final class Simulation {
         return z ^ (z >>> 31);
     }
 
-    /** Runs to the scenario's duration. {@code progress} receives the virtual time (may be null). */
+    /**
+     * Runs to the scenario's duration, verifies every page ({@link SimulatedHost#verifyAll()})
+     * and closes the host. {@code progress} receives the virtual time (may be null).
+     */
     public RunResult run(LongConsumer progress) {
         try {
             engine.runUntil(scenario.durationNs(), progress);
@@ -236,12 +260,37 @@ public final class Simulation {
     }
 
     /**
-     * The results at this point with {@code elapsedNs} as the run's time: for a driver other
-     * than {@link #run} (the real threads of {@code ConcurrentRun}); the caller closes the host.
+     * The results at this point with {@code elapsedNs} as the run's time, after the content
+     * check of every page ({@link HostMemory#verifyAll}): {@link #run} ends with it, and so
+     * does a driver other than {@link #run} (the real threads of {@code ConcurrentRun}); the
+     * caller of this method closes the host.
      */
     public RunResult result(long elapsedNs) {
         metrics.sampleRest();
-        return RunResult.of(policy.key(), metrics, gauges(), elapsedNs);
+        Map<String, Long> gauges = gauges(); // before the check, which reads (and on Linux faults in) every page
+        verification = host.verifyAll();
+        gauges.put("pages_verified", verification.verified());
+        gauges.put("pages_lost", verification.pagesLost());
+        List<Map<String, Object>> lost = new ArrayList<>();
+        for (Verification.LostPage p : verification.lost()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("vm", p.vm());
+            m.put("gfn", p.gfn());
+            m.put("reason", p.reason());
+            lost.add(m);
+        }
+        return RunResult.of(policy.key(), metrics, gauges, elapsedNs, lost);
+    }
+
+    /** The end-of-run content verification of the last {@link #run}, or null before it. */
+    public Verification verification() {
+        return verification;
+    }
+
+    /** Frees the host's memory and swap files (real-bytes mode); {@link #run} does it itself. Idempotent. */
+    @Override
+    public void close() {
+        host.close();
     }
 
     /** Runs with no progress reporting. */

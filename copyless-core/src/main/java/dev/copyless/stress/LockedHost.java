@@ -2,6 +2,7 @@ package dev.copyless.stress;
 
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
+import dev.copyless.host.Verification;
 import dev.copyless.mm.MigrationOrder;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -121,6 +122,16 @@ public final class LockedHost implements HostMemory {
     @Override
     public void discard(int vm, int gfn) {
         locked(() -> delegate.discard(vm, gfn));
+    }
+
+    @Override
+    public Verification verifyAll() {
+        lock.lock();
+        try {
+            return delegate.verifyAll();
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

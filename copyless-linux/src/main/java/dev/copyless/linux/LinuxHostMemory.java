@@ -4,6 +4,7 @@ import static dev.copyless.linux.Syscalls.PAGE_SIZE;
 
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
+import dev.copyless.host.Verification;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
@@ -572,31 +573,37 @@ public final class LinuxHostMemory implements HostMemory {
         return changed;
     }
 
-    /** Verification of one VM: {@code {verified, lost}} over every gfn with content; lost gfns are added to {@code lostGfns}. */
-    public long[] verify(int vm, List<Integer> lostGfns) {
-        Vm m = vms.get(vm);
+    /**
+     * The content check: every gfn that holds data (a content token) is read back (a swapped
+     * one is faulted in) and compared with the pattern of its token; a mismatch is a lost
+     * page, listed with its gfn.
+     */
+    @Override
+    public Verification verifyAll() {
         long verified = 0;
-        long lost = 0;
-        for (int gfn = 0; gfn < m.state.length; gfn++) {
-            if (m.token[gfn] == 0) {
-                continue;
-            }
-            if (m.ram.checkPattern(gfn, m.token[gfn])) {
-                verified++;
-            } else {
-                lost++;
-                lostGfns.add(gfn);
+        List<Verification.LostPage> lost = new ArrayList<>();
+        for (int vm = 0; vm < vms.size(); vm++) {
+            Vm m = vms.get(vm);
+            for (int gfn = 0; gfn < m.state.length; gfn++) {
+                if (m.token[gfn] == 0) {
+                    continue;
+                }
+                if (m.ram.checkPattern(gfn, m.token[gfn])) {
+                    verified++;
+                } else {
+                    lost.add(new Verification.LostPage(vm, gfn, "its bytes are not the content it was given (token "
+                            + m.token[gfn] + ")"));
+                }
             }
         }
-        return new long[] {verified, lost};
+        return new Verification(true, verified + lost.size(), verified, lost);
     }
 
     /**
      * The kernel's own deltas since this host was built ({@code kernel_pswpin},
      * {@code kernel_pswpout}: system-wide; {@code kernel_pgmajfault}: this process), the bytes
-     * our code copied, swap entries in use, and then the content verification of every page
-     * (which faults every page in, so it comes last): {@code pages_verified},
-     * {@code pages_lost}.
+     * our code copied, and swap entries in use; taken before {@link #verifyAll}, which faults
+     * every page in.
      */
     @Override
     public void gauges(Map<String, Long> out) {
@@ -617,20 +624,6 @@ public final class LinuxHostMemory implements HostMemory {
             }
         }
         out.put("swap_slots_used", swapped);
-        long verified = 0;
-        long lost = 0;
-        List<Integer> lostGfns = new ArrayList<>();
-        for (int vm = 0; vm < vms.size(); vm++) {
-            long[] r = verify(vm, lostGfns);
-            verified += r[0];
-            lost += r[1];
-        }
-        out.put("pages_verified", verified);
-        out.put("pages_lost", lost);
-        if (lost > 0) {
-            System.err.println("warning: " + lost + " pages lost their content on the Linux backend, first gfns: "
-                    + lostGfns.subList(0, Math.min(16, lostGfns.size())));
-        }
     }
 
     @Override
