@@ -72,7 +72,7 @@ public final class Simulation {
         HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promoteOnTouch(),
                 h.demotionIntervalNs(), h.demotionBatch());
         host = new SimulatedHost(nodes, swaps, cost, metrics.stat, engine, hc);
-        hypervisor = new Hypervisor(host, cost, metrics.stat);
+        hypervisor = new Hypervisor(host, cost, metrics.stat, engine::now, s.hypercall().config());
 
         for (int vi = 0; vi < s.vms().size(); vi++) {
             buildVm(s, vi, cost);
