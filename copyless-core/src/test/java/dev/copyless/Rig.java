@@ -9,6 +9,7 @@ import dev.copyless.guest.Vcpu;
 import dev.copyless.host.HostConfig;
 import dev.copyless.host.HostNode;
 import dev.copyless.host.SimulatedHost;
+import dev.copyless.hypervisor.HypercallConfig;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MovedPageList;
 import dev.copyless.metrics.Counter;
@@ -67,7 +68,7 @@ final class Rig {
         HostConfig config = new HostConfig(32, b.pageCluster, targets, b.promoteOnTouch, 0, 64);
         host = new SimulatedHost(nodes, swaps, cost, stat, engine, config);
         recorder = new RecordingHost(host, stat);
-        hv = new Hypervisor(recorder, cost, stat);
+        hv = new Hypervisor(recorder, cost, stat, engine::now, b.hypercall);
         int total = 0;
         for (int p : b.vnodePages) {
             total += p;
@@ -180,6 +181,7 @@ final class Rig {
         private int virtualPages = 16;
         private int faultAround = 1;
         private BalancingPolicy policy = copyless(MigrationOrder.MIGRATE_BEFORE_MAP);
+        private HypercallConfig hypercall = HypercallConfig.DEFAULT;
 
         Builder nodes(int... frames) {
             nodeFrames = frames;
@@ -231,6 +233,12 @@ final class Rig {
 
         Builder policy(BalancingPolicy p) {
             policy = p;
+            return this;
+        }
+
+        /** Rate limits (in the engine's virtual time) and request channel faults. */
+        Builder hypercall(HypercallConfig c) {
+            hypercall = c;
             return this;
         }
 
