@@ -72,7 +72,7 @@ public enum Counter {
     HYPERCALL_PAGES("hypercall_pages"),
     /** Hypercall entries the host refused as stale (page no longer moved); the guest fell back. */
     HYPERCALL_STALE("hypercall_stale"),
-    /** Hypercall entries the host refused for another reason (ENOMEM, EINVAL...). */
+    /** Entries of accepted hypercalls the host could not carry out for another reason (ENOMEM). */
     HYPERCALL_ERRORS("hypercall_errors"),
     /** Hypercalls the hypervisor refused whole, for any reason of docs/ABI.md (nothing changed). */
     HYPERCALL_REFUSED("hypercall_refused"),
