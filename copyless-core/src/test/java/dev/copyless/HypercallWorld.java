@@ -13,14 +13,12 @@ import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.MigrationOrder;
-import dev.copyless.mm.PageState;
 import dev.copyless.sim.CostModel;
 import dev.copyless.sim.Engine;
 import dev.copyless.sim.Invariants;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapProfile;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -160,17 +158,5 @@ final class HypercallWorld {
         assertThat(now.lastSeq()).as("last sequence numbers (%s %s)", refusal,
                 refusal.structural() ? "does not consume" : "consumes").isEqualTo(expectedSeq);
         checkInvariants();
-    }
-
-    static String describe(long[] words) {
-        StringBuilder b = new StringBuilder();
-        for (long w : words) {
-            b.append(PageState.describe(w)).append(' ');
-        }
-        return b.toString();
-    }
-
-    static int[] ints(int... v) {
-        return Arrays.copyOf(v, v.length);
     }
 }
