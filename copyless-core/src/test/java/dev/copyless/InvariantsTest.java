@@ -17,6 +17,9 @@ import dev.copyless.host.HostNode;
 import dev.copyless.host.ModelPageStore;
 import dev.copyless.host.OffHeapPageStore;
 import dev.copyless.host.SimulatedHost;
+import dev.copyless.hypervisor.AbiError;
+import dev.copyless.hypervisor.HypercallAbi;
+import dev.copyless.hypervisor.HypercallArea;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.hypervisor.MovedPageList;
@@ -69,6 +72,8 @@ class InvariantsTest {
         /** Successful migrations: [order][0 = from a node, 1 = from swap]; then hypercall entries done. */
         final long[][] migrated = new long[2][2];
         long hypercallPagesDone;
+        /** Per VM, the last hypercall sequence number used. */
+        final long[] seq = new long[2];
 
         World(long seed) {
             this(seed, false);
@@ -400,14 +405,15 @@ class InvariantsTest {
             pool.add(i);
         }
         boolean[] srcBacked = new boolean[count];
+        boolean spoil = rnd.nextInt(3) == 0; // one bad entry refuses the whole block: spoil a third of them
         for (int i = 0; i < count && pool.size() >= 2; i++) {
             int src = pool.remove(rnd.nextInt(pool.size()));
             int dst;
-            int variant = rnd.nextInt(8);
+            int variant = spoil ? rnd.nextInt(8) : 3;
             if (variant == 0) {
-                dst = src; // refused: EINVAL
+                dst = src; // refused whole: EINVAL (SAME_GFN)
             } else if (variant == 1) {
-                dst = vm.gfns() + rnd.nextInt(4); // refused: EFAULT
+                dst = vm.gfns() + rnd.nextInt(4); // refused whole: EFAULT
             } else {
                 List<Integer> candidates = new ArrayList<>();
                 for (int gfn : pool) {
@@ -432,38 +438,62 @@ class InvariantsTest {
             snaps[i] = snapshot(w, i);
         }
         long[] stats = w.stat.snapshot();
-        long r = w.hv.hypercallMigrate(v, req);
-        if (req.count == 0 || req.dstVnode >= nv) {
-            assertThat(r).isEqualTo(-Errno.EINVAL);
+        HypercallArea area = new HypercallArea();
+        int dstHostNode = req.dstVnode < nv ? vm.hostNodeOf(req.dstVnode) : 0;
+        long seq = ++w.seq[v];
+        HypercallAbi.encodeRequest(area.segment(), seq, req, dstHostNode);
+        long r = w.hv.hypercall(v, area.request(req.count), area.reply());
+        AbiError expected = expectedRefusal(req, vm);
+        if (expected != null) {
+            assertThat(r).isEqualTo(-expected.errno);
+            assertThat(HypercallAbi.replyDetail(area.reply())).isEqualTo(expected);
             for (int i = 0; i < snaps.length; i++) {
                 assertThat(w.host.stateArray(i)).isEqualTo(snaps[i]);
             }
-            assertThat(w.stat.snapshot()).as("a refused block is not even counted").isEqualTo(stats);
-            return "hypercall refused whole";
+            stats[Counter.HYPERCALL_REFUSED.ordinal()]++;
+            assertThat(w.stat.snapshot()).as("a refused block counts as a refusal only").isEqualTo(stats);
+            return "hypercall refused whole: " + expected;
         }
         assertThat(r).isPositive();
         for (int i = 0; i < req.count; i++) {
             int src = req.srcGfn[i];
             int dst = req.dstGfn[i];
-            int status = req.status[i];
-            if (src == dst) {
-                assertThat(status).isEqualTo(-Errno.EINVAL);
-            } else if (dst >= vm.gfns()) {
-                assertThat(status).isEqualTo(-Errno.EFAULT);
-            } else if (vm.vnodeOf(dst) != req.dstVnode) {
-                assertThat(status).isEqualTo(-Errno.EINVAL);
-            }
+            int status = HypercallAbi.entryStatus(area.reply(), i);
             if (status == Errno.OK) {
                 w.hypercallPagesDone++;
                 assertThat(w.host.locate(v, src)).isEqualTo(PageState.UNBACKED_WORD);
                 assertThat(PageState.kind(w.host.locate(v, dst))).isNotEqualTo(PageState.UNBACKED);
             } else {
-                assertThat(status).isIn(-Errno.EINVAL, -Errno.EFAULT, -Errno.EAGAIN, -Errno.ENOMEM);
+                assertThat(status).isIn(-Errno.EAGAIN, -Errno.ENOMEM);
                 assertThat(PageState.kind(w.host.locate(v, src)) != PageState.UNBACKED)
                         .as("a refused entry keeps its source backed (or unbacked)").isEqualTo(srcBacked[i]);
             }
         }
         return "hypercall vm" + v + " " + req.count + " pages";
+    }
+
+    /** The refusal the hypervisor must give this block (validation is whole-block, first fault wins), or null. */
+    private static AbiError expectedRefusal(MigrationRequest req, GuestVm vm) {
+        if (req.count == 0) {
+            return AbiError.EMPTY_BATCH;
+        }
+        if (req.dstVnode >= vm.vnodes()) {
+            return AbiError.BAD_VNODE;
+        }
+        for (int i = 0; i < req.count; i++) {
+            int src = req.srcGfn[i];
+            int dst = req.dstGfn[i];
+            if (src >= vm.gfns() || dst >= vm.gfns()) {
+                return AbiError.GFN_OUT_OF_RANGE;
+            }
+            if (src == dst) {
+                return AbiError.SAME_GFN;
+            }
+            if (vm.vnodeOf(dst) != req.dstVnode) {
+                return AbiError.WRONG_VNODE;
+            }
+        }
+        return null;
     }
 
     /** Runs {@code ops} on a world built from {@code configSeed}, checking every law after every step. */
@@ -528,7 +558,7 @@ class InvariantsTest {
         assertThat(hypercallPages).isPositive();
         for (Counter c : new Counter[] {Counter.KSWAPD_WAKE, Counter.PGSTEAL_DIRECT, Counter.PGDEMOTE_KSWAPD,
             Counter.PGPROMOTE_SUCCESS, Counter.SWAP_RA, Counter.HOLDBACK_SKIPPED, Counter.HYPERCALL_STALE,
-            Counter.HYPERCALL_ERRORS, Counter.GUEST_PAGE_COPIES}) {
+            Counter.HYPERCALL_REFUSED, Counter.GUEST_PAGE_COPIES}) {
             assertThat(stats[c.ordinal()]).as(c.metricName()).isPositive();
         }
     }

@@ -9,6 +9,7 @@ import dev.copyless.guest.Vcpu;
 import dev.copyless.host.HostConfig;
 import dev.copyless.host.HostNode;
 import dev.copyless.host.SimulatedHost;
+import dev.copyless.hypervisor.HypercallConfig;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MovedPageList;
 import dev.copyless.metrics.Counter;
@@ -70,7 +71,7 @@ final class Rig implements AutoCloseable {
                 : new dev.copyless.host.ModelPageStore();
         host = new SimulatedHost(nodes, swaps, cost, stat, engine, config, store, new dev.copyless.swap.SwapFaults(b.faults));
         recorder = new RecordingHost(host, stat);
-        hv = new Hypervisor(recorder, cost, stat);
+        hv = new Hypervisor(recorder, cost, stat, engine::now, b.hypercall);
         int total = 0;
         for (int p : b.vnodePages) {
             total += p;
@@ -188,6 +189,7 @@ final class Rig implements AutoCloseable {
         private int virtualPages = 16;
         private int faultAround = 1;
         private BalancingPolicy policy = copyless(MigrationOrder.MIGRATE_BEFORE_MAP);
+        private HypercallConfig hypercall = HypercallConfig.DEFAULT;
         private boolean realBytes;
         private dev.copyless.swap.FaultConfig faults = dev.copyless.swap.FaultConfig.NONE;
 
@@ -252,6 +254,12 @@ final class Rig implements AutoCloseable {
 
         Builder policy(BalancingPolicy p) {
             policy = p;
+            return this;
+        }
+
+        /** Rate limits (in the engine's virtual time) and request channel faults. */
+        Builder hypercall(HypercallConfig c) {
+            hypercall = c;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.copyless.bench;
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.host.SimulatedHost;
+import dev.copyless.hypervisor.HypercallArea;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.metrics.Counter;
@@ -40,7 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       moved) per second.</li>
  *   <li>{@link #hypercallMigrate}: the copyless host path alone, one
  *       {@code KVM_HC_COPYLESS_MIGRATE} of {@value #BATCH} swapped-out pages
- *       ({@link Hypervisor#hypercallMigrate} -> {@code SimulatedHost.migratePages}: validation,
+ *       (encoding into the vCPU's shared area, {@link Hypervisor#hypercall}: decoding and validation of
+ *       the binary block, {@code SimulatedHost.migratePages}, the reply,
  *       moved-page list updates, frame allocation, swap slot release), in either order. Score:
  *       pages per second.</li>
  *   <li>{@link #naiveHostCopy}: the naive host path for the same pages, {@code SimulatedHost.copy}
@@ -121,6 +123,7 @@ public class BalancingMigrationBenchmark {
         SimulatedHost host;
         Hypervisor hypervisor;
         int vm;
+        GuestVm guest;
         int[] src = new int[BATCH];
         int[] dst = new int[BATCH];
         int dstVnode;
@@ -135,6 +138,7 @@ public class BalancingMigrationBenchmark {
             hypervisor = sim.hypervisor();
             GuestVm g = sim.vms().get(0);
             vm = g.id();
+            guest = g;
             for (int i = 0; i < BATCH; i++) {
                 src[i] = g.vnodeStart(0) + i;
                 dst[i] = g.vnodeStart(1) + i;
@@ -175,6 +179,9 @@ public class BalancingMigrationBenchmark {
 
         MigrationOrder migrationOrder;
         final MigrationRequest request = new MigrationRequest();
+        final HypercallArea area = new HypercallArea();
+        long seq;
+        int dstHostNode;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -198,6 +205,7 @@ public class BalancingMigrationBenchmark {
             }
             request.clear();
             request.dstVnode = dstVnode;
+            dstHostNode = guest.hostNodeOf(dstVnode);
             request.order = migrationOrder;
             for (int i = 0; i < BATCH; i++) {
                 request.add(src[i], dst[i], 0, PageState.SWAPPED);
@@ -209,7 +217,7 @@ public class BalancingMigrationBenchmark {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public long hypercallMigrate(HypercallPages p) {
-        return p.hypervisor.hypercallMigrate(p.vm, p.request);
+        return p.area.call(p.hypervisor.channel(), p.vm, ++p.seq, p.request, p.dstHostNode);
     }
 
     /** The naive VM (no hold-back, so swap readahead runs as in a naive run); re-seeded before every call. */

@@ -5,6 +5,7 @@ import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.Vcpu;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.hypervisor.MovedPageList;
+import dev.copyless.hypervisor.MovedPageListView;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
@@ -18,9 +19,18 @@ import dev.copyless.mm.MigrationOrder;
  * the end of the vCPU's quantum, or when the task touches a pending page (claim 1). The host
  * migrates straight from the new source location, in the requested order (claims 2-8).
  *
- * <p>Stale entries (the page came back between the inspection and the call) are answered
- * {@code -EAGAIN} and fall back to a copy; other refusals free the destination gfn and
- * leave the page where it is.
+ * <p>The request goes through the binary ABI ({@link NumaBalancer#hypercall}). Outcomes per page:
+ *
+ * <ul>
+ *   <li>0: migrated; the guest remaps its PTE to the destination gfn;</li>
+ *   <li>{@code -EAGAIN} (the page came back between the inspection and the call) and
+ *       {@code -ETIMEDOUT} (the request channel lost the request on every attempt; the host never
+ *       carried it out, see {@link dev.copyless.hypervisor.RequestChannel}): fall back to a copy;</li>
+ *   <li>{@code -EBUSY} (the VM's hypercall rate limit): retry later; the destination gfn is freed
+ *       and the page stays where it is until a later hinting fault tries again, so that a
+ *       throttled guest does not turn its requests into swap-ins and copies;</li>
+ *   <li>anything else: the destination gfn is freed, the page stays, {@code pgmigrate_fail}.</li>
+ * </ul>
  */
 public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batch) implements BalancingPolicy {
     public CopylessBalancing {
@@ -41,7 +51,7 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
 
     @Override
     public long migrate(NumaBalancer b, Vcpu cpu, int gvpn, int srcGfn, int dstVnode) {
-        MovedPageList list = b.movedPageList();
+        MovedPageListView list = b.movedPageListView();
         b.stat().inc(Counter.MOVED_LIST_INSPECTIONS);
         if (!list.isMoved(srcGfn)) {
             return b.migrateByCopy(gvpn, srcGfn, dstVnode);
@@ -75,22 +85,24 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
         }
         GuestVm vm = b.vm();
         int[] pt = vm.pageTable();
-        long callNs = b.hypervisor().hypercallMigrate(vm.id(), req);
-        long ns = Math.max(callNs, 0);
+        long callNs = b.hypercall(cpu, req);
+        long ns = callNs;
         for (int i = 0; i < req.count; i++) {
             int src = req.srcGfn[i];
             int dst = req.dstGfn[i];
             int gvpn = req.gvpn[i];
             pt[gvpn] = src; // clear PENDING
-            int status = callNs < 0 ? (int) callNs : req.status[i];
+            int status = req.status[i];
             if (status == Errno.OK) {
                 ns += b.migrateCost();
                 vm.remap(gvpn, src, dst);
                 b.countMovedBalanced(req.listedKind[i] == dev.copyless.mm.PageState.SWAPPED);
                 b.completed(callNs + b.migrateCost());
-            } else if (status == -Errno.EAGAIN) {
+            } else if (status == -Errno.EAGAIN || status == -Errno.ETIMEDOUT) {
                 vm.freeGfn(dst);
                 ns += b.migrateByCopy(gvpn, src, vm.vnodeOf(dst), req.listedKind[i]);
+            } else if (status == -Errno.EBUSY) {
+                vm.freeGfn(dst); // throttled: the page stays; a later hinting fault tries again
             } else {
                 vm.freeGfn(dst);
                 b.stat().inc(Counter.PGMIGRATE_FAIL);

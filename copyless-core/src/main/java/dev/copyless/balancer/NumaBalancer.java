@@ -6,10 +6,14 @@ import dev.copyless.guest.Task;
 import dev.copyless.guest.Vcpu;
 import dev.copyless.host.HostMemory;
 import dev.copyless.hypervisor.Hypervisor;
+import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.hypervisor.MovedPageList;
+import dev.copyless.hypervisor.MovedPageListView;
+import dev.copyless.hypervisor.RequestChannel;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunMetrics;
 import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.Errno;
 import dev.copyless.mm.PageState;
 import dev.copyless.sim.CostModel;
 
@@ -29,7 +33,10 @@ import dev.copyless.sim.CostModel;
  *       check, then hand the page to the {@link BalancingPolicy}.</li>
  * </ul>
  *
- * Claim 9: with the copyless policy, each such attempt inspects the moved-page list.
+ * Claim 9: with the copyless policy, each such attempt inspects the moved-page list, read
+ * through the guest's mapping of it ({@link MovedPageListView}). The balancer is also the
+ * guest's hypercall driver ({@link #hypercall}): per-VM sequence numbers, the binary request
+ * block of docs/ABI.md in the vCPU's shared area, timeouts and retries.
  */
 public final class NumaBalancer {
     private final GuestVm vm;
@@ -41,6 +48,9 @@ public final class NumaBalancer {
     private final long scanPeriodNs;
     private final int scanPages;
     private final int faultAround;
+    private final MovedPageListView listView;
+    /** The last sequence number this VM's hypercalls used (per VM, monotonic, docs/ABI.md). */
+    private long seq;
 
     /**
      * @param faultAround pages considered per migrating hinting fault: the faulting page plus
@@ -58,6 +68,7 @@ public final class NumaBalancer {
         this.metrics = metrics;
         this.scanPeriodNs = scanPeriodNs;
         this.scanPages = scanPages;
+        this.listView = new MovedPageListView(hypervisor.exportMovedPageList(vm.id()));
     }
 
     public GuestVm vm() {
@@ -78,6 +89,43 @@ public final class NumaBalancer {
 
     public MovedPageList movedPageList() {
         return hypervisor.movedPageList(vm.id());
+    }
+
+    /** The moved-page list as this guest maps it (read-only shared memory). */
+    public MovedPageListView movedPageListView() {
+        return listView;
+    }
+
+    /**
+     * {@code KVM_HC_COPYLESS_MIGRATE} from {@code cpu}: encodes {@code req} into the vCPU's
+     * shared area with the next sequence number and the host node the guest's topology says
+     * backs the destination vNode, sends it on the request channel and decodes the reply into
+     * {@code req.status} (every entry gets the call's status when the call is refused). A
+     * timed-out attempt is retried with a new sequence number up to the channel's
+     * {@code retries}; the last timeout is left in the statuses ({@code -ETIMEDOUT}) for the
+     * policy to fall back on. Allocates nothing.
+     *
+     * @return virtual ns the guest spent: accepted calls' time, an exit per refused call, the
+     *         timeout per lost attempt
+     */
+    public long hypercall(Vcpu cpu, MigrationRequest req) {
+        RequestChannel ch = hypervisor.channel();
+        int dstHostNode = vm.hostNodeOf(req.dstVnode);
+        long ns = 0;
+        for (int attempt = 0; ; attempt++) {
+            long r = cpu.hypercallArea().call(ch, vm.id(), ++seq, req, dstHostNode);
+            if (r >= 0) {
+                return ns + r;
+            }
+            if (r != -Errno.ETIMEDOUT) {
+                return ns + cost.hypercallExitNs;
+            }
+            ns += ch.timeoutNs();
+            if (attempt >= ch.retries()) {
+                return ns;
+            }
+            metrics.stat.inc(Counter.HYPERCALL_RETRIES);
+        }
     }
 
     long migrateCost() {

@@ -2,6 +2,7 @@ package dev.copyless.guest;
 
 import dev.copyless.balancer.NumaBalancer;
 import dev.copyless.host.HostMemory;
+import dev.copyless.hypervisor.HypercallArea;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.metrics.RunMetrics;
 import dev.copyless.mm.PageState;
@@ -37,6 +38,7 @@ public final class Vcpu extends Agent {
     private final long[] fastPerNode;
     private final List<Task> runQueue = new ArrayList<>();
     private final MigrationRequest request = new MigrationRequest();
+    private final HypercallArea hypercallArea = new HypercallArea();
     private int rr;
     private long slowLocal;
     private long slowRemote;
@@ -73,9 +75,14 @@ public final class Vcpu extends Agent {
         return hostNode;
     }
 
-    /** This vCPU's hypercall argument block. */
+    /** This vCPU's staged hypercall (the guest's side of it). */
     public MigrationRequest request() {
         return request;
+    }
+
+    /** This vCPU's shared hypercall area: the request block and reply page of docs/ABI.md. */
+    public HypercallArea hypercallArea() {
+        return hypercallArea;
     }
 
     public List<Task> runQueue() {

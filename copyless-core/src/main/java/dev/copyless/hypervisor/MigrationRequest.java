@@ -3,10 +3,13 @@ package dev.copyless.hypervisor;
 import dev.copyless.mm.MigrationOrder;
 
 /**
- * The argument block of a {@code KVM_HC_COPYLESS_MIGRATE} hypercall: up to
+ * The guest's staging of a {@code KVM_HC_COPYLESS_MIGRATE} hypercall, one per vCPU: up to
  * {@link #MAX_PAGES} (source gfn, destination gfn) pairs, the destination vNode they go to,
- * the migration order, and the per-page status the host writes back ({@code move_pages(2)}
- * style: 0 or {@code -errno}). The guest reuses one block per vCPU: no allocation per call.
+ * the migration order, the guest's own bookkeeping per pair, and the per-page status of the
+ * reply ({@code move_pages(2)} style: 0 or {@code -errno}). It is not what the host reads: the
+ * guest encodes it into its vCPU's shared area ({@link HypercallArea}, layout in
+ * {@link HypercallAbi} and {@code docs/ABI.md}) and decodes the reply back into
+ * {@link #status}. The guest reuses one per vCPU: no allocation per call.
  */
 public final class MigrationRequest {
     /** Largest batch one hypercall may carry. */
@@ -19,6 +22,8 @@ public final class MigrationRequest {
     /** Kind of the new source location the guest read in the list (guest bookkeeping, not read by the host). */
     public final int[] listedKind = new int[MAX_PAGES];
     public final int[] status = new int[MAX_PAGES];
+    /** The call-level status of the last reply: 0 (accepted) or {@code -errno} (refused, timed out). */
+    public int callStatus;
     public int count;
     public int dstVnode;
     public MigrationOrder order = MigrationOrder.MIGRATE_BEFORE_MAP;

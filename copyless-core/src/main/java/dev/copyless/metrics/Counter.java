@@ -66,14 +66,28 @@ public enum Counter {
     PAGES_BROUGHT_BACK("pages_brought_back"),
     /** Speculative returns (readahead, promotion) the host held back (claim 12). */
     HOLDBACK_SKIPPED("holdback_skipped"),
-    /** Hypercalls the guest made. */
+    /** Hypercalls the hypervisor accepted and passed to the host. */
     HYPERCALLS("hypercalls"),
     /** Pages carried by those hypercalls. */
     HYPERCALL_PAGES("hypercall_pages"),
     /** Hypercall entries the host refused as stale (page no longer moved); the guest fell back. */
     HYPERCALL_STALE("hypercall_stale"),
-    /** Hypercall entries the host refused for another reason (ENOMEM, EINVAL...). */
+    /** Entries of accepted hypercalls the host could not carry out for another reason (ENOMEM). */
     HYPERCALL_ERRORS("hypercall_errors"),
+    /** Hypercalls the hypervisor refused whole, for any reason of docs/ABI.md (nothing changed). */
+    HYPERCALL_REFUSED("hypercall_refused"),
+    /** Of those, replays: a sequence number not above the VM's last consumed one. */
+    HYPERCALL_REPLAYS_REFUSED("hypercall_replays_refused"),
+    /** Of those, calls refused by the VM's rate limit ({@code -EBUSY}). */
+    HYPERCALL_THROTTLED("hypercall_throttled"),
+    /** Requests the request channel lost (the guest timed out). */
+    HYPERCALL_DROPPED("hypercall_dropped"),
+    /** Requests the request channel delivered twice. */
+    HYPERCALL_DUPLICATED("hypercall_duplicated"),
+    /** Requests the request channel held back and delivered after a newer one (the guest timed out). */
+    HYPERCALL_REORDERED("hypercall_reordered"),
+    /** New attempts, with a new sequence number, that guests made after a timed-out hypercall. */
+    HYPERCALL_RETRIES("hypercall_retries"),
     /** Moved-page list inspections made by the guest balancer (claim 9). */
     MOVED_LIST_INSPECTIONS("moved_list_inspections"),
     /** Node-to-node page copies made by the host (demotion, promotion, migrate-on-touch, copyless migration from a node). */

@@ -5,12 +5,13 @@ import java.util.List;
 
 /**
  * A validated scenario: the host, its VMs and their tasks, the scheduler, the balancer, the
- * copyless options, the cost model and the swap faults to inject. Every size is in 4 KiB pages and every time in
+ * copyless options, the cost model, the swap faults to inject and the hypercall channel. Every size is in 4 KiB pages and every time in
  * nanoseconds. Built by {@link ScenarioParser} from YAML; a value of this class is a pure
  * description, so {@code (scenario, seed, policy) -> results} is a pure function.
  */
 public record Scenario(String name, long seed, long durationNs, Host host, List<Vm> vms, Scheduler scheduler,
-                       Balancer balancer, Copyless copyless, Cost cost, int timeBuckets, FaultConfig faults) {
+                       Balancer balancer, Copyless copyless, Cost cost, int timeBuckets, FaultConfig faults,
+                       Hypercall hypercall) {
 
     /** A host NUMA node: frames and watermarks in pages. */
     public record Node(int id, int pages, int wmarkMin, int wmarkLow, int wmarkHigh) {}
@@ -124,6 +125,21 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     /** The copyless policy's options: request order, hold-back (claim 12), pages per hypercall. */
     public record Copyless(String order, boolean holdBack, int batch) {}
 
+    /**
+     * The hypercall channel ({@code hypercall:}, docs/ABI.md): per-VM rate limits in calls and
+     * pages per second of virtual time (0 = unlimited) with the bucket depth, how long a guest
+     * waits for a lost reply and how often it retries, and the request channel's seeded faults.
+     */
+    public record Hypercall(long rateLimitCalls, long rateLimitPages, long rateLimitBurstNs, long timeoutNs,
+                            int retries, long channelSeed, double dropRate, double duplicateRate,
+                            double reorderRate) {
+        /** The hypervisor's view of these settings. */
+        public dev.copyless.hypervisor.HypercallConfig config() {
+            return new dev.copyless.hypervisor.HypercallConfig(rateLimitCalls, rateLimitPages, rateLimitBurstNs,
+                    timeoutNs, retries, channelSeed, dropRate, duplicateRate, reorderRate);
+        }
+    }
+
     /** Cost model values in ns (see {@link dev.copyless.sim.CostModel}). */
     public record Cost(long accessLocalNs, long accessRemoteNs, long pageCopyLocalNs, long zeroPageNs,
                        long eptFaultNs, long hintFaultNs, long pteUpdateNs, long migratePageNs,
@@ -157,19 +173,19 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     }
 
     public Scenario withSeed(long newSeed) {
-        return new Scenario(name, newSeed, durationNs, host, vms, scheduler, balancer, copyless, cost, timeBuckets, faults);
+        return new Scenario(name, newSeed, durationNs, host, vms, scheduler, balancer, copyless, cost, timeBuckets, faults, hypercall);
     }
 
     public Scenario withCopyless(Copyless c) {
-        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, c, cost, timeBuckets, faults);
+        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, c, cost, timeBuckets, faults, hypercall);
     }
 
     public Scenario withDuration(long ns) {
-        return new Scenario(name, seed, ns, host, vms, scheduler, balancer, copyless, cost, timeBuckets, faults);
+        return new Scenario(name, seed, ns, host, vms, scheduler, balancer, copyless, cost, timeBuckets, faults, hypercall);
     }
 
     public Scenario withHost(Host h) {
-        return new Scenario(name, seed, durationNs, h, vms, scheduler, balancer, copyless, cost, timeBuckets, faults);
+        return new Scenario(name, seed, durationNs, h, vms, scheduler, balancer, copyless, cost, timeBuckets, faults, hypercall);
     }
 
     /** This scenario in real-bytes mode ({@code host.real-bytes}) or not. */
@@ -178,6 +194,10 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     }
 
     public Scenario withFaults(FaultConfig f) {
-        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, copyless, cost, timeBuckets, f);
+        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, copyless, cost, timeBuckets, f, hypercall);
+    }
+
+    public Scenario withHypercall(Hypercall h) {
+        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, copyless, cost, timeBuckets, faults, h);
     }
 }

@@ -171,9 +171,11 @@ public final class ScenarioParser {
         int buckets = (int) m.integer("time-buckets", 100, 1, 10_000);
         m.finish();
         dev.copyless.swap.FaultConfig faults = faults(s.section("faults"));
+        Scenario.Hypercall hypercall = hypercall(s.section("hypercall"));
         s.finish();
 
-        Scenario sc = new Scenario(name, seed, duration, host, vms, scheduler, balancer, copyless, cost, buckets, faults);
+        Scenario sc = new Scenario(name, seed, duration, host, vms, scheduler, balancer, copyless, cost, buckets, faults,
+                hypercall);
         checkCapacity(sc, source);
         return sc;
     }
@@ -468,6 +470,29 @@ public final class ScenarioParser {
         }
         c.finish();
         return cost;
+    }
+
+    /** The {@code hypercall:} section: rate limits, guest timeout and retries, request channel faults. */
+    private static Scenario.Hypercall hypercall(Section h) {
+        long calls = h.integer("rate-limit-calls", 0, 0, 10_000_000);
+        long pages = h.integer("rate-limit-pages", 0, 0, 1_000_000_000);
+        long burst = h.nanos("rate-limit-burst", "10ms");
+        if (burst > 1_000_000_000L) {
+            throw h.error(h.keyPath("rate-limit-burst"), "expected a duration of at most 1s",
+                    h.node("rate-limit-burst"));
+        }
+        long timeout = h.nanos("timeout", "50us");
+        int retries = (int) h.integer("retries", 2, 0, 100);
+        long seed = h.integer("channel-seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
+        double drop = h.decimal("drop-rate", 0.0, 0.0, 1.0);
+        double duplicate = h.decimal("duplicate-rate", 0.0, 0.0, 1.0);
+        double reorder = h.decimal("reorder-rate", 0.0, 0.0, 1.0);
+        if (drop + duplicate + reorder > 1.0) {
+            throw h.refuse(h.keyPath("drop-rate"), "expected drop-rate + duplicate-rate + reorder-rate to be at most 1"
+                    + " (one fault at most per request), got " + (drop + duplicate + reorder));
+        }
+        h.finish();
+        return new Scenario.Hypercall(calls, pages, burst, timeout, retries, seed, drop, duplicate, reorder);
     }
 
     private static void checkCapacity(Scenario s, String source) {

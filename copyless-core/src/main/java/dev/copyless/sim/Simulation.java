@@ -85,7 +85,7 @@ public final class Simulation implements AutoCloseable {
         CostModel cost = costModel(s);
         host = backend.create(s, cost, metrics.stat, engine);
         try {
-            hypervisor = new Hypervisor(host, cost, metrics.stat);
+            hypervisor = new Hypervisor(host, cost, metrics.stat, engine::now, s.hypercall().config());
             for (int vi = 0; vi < s.vms().size(); vi++) {
                 buildVm(s, vi, cost);
             }

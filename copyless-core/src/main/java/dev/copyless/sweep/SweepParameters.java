@@ -38,7 +38,7 @@ public final class SweepParameters {
             case "vms" -> vms(s, (int) number(where, value, 1, 64), where);
             case "task-move-interval" -> new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), s.vms(),
                     new Scenario.Scheduler(duration(where, value), s.scheduler().pattern(), s.scheduler().quantumNs()),
-                    s.balancer(), s.copyless(), s.cost(), s.timeBuckets(), s.faults());
+                    s.balancer(), s.copyless(), s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
             case "copyless-order" -> {
                 try {
                     yield s.withCopyless(new Scenario.Copyless(MigrationOrder.fromKey(value).key(),
@@ -56,7 +56,7 @@ public final class SweepParameters {
             }
             case "fault-around" -> new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), s.vms(), s.scheduler(),
                     new Scenario.Balancer(s.balancer().scanPeriodNs(), s.balancer().scanPages(),
-                            (int) number(where, value, 1, 512)), s.copyless(), s.cost(), s.timeBuckets(), s.faults());
+                            (int) number(where, value, 1, 512)), s.copyless(), s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
             case "duration" -> s.withDuration(duration(where, value));
             default -> throw new ScenarioException(source + ": unknown parameter '" + name + "'; expected one of: "
                     + String.join(", ", NAMES));
@@ -142,12 +142,12 @@ public final class SweepParameters {
 
     private static Scenario withHost(Scenario s, Scenario.Host h) {
         return new Scenario(s.name(), s.seed(), s.durationNs(), h, s.vms(), s.scheduler(), s.balancer(), s.copyless(),
-                s.cost(), s.timeBuckets(), s.faults());
+                s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
     }
 
     private static Scenario withVms(Scenario s, List<Scenario.Vm> vms) {
         return new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), vms, s.scheduler(), s.balancer(), s.copyless(),
-                s.cost(), s.timeBuckets(), s.faults());
+                s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
     }
 
     private static void checkCapacity(Scenario s, String where) {

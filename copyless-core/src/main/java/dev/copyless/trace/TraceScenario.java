@@ -74,7 +74,7 @@ public final class TraceScenario {
         List<Scenario.Vm> vms = new ArrayList<>(s.vms());
         vms.set(0, traced);
         Scenario out = new Scenario(s.name() + "+" + abs.getFileName(), s.seed(), s.durationNs(), s.host(), vms,
-                s.scheduler(), s.balancer(), s.copyless(), s.cost(), s.timeBuckets(), s.faults());
+                s.scheduler(), s.balancer(), s.copyless(), s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
         if (fitHost) {
             double ratio = (double) s.workloadPages() / s.hostPages();
             out = withHost(out, scaledHost(out, out.workloadPages() / ratio));
@@ -161,6 +161,6 @@ public final class TraceScenario {
 
     private static Scenario withHost(Scenario s, Scenario.Host h) {
         return new Scenario(s.name(), s.seed(), s.durationNs(), h, s.vms(), s.scheduler(), s.balancer(), s.copyless(),
-                s.cost(), s.timeBuckets(), s.faults());
+                s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
     }
 }
