@@ -5,20 +5,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.host.Verification;
 import dev.copyless.sim.HostFactory;
+import dev.copyless.swap.FaultConfig;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The bounded concurrency stress test: {@code examples/stress-small.yaml}'s host, hypervisor and guest on
  * real threads (vCPUs with their balancing migrations, the guest scheduler, host reclaim,
- * demotion, a lock-free list reader, a stop-the-world invariant checker) for 1.5 s of wall
- * time under each policy. Asserts that every kind of thread did its work, that the list
- * reader saw consistent snapshots, that the invariants held at every check, and that the
- * races of the request path really happened (stale hypercall entries under copyless).
+ * demotion, vhost reads, a lock-free list reader, a stop-the-world invariant checker) for
+ * 1.5 s of wall time under each policy, in real-bytes mode. Asserts that every kind of thread
+ * did its work, that the list reader saw consistent snapshots, that the invariants held at
+ * every check, and that every page's bytes are its own at the end (none lost).
  */
 class ConcurrentRunTest {
-    private static final Scenario SCENARIO = ScenarioParser.load(java.nio.file.Path.of("../examples/stress-small.yaml"));
+    private static final Scenario SCENARIO = ScenarioParser.load(java.nio.file.Path.of("../examples/stress-small.yaml"))
+            .withRealBytes(true);
 
     @ParameterizedTest
     @ValueSource(strings = {"none", "naive", "copyless"})
@@ -37,11 +41,33 @@ class ConcurrentRunTest {
             assertThat(r.result().counter("balanced_moved_pages")).isPositive();
         }
         assertThat(r.vhostReads()).isPositive();
+        assertThat(r.result().counter("pages_verified")).as("every backed page read back").isPositive();
+        assertThat(r.result().counter("pages_lost")).isZero();
         if (policy.equals("copyless")) {
             assertThat(r.result().counter("hypercall_pages")).isPositive();
             assertThat(r.result().counter("moved_page_data_movements"))
                     .as("at most one movement per balanced moved page")
                     .isLessThanOrEqualTo(r.result().counter("balanced_moved_pages") + r.result().counter("hypercall_stale"));
         }
+    }
+
+    /**
+     * The same threads with swap faults on (read errors, a share of them persistent, torn writes,
+     * a share of them silent, write errors, slow I/O): some pages are lost, and every one is
+     * named; every other backed page is verified byte for byte.
+     */
+    @Test
+    void underSwapFaultsEveryPageIsVerifiedOrNamedAsLost() {
+        Scenario faulty = SCENARIO.withFaults(new FaultConfig(3, 0.05, 0.5, 0.05, 0.05, 0.5, 0.05, 20_000));
+        ConcurrentRun run = new ConcurrentRun(faulty, BalancingPolicy.of("copyless", faulty.copyless()),
+                HostFactory.SIMULATED, 5);
+        ConcurrentRun.Report r = run.run(1_000);
+        Verification v = run.simulation().verification();
+        assertThat(r.result().counter("swap_read_errors")).isPositive();
+        assertThat(r.result().counter("swap_torn_writes")).isPositive();
+        assertThat(v.verified() + v.pagesLost()).isEqualTo(v.backed());
+        assertThat(v.verified()).isPositive();
+        assertThat(r.result().counter("pages_lost")).isEqualTo(v.pagesLost());
+        assertThat((java.util.List<?>) r.result().metrics().get("lost_pages")).hasSize((int) v.pagesLost());
     }
 }
