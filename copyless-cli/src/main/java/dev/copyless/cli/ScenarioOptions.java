@@ -84,7 +84,12 @@ final class ScenarioOptions {
     boolean realBytes;
 
     Scenario load() {
-        Scenario s = scenario == null ? ScenarioParser.defaultScenario() : ScenarioParser.load(scenario);
+        return load(ScenarioParser.defaultScenario());
+    }
+
+    /** The scenario of {@code --scenario}, or {@code fallback} when none is given, with every override applied. */
+    Scenario load(Scenario fallback) {
+        Scenario s = scenario == null ? fallback : ScenarioParser.load(scenario);
         if (seed != null) {
             s = s.withSeed(seed);
         }

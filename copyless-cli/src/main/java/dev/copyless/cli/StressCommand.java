@@ -3,6 +3,7 @@ package dev.copyless.cli;
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
+import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.scenario.Units;
 import dev.copyless.sim.HostFactory;
 import dev.copyless.stress.ConcurrentRun;
@@ -19,14 +20,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code copyless stress}: a scenario's host, hypervisor and guests on real threads
- * ({@link ConcurrentRun}) for a bounded wall time per policy, then every invariant and (with
- * real bytes, or on the Linux backend) every page's content checked. Prints what each kind of
+ * ({@link ConcurrentRun}) for a bounded wall time per policy, in real-bytes mode (or on the
+ * Linux backend's real memory), then every invariant and every page's content checked. Prints what each kind of
  * thread did, the races the request path met, and pages verified and lost.
  */
 @Command(name = "stress", mixinStandardHelpOptions = true,
         description = {"Run a scenario's host, hypervisor and guests on real threads (vCPUs, scheduler, host reclaim,",
                 "demotion, vhost reads, a lock-free list reader, an invariant checker) for a wall time per policy;",
-                "then check every invariant and every page. Try --scenario examples/stress-small.yaml."})
+                "then check every invariant and every page. Without --scenario it runs the embedded stress scenario;",
+                "the simulated host always holds real bytes here."})
 final class StressCommand implements Callable<Integer> {
     /** Metrics shown after the driver's counts: the request path's races and the content check. */
     static final List<String> METRICS = List.of("balanced_moved_pages", "moved_page_data_movements", "hypercall_pages",
@@ -62,7 +64,7 @@ final class StressCommand implements Callable<Integer> {
                 throw new ScenarioException("--policies: unknown policy '" + p + "'; use none, naive, copyless");
             }
         }
-        Scenario s = scenario.load();
+        Scenario s = scenario.load(ScenarioParser.stressScenario()).withRealBytes(true);
         PrintWriter err = spec.commandLine().getErr();
         HostFactory backend = scenario.backend.factory(s, err);
         Map<String, ConcurrentRun.Report> reports = new LinkedHashMap<>();

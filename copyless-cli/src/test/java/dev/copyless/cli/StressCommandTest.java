@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class StressCommandTest {
     @Test
     void jsonCarriesTheDriversCountsAndTheRunsMetricsPerPolicy() throws Exception {
-        CliTest.Result r = CliTest.run("stress", "--scenario", "../examples/stress-small.yaml", "--wall", "300ms",
+        CliTest.Result r = CliTest.run("stress", "--wall", "300ms",
                 "--policies", "naive,copyless", "--format", "json");
         assertThat(r.code()).as("stderr: %s", r.err()).isZero();
         JsonNode root = new ObjectMapper().readTree(r.out());

@@ -31,11 +31,19 @@ public final class ScenarioParser {
 
     private ScenarioParser() {}
 
+    /** The embedded small, crowded scenario of the concurrency stress run ({@code copyless stress}). */
+    public static final String STRESS_RESOURCE = "/dev/copyless/scenario/stress-small.yaml";
+
     /** The text of the embedded default scenario. */
     public static String defaultScenarioText() {
-        try (InputStream in = ScenarioParser.class.getResourceAsStream(DEFAULT_RESOURCE)) {
+        return resourceText(DEFAULT_RESOURCE);
+    }
+
+    /** The text of an embedded scenario. */
+    public static String resourceText(String resource) {
+        try (InputStream in = ScenarioParser.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("default scenario resource missing from the build");
+                throw new IllegalStateException(resource + " missing from the build");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -45,6 +53,11 @@ public final class ScenarioParser {
 
     public static Scenario defaultScenario() {
         return parse(defaultScenarioText(), "default scenario");
+    }
+
+    /** The embedded stress scenario ({@link #STRESS_RESOURCE}). */
+    public static Scenario stressScenario() {
+        return parse(resourceText(STRESS_RESOURCE), "stress scenario");
     }
 
     public static Scenario load(Path file) {

@@ -13,7 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The bounded concurrency stress test: {@code examples/stress-small.yaml}'s host, hypervisor and guest on
+ * The bounded concurrency stress test: the embedded stress scenario's host, hypervisor and guest on
  * real threads (vCPUs with their balancing migrations, the guest scheduler, host reclaim,
  * demotion, vhost reads, a lock-free list reader, a stop-the-world invariant checker) for
  * 1.5 s of wall time under each policy, in real-bytes mode. Asserts that every kind of thread
@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * every check, and that every page's bytes are its own at the end (none lost).
  */
 class ConcurrentRunTest {
-    private static final Scenario SCENARIO = ScenarioParser.load(java.nio.file.Path.of("../examples/stress-small.yaml"))
+    private static final Scenario SCENARIO = ScenarioParser.stressScenario()
             .withRealBytes(true);
 
     @ParameterizedTest

@@ -6,7 +6,6 @@ import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.stress.ConcurrentRun;
-import java.nio.file.Path;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -22,7 +21,7 @@ class LinuxConcurrentRunTest {
     @ValueSource(strings = {"naive", "copyless"})
     void realMemoryUnderRealThreadsLosesNoPage(String policy) {
         SwapAvailable.assume();
-        Scenario s = ScenarioParser.load(Path.of("../examples/stress-small.yaml"));
+        Scenario s = ScenarioParser.stressScenario();
         ConcurrentRun.Report r = new ConcurrentRun(s, BalancingPolicy.of(policy, s.copyless()), new LinuxBackend(), 11)
                 .run(1_000);
         assertThat(r.accesses()).isPositive();
