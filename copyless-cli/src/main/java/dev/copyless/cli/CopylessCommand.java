@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
                 "simulate a host that swaps or demotes guest pages behind the guest's back, and measure",
                 "what the guest's NUMA balancing costs with and without the copyless mechanism."},
         subcommands = {RunCommand.class, CompareCommand.class, SweepCommand.class, ScenarioCommand.class, TraceCommand.class,
-                StressCommand.class, LinuxDemoCommand.class, LinuxBenchCommand.class,
+                StressCommand.class, ReliabilityCommand.class, LinuxDemoCommand.class, LinuxBenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CopylessCommand implements Runnable {
     public static final int EXIT_USAGE = 2;

@@ -1010,6 +1010,8 @@ public final class SimulatedHost implements HostMemory, AutoCloseable {
                 }
                 backed++;
                 String why = null;
+                boolean detected = kind == PageState.POISONED
+                        || kind == PageState.SWAPPED && !store.slotIntact(PageState.nodeOrDevice(w), PageState.id(w));
                 if (kind == PageState.POISONED) {
                     why = poisonReasons.getOrDefault(key(vm, gfn), "poisoned");
                 } else if (store.real()) {
@@ -1026,7 +1028,7 @@ public final class SimulatedHost implements HostMemory, AutoCloseable {
                     why = PageState.describe(w) + " is torn (CRC32C mismatch)";
                 }
                 if (why != null) {
-                    lost.add(new Verification.LostPage(vm, gfn, why));
+                    lost.add(new Verification.LostPage(vm, gfn, why, detected));
                 }
             }
         }

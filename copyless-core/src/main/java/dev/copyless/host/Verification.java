@@ -11,8 +11,13 @@ import java.util.List;
  */
 public record Verification(boolean realBytes, long backed, long verified, List<LostPage> lost) {
 
-    /** A gfn whose data is not there, and why (a poisoned entry's cause, or what the bytes hold instead). */
-    public record LostPage(int vm, int gfn, String reason) {
+    /**
+     * A gfn whose data is not there, and why (a poisoned entry's cause, or what the bytes hold
+     * instead). {@code detected}: the loss was declared (a poisoned entry) or would be caught
+     * by the swap slot's checksum before any data reached the guest; a loss that is not
+     * detected is silently wrong data, which must never happen.
+     */
+    public record LostPage(int vm, int gfn, String reason, boolean detected) {
         @Override
         public String toString() {
             return "vm " + vm + " gfn " + gfn + ": " + reason;
@@ -21,5 +26,10 @@ public record Verification(boolean realBytes, long backed, long verified, List<L
 
     public long pagesLost() {
         return lost.size();
+    }
+
+    /** Lost pages that nothing would have caught: wrong bytes that a guest would have read as its own. */
+    public long silentlyLost() {
+        return lost.stream().filter(p -> !p.detected()).count();
     }
 }

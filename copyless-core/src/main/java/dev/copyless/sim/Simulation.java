@@ -271,12 +271,14 @@ public final class Simulation implements AutoCloseable {
         verification = host.verifyAll();
         gauges.put("pages_verified", verification.verified());
         gauges.put("pages_lost", verification.pagesLost());
+        gauges.put("pages_lost_silently", verification.silentlyLost());
         List<Map<String, Object>> lost = new ArrayList<>();
         for (Verification.LostPage p : verification.lost()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("vm", p.vm());
             m.put("gfn", p.gfn());
             m.put("reason", p.reason());
+            m.put("detected", p.detected());
             lost.add(m);
         }
         return RunResult.of(policy.key(), metrics, gauges, elapsedNs, lost);

@@ -592,7 +592,7 @@ public final class LinuxHostMemory implements HostMemory {
                     verified++;
                 } else {
                     lost.add(new Verification.LostPage(vm, gfn, "its bytes are not the content it was given (token "
-                            + m.token[gfn] + ")"));
+                            + m.token[gfn] + ")", false));
                 }
             }
         }

@@ -1,0 +1,217 @@
+package dev.copyless.cli;
+
+import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.hypervisor.HypercallConfig;
+import dev.copyless.linux.LinuxBackend;
+import dev.copyless.metrics.RunResult;
+import dev.copyless.scenario.Scenario;
+import dev.copyless.scenario.ScenarioException;
+import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.scenario.Units;
+import dev.copyless.sim.HostFactory;
+import dev.copyless.stress.ConcurrentRun;
+import dev.copyless.swap.FaultConfig;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code copyless reliability}: the figures of docs/RELIABILITY.md, from one command. Every
+ * part moves real bytes and reads every page back at the end:
+ *
+ * <ol>
+ *   <li>the default scenario in real-bytes mode under every policy;</li>
+ *   <li>each swap fault (read and write EIO, persistent read errors, torn writes caught at
+ *       completion and silent ones, slow I/O) on the default scenario, naive and copyless;</li>
+ *   <li>each request channel fault (drop, duplicate, reorder) and a rate limit, copyless;</li>
+ *   <li>the seeded fuzz of the hypercall ABI;</li>
+ *   <li>the concurrency stress on real threads, without and with swap faults, and on the
+ *       Linux backend where swap is usable.</li>
+ * </ol>
+ *
+ * A page may be lost only where a fault destroys it (a persistent read error, a silent torn
+ * write), and then it must be detected and named; a page lost silently, a fuzz violation or a
+ * broken invariant fails the command (exit code 1).
+ */
+@Command(name = "reliability", mixinStandardHelpOptions = true,
+        description = {"Run the reliability suite of docs/RELIABILITY.md: real-bytes runs under every policy, every swap",
+                "and request-channel fault, the hypercall ABI fuzz and the concurrency stress; print faults tried, inputs",
+                "tried, pages verified and pages lost. Exit code 1 if a page is lost silently or anything breaks."})
+final class ReliabilityCommand implements Callable<Integer> {
+    private static final List<String> BOTH = List.of("naive", "copyless");
+
+    @Option(names = "--fuzz-inputs", paramLabel = "N", defaultValue = "300000",
+            description = "Inputs of the hypercall ABI fuzz (default: ${DEFAULT-VALUE}).")
+    int fuzzInputs;
+
+    @Option(names = "--stress-wall", paramLabel = "TIME", defaultValue = "2s",
+            description = "Wall time of each concurrency stress run (default: ${DEFAULT-VALUE}).")
+    String stressWall;
+
+    @Option(names = "--fault-duration", paramLabel = "TIME", defaultValue = "500ms",
+            description = "Virtual time of each fault-injection run of the default scenario (default: ${DEFAULT-VALUE}).")
+    String faultDuration;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "7", description = "Seed of the faults and the fuzz (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
+            description = "table or json (default: ${DEFAULT-VALUE}).")
+    OutputOptions.Format format;
+
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** One line of the report: what was tried, under which policy, and what it did to the pages. */
+    record Row(String part, String what, String policy, Map<String, Long> tried, long pagesVerified, long pagesLost,
+               long pagesLostSilently, List<Object> lostPages) {}
+
+    private final List<Row> rows = new ArrayList<>();
+    private final Map<String, Object> extra = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() {
+        if (fuzzInputs < 0) {
+            throw new ScenarioException("--fuzz-inputs: expected 0 or more inputs, got " + fuzzInputs);
+        }
+        long wallMs = Units.nanos(stressWall) / 1_000_000L;
+        long faultNs = Units.nanos(faultDuration);
+        if (wallMs < 1 || faultNs <= 0) {
+            throw new ScenarioException("--stress-wall and --fault-duration: expected positive times like 500ms or 2s");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        Scenario real = ScenarioParser.defaultScenario().withRealBytes(true);
+        Scenario shortRun = real.withDuration(faultNs);
+
+        err.println("reliability: real-bytes compare of the default scenario");
+        runs("real bytes", "no fault", real, List.of("none", "naive", "copyless"), List.of());
+
+        err.println("reliability: swap faults");
+        swapFault(shortRun, "swap write EIO (5%)", new FaultConfig(seed, 0, 0, 0.05, 0, 0, 0, 0), "swap_write_errors");
+        swapFault(shortRun, "swap read EIO, transient (5%)", new FaultConfig(seed, 0.05, 0, 0, 0, 0, 0, 0),
+                "swap_read_errors", "swap_read_retries");
+        swapFault(shortRun, "swap read EIO, persistent (1%)", new FaultConfig(seed, 0.01, 1, 0, 0, 0, 0, 0),
+                "swap_read_errors", "pages_poisoned");
+        swapFault(shortRun, "torn swap writes, caught at completion (5%)", new FaultConfig(seed, 0, 0, 0, 0.05, 0, 0, 0),
+                "swap_torn_writes", "swap_rewrites");
+        swapFault(shortRun, "torn swap writes, silent (1%)", new FaultConfig(seed, 0, 0, 0, 0.01, 1, 0, 0),
+                "swap_torn_writes", "swap_checksum_failures", "pages_poisoned");
+        swapFault(shortRun, "slow swap I/O (10%, +1 ms)", new FaultConfig(seed, 0, 0, 0, 0, 0, 0.1, 1_000_000),
+                "swap_slow_io");
+
+        err.println("reliability: request channel faults and rate limits");
+        HypercallConfig base = shortRun.hypercall().config();
+        channelFault(shortRun, "requests dropped (10%)", base.withFaults(seed, 0.1, 0, 0), "hypercall_dropped",
+                "hypercall_retries");
+        channelFault(shortRun, "requests duplicated (10%)", base.withFaults(seed, 0, 0.1, 0), "hypercall_duplicated",
+                "hypercall_replays_refused");
+        channelFault(shortRun, "requests reordered (10%)", base.withFaults(seed, 0, 0, 0.1), "hypercall_reordered",
+                "hypercall_replays_refused");
+        channelFault(shortRun, "rate limit (1,000 calls/s)", base.withRateLimits(1_000, 0), "hypercall_throttled");
+
+        fuzz();
+
+        err.println("reliability: concurrency stress");
+        Scenario stress = ScenarioParser.stressScenario().withRealBytes(true);
+        for (String p : List.of("none", "naive", "copyless")) {
+            stress("stress, simulated host", "real threads", stress, p, HostFactory.SIMULATED, wallMs);
+        }
+        stress("stress, simulated host", "real threads + swap faults", stress.withFaults(
+                new FaultConfig(seed, 0.05, 0.5, 0.05, 0.05, 0.5, 0.05, 20_000)), "copyless", HostFactory.SIMULATED, wallMs);
+        Optional<String> linux = LinuxBackend.unusableReason(stress);
+        if (linux.isEmpty()) {
+            for (String p : BOTH) {
+                stress("stress, Linux backend", "real threads, real memory, kernel swap", stress, p, new LinuxBackend(), wallMs);
+            }
+        } else {
+            extra.put("linux_backend_skipped", linux.get());
+        }
+        return print();
+    }
+
+    private void swapFault(Scenario s, String what, FaultConfig f, String... counters) {
+        runs("swap faults", what, s.withFaults(f), BOTH, List.of(counters));
+    }
+
+    private void channelFault(Scenario s, String what, HypercallConfig c, String... counters) {
+        Scenario.Hypercall h = new Scenario.Hypercall(c.rateLimitCalls(), c.rateLimitPages(), c.burstNs(), c.timeoutNs(),
+                c.retries(), c.channelSeed(), c.dropRate(), c.duplicateRate(), c.reorderRate());
+        runs("request channel", what, s.withHypercall(h), List.of("copyless"), List.of(counters));
+    }
+
+    private void runs(String part, String what, Scenario s, List<String> policies, List<String> counters) {
+        Map<String, RunResult> r = Runner.run(s, policies, false);
+        r.forEach((p, res) -> rows.add(row(part, what, p, res, counters)));
+    }
+
+    private static Row row(String part, String what, String policy, RunResult res, List<String> counters) {
+        Map<String, Long> tried = new LinkedHashMap<>();
+        for (String c : counters) {
+            tried.put(c, res.counter(c));
+        }
+        @SuppressWarnings("unchecked")
+        List<Object> lost = (List<Object>) res.metrics().getOrDefault("lost_pages", List.of());
+        return new Row(part, what, policy, tried, res.counter("pages_verified"), res.counter("pages_lost"),
+                res.counter("pages_lost_silently"), lost.subList(0, Math.min(5, lost.size())));
+    }
+
+    private void stress(String part, String what, Scenario s, String policy, HostFactory host, long wallMs) {
+        ConcurrentRun.Report r = new ConcurrentRun(s, BalancingPolicy.of(policy, s.copyless()), host, seed).run(wallMs);
+        Row row = row(part, what, policy, r.result(), List.of("hypercall_stale", "swap_read_errors", "swap_torn_writes"));
+        Map<String, Long> tried = new LinkedHashMap<>(r.counts());
+        tried.remove("threads");
+        tried.remove("wall_ms");
+        tried.putAll(row.tried());
+        rows.add(new Row(row.part(), row.what(), policy, tried, row.pagesVerified(), row.pagesLost(), row.pagesLostSilently(),
+                row.lostPages()));
+    }
+
+    /** The hypercall ABI fuzz; filled in with the fuzzer. */
+    private void fuzz() {
+    }
+
+    /** Prints the report; 0 when nothing was lost silently and nothing broke, else 1. */
+    private int print() {
+        PrintWriter out = spec.commandLine().getOut();
+        long silent = rows.stream().mapToLong(Row::pagesLostSilently).sum();
+        boolean ok = silent == 0 && !Boolean.FALSE.equals(extra.get("fuzz_clean"));
+        if (format == OutputOptions.Format.json) {
+            Map<String, Object> root = new LinkedHashMap<>();
+            root.put("rows", rows);
+            root.putAll(extra);
+            root.put("pages_verified", rows.stream().mapToLong(Row::pagesVerified).sum());
+            root.put("pages_lost", rows.stream().mapToLong(Row::pagesLost).sum());
+            root.put("pages_lost_silently", silent);
+            root.put("ok", ok);
+            Output.printJson(out, root);
+        } else {
+            out.printf(Locale.ROOT, "%-24s %-44s %-9s %14s %10s %8s  %s%n", "part", "what", "policy", "pages_verified",
+                    "pages_lost", "silently", "tried");
+            for (Row r : rows) {
+                StringBuilder t = new StringBuilder();
+                r.tried().forEach((k, v) -> t.append(k).append('=').append(Output.fmt(v)).append(' '));
+                out.printf(Locale.ROOT, "%-24s %-44s %-9s %14s %10s %8s  %s%n", r.part(), r.what(), r.policy(),
+                        Output.fmt(r.pagesVerified()), Output.fmt(r.pagesLost()), Output.fmt(r.pagesLostSilently()),
+                        t.toString().strip());
+            }
+            out.println();
+            extra.forEach((k, v) -> out.println(k + ": " + v));
+            out.printf(Locale.ROOT, "pages verified %s, pages lost %s (every one detected and named), lost silently %s: %s%n",
+                    Output.fmt(rows.stream().mapToLong(Row::pagesVerified).sum()),
+                    Output.fmt(rows.stream().mapToLong(Row::pagesLost).sum()), Output.fmt(silent), ok ? "ok" : "FAILED");
+        }
+        if (!ok) {
+            spec.commandLine().getErr().println("copyless: reliability check failed: " + silent
+                    + " page(s) lost silently or the fuzz found a violation (see above)");
+        }
+        return ok ? 0 : 1;
+    }
+}
