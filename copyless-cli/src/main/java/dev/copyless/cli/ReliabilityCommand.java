@@ -1,7 +1,10 @@
 package dev.copyless.cli;
 
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.hypervisor.AbiError;
 import dev.copyless.hypervisor.HypercallConfig;
+import dev.copyless.hypervisor.HypercallFuzzer;
+import dev.copyless.mm.Errno;
 import dev.copyless.linux.LinuxBackend;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
@@ -174,8 +177,28 @@ final class ReliabilityCommand implements Callable<Integer> {
                 row.lostPages()));
     }
 
-    /** The hypercall ABI fuzz; filled in with the fuzzer. */
+    /** The seeded fuzz of the hypercall ABI ({@link HypercallFuzzer}): inputs tried, accepted, refused by class, violations. */
     private void fuzz() {
+        if (fuzzInputs == 0) {
+            return;
+        }
+        spec.commandLine().getErr().println("reliability: hypercall ABI fuzz, " + fuzzInputs + " inputs");
+        HypercallFuzzer.Result f = HypercallFuzzer.run(seed, fuzzInputs);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("inputs", f.inputs());
+        m.put("accepted", f.accepted());
+        m.put("pages_migrated", f.pagesMigrated());
+        Map<String, Long> refused = new LinkedHashMap<>();
+        f.refused().forEach((e, n) -> refused.put(e.name().toLowerCase(Locale.ROOT) + " (-" + Errno.name(e.errno) + ")", n));
+        m.put("refused", refused);
+        m.put("refusal_classes_reached", (long) f.refused().size());
+        m.put("refusal_classes", (long) AbiError.values().length);
+        m.put("violations", f.violations());
+        if (!f.clean()) {
+            m.put("first_violations", f.firstViolations());
+        }
+        extra.put("fuzz", m);
+        extra.put("fuzz_clean", f.clean());
     }
 
     /** Prints the report; 0 when nothing was lost silently and nothing broke, else 1. */
