@@ -128,7 +128,7 @@ final class ReliabilityCommand implements Callable<Integer> {
             stress("stress, simulated host", "real threads", stress, p, HostFactory.SIMULATED, wallMs);
         }
         stress("stress, simulated host", "real threads + swap faults", stress.withFaults(
-                new FaultConfig(seed, 0.05, 0.5, 0.05, 0.05, 0.5, 0.05, 20_000)), "copyless", HostFactory.SIMULATED, wallMs);
+                new FaultConfig(seed, 0.005, 0.5, 0.005, 0.005, 0.5, 0.05, 20_000)), "copyless", HostFactory.SIMULATED, wallMs);
         Optional<String> linux = LinuxBackend.unusableReason(stress);
         if (linux.isEmpty()) {
             for (String p : BOTH) {
