@@ -8,11 +8,11 @@ import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.sim.Simulation;
 
 /** Small scenarios (a few thousand pages) that tests can afford to run with per-event invariant checks. */
-final class Scenarios {
+public final class Scenarios {
     private Scenarios() {}
 
     /** Two nodes under memory pressure with NVMe swap, one VM of two vNodes, two tasks moved between vNodes. */
-    static final String SMALL = """
+    public static final String SMALL = """
             name: small
             seed: 11
             duration: 300ms

@@ -13,27 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RealBytesCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final String SMALL = """
-            name: small
-            seed: 11
-            duration: 300ms
-            host:
-              nodes:
-                - {id: 0, memory: 6MiB}
-                - {id: 1, memory: 6MiB}
-              swap:
-                - {name: nvme0, profile: nvme, size: 24MiB}
-            vms:
-              - name: vm0
-                vnodes:
-                  - {id: 0, memory: 10MiB, host-node: 0, vcpus: 1}
-                  - {id: 1, memory: 10MiB, host-node: 1, vcpus: 1}
-                tasks:
-                  - {name: a, vnode: 0, footprint: 7MiB, hot-probability: 0.9}
-                  - {name: b, vnode: 1, footprint: 7MiB, hot-probability: 0.9}
-            scheduler: {interval: 50ms, quantum: 100us}
-            balancer: {scan-period: 10ms, fault-around: 8}
-            """;
+    private static final String SMALL = dev.copyless.Scenarios.SMALL;
 
     @Test
     void compareWithRealBytesVerifiesEveryPageOfEveryPolicy(@TempDir Path dir) throws Exception {
