@@ -28,7 +28,7 @@ final class Output {
             "hypercall_pages", "numa_pages_migrated", "freed_gfns_still_backed", "remote_access_fraction");
 
     /** Content verification gauges: in the table only when they mean something (real bytes or fault injection). */
-    static final List<String> VERIFICATION = List.of("pages_verified", "pages_lost");
+    static final List<String> VERIFICATION = List.of("pages_verified", "pages_lost", "pages_lost_silently");
 
     /** Lost pages listed one by one in a warning before "and N more". */
     static final int LOST_PAGES_SHOWN = 20;
