@@ -7,6 +7,7 @@ import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.Task;
 import dev.copyless.guest.Vcpu;
 import dev.copyless.host.HostMemory;
+import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.host.SimulatedHost;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MovedPageList;
@@ -41,7 +42,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Locks: the host's state changes under {@link LockedHost}'s lock (one writer of the lists);
  * each guest's page table and allocator under a read-write lock (accesses share it, faults,
- * migrations and task moves hold it alone), always taken before the host lock. The list is
+ * migrations and task moves hold it alone); a guest's balancing migration also holds the
+ * hypervisor lock (the hypervisor's per-call buffers and request channel are shared by all
+ * VMs). Order: guest lock, hypervisor lock, host lock. The list is
  * read without any lock, so between the guest's inspection and its hypercall the host is free
  * to bring the page back, swap it out again, or demote it: the races the request path must
  * answer (stale entries fall back to a copy; see {@code RacesTest}).
@@ -77,10 +80,18 @@ public final class ConcurrentRun {
 
     /** Pause between a vCPU's list inspection and its hypercall, the window the host threads race in. */
     static final long INSPECT_TO_CALL_NS = 20_000;
+    /** How long a thread may take to stop once the run is over before it counts as stuck. */
+    static final long JOIN_TIMEOUT_MS = 30_000;
 
     private final Simulation sim;
     private final LockedHost host;
     private final List<ReentrantReadWriteLock> guestLocks = new ArrayList<>();
+    /**
+     * Held around a guest's balancing migration (inspection, hypercall, completion): the
+     * hypervisor's decode buffers and request channel, and the run's latency histograms, are
+     * shared by all VMs. Taken after the guest's lock and before the host lock.
+     */
+    private final java.util.concurrent.locks.ReentrantLock hypervisorLock = new java.util.concurrent.locks.ReentrantLock();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final long seed;
@@ -161,9 +172,17 @@ public final class ConcurrentRun {
         stop.set(true);
         for (Thread t : threads) {
             try {
-                t.join();
+                t.join(JOIN_TIMEOUT_MS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) { // a deadlock or a livelock: exactly what a stress run must report
+                StringBuilder where = new StringBuilder();
+                for (StackTraceElement e : t.getStackTrace()) {
+                    where.append("\n  at ").append(e);
+                }
+                failure.compareAndSet(null, new IllegalStateException(t.getName() + " did not stop within "
+                        + JOIN_TIMEOUT_MS + " ms of the end of the run" + where));
             }
         }
         long wall = System.nanoTime() - t0;
@@ -173,6 +192,10 @@ public final class ConcurrentRun {
             }
             Throwable f = failure.get();
             if (f != null) {
+                Throwable cause = f.getCause() != null ? f.getCause() : f;
+                if (cause instanceof HostOutOfMemoryException) { // the scenario does not fit: a user's mistake, one line
+                    throw new HostOutOfMemoryException("in the concurrent run: " + cause.getMessage());
+                }
                 throw new IllegalStateException("concurrent run failed: " + f, f);
             }
             RunResult r = sim.result(wall);
@@ -216,6 +239,7 @@ public final class ConcurrentRun {
             try {
                 List<Task> rq = cpu.runQueue();
                 if (rq.isEmpty()) {
+                    Thread.yield();
                     continue;
                 }
                 task = rq.get(rr++ % rq.size());
@@ -246,10 +270,15 @@ public final class ConcurrentRun {
                     vm.map(slow, gfn);
                 } else if (policy.scans() && vm.vnodeOf(GuestPte.gfn(pte)) != cpu.vnode()) {
                     attempts.increment();
-                    policy.migrate(balancer, cpu, slow, GuestPte.gfn(pte), cpu.vnode());
-                    // the window between the list inspection and the hypercall: a real exit costs microseconds
-                    java.util.concurrent.locks.LockSupport.parkNanos(INSPECT_TO_CALL_NS);
-                    policy.flush(balancer, cpu);
+                    hypervisorLock.lock(); // the hypervisor's per-call state and the run's histograms are shared by VMs
+                    try {
+                        policy.migrate(balancer, cpu, slow, GuestPte.gfn(pte), cpu.vnode());
+                        // the window between the list inspection and the hypercall: a real exit costs microseconds
+                        java.util.concurrent.locks.LockSupport.parkNanos(INSPECT_TO_CALL_NS);
+                        policy.flush(balancer, cpu);
+                    } finally {
+                        hypervisorLock.unlock();
+                    }
                 }
                 host.touch(vm.id(), GuestPte.gfn(pt[slow]), cpu.hostNode());
                 accesses.increment();
@@ -327,9 +356,7 @@ public final class ConcurrentRun {
             } finally {
                 host.lock().unlock();
             }
-            if ((demoted.sum() & 15) == 0) {
-                Thread.yield();
-            }
+            Thread.yield();
         }
     }
 

@@ -70,4 +70,45 @@ class ConcurrentRunTest {
         assertThat(r.result().counter("pages_lost")).isEqualTo(v.pagesLost());
         assertThat((java.util.List<?>) r.result().metrics().get("lost_pages")).hasSize((int) v.pagesLost());
     }
+
+    /** Two VMs on one crowded host: their vCPUs migrate at the same time through one hypervisor. */
+    private static final String TWO_VMS = """
+            name: two-vms-stress
+            seed: 9
+            duration: 1s
+            host:
+              nodes:
+                - {id: 0, memory: 1MiB}
+                - {id: 1, memory: 1MiB}
+              watermarks: {min: 2%, low: 4%, high: 6%}
+              swap:
+                - {name: nvme0, profile: nvme, size: 32MiB}
+            vms:
+              - name: a
+                vnodes:
+                  - {id: 0, memory: 2MiB, host-node: 0, vcpus: 1}
+                  - {id: 1, memory: 2MiB, host-node: 1, vcpus: 1}
+                tasks:
+                  - {name: a0, vnode: 0, footprint: 1MiB, pattern: uniform}
+                  - {name: a1, vnode: 1, footprint: 1MiB, pattern: uniform}
+              - name: b
+                vnodes:
+                  - {id: 0, memory: 2MiB, host-node: 0, vcpus: 1}
+                  - {id: 1, memory: 2MiB, host-node: 1, vcpus: 1}
+                tasks:
+                  - {name: b0, vnode: 0, footprint: 1MiB, pattern: uniform}
+                  - {name: b1, vnode: 1, footprint: 1MiB, pattern: uniform}
+            """;
+
+    @Test
+    void twoVmsMigratingAtOnceKeepTheirOwnPages() {
+        Scenario s = ScenarioParser.parse(TWO_VMS, "two-vms stress").withRealBytes(true);
+        ConcurrentRun.Report r = new ConcurrentRun(s, BalancingPolicy.of("copyless", s.copyless()),
+                HostFactory.SIMULATED, 13).run(1_500);
+        assertThat(r.result().counter("hypercall_pages")).isPositive();
+        assertThat(r.result().counter("hypercall_refused")).as("no VM's call was mangled by another's").isZero();
+        assertThat(r.result().counter("pages_verified")).isPositive();
+        assertThat(r.result().counter("pages_lost")).isZero();
+        assertThat(r.invariantChecks()).isGreaterThan(1);
+    }
 }
