@@ -215,4 +215,24 @@ public abstract class HostMemoryContract {
         assertThat(PageState.nodeOrDevice(host.locate(vm, C))).isEqualTo(1);
         assertThat(stat.get(Counter.PSWPIN)).as("a discarded page comes back zero-filled, not from swap").isZero();
     }
+
+    @Test
+    void everyPathKeepsEveryPagesBytes() {
+        swapOut(A);
+        assertThat(host.migrate(vm, A, B, MigrationOrder.MIGRATE_BEFORE_MAP)).isGreaterThanOrEqualTo(0);
+        swapOut(A + 1);
+        assertThat(host.migrate(vm, A + 1, C, MigrationOrder.MAP_THEN_MIGRATE)).isGreaterThanOrEqualTo(0);
+        host.touch(vm, C, 1);
+        swapOut(A + 2);
+        assertThat(host.copy(vm, A + 2, B + 1)).isPositive();
+        swapOut(A + 3);
+        host.touch(vm, A + 3, 0);
+        swapOut(A + 4); // still in swap at the end
+        host.populate(vm, A + 5);
+        host.discard(vm, A + 5);
+        Verification v = host.verifyAll();
+        assertThat(v.pagesLost()).as("lost: %s", v.lost()).isZero();
+        assertThat(v.backed()).as("B, C, A+2 and its copy B+1, A+3, A+4").isEqualTo(6);
+        assertThat(v.verified()).as("every backed page read back and found its own").isEqualTo(6);
+    }
 }

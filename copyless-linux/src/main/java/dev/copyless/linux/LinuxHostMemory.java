@@ -24,14 +24,15 @@ import java.util.Map;
  * naive guest copy is a real 4 KiB copy through the guest's memory (the kernel swaps the
  * source in on its own node first), and claim 1's host operation is
  * {@link MigrationPaths#moveEntries} ({@code mremap} of the swap entry, no data read) followed,
- * for migrate-before-map (claims 6-8), by {@code MADV_POPULATE_READ} (the swap-in lands on the
- * destination's policy node) or, for map-then-migrate (claims 2-5), by nothing: the guest's
- * first touch swaps it in there.
+ * for migrate-before-map (claims 6-8), by {@code MADV_POPULATE_READ} (a swap-in that reads the
+ * device allocates on the destination's policy node; a page still in the swap cache is mapped
+ * where it already is) or, for map-then-migrate (claims 2-5), by nothing: the guest's first
+ * touch swaps it in there.
  *
  * <p><b>Nodes.</b> The scenario's host nodes are kept as the logical node numbers every other
  * layer sees; logical node {@code n} is the online node {@code online[n mod N]}. On a one-node
  * machine every logical node is node 0: pages still go through every path and their content
- * is verified, but no byte really crosses an interconnect ({@link #placementNote()}).
+ * is verified, but no byte really crosses an interconnect ({@link LinuxBackend#placementNote} says so).
  *
  * <p><b>Location words.</b> The kernel owns the page tables; this class keeps a shadow
  * location word per gfn ({@link PageState}: resident on a logical node, or swapped with the
@@ -65,7 +66,6 @@ public final class LinuxHostMemory implements HostMemory {
     public record NodeLimit(int pages, int wmarkMin, int wmarkLow, int wmarkHigh) {}
 
     private final int[] realNode;
-    private final int onlineNodes;
     private final NodeLimit[] limits;
     private final CostModel cost;
     private final dev.copyless.metrics.VmStat stat;
@@ -82,6 +82,8 @@ public final class LinuxHostMemory implements HostMemory {
     /** Every guest load is folded in here, so the JIT cannot drop a load whose value is unused. */
     private long sink;
     private long rescanSwappedOut;
+    private long mbindFailures;
+    private long populateFailures;
     private long rescanPresent;
     private long nextToken = 1;
     private boolean closed;
@@ -123,7 +125,6 @@ public final class LinuxHostMemory implements HostMemory {
     public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
                            Engine engine) {
         int[] online = LinuxHost.onlineNodes();
-        this.onlineNodes = online.length;
         this.limits = limits.clone();
         this.realNode = new int[limits.length];
         for (int n = 0; n < limits.length; n++) {
@@ -137,18 +138,6 @@ public final class LinuxHostMemory implements HostMemory {
         this.kswapd = new Kswapd(engine);
         this.kernelBefore = VmStat.snapshot();
         engine.wake(kswapd, Kswapd.RESCAN_NS);
-    }
-
-    /** One line when logical nodes share online nodes (e.g. a one-node machine), else empty. */
-    public String placementNote() {
-        if (limits.length <= onlineNodes) {
-            return "";
-        }
-        return onlineNodes == 1
-                ? "this host has one NUMA node: every host node of the scenario is node " + realNode[0]
-                + " (pages go through every path and are verified, but none crosses an interconnect)"
-                : "this host has " + onlineNodes + " NUMA nodes for the scenario's " + limits.length
-                + ": scenario node n is online node n mod " + onlineNodes;
     }
 
     /** The online node a logical node is on. */
@@ -282,28 +271,37 @@ public final class LinuxHostMemory implements HostMemory {
             }
             default -> {
                 if ((w & PageState.MIGRATE_ON_TOUCH) != 0) { // a map-then-migrate request from another node
-                    moveToNode(m, gfn, pinned);
-                    stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
-                    m.state[gfn] &= ~PageState.MIGRATE_ON_TOUCH;
+                    if (moveToNode(m, gfn, pinned)) {
+                        stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+                    }
+                    m.state[gfn] &= ~PageState.MIGRATE_ON_TOUCH; // refused: the page stays remote, as on the simulated host
                 }
             }
         }
     }
 
-    /** {@code move_pages} of a resident gfn to a logical node; the shadow follows. */
-    private void moveToNode(Vm m, int gfn, int node) {
+    /**
+     * {@code move_pages} of a resident gfn to a logical node; the shadow follows.
+     *
+     * @return false (nothing changed) when the kernel refused the move ({@code -ENOMEM}, {@code -EBUSY}...)
+     */
+    private boolean moveToNode(Vm m, int gfn, int node) {
         long w = m.state[gfn];
         int from = PageState.nodeOrDevice(w);
         if (realNode[from] != realNode[node]) {
             int[] status = new int[1];
             Syscalls.movePages(new long[] {m.ram.address(gfn)}, 1, new int[] {realNode[node]}, status,
                     Syscalls.MPOL_MF_MOVE);
+            if (status[0] != realNode[node]) {
+                return false;
+            }
         }
         stat.inc(Counter.HOST_PAGE_COPIES);
         if (from != node) {
             stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
         }
         setState(m, gfn, PageState.resident(node, 0) | (w & PageState.ACCESSED));
+        return true;
     }
 
     @Override
@@ -363,11 +361,15 @@ public final class LinuxHostMemory implements HostMemory {
         try {
             MigrationPaths.moveEntries(m.ram, srcGfn, dstGfn, 1); // the PTE (swap entry or page) moves: no data read
         } catch (SyscallException e) {
-            // ENOMEM: the process is out of mappings (vm.max_map_count); state unchanged, the guest falls back
+            // ENOMEM: the process is out of mappings (vm.max_map_count); state unchanged, the guest gives up for now
             return -(e.errno() == Errno.ENOMEM ? dev.copyless.mm.Errno.ENOMEM : dev.copyless.mm.Errno.EINVAL);
         }
         int v = m.ram.vnodeOf(dstGfn);
-        m.ram.bind(dstGfn, 1, m.ram.vnodeNode(v)); // the moved mapping carried the source's policy
+        try {
+            m.ram.bind(dstGfn, 1, m.ram.vnodeNode(v)); // the moved mapping carried the source's policy
+        } catch (SyscallException e) {
+            mbindFailures++; // out of mappings: the data still moved; its swap-in follows the source's policy
+        }
         long dstOld = m.state[dstGfn];
         if (PageState.isResident(dstOld)) { // mremap replaced the freed destination's page
             m.state[dstGfn] = PageState.UNBACKED_WORD;
@@ -382,20 +384,18 @@ public final class LinuxHostMemory implements HostMemory {
             long where = Pagemap.swapped(entry)
                     ? PageState.swapped(Pagemap.swapType(entry), (int) Pagemap.swapOffset(entry))
                     : PageState.locationOnly(src);
-            if (order == MigrationOrder.MIGRATE_BEFORE_MAP) {
-                m.ram.populateRead(dstGfn, 1); // claims 6-8: swap-in straight onto the destination's node
+            if (order == MigrationOrder.MIGRATE_BEFORE_MAP && populate(m, dstGfn)) {
                 stat.inc(Counter.PSWPIN);
                 stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
                 setState(m, dstGfn, PageState.resident(dstNode, 0) | PageState.ACCESSED);
-            } else {
+            } else { // map-then-migrate, or a swap-in that failed: the entry waits for the first touch
                 setState(m, dstGfn, where | PageState.MIGRATE_ON_TOUCH); // claims 2-5: mapped to the slot
             }
         } else {
             int srcNode = PageState.nodeOrDevice(src);
             setState(m, dstGfn, PageState.resident(srcNode, 0) | PageState.ACCESSED);
             if (srcNode != dstNode) {
-                if (order == MigrationOrder.MIGRATE_BEFORE_MAP) {
-                    moveToNode(m, dstGfn, dstNode);
+                if (order == MigrationOrder.MIGRATE_BEFORE_MAP && moveToNode(m, dstGfn, dstNode)) {
                     stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
                 } else {
                     m.state[dstGfn] |= PageState.MIGRATE_ON_TOUCH;
@@ -403,6 +403,17 @@ public final class LinuxHostMemory implements HostMemory {
             }
         }
         return System.nanoTime() - t0;
+    }
+
+    /** Claims 6-8's swap-in onto the destination's node ({@code MADV_POPULATE_READ}); false if the kernel refused it. */
+    private boolean populate(Vm m, int gfn) {
+        try {
+            m.ram.populateRead(gfn, 1);
+            return true;
+        } catch (SyscallException e) {
+            populateFailures++;
+            return false;
+        }
     }
 
     @Override
@@ -472,7 +483,9 @@ public final class LinuxHostMemory implements HostMemory {
             return -dev.copyless.mm.Errno.EINVAL;
         }
         long t0 = System.nanoTime();
-        moveToNode(m, gfn, node);
+        if (!moveToNode(m, gfn, node)) {
+            return -dev.copyless.mm.Errno.ENOMEM; // the kernel kept the page where it was
+        }
         stat.inc(Counter.PGDEMOTE_KSWAPD);
         return System.nanoTime() - t0;
     }
@@ -615,6 +628,8 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("moved_page_bytes_copied_by_us", movedBytesCopiedByUs);
         out.put("rescan_found_swapped", rescanSwappedOut);
         out.put("rescan_found_present", rescanPresent);
+        out.put("mbind_failures", mbindFailures);
+        out.put("populate_failures", populateFailures);
         long swapped = 0;
         for (Vm m : vms) {
             for (long w : m.state) {
