@@ -11,6 +11,7 @@ import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.host.SimulatedHost;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MovedPageList;
+import dev.copyless.hypervisor.MovedPageListView;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.PageState;
@@ -389,33 +390,25 @@ public final class ConcurrentRun {
     }
 
     /**
-     * A lock-free reader of every VM's moved-page list: the seqcount protocol (read the
-     * generation, wait while odd, copy the entries, read it again; equal means the copy is one
-     * consistent state of the list). Each consistent copy must decode: a present entry names a
-     * swap device or a host node that exists, with a generation no newer than the snapshot's.
+     * A lock-free reader of every VM's moved-page list, through the guest's own reader
+     * ({@link MovedPageListView} over the exported shared segment): each {@code read} is one
+     * consistent snapshot by the seqcount protocol (read the count, wait while odd, copy, read
+     * it again, retry on a change). Each snapshot must decode: a present entry has the kind of
+     * a swapped or resident page, a resident entry names a host node that exists, and no entry
+     * is newer than the snapshot.
      */
     private void listReaderLoop() {
         List<long[]> copies = new ArrayList<>();
+        List<MovedPageListView> views = new ArrayList<>();
         for (GuestVm vm : sim.vms()) {
             copies.add(new long[vm.gfns()]);
+            views.add(new MovedPageListView(sim.hypervisor().exportMovedPageList(vm.id())));
         }
+        long retriedBefore = 0;
         while (!stop.get()) {
-            for (int vi = 0; vi < sim.vms().size() && !stop.get(); vi++) {
-                MovedPageList list = sim.hypervisor().movedPageList(vi);
+            for (int vi = 0; vi < views.size() && !stop.get(); vi++) {
                 long[] copy = copies.get(vi);
-                long g1 = list.generation();
-                if ((g1 & 1) != 0) {
-                    retries.increment();
-                    Thread.onSpinWait();
-                    continue;
-                }
-                for (int g = 0; g < copy.length; g++) {
-                    copy[g] = list.entry(g);
-                }
-                if (list.generation() != g1) {
-                    retries.increment();
-                    continue;
-                }
+                long g1 = views.get(vi).read(0, copy, 0, copy.length);
                 snapshots.increment();
                 for (int g = 0; g < copy.length; g++) {
                     long e = copy[g];
@@ -434,6 +427,12 @@ public final class ConcurrentRun {
                     }
                 }
             }
+            long retried = 0;
+            for (MovedPageListView v : views) {
+                retried += v.retries();
+            }
+            retries.add(retried - retriedBefore);
+            retriedBefore = retried;
         }
     }
 

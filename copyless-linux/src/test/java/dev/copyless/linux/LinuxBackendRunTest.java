@@ -61,4 +61,18 @@ class LinuxBackendRunTest {
         assertThat(m.counter("pages_lost")).isZero();
         assertThat(m.counter("pages_verified")).isPositive();
     }
+
+    @Test
+    void atTheEndTheHostsLocationWordsAreWhatThePagemapSays() {
+        Simulation sim = new Simulation(scenario, BalancingPolicy.of("copyless", scenario.copyless()), new LinuxBackend())
+                .checkInvariantsAfterEachEvent(false);
+        try {
+            sim.engine().runUntil(scenario.durationNs(), null);
+            LinuxHostMemory host = (LinuxHostMemory) sim.hostMemory();
+            assertThat(host.rescan()).as("gfns whose shadow location differs from the kernel's page tables").isZero();
+            sim.checkInvariants();
+        } finally {
+            sim.close();
+        }
+    }
 }
