@@ -120,7 +120,14 @@ public final class Simulation implements AutoCloseable {
         }
         HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promoteOnTouch(),
                 h.demotionIntervalNs(), h.demotionBatch());
-        SimulatedHost host = new SimulatedHost(nodes, swaps, cost, stat, engine, hc, pageStore(h), new SwapFaults(s.faults()));
+        PageStore store = pageStore(h);
+        SimulatedHost host;
+        try {
+            host = new SimulatedHost(nodes, swaps, cost, stat, engine, hc, store, new SwapFaults(s.faults()));
+        } catch (RuntimeException | Error e) {
+            store.close(); // the off-heap frames and swap files of real-bytes mode
+            throw e;
+        }
         if (hc.demotionEnabled()) {
             engine.wake(new DemotionAgent(host), hc.demotionInterval());
         }

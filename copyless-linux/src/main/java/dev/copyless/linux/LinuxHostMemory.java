@@ -71,7 +71,7 @@ public final class LinuxHostMemory implements HostMemory {
     private final dev.copyless.metrics.VmStat stat;
     private final int reclaimBatch;
     private final List<Vm> vms = new ArrayList<>();
-    private final Pagemap pagemap = new Pagemap();
+    private final Pagemap pagemap;
     private final long[] one = new long[1];
     private final int[] resident;
     private final int[] debt;
@@ -137,6 +137,7 @@ public final class LinuxHostMemory implements HostMemory {
         this.debt = new int[limits.length];
         this.kswapd = new Kswapd(engine);
         this.kernelBefore = VmStat.snapshot();
+        this.pagemap = new Pagemap(); // last: nothing after it can fail and leak the descriptor
         engine.wake(kswapd, Kswapd.RESCAN_NS);
     }
 
