@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -46,9 +47,8 @@ final class LinuxBenchCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the shuffled pairing (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    OutputOptions.Format format;
+    @Mixin
+    FormatOption format;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -65,7 +65,7 @@ final class LinuxBenchCommand implements Callable<Integer> {
         }
         LinuxBench.Result r = LinuxBench.run(pages, repeat, shuffled.stream().distinct().toList(), seed);
         PrintWriter out = spec.commandLine().getOut();
-        if (format == OutputOptions.Format.json) {
+        if (format.json()) {
             json(out, r);
         } else {
             table(out, r);

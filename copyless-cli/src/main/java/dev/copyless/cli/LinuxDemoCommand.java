@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -45,9 +46,8 @@ final class LinuxDemoCommand implements Callable<Integer> {
             + " instead of a seeded shuffle (one mremap, and one new mapping, per page).")
     boolean sequential;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    OutputOptions.Format format;
+    @Mixin
+    FormatOption format;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -62,7 +62,7 @@ final class LinuxDemoCommand implements Callable<Integer> {
         }
         LinuxDemo.Result r = LinuxDemo.run(pages, o, seed, !sequential);
         PrintWriter out = spec.commandLine().getOut();
-        if (format == OutputOptions.Format.json) {
+        if (format.json()) {
             json(out, r);
         } else {
             table(out, r);

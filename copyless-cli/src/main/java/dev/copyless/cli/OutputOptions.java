@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -15,16 +16,13 @@ import picocli.CommandLine.Option;
  * report directory), and the one place that loads, runs and prints for both.
  */
 final class OutputOptions {
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    Format format;
+    @Mixin
+    FormatOption format;
 
     @Option(names = "--report", paramLabel = "DIR",
             description = "Also write DIR/report.html (charts, opens offline), PNG charts, results.json and results.csv.")
     Path report;
 
-    /** Output formats. */
-    enum Format { table, json }
 
     /**
      * Loads the scenario, checks the report directory before anything runs, runs the policies,
@@ -37,11 +35,11 @@ final class OutputOptions {
         }
         String source = scenario.scenario == null ? "embedded default" : scenario.scenario.toString();
         HostFactory host = scenario.backend.factory(s, spec.commandLine().getErr());
-        Map<String, RunResult> r = Runner.run(s, policies, format == Format.table, host,
+        Map<String, RunResult> r = Runner.run(s, policies, !format.json(), host,
                 scenario.backend == ScenarioOptions.Backend.linux);
         var out = spec.commandLine().getOut();
         String backend = scenario.backend.name();
-        if (format == Format.json) {
+        if (format.json()) {
             Output.json(out, s, source, backend, r);
         } else {
             Output.table(out, s, source, backend, r);

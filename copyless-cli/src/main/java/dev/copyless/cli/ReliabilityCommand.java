@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -66,9 +67,8 @@ final class ReliabilityCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "7", description = "Seed of the faults and the fuzz (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    OutputOptions.Format format;
+    @Mixin
+    FormatOption format;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -146,14 +146,11 @@ final class ReliabilityCommand implements Callable<Integer> {
     }
 
     private void swapFault(Scenario s, String what, FaultConfig f, String... counters) {
-        boolean destroys = f.swapReadErrorPersistentRate() > 0 || f.tornWriteSilentRate() > 0;
-        runs("swap faults", what, s.withFaults(f), BOTH, destroys, List.of(counters));
+        runs("swap faults", what, s.withFaults(f), BOTH, f.destroysData(), List.of(counters));
     }
 
     private void channelFault(Scenario s, String what, HypercallConfig c, String... counters) {
-        Scenario.Hypercall h = new Scenario.Hypercall(c.rateLimitCalls(), c.rateLimitPages(), c.burstNs(), c.timeoutNs(),
-                c.retries(), c.channelSeed(), c.dropRate(), c.duplicateRate(), c.reorderRate());
-        runs("request channel", what, s.withHypercall(h), List.of("copyless"), false, List.of(counters));
+        runs("request channel", what, s.withHypercall(Scenario.Hypercall.of(c)), List.of("copyless"), false, List.of(counters));
     }
 
     private void runs(String part, String what, Scenario s, List<String> policies, boolean mayLose, List<String> counters) {
@@ -174,7 +171,7 @@ final class ReliabilityCommand implements Callable<Integer> {
 
     private void stress(String part, String what, Scenario s, String policy, HostFactory host, long wallMs) {
         ConcurrentRun.Report r = new ConcurrentRun(s, BalancingPolicy.of(policy, s.copyless()), host, seed).run(wallMs);
-        boolean destroys = s.faults().swapReadErrorPersistentRate() > 0 || s.faults().tornWriteSilentRate() > 0;
+        boolean destroys = s.faults().destroysData();
         Row row = row(part, what, policy, destroys, r.result(), List.of("hypercall_stale", "swap_read_errors", "swap_torn_writes"));
         Map<String, Long> tried = new LinkedHashMap<>(r.counts());
         tried.remove("threads");
@@ -214,7 +211,7 @@ final class ReliabilityCommand implements Callable<Integer> {
         long silent = rows.stream().mapToLong(Row::pagesLostSilently).sum();
         List<String> failed = rows.stream().filter(r -> !r.ok()).map(r -> r.what() + " (" + r.policy() + ")").toList();
         boolean ok = failed.isEmpty() && !Boolean.FALSE.equals(extra.get("fuzz_clean"));
-        if (format == OutputOptions.Format.json) {
+        if (format.json()) {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("rows", rows);
             root.putAll(extra);

@@ -46,9 +46,8 @@ final class StressCommand implements Callable<Integer> {
             description = "Policies to run, one after the other (default: ${DEFAULT-VALUE}).")
     List<String> policies;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "table",
-            description = "table or json (default: ${DEFAULT-VALUE}).")
-    OutputOptions.Format format;
+    @Mixin
+    FormatOption format;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -72,7 +71,7 @@ final class StressCommand implements Callable<Integer> {
             reports.put(p, new ConcurrentRun(s, BalancingPolicy.of(p, s.copyless()), backend, s.seed()).run(wallNs / 1_000_000L));
         }
         PrintWriter out = spec.commandLine().getOut();
-        if (format == OutputOptions.Format.json) {
+        if (format.json()) {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("scenario", s.name());
             root.put("backend", scenario.backend.name());

@@ -78,12 +78,27 @@ public interface HostMemory extends AutoCloseable {
     /**
      * {@link #migrate} for a batch, the way a hypercall carries it: entries whose
      * {@code status} is already non-zero (refused by the hypervisor's validation) are
-     * skipped; the others get their result in {@code status}. Swap reads of the batch are
-     * submitted together (one device latency, then one transfer per page).
+     * skipped; the others get their result in {@code status}. By default one {@link #migrate}
+     * per entry; the simulated host overrides it to submit the batch's swap reads together
+     * (one device latency, then one transfer per page).
      *
      * @return nanoseconds for the whole batch
      */
-    long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status);
+    default long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
+        long ns = 0;
+        for (int i = 0; i < count; i++) {
+            if (status[i] != dev.copyless.mm.Errno.OK) {
+                continue;
+            }
+            long r = migrate(vm, srcGfn[i], dstGfn[i], order);
+            if (r < 0) {
+                status[i] = (int) r;
+            } else {
+                ns += r;
+            }
+        }
+        return ns;
+    }
 
     /** Backs an unbacked gfn with a zeroed frame on its pinned node. */
     long populate(int vm, int gfn);

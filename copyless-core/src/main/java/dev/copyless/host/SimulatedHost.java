@@ -868,22 +868,12 @@ public final class SimulatedHost implements HostMemory, AutoCloseable {
 
     @Override
     public long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
-        long ns = 0;
+        long ns;
         batchIo = true;
         batchIoLatency = 0;
         batchIoTransfer = 0;
         try {
-            for (int i = 0; i < count; i++) {
-                if (status[i] != Errno.OK) {
-                    continue;
-                }
-                long r = migrate(vm, srcGfn[i], dstGfn[i], order);
-                if (r < 0) {
-                    status[i] = (int) r;
-                } else {
-                    ns += r;
-                }
-            }
+            ns = HostMemory.super.migratePages(vm, srcGfn, dstGfn, count, order, status);
         } finally {
             batchIo = false;
         }

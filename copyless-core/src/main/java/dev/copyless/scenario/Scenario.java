@@ -133,6 +133,12 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     public record Hypercall(long rateLimitCalls, long rateLimitPages, long rateLimitBurstNs, long timeoutNs,
                             int retries, long channelSeed, double dropRate, double duplicateRate,
                             double reorderRate) {
+        /** The section that gives {@code c} (the inverse of {@link #config()}). */
+        public static Hypercall of(dev.copyless.hypervisor.HypercallConfig c) {
+            return new Hypercall(c.rateLimitCalls(), c.rateLimitPages(), c.burstNs(), c.timeoutNs(), c.retries(),
+                    c.channelSeed(), c.dropRate(), c.duplicateRate(), c.reorderRate());
+        }
+
         /** The hypervisor's view of these settings. */
         public dev.copyless.hypervisor.HypercallConfig config() {
             return new dev.copyless.hypervisor.HypercallConfig(rateLimitCalls, rateLimitPages, rateLimitBurstNs,

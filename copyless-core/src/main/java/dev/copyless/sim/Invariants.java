@@ -27,6 +27,18 @@ import java.util.List;
 public final class Invariants {
     private Invariants() {}
 
+    /**
+     * Every invariant the host can be checked for: all of them on the simulated host (whose
+     * frames and slots are known), the list and guest ones ({@link #checkList}) on another backend.
+     */
+    public static void check(HostMemory host, Hypervisor hv, List<GuestVm> vms) {
+        if (host instanceof SimulatedHost sh) {
+            check(sh, hv, vms);
+        } else {
+            checkList(host, hv, vms);
+        }
+    }
+
     public static void check(SimulatedHost host, Hypervisor hv, List<GuestVm> vms) {
         int guestFrames = 0;
         for (int n = 0; n < host.nodeCount(); n++) {

@@ -158,11 +158,7 @@ public final class Simulation implements AutoCloseable {
 
     /** Checks every invariant of {@link Invariants} now; throws {@link IllegalStateException} on a violation. */
     public void checkInvariants() {
-        if (host instanceof SimulatedHost sh) {
-            Invariants.check(sh, hypervisor, vms);
-        } else {
-            Invariants.checkList(host, hypervisor, vms);
-        }
+        Invariants.check(host, hypervisor, vms);
     }
 
     private void buildVm(Scenario s, int vi, CostModel cost) {

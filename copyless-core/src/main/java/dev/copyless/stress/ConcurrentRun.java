@@ -8,8 +8,6 @@ import dev.copyless.guest.Task;
 import dev.copyless.guest.Vcpu;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.HostOutOfMemoryException;
-import dev.copyless.host.SimulatedHost;
-import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MovedPageList;
 import dev.copyless.hypervisor.MovedPageListView;
 import dev.copyless.metrics.RunResult;
@@ -317,20 +315,17 @@ public final class ConcurrentRun {
             for (int i = 0; i < 32 && !stop.get(); i++) {
                 GuestVm vm = sim.vms().get(rng.nextInt(sim.vms().size()));
                 int gfn = rng.nextInt(vm.gfns());
-                host.lock().lock();
-                try {
-                    if (!PageState.isResident(host.delegate().locate(vm.id(), gfn))) {
-                        continue;
+                atomically(h -> {
+                    if (!PageState.isResident(h.locate(vm.id(), gfn))) {
+                        return;
                     }
-                    long r = host.delegate().pageOut(vm.id(), gfn);
+                    long r = h.pageOut(vm.id(), gfn);
                     if (r == -Errno.ENOSPC) {
                         pageOutRefused.increment();
                     } else if (r >= 0) {
                         pagedOut.increment();
                     }
-                } finally {
-                    host.lock().unlock();
-                }
+                });
             }
             Thread.yield();
         }
@@ -341,22 +336,17 @@ public final class ConcurrentRun {
         while (!stop.get()) {
             GuestVm vm = sim.vms().get(rng.nextInt(sim.vms().size()));
             int gfn = rng.nextInt(vm.gfns());
-            host.lock().lock();
-            try {
-                HostMemory h = host.delegate();
+            atomically(h -> {
                 long w = h.locate(vm.id(), gfn);
                 int pinned = h.pinnedNode(vm.id(), gfn);
                 if (PageState.isResident(w) && PageState.nodeOrDevice(w) == pinned) {
-                    long r = h.demote(vm.id(), gfn, (pinned + 1) % h.nodeCount());
-                    if (r < 0) {
+                    if (h.demote(vm.id(), gfn, (pinned + 1) % h.nodeCount()) < 0) {
                         demoteRefused.increment();
                     } else {
                         demoted.increment();
                     }
                 }
-            } finally {
-                host.lock().unlock();
-            }
+            });
             Thread.yield();
         }
     }
@@ -375,16 +365,13 @@ public final class ConcurrentRun {
             for (int k = 0; k < vm.gfns() && !list.isMoved(gfn); k++) { // the device reads where the guest's data is
                 gfn = gfn + 1 == vm.gfns() ? 0 : gfn + 1;
             }
-            host.lock().lock();
-            try {
-                HostMemory h = host.delegate();
-                if (h.isMoved(vm.id(), gfn)) {
-                    h.touch(vm.id(), gfn, h.pinnedNode(vm.id(), gfn));
+            int g = gfn;
+            atomically(h -> {
+                if (h.isMoved(vm.id(), g)) {
+                    h.touch(vm.id(), g, h.pinnedNode(vm.id(), g));
                     vhostReads.increment();
                 }
-            } finally {
-                host.lock().unlock();
-            }
+            });
             Thread.yield();
         }
     }
@@ -452,18 +439,23 @@ public final class ConcurrentRun {
         }
         host.lock().lock();
         try {
-            Hypervisor hv = sim.hypervisor();
-            if (host.delegate() instanceof SimulatedHost sh) {
-                Invariants.check(sh, hv, sim.vms());
-            } else {
-                Invariants.checkList(host.delegate(), hv, sim.vms());
-            }
+            Invariants.check(host.delegate(), sim.hypervisor(), sim.vms());
             checks.increment();
         } finally {
             host.lock().unlock();
             for (ReentrantReadWriteLock l : guestLocks) {
                 l.writeLock().unlock();
             }
+        }
+    }
+
+    /** One atomic host-side step: {@code op} on the guarded host with the host lock held. */
+    private void atomically(java.util.function.Consumer<HostMemory> op) {
+        host.lock().lock();
+        try {
+            op.accept(host.delegate());
+        } finally {
+            host.lock().unlock();
         }
     }
 

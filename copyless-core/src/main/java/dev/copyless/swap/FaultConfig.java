@@ -38,6 +38,14 @@ public record FaultConfig(long seed, double swapReadErrorRate, double swapReadEr
         }
     }
 
+    /**
+     * Whether a fault can destroy a page's only copy: a persistent read error (a bad sector) or
+     * a torn write the device acknowledged as whole. The other faults cost time or a retry.
+     */
+    public boolean destroysData() {
+        return swapReadErrorRate > 0 && swapReadErrorPersistentRate > 0 || tornWriteRate > 0 && tornWriteSilentRate > 0;
+    }
+
     /** Whether any fault can happen. */
     public boolean enabled() {
         return swapReadErrorRate > 0 || swapWriteErrorRate > 0 || tornWriteRate > 0 || (slowIoRate > 0 && slowIoNs > 0);

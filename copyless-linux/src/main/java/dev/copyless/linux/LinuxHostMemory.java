@@ -417,22 +417,6 @@ public final class LinuxHostMemory implements HostMemory {
         }
     }
 
-    @Override
-    public long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
-        long ns = 0;
-        for (int i = 0; i < count; i++) {
-            if (status[i] != dev.copyless.mm.Errno.OK) {
-                continue;
-            }
-            long r = migrate(vm, srcGfn[i], dstGfn[i], order);
-            if (r < 0) {
-                status[i] = (int) r;
-            } else {
-                ns += r;
-            }
-        }
-        return ns;
-    }
 
     @Override
     public long populate(int vm, int gfn) {
