@@ -58,7 +58,7 @@ class ConcurrentRunTest {
      */
     @Test
     void underSwapFaultsEveryPageIsVerifiedOrNamedAsLost() {
-        Scenario faulty = SCENARIO.withFaults(new FaultConfig(3, 0.05, 0.5, 0.05, 0.05, 0.5, 0.05, 20_000));
+        Scenario faulty = SCENARIO.withFaults(new FaultConfig(3, 0.005, 0.5, 0.005, 0.005, 0.5, 0.05, 20_000));
         ConcurrentRun run = new ConcurrentRun(faulty, BalancingPolicy.of("copyless", faulty.copyless()),
                 HostFactory.SIMULATED, 5);
         ConcurrentRun.Report r = run.run(1_000);
