@@ -293,6 +293,115 @@ class HypercallAbiTest {
         }
     }
 
+    /**
+     * The entry checks (15-18) run entry by entry in index order, and for one entry in the
+     * order 15, 16, 17, 18: the first entry that fails any check decides, even when a later
+     * entry fails a check with a lower number.
+     */
+    @Test
+    void theFirstBadEntryDecidesAndWithinAnEntryTheChecksRunInOrder() {
+        int s = w.movedGfn(0, 0);
+        int d = w.vm(0).vnodeStart(1);
+        MemorySegment req = w.request(0, 1, new int[] {s, s + 2}, new int[] {2, d}); // entry 0: WRONG_VNODE (17)
+        req.set(U64, HypercallAbi.REQ_HEADER + HypercallAbi.ENTRY, 1L << 40);      // entry 1: GFN_OUT_OF_RANGE (15)
+        MemorySegment reply = assertRefused(0, req, HypercallWorld.reply(), AbiError.WRONG_VNODE);
+        assertThat(HypercallAbi.replyBadIndex(reply)).isZero();
+        // one entry with source == destination on the wrong vNode: 16 comes before 17
+        reply = assertRefused(0, w.request(0, 1, new int[] {2}, new int[] {2}), HypercallWorld.reply(),
+                AbiError.SAME_GFN);
+        assertThat(HypercallAbi.replyBadIndex(reply)).isZero();
+        // the refusals about the whole block (13, 14) come before any entry's
+        MemorySegment both = w.request(0, 1, new int[] {s}, new int[] {2});
+        both.set(U16, HypercallAbi.REQ_DST_HOST_NODE, (short) 7);
+        assertThat(HypercallAbi.replyBadIndex(assertRefused(0, both, HypercallWorld.reply(), AbiError.BAD_HOST_NODE)))
+                .isEqualTo(HypercallAbi.NO_INDEX);
+    }
+
+    /** The reply's room for the statuses is checked after the length (10) and before the replay check (11). */
+    @Test
+    void theReplyRoomIsCheckedAfterTheLengthAndBeforeTheReplay() {
+        int s = w.movedGfn(0, 0);
+        int d = w.vm(0).vnodeStart(1);
+        MemorySegment req = w.request(0, 1, new int[] {s, s + 2}, new int[] {d, d + 1}); // its reply needs 40 bytes
+        req.set(U64, HypercallAbi.REQ_SEQ, 0L); // and it is a replay
+        assertRefused(0, req, MemorySegment.ofArray(new byte[36]), AbiError.REPLY_TOO_SMALL);
+        assertRefused(0, withLength(req, req.byteSize() + 1), MemorySegment.ofArray(new byte[36]),
+                AbiError.LENGTH_MISMATCH);
+        assertRefused(0, req, MemorySegment.ofArray(new byte[40]), AbiError.REPLAY);
+    }
+
+    /**
+     * The largest sequence number, 2^64-1, is a valid number: a block that carries it is
+     * accepted and consumes it, and from then on every block of that VM is a replay, for good.
+     * Only that VM is fenced.
+     */
+    @Test
+    void theLastSequenceNumberFencesItsVmForGoodAndNoOther() {
+        MemorySegment last = w.validRequest(0);
+        last.set(U64, HypercallAbi.REQ_SEQ, -1L);
+        assertThat(w.hv.hypercall(0, last, HypercallWorld.reply())).isPositive();
+        assertThat(w.hv.lastSequence(0)).isEqualTo(-1L);
+        for (long seq : new long[] {1, 2, Long.MAX_VALUE, Long.MIN_VALUE, -2L, -1L}) {
+            MemorySegment req = w.validRequest(0);
+            req.set(U64, HypercallAbi.REQ_SEQ, seq);
+            assertRefused(0, req, AbiError.REPLAY);
+        }
+        assertThat(w.hv.hypercall(1, w.validRequest(1), HypercallWorld.reply())).as("another VM is not fenced")
+                .isPositive();
+    }
+
+    /**
+     * A VM cannot name another VM's pages, but it shares host nodes with it: an accepted
+     * migration onto a full node makes the host reclaim that node (direct reclaim, as Linux
+     * does), and the pages it swaps out may be another VM's. They keep their bytes. Node 1 is
+     * full of VM 1's pages; VM 0 migrates one page onto it.
+     */
+    @Test
+    void anAcceptedCallOntoAFullNodeReclaimsWhatThatNodeHoldsAnotherVmsPagesIncluded() {
+        dev.copyless.metrics.VmStat stat = new dev.copyless.metrics.VmStat();
+        dev.copyless.host.HostNode[] nodes = {new dev.copyless.host.HostNode(0, 32, 0, 0, 0),
+            new dev.copyless.host.HostNode(1, 16, 0, 0, 0)};
+        dev.copyless.swap.SwapDevice[] swaps = {new dev.copyless.swap.SwapDevice(0, "nvme0",
+                dev.copyless.swap.SwapProfile.NVME, 64)};
+        dev.copyless.sim.CostModel cost = dev.copyless.sim.CostModel.defaults(new int[][] {{10, 21}, {21, 10}});
+        try (dev.copyless.host.SimulatedHost host = new dev.copyless.host.SimulatedHost(nodes, swaps, cost, stat,
+                new dev.copyless.sim.Engine(), new dev.copyless.host.HostConfig(4, 0, new int[] {-1, -1}, false, 0, 64),
+                new dev.copyless.host.OffHeapPageStore(new int[] {32, 16}, new int[] {64}),
+                new dev.copyless.swap.SwapFaults(dev.copyless.swap.FaultConfig.NONE))) {
+            dev.copyless.hypervisor.Hypervisor hv = new dev.copyless.hypervisor.Hypervisor(host, cost, stat);
+            int vm0 = hv.createVm(16, new int[] {0, 8}, new int[] {0, 1}, true);
+            int vm1 = hv.createVm(16, new int[] {0}, new int[] {1}, true);
+            for (int g = 0; g < 16; g++) {
+                host.populate(vm1, g);
+            }
+            host.populate(vm0, 0);
+            host.pageOut(vm0, 0);
+            assertThat(host.node(1).freeFrames()).as("node 1 is full of VM 1's pages").isZero();
+            long[] vm1Before = new long[16];
+            for (int g = 0; g < 16; g++) {
+                vm1Before[g] = host.locate(vm1, g);
+            }
+            MemorySegment req = MemorySegment.ofArray(new byte[(int) HypercallAbi.requestLength(1)]);
+            HypercallAbi.encodeRequest(req, 1, 1, 1, dev.copyless.mm.MigrationOrder.MIGRATE_BEFORE_MAP,
+                    new int[] {0}, new int[] {8}, 1);
+            MemorySegment reply = HypercallWorld.reply();
+            assertThat(hv.hypercall(vm0, req, reply)).isPositive();
+            assertThat(HypercallAbi.entryStatus(reply, 0)).isEqualTo(Errno.OK);
+            assertThat(PageState.nodeOrDevice(host.locate(vm0, 8))).isEqualTo(1);
+            int swappedOut = 0;
+            for (int g = 0; g < 16; g++) {
+                if (host.locate(vm1, g) != vm1Before[g]) {
+                    assertThat(PageState.isSwapped(host.locate(vm1, g))).isTrue();
+                    swappedOut++;
+                }
+            }
+            assertThat(swappedOut).as("VM 1's pages reclaimed to make room").isPositive();
+            dev.copyless.host.Verification v = host.verifyAll();
+            assertThat(v.pagesLost()).isZero();
+            assertThat(v.verified()).isEqualTo(17);
+        }
+    }
+
     // ------------------------------------------------------------------ isolation of VMs
 
     /**

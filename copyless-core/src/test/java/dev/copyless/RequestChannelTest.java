@@ -119,6 +119,59 @@ class RequestChannelTest {
         r.checkInvariants();
     }
 
+    /**
+     * A held request is released only by a later request that leaves the VM's consumed number
+     * at or above its own, so it can only be refused as a replay: not by a malformed block (it
+     * consumes nothing), nor by a well-formed block with a lower number. Were it released by
+     * those, it would be carried out after its guest had seen it time out.
+     */
+    @Test
+    void aHeldRequestIsReleasedOnlyOnceTheVmsFenceCoversIt() {
+        HypercallWorld w = new HypercallWorld(HypercallConfig.DEFAULT.withFaults(7, 0, 0, 1.0));
+        dev.copyless.hypervisor.RequestChannel ch = w.hv.channel();
+        int[] moved = movedGfns(w, 3);
+        int d = w.vm(0).vnodeStart(1);
+        w.seq[0] = 9;
+        java.lang.foreign.MemorySegment held = w.request(0, 1, new int[] {moved[0]}, new int[] {d}); // seq 10
+        long heldSrc = w.host.locate(0, moved[0]);
+        long heldDst = w.host.locate(0, d);
+        assertThat(ch.submit(0, held, HypercallWorld.reply())).isEqualTo(-dev.copyless.mm.Errno.ETIMEDOUT);
+        assertThat(ch.holding(0)).isTrue();
+
+        java.lang.foreign.MemorySegment malformed = w.request(0, 1, new int[] {moved[1]}, new int[] {d + 1}); // seq 11
+        malformed.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, dev.copyless.hypervisor.HypercallAbi.REQ_MAGIC, 0);
+        assertThat(ch.submit(0, malformed, HypercallWorld.reply())).isEqualTo(-dev.copyless.mm.Errno.EBADMSG);
+        assertThat(ch.holding(0)).as("a block that consumed nothing does not release it").isTrue();
+
+        w.seq[0] = 4;
+        java.lang.foreign.MemorySegment lower = w.request(0, 1, new int[] {moved[1]}, new int[] {d + 1}); // seq 5
+        assertThat(ch.submit(0, lower, HypercallWorld.reply())).isPositive();
+        assertThat(w.hv.lastSequence(0)).isEqualTo(5);
+        assertThat(ch.holding(0)).as("a lower number does not cover it").isTrue();
+
+        w.seq[0] = 11;
+        java.lang.foreign.MemorySegment newer = w.request(0, 1, new int[] {moved[2]}, new int[] {d + 2}); // seq 12
+        assertThat(ch.submit(0, newer, HypercallWorld.reply())).isPositive();
+        assertThat(ch.holding(0)).isFalse();
+        assertThat(w.stat.get(Counter.HYPERCALL_REPLAYS_REFUSED)).as("the held request, refused").isEqualTo(1);
+        assertThat(w.stat.get(Counter.HYPERCALLS)).as("lower and newer only").isEqualTo(2);
+        assertThat(w.host.locate(0, moved[0])).as("the held request's source never moved").isEqualTo(heldSrc);
+        assertThat(w.host.locate(0, d)).as("nor its destination").isEqualTo(heldDst);
+        w.checkInvariants();
+    }
+
+    /** The first {@code n} moved gfns of VM 0's vNode 0. */
+    private static int[] movedGfns(HypercallWorld w, int n) {
+        int[] out = new int[n];
+        int k = 0;
+        for (int g = w.vm(0).vnodeStart(0); k < n; g++) {
+            if (w.hv.movedPageList(0).isMoved(g)) {
+                out[k++] = g;
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ whole runs
 
     /** After every event: the invariants, and every gfn a guest PTE maps still has its data (is backed). */

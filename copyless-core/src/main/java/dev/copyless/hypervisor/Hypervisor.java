@@ -7,8 +7,9 @@ import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.sim.CostModel;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,6 +26,16 @@ import java.util.function.LongSupplier;
  * number. The calling VM is the one whose vCPU exited: no field of the block names a VM, and
  * gfns are numbers within the caller's own memory, so a VM can neither read, map nor move
  * another VM's pages.
+ *
+ * <p>Concurrency: every vCPU of every VM may call {@link #hypercall} at the same moment, with no
+ * lock around it, as real vCPU exits are concurrent. What a call decodes lives in a per-thread
+ * {@link CallContext} (KVM handles an exit on the exiting vCPU's own thread), never in the
+ * hypervisor. The checks that read or change a VM's own state (sequence fence, token buckets)
+ * run under that VM's {@link VmRecord} monitor, from the replay check to the taking of tokens,
+ * so one VM's calls pass them one at a time and calls of different VMs never wait for each
+ * other here. The host call runs outside it, under the host's own locks: the
+ * {@link HostMemory} must be safe for concurrent calls when vCPUs run on several threads
+ * ({@code LockedHost}), and the {@link VmStat} atomic. The VMs are created before any vCPU runs.
  */
 public final class Hypervisor {
     /** Hypercall number in the KVM vendor range (documented in docs/ABI.md). */
@@ -36,13 +47,29 @@ public final class Hypervisor {
     private final LongSupplier clock;
     private final HypercallConfig config;
     private final RequestChannel channel;
-    private final List<VmRecord> vms = new ArrayList<>();
-    /** The decoded entries of the call in progress (copied in once: the guest cannot change them under us). */
-    private final int[] src = new int[HypercallAbi.MAX_ENTRIES];
-    private final int[] dst = new int[HypercallAbi.MAX_ENTRIES];
-    private final int[] status = new int[HypercallAbi.MAX_ENTRIES];
+    private final List<VmRecord> vms = new CopyOnWriteArrayList<>();
 
-    /** Per VM: the host's id, its layout, its list, and the hypercall state (last sequence number, rate limit). */
+    /**
+     * The decode state of one call, one per thread: a vCPU's exit is handled on that vCPU's own
+     * thread, so this is per-vCPU state, like KVM's {@code struct kvm_vcpu}. It holds the
+     * entries copied in once (the guest cannot change them under us) and the host's per-entry
+     * statuses until the reply is written. Allocated once per thread; a call allocates nothing.
+     */
+    private static final class CallContext {
+        final int[] src = new int[HypercallAbi.MAX_ENTRIES];
+        final int[] dst = new int[HypercallAbi.MAX_ENTRIES];
+        final int[] status = new int[HypercallAbi.MAX_ENTRIES];
+        /** The entry a refusal of checks 15-18 is about. */
+        int badIndex;
+    }
+
+    private static final ThreadLocal<CallContext> CALL = ThreadLocal.withInitial(CallContext::new);
+
+    /**
+     * Per VM: the host's id, its layout, its list, and the hypercall state (last sequence
+     * number, rate limit). The layout is immutable; the sequence fence and the buckets change
+     * only while the record's monitor is held.
+     */
     private static final class VmRecord {
         final int hostVmId;
         final int gfns;
@@ -51,7 +78,8 @@ public final class Hypervisor {
         final MovedPageList list;
         final TokenBucket calls;
         final TokenBucket pages;
-        long lastSeq;
+        /** The highest sequence number a call consumed (written under the monitor, read by {@link Hypervisor#lastSequence}). */
+        volatile long lastSeq;
 
         VmRecord(int hostVmId, int gfns, int[] vnodeStart, int[] vnodeNode, MovedPageList list, HypercallConfig c) {
             this.hostVmId = hostVmId;
@@ -102,8 +130,11 @@ public final class Hypervisor {
         MovedPageList list = new MovedPageList(gfns);
         int id = host.registerVm(gfns, vnodeStart, vnodeNode, list::update);
         host.setHoldBack(id, holdBack);
-        vms.add(new VmRecord(id, gfns, vnodeStart.clone(), vnodeNode.clone(), list, config));
-        return vms.size() - 1;
+        synchronized (vms) {
+            vms.add(new VmRecord(id, gfns, vnodeStart.clone(), vnodeNode.clone(), list, config));
+            channel.addVm();
+            return vms.size() - 1;
+        }
     }
 
     /** The data object exported to the VM (the host-side writer; the guest maps {@link MovedPageList#segment()}). */
@@ -192,39 +223,22 @@ public final class Hypervisor {
         if (replyLen < HypercallAbi.replyLength(n)) {
             return refuse(AbiError.REPLY_TOO_SMALL, reply, seq, HypercallAbi.NO_INDEX);
         }
-        if (Long.compareUnsigned(seq, r.lastSeq) <= 0) {
-            return refuse(AbiError.REPLAY, reply, seq, HypercallAbi.NO_INDEX);
-        }
-        r.lastSeq = seq; // a well-formed block consumes its number, whatever follows: a fence for older ones
-        long now = clock.getAsLong();
-        if (!r.calls.allows(now, 1) || !r.pages.allows(now, n)) {
-            return refuse(AbiError.THROTTLED, reply, seq, HypercallAbi.NO_INDEX);
-        }
         int dstVnode = HypercallAbi.u16(request, HypercallAbi.REQ_DST_VNODE);
-        if (dstVnode >= r.vnodeStart.length) {
-            return refuse(AbiError.BAD_VNODE, reply, seq, HypercallAbi.NO_INDEX);
+        int dstHostNode = HypercallAbi.u16(request, HypercallAbi.REQ_DST_HOST_NODE);
+        CallContext c = CALL.get();
+        AbiError refusal;
+        synchronized (r) { // the VM's own state, one of its vCPUs at a time: the fence and the buckets
+            refusal = admit(r, c, request, seq, n, dstVnode, dstHostNode);
         }
-        if (HypercallAbi.u16(request, HypercallAbi.REQ_DST_HOST_NODE) != r.vnodeNode[dstVnode]) {
-            return refuse(AbiError.BAD_HOST_NODE, reply, seq, HypercallAbi.NO_INDEX);
+        if (refusal != null) {
+            return refuse(refusal, reply, seq, c.badIndex);
         }
-        for (int i = 0; i < n; i++) {
-            long off = HypercallAbi.REQ_HEADER + (long) i * HypercallAbi.ENTRY;
-            long s = HypercallAbi.u64(request, off);
-            long d = HypercallAbi.u64(request, off + 8);
-            AbiError e = validateEntry(r, dstVnode, s, d, i);
-            if (e != null) {
-                return refuse(e, reply, seq, i);
-            }
-            src[i] = (int) s;
-            dst[i] = (int) d;
-        }
-        r.calls.take(now, 1);
-        r.pages.take(now, n);
         stat.inc(Counter.HYPERCALLS);
         stat.add(Counter.HYPERCALL_PAGES, n);
         long ns = cost.hypercallExitNs + (long) n * cost.hypercallPageNs;
-        java.util.Arrays.fill(status, 0, n, Errno.OK);
-        ns += host.migratePages(r.hostVmId, src, dst, n, order, status);
+        int[] status = c.status;
+        Arrays.fill(status, 0, n, Errno.OK);
+        ns += host.migratePages(r.hostVmId, c.src, c.dst, n, order, status);
         HypercallAbi.writeReplyHeader(reply, seq, Errno.OK, 0, n, HypercallAbi.NO_INDEX);
         for (int i = 0; i < n; i++) {
             int st = status[i];
@@ -236,6 +250,49 @@ public final class Hypervisor {
             }
         }
         return ns;
+    }
+
+    /**
+     * Checks 11 to 18 of docs/ABI.md for a structurally valid block, in order, with
+     * {@code r}'s monitor held: the replay check, then the block consumes its number; the rate
+     * limit; the destination vNode and host node; each entry in index order (its gfns copied
+     * into {@code c}). When every check passes it takes the call's tokens.
+     *
+     * @return null if admitted, else the refusal ({@code c.badIndex}: the entry it is about, or
+     *         {@link HypercallAbi#NO_INDEX})
+     */
+    private AbiError admit(VmRecord r, CallContext c, MemorySegment request, long seq, int n, int dstVnode,
+                           int dstHostNode) {
+        c.badIndex = HypercallAbi.NO_INDEX;
+        if (Long.compareUnsigned(seq, r.lastSeq) <= 0) {
+            return AbiError.REPLAY;
+        }
+        r.lastSeq = seq; // a well-formed block consumes its number, whatever follows: a fence for older ones
+        long now = clock.getAsLong();
+        if (!r.calls.allows(now, 1) || !r.pages.allows(now, n)) {
+            return AbiError.THROTTLED;
+        }
+        if (dstVnode >= r.vnodeStart.length) {
+            return AbiError.BAD_VNODE;
+        }
+        if (dstHostNode != r.vnodeNode[dstVnode]) {
+            return AbiError.BAD_HOST_NODE;
+        }
+        for (int i = 0; i < n; i++) {
+            long off = HypercallAbi.REQ_HEADER + (long) i * HypercallAbi.ENTRY;
+            long s = HypercallAbi.u64(request, off);
+            long d = HypercallAbi.u64(request, off + 8);
+            AbiError e = validateEntry(r, c, dstVnode, s, d, i);
+            if (e != null) {
+                c.badIndex = i;
+                return e;
+            }
+            c.src[i] = (int) s;
+            c.dst[i] = (int) d;
+        }
+        r.calls.take(now, 1);
+        r.pages.take(now, n);
+        return null;
     }
 
     /** Bytes 25..63 of the header are reserved: all zero. */
@@ -257,9 +314,9 @@ public final class Hypervisor {
      * distinct, the destination on the requested vNode, and neither gfn named by an earlier
      * entry (a repeated destination would let the second migration overwrite the first; a chain
      * would move a page that the batch itself has just unbacked). Earlier entries are already
-     * in {@link #src} / {@link #dst}.
+     * in {@code c.src} / {@code c.dst}.
      */
-    private AbiError validateEntry(VmRecord r, int dstVnode, long s, long d, int i) {
+    private static AbiError validateEntry(VmRecord r, CallContext c, int dstVnode, long s, long d, int i) {
         if (Long.compareUnsigned(s, r.gfns) >= 0 || Long.compareUnsigned(d, r.gfns) >= 0) {
             return AbiError.GFN_OUT_OF_RANGE;
         }
@@ -271,6 +328,8 @@ public final class Hypervisor {
         if (r.vnodeOf(dg) != dstVnode) {
             return AbiError.WRONG_VNODE;
         }
+        int[] src = c.src;
+        int[] dst = c.dst;
         for (int j = 0; j < i; j++) {
             int s2 = src[j];
             int d2 = dst[j];

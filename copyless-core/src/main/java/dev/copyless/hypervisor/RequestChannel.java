@@ -4,8 +4,9 @@ import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The guest-to-host request channel in front of {@link Hypervisor#hypercall}: a virtio-like
@@ -20,33 +21,56 @@ import java.util.SplittableRandom;
  *       twice; the guest reads the first reply, the second is a replay, refused with
  *       {@code -EALREADY} and no change of state, and its reply is discarded;</li>
  *   <li><b>reorder</b> ({@code hypercall_reordered}): the request is held back past the guest's
- *       timeout ({@code -ETIMEDOUT}) and delivered right after the next request of the same VM
- *       reaches the hypervisor; that newer request consumed a higher sequence number, so the
- *       held one is refused as a replay. A held request that nothing overtakes is never
- *       delivered.</li>
+ *       timeout ({@code -ETIMEDOUT}) and delivered right after the first later request of the
+ *       same VM that leaves the VM's consumed sequence number at or above the held one's, so
+ *       that it is always refused as a replay. A later request that consumes nothing (malformed,
+ *       or itself a replay) or a lower number does not release it; a held request that nothing
+ *       fences is never delivered. At most one request per VM is held.</li>
  * </ul>
  *
- * Because every request the guest builds is well formed, the request that overtakes a held
- * one always consumes its sequence number (accepted or not): a request the guest has given up
- * on can never be carried out afterwards, so the guest may fall back to a copy at once. With
- * every rate 0 the channel is a plain call and draws no random number.
+ * So a request the guest has seen time out can never be carried out afterwards, whatever the
+ * guest sends next, and the guest may fall back to a copy at once. With every rate 0 the
+ * channel is a plain call and draws no random number.
+ *
+ * <p>Concurrency: any number of vCPU threads of any VMs may submit at once. The fault draws come
+ * from one seeded stream (taken under its monitor); each VM's held request is guarded by that
+ * VM's own {@link VmQueue}; the hypercalls themselves run outside both, and replies that no
+ * guest waits for go to a per-thread buffer.
  */
 public final class RequestChannel {
     private final Hypervisor hypervisor;
     private final VmStat stat;
     private final HypercallConfig config;
     private final SplittableRandom rng;
-    /** Per VM: a held-back (reordered) request block, or null. */
-    private MemorySegment[] held = new MemorySegment[0];
-    private long[] heldLength = new long[0];
-    /** Where replies that no guest waits for go (duplicates, overtaken requests). */
-    private final MemorySegment discard = MemorySegment.ofArray(new long[HypercallAbi.REPLY_AREA / 8]);
+    /** Per VM, in VM id order: its held-back request. */
+    private final List<VmQueue> queues = new CopyOnWriteArrayList<>();
+
+    /** One VM's held-back (reordered) request, if any: guarded by the queue's monitor. */
+    private static final class VmQueue {
+        final MemorySegment held = MemorySegment.ofArray(new long[HypercallAbi.REQUEST_AREA / 8]);
+        long heldLength;
+        /** The held request's sequence number (0 for a block shorter than its header). */
+        long heldSeq;
+    }
+
+    /** Per thread: where replies that no guest waits for go (duplicates, held requests), and a held block being delivered. */
+    private static final class Scratch {
+        final MemorySegment discard = MemorySegment.ofArray(new long[HypercallAbi.REPLY_AREA / 8]);
+        final MemorySegment block = MemorySegment.ofArray(new long[HypercallAbi.REQUEST_AREA / 8]);
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     RequestChannel(Hypervisor hypervisor, VmStat stat, HypercallConfig config) {
         this.hypervisor = hypervisor;
         this.stat = stat;
         this.config = config;
         this.rng = config.faulty() ? new SplittableRandom(config.channelSeed()) : null;
+    }
+
+    /** The hypervisor created a VM: it gets the next id, and a queue. */
+    void addVm() {
+        queues.add(new VmQueue());
     }
 
     /** Virtual time a guest waits for a reply that does not come. */
@@ -68,54 +92,67 @@ public final class RequestChannel {
         if (rng == null) {
             return hypervisor.hypercall(vm, request, reply);
         }
-        double r = rng.nextDouble();
+        VmQueue q = queues.get(vm);
+        double r;
+        synchronized (rng) {
+            r = rng.nextDouble();
+        }
         if (r < config.dropRate()) {
             stat.inc(Counter.HYPERCALL_DROPPED);
             return timedOut(request, reply);
         }
         r -= config.dropRate();
         boolean reorder = r < config.reorderRate();
-        if (reorder && heldLength(vm) == 0) {
-            stat.inc(Counter.HYPERCALL_REORDERED);
-            hold(vm, request);
-            return timedOut(request, reply);
+        if (reorder) {
+            synchronized (q) {
+                if (q.heldLength == 0) {
+                    stat.inc(Counter.HYPERCALL_REORDERED);
+                    hold(q, request);
+                    return timedOut(request, reply);
+                }
+            }
         }
         boolean duplicate = !reorder && r - config.reorderRate() < config.duplicateRate();
         long result = hypervisor.hypercall(vm, request, reply);
+        Scratch scratch = SCRATCH.get();
         if (duplicate) {
             stat.inc(Counter.HYPERCALL_DUPLICATED);
-            hypervisor.hypercall(vm, request, discard);
+            hypervisor.hypercall(vm, request, scratch.discard);
         }
-        long len = heldLength(vm);
+        long len;
+        synchronized (q) { // released only once the VM's fence covers it: it can only be refused as a replay
+            len = q.heldLength;
+            if (len > 0 && Long.compareUnsigned(hypervisor.lastSequence(vm), q.heldSeq) >= 0) {
+                MemorySegment.copy(q.held, 0, scratch.block, 0, len);
+                q.heldLength = 0;
+            } else {
+                len = 0;
+            }
+        }
         if (len > 0) {
-            heldLength[vm] = 0;
-            hypervisor.hypercall(vm, held[vm].asSlice(0, len), discard);
+            hypervisor.hypercall(vm, scratch.block.asSlice(0, len), scratch.discard);
         }
         return result;
     }
 
     /** Whether VM {@code vm} has a request held back (tests). */
     public boolean holding(int vm) {
-        return heldLength(vm) > 0;
-    }
-
-    private long heldLength(int vm) {
-        return vm < heldLength.length ? heldLength[vm] : 0;
-    }
-
-    private void hold(int vm, MemorySegment request) {
-        if (vm >= held.length) {
-            held = Arrays.copyOf(held, vm + 1);
-            heldLength = Arrays.copyOf(heldLength, vm + 1);
+        if (vm >= queues.size()) {
+            return false;
         }
+        VmQueue q = queues.get(vm);
+        synchronized (q) {
+            return q.heldLength > 0;
+        }
+    }
+
+    /** Holds a copy of {@code request} (at most the request area's size), with {@code q}'s monitor held. */
+    private static void hold(VmQueue q, MemorySegment request) {
         long len = Math.min(request.byteSize(), HypercallAbi.REQUEST_AREA);
-        if (held[vm] == null) {
-            held[vm] = MemorySegment.ofArray(new long[HypercallAbi.REQUEST_AREA / 8]);
-        }
-        MemorySegment.copy(request, 0, held[vm], 0, len);
-        heldLength[vm] = len;
+        MemorySegment.copy(request, 0, q.held, 0, len);
+        q.heldLength = len;
+        q.heldSeq = len >= HypercallAbi.REQ_HEADER ? HypercallAbi.u64(request, HypercallAbi.REQ_SEQ) : 0;
     }
-
     /** The guest side of a timeout: a reply header with {@code -ETIMEDOUT} and the request's sequence number. */
     private static long timedOut(MemorySegment request, MemorySegment reply) {
         long seq = request.byteSize() >= HypercallAbi.REQ_HEADER ? HypercallAbi.u64(request, HypercallAbi.REQ_SEQ) : 0;
