@@ -72,6 +72,27 @@ class ScenarioParserTest {
                 .hasMessageContaining("'vms[0].tasks[0].thinktime'").hasMessageContaining("think");
     }
 
+    /** A SLIT distance past 32 bits is refused, not truncated (4294967317 = 2^32 + 21 would read as 21). */
+    @Test
+    void aSlitDistanceThatOverflowsAnIntIsRefused() {
+        String withDistance = spoil("  swap:\n", "  distance: [[10, 4294967317], [21, 10]]\n  swap:\n");
+        rejects(withDistance).hasMessageContaining("host.distance[0][1]").hasMessageContaining("4294967317");
+        assertThat(ScenarioParser.parse(spoil("  swap:\n", "  distance: [[10, 21], [21, 10]]\n  swap:\n"), "ok.yaml")
+                .host().distance()[0][1]).isEqualTo(21);
+    }
+
+    /** A demotion target past 32 bits is refused, not truncated to a node id. */
+    @Test
+    void aDemotionTargetThatOverflowsAnIntIsRefused() {
+        rejects(spoil("  swap:\n", "  demotion: {targets: {0: 4294967297}}\n  swap:\n"))
+                .hasMessageContaining("host.demotion.targets.0");
+    }
+
+    @Test
+    void aKeyGivenTwiceIsRefused() {
+        rejects(BASE + "vms: []\n").hasMessageContaining("Duplicate field 'vms'");
+    }
+
     @Test
     void zeroOrNegativeSizesAreRejected() {
         rejects(spoil("{id: 0, memory: 8MiB}", "{id: 0, memory: 0}"))
@@ -142,7 +163,7 @@ class ScenarioParserTest {
                 .isInstanceOf(ScenarioException.class)
                 .hasMessageContaining(missing.toString()).hasMessageContaining("no such file");
         assertThatThrownBy(() -> ScenarioParser.load(dir))
-                .isInstanceOf(ScenarioException.class).hasMessageContaining("cannot read");
+                .isInstanceOf(ScenarioException.class).hasMessageContaining("is a directory, not a scenario file");
     }
 
     @Test

@@ -60,16 +60,10 @@ public final class ScenarioParser {
         return parse(resourceText(STRESS_RESOURCE), "stress scenario");
     }
 
+    /** Reads a scenario file: a regular file of at most {@link BoundedInput#YAML_LIMIT}, then {@link #parse}. */
     public static Scenario load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new ScenarioException(file + ": no such file; give the path of a scenario YAML file"
-                    + " (copyless scenario --print-default writes one to start from)");
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new ScenarioException(file + ": cannot read the scenario file (" + e.getMessage() + ")");
-        }
+        String text = BoundedInput.readText(file, BoundedInput.YAML_LIMIT, "scenario file",
+                "give the path of a scenario YAML file (copyless scenario --print-default writes one to start from)");
         return parse(text, file.toString(), file.toAbsolutePath().getParent());
     }
 
@@ -85,14 +79,7 @@ public final class ScenarioParser {
      *                null: the working directory
      */
     public static Scenario parse(String text, String source, Path baseDir) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr();
-            throw new ScenarioException(source + ": not valid YAML" + where + " (" + e.getOriginalMessage() + ")");
-        }
+        JsonNode root = BoundedInput.yaml(text, source);
         if (root == null || root.isMissingNode() || root.isNull()) {
             throw new ScenarioException(source + ": the scenario is empty; expected keys such as host and vms");
         }
@@ -258,7 +245,8 @@ public final class ScenarioParser {
             for (Map.Entry<String, JsonNode> e : t.properties()) {
                 int from = parseNode(d, "targets." + e.getKey(), e.getKey(), nodes.size());
                 JsonNode to = e.getValue();
-                if (!to.isIntegralNumber() || to.asInt() < 0 || to.asInt() >= nodes.size() || to.asInt() == from) {
+                if (!to.isIntegralNumber() || !to.canConvertToInt() || to.asInt() < 0 || to.asInt() >= nodes.size()
+                        || to.asInt() == from) {
                     throw d.error(d.keyPath("targets." + e.getKey()), "expected another node id in 0.."
                             + (nodes.size() - 1), to);
                 }
@@ -316,7 +304,8 @@ public final class ScenarioParser {
             }
             for (int j = 0; j < n; j++) {
                 JsonNode c = row.get(j);
-                if (!c.isIntegralNumber() || c.asInt() < 10 || c.asInt() > 254 || (i == j) != (c.asInt() == 10)) {
+                if (!c.isIntegralNumber() || !c.canConvertToInt() || c.asInt() < 10 || c.asInt() > 254
+                        || (i == j) != (c.asInt() == 10)) {
                     throw h.error(h.keyPath("distance[" + i + "][" + j + "]"),
                             "expected 10 on the diagonal and 11..254 elsewhere (ACPI SLIT)", c);
                 }

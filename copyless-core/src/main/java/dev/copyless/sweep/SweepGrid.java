@@ -1,15 +1,11 @@
 package dev.copyless.sweep;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.copyless.scenario.BoundedInput;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -42,29 +38,25 @@ import java.util.Set;
  */
 public record SweepGrid(String source, String text, Scenario base, List<String> policies, List<Long> seeds,
                         Map<String, List<String>> parameters) {
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("base", "policies", "seeds", "parameters");
+    /** The most points a grid may have. */
+    public static final long MAX_POINTS = 100_000;
 
+    /** Reads a grid file: a regular file of at most {@link BoundedInput#YAML_LIMIT}, then {@link #parse}. */
     public static SweepGrid load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new ScenarioException(file + ": no such file; give the path of a sweep grid YAML file");
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new ScenarioException(file + ": cannot read the grid file (" + e.getMessage() + ")");
-        }
+        String text = BoundedInput.readText(file, BoundedInput.YAML_LIMIT, "sweep grid file",
+                "give the path of a sweep grid YAML file (docs/SWEEP.md)");
         return parse(text, file.toString(), file.toAbsolutePath().getParent());
     }
 
+    /**
+     * Parses grid text. Refuses, in one line naming the key: a key given twice, an unknown key,
+     * an empty or repeated list of policies, seeds or values, a value a parameter does not take
+     * (a fraction for a whole-number parameter included), and a grid of more than
+     * {@link #MAX_POINTS} points (counted without overflow).
+     */
     public static SweepGrid parse(String text, String source, Path dir) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw new ScenarioException(source + ": not valid YAML" + where + " (" + e.getOriginalMessage() + ")");
-        }
+        JsonNode root = BoundedInput.yaml(text, source);
         if (root == null || !root.isObject()) {
             throw new ScenarioException(source + ": expected a mapping with keys base, policies, seeds, parameters");
         }
@@ -74,7 +66,11 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
                 throw new ScenarioException(source + ": unknown key '" + k + "'; expected one of: base, policies, seeds, parameters");
             }
         }
-        String baseName = root.has("base") ? root.get("base").asText() : "default";
+        JsonNode baseNode = root.get("base");
+        if (baseNode != null && !baseNode.isTextual()) {
+            throw new ScenarioException(source + ": base: expected 'default' or the path of a scenario file, got " + baseNode);
+        }
+        String baseName = baseNode != null ? baseNode.asText() : "default";
         Scenario base;
         if ("default".equals(baseName)) {
             base = ScenarioParser.defaultScenario();
@@ -84,12 +80,15 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
         }
         JsonNode params = root.get("parameters");
         List<String> policies = strings(root, "policies", source, List.of("none", "naive", "copyless"));
+        String policiesKey = "policies";
         if (params != null && params.isObject() && params.has("policy")) {
             if (root.has("policies")) {
                 throw new ScenarioException(source + ": give the policies either as 'policies' or as 'parameters.policy', not both");
             }
             policies = strings(params, "policy", source, null); // every point runs each policy, side by side
+            policiesKey = "parameters.policy";
         }
+        distinctAndNonEmpty(policies, policiesKey, source, "none, naive or copyless");
         for (String p : policies) {
             if (!List.of("none", "naive", "copyless").contains(p)) {
                 throw new ScenarioException(source + ": policies: expected none, naive or copyless, got '" + p + "'");
@@ -98,11 +97,12 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
         List<Long> seeds = new ArrayList<>();
         for (String s : strings(root, "seeds", source, List.of(Long.toString(base.seed())))) {
             try {
-                seeds.add(Long.parseLong(s));
+                seeds.add(Long.parseLong(s.strip()));
             } catch (NumberFormatException e) {
-                throw new ScenarioException(source + ": seeds: expected integers, got '" + s + "'");
+                throw new ScenarioException(source + ": seeds: expected whole numbers (64-bit), got '" + s + "'");
             }
         }
+        distinctAndNonEmpty(seeds, "seeds", source, "seeds such as [42, 43]");
         if (params == null || !params.isObject() || params.isEmpty()) {
             throw new ScenarioException(source + ": parameters: expected a mapping of parameter: [values], e.g. "
                     + "memory-pressure: [1.0, 1.5]; parameters are " + String.join(", ", SweepParameters.NAMES));
@@ -118,23 +118,43 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
                         + String.join(", ", SweepParameters.NAMES));
             }
             List<String> values = strings(params, name, source, null);
-            if (values.isEmpty()) {
-                throw new ScenarioException(source + ": parameters." + name + ": expected a non-empty list of values");
-            }
-            for (String v : values) {
-                SweepParameters.apply(base, name, v, source); // validate every value up front
-            }
+            distinctAndNonEmpty(values, "parameters." + name, source, "values");
             out.put(name, values);
         }
         if (out.isEmpty()) {
             throw new ScenarioException(source + ": parameters: expected at least one swept parameter besides policy; "
                     + "parameters are " + String.join(", ", SweepParameters.NAMES));
         }
-        SweepGrid g = new SweepGrid(source, text, base, policies, seeds, out);
-        if (g.size() > 100_000) {
-            throw new ScenarioException(source + ": the grid has " + g.size() + " points; at most 100000");
+        BigInteger points = BigInteger.valueOf(seeds.size());
+        StringBuilder shape = new StringBuilder(seeds.size() + " seed(s)");
+        for (Map.Entry<String, List<String>> e : out.entrySet()) {
+            points = points.multiply(BigInteger.valueOf(e.getValue().size()));
+            shape.append(" x ").append(e.getValue().size()).append(' ').append(e.getKey());
         }
-        return g;
+        if (points.compareTo(BigInteger.valueOf(MAX_POINTS)) > 0) {
+            throw new ScenarioException(source + ": the grid has " + String.format(java.util.Locale.ROOT, "%,d", points)
+                    + " points (" + shape + "); at most " + String.format(java.util.Locale.ROOT, "%,d", MAX_POINTS)
+                    + ": sweep fewer values, or split the grid");
+        }
+        for (Map.Entry<String, List<String>> e : out.entrySet()) {
+            for (String v : e.getValue()) {
+                SweepParameters.apply(base, e.getKey(), v, source); // validate every value up front
+            }
+        }
+        return new SweepGrid(source, text, base, policies, seeds, out);
+    }
+
+    /** Refuses an empty list and a value listed twice (its points would run twice). */
+    private static void distinctAndNonEmpty(List<?> values, String key, String source, String expected) {
+        if (values.isEmpty()) {
+            throw new ScenarioException(source + ": " + key + ": expected a non-empty list of " + expected + ", got []");
+        }
+        Set<Object> seen = new java.util.HashSet<>();
+        for (Object v : values) {
+            if (!seen.add(v)) {
+                throw new ScenarioException(source + ": " + key + ": '" + v + "' is listed twice; list each value once");
+            }
+        }
     }
 
     private static List<String> strings(JsonNode node, String key, String source, List<String> dflt) {
@@ -161,11 +181,11 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
         return out;
     }
 
-    /** Number of points (parameter combinations times seeds). */
+    /** Number of points (parameter combinations times seeds); {@link #parse} keeps it at most {@link #MAX_POINTS}. */
     public long size() {
         long n = seeds.size();
         for (List<String> v : parameters.values()) {
-            n *= v.size();
+            n = Math.multiplyExact(n, v.size());
         }
         return n;
     }

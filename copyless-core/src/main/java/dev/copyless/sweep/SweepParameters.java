@@ -35,7 +35,7 @@ public final class SweepParameters {
             case "memory-pressure" -> memoryPressure(s, number(where, value, 0.05, 100), where);
             case "swap-device" -> swapDevice(s, value, where);
             case "hot-fraction" -> hotFraction(s, number(where, value, 0.0, 1.0));
-            case "vms" -> vms(s, (int) number(where, value, 1, 64), where);
+            case "vms" -> vms(s, integer(where, value, 1, 64), where);
             case "task-move-interval" -> new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), s.vms(),
                     new Scenario.Scheduler(duration(where, value), s.scheduler().pattern(), s.scheduler().quantumNs()),
                     s.balancer(), s.copyless(), s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
@@ -56,7 +56,7 @@ public final class SweepParameters {
             }
             case "fault-around" -> new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), s.vms(), s.scheduler(),
                     new Scenario.Balancer(s.balancer().scanPeriodNs(), s.balancer().scanPages(),
-                            (int) number(where, value, 1, 512)), s.copyless(), s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
+                            integer(where, value, 1, 512)), s.copyless(), s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
             case "duration" -> s.withDuration(duration(where, value));
             default -> throw new ScenarioException(source + ": unknown parameter '" + name + "'; expected one of: "
                     + String.join(", ", NAMES));
@@ -65,7 +65,7 @@ public final class SweepParameters {
 
     private static double number(String where, String value, double min, double max) {
         try {
-            double d = Double.parseDouble(value);
+            double d = Double.parseDouble(value.strip());
             if (d >= min && d <= max) {
                 return d;
             }
@@ -73,6 +73,16 @@ public final class SweepParameters {
             // fall through
         }
         throw new ScenarioException(where + "expected a number between " + min + " and " + max + ", got '" + value + "'");
+    }
+
+    /** A whole number in [min, max]: "2" and "2.0" are 2, "2.5" is refused rather than truncated. */
+    private static int integer(String where, String value, int min, int max) {
+        double d = number(where, value, min, max);
+        if (d != Math.rint(d)) {
+            throw new ScenarioException(where + "expected a whole number between " + min + " and " + max + ", got '"
+                    + value + "'");
+        }
+        return (int) d;
     }
 
     private static long duration(String where, String value) {

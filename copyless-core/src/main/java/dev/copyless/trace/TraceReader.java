@@ -1,5 +1,6 @@
 package dev.copyless.trace;
 
+import dev.copyless.scenario.BoundedInput;
 import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -78,9 +79,8 @@ public final class TraceReader {
      * verified; if an error is thrown, discard what it received.
      */
     public static TraceInfo read(Path file, Visitor visitor) {
-        if (Files.isDirectory(file)) {
-            throw new ScenarioException(file + ": is a directory; expected a trace file (copyless trace record -o FILE)");
-        }
+        BoundedInput.requireRegularFile(file, "trace file", "record a trace with 'copyless trace record -o " + file
+                + " -- CMD ARGS...'");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return new Check(file, ch, visitor).run();
         } catch (NoSuchFileException e) {
@@ -91,6 +91,11 @@ public final class TraceReader {
         } catch (IOException e) {
             throw new ScenarioException(file + ": cannot read the trace: " + e.getMessage());
         }
+    }
+
+    /** {@link Check#checkMemory}, for tests. */
+    static long checkMemoryForTest(int threads, int pages) {
+        return Check.checkMemory(threads, pages);
     }
 
     /** One check of one file. */
@@ -200,6 +205,14 @@ public final class TraceReader {
             }
             int nThreads = (int) threads;
             int nPages = (int) pages;
+            long checkBytes = checkMemory(nThreads, nPages);
+            long budget = Runtime.getRuntime().maxMemory() / 4;
+            if (checkBytes > budget) {
+                throw error(TraceFormat.OFF_THREADS, String.format(Locale.ROOT, "%,d threads x %,d pages: checking the"
+                        + " per-thread page counts needs up to %s, more than the %s this JVM can spare (a quarter of"
+                        + " its heap); give it more with JAVA_TOOL_OPTIONS=-Xmx..., or trace fewer threads", nThreads,
+                        nPages, BoundedInput.bytes(checkBytes), BoundedInput.bytes(budget)));
+            }
             In in = new In(TraceFormat.HEADER_BYTES, ptOff);
             int[] prev = new int[nThreads];
             long[] acc = new long[nThreads];
@@ -326,6 +339,16 @@ public final class TraceReader {
             }
             return new TraceInfo(file, length, version, accesses, loads, stores, modifies, instructions, nPages, blocks,
                     minVpn, maxVpn, List.copyOf(threadInfo), TraceFormat.HEADER_BYTES, ptOff);
+        }
+
+        /**
+         * Bytes the check may allocate at most, from the header's counts (already matched
+         * against the file's length): a page bitmap per thread and for the whole trace, the
+         * page table's map, and the per-thread counters.
+         */
+        static long checkMemory(int threads, int pages) {
+            long bitmap = 8L * ((pages + 63L) / 64);
+            return (threads + 1L) * bitmap + 16L * pages + 64L * threads;
         }
 
         private int readAt(long pos, byte[] dst, int len) throws IOException {

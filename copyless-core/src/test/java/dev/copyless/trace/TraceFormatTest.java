@@ -189,6 +189,38 @@ class TraceFormatTest {
         assertThatThrownBy(() -> tryRead(dir.resolve("missing.cltrace"))).hasMessageContaining("no such file");
     }
 
+    /** A FIFO (whose open would block for ever with no writer) is refused before it is opened. */
+    @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void aFifoIsRefusedAtOnce() throws Exception {
+        Path fifo = dir.resolve("t.cltrace");
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0);
+        assertThatThrownBy(() -> tryRead(fifo)).hasMessageStartingWith(fifo + ": not a regular file (a FIFO)");
+        assertThatThrownBy(() -> TraceReader.open(fifo)).hasMessageStartingWith(fifo + ": not a regular file (a FIFO)");
+    }
+
+    /**
+     * Counts that agree with the file's length and checksum can still ask for more memory than a
+     * check should take: 65,536 threads x 1,000,000 pages would need a page bitmap per thread
+     * (about 8 GB) from a 9 MB file. Refused from the header, before any bitmap is allocated.
+     */
+    @Test
+    void headerCountsWhoseCheckWouldExhaustMemoryAreRefusedBeforeAllocating() throws IOException {
+        int threads = TraceFormat.MAX_THREADS;
+        int pages = 1_000_000;
+        long[] vpns = new long[pages];
+        for (int i = 0; i < pages; i++) {
+            vpns[i] = i;
+        }
+        Path f = dir.resolve("wide.cltrace");
+        Files.write(f, craft(threads, 0, pages, 0, new byte[0], vpns, new long[threads][4]));
+        long need = TraceReader.checkMemoryForTest(threads, pages);
+        org.junit.jupiter.api.Assumptions.assumeTrue(need > Runtime.getRuntime().maxMemory() / 4,
+                "the test JVM's heap is small enough for the refusal to apply");
+        assertThatThrownBy(() -> tryRead(f)).hasMessageStartingWith(f + ": byte 16: 65,536 threads x 1,000,000 pages:"
+                + " checking the per-thread page counts needs up to ").hasMessageContaining("JAVA_TOOL_OPTIONS=-Xmx");
+    }
+
     /** A hand-made file: header fields, body and tables given, with a valid CRC32C trailer. */
     static byte[] craft(int threads, long accesses, long pages, long blocks, byte[] body, long[] vpns, long[][] threadTable) {
         int len = 96 + body.length + 8 * vpns.length + 32 * threadTable.length + 8;
