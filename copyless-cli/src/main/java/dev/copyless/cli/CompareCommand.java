@@ -11,8 +11,9 @@ import picocli.CommandLine.Spec;
  * {@code copyless}, side by side with the copyless/naive ratio.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Run the same scenario and seed under none, naive and copyless and print them side by side",
-                "with the copyless/naive ratio (or one JSON object with --format json)."})
+        description = {"Run one scenario under none, naive and copyless, side by side.",
+                "The same scenario and seed run under each policy; the table shows the copyless/naive ratio"
+                        + " (--format json prints one JSON object)."})
 final class CompareCommand implements Callable<Integer> {
     @Mixin
     ScenarioOptions scenario;

@@ -25,10 +25,11 @@ import picocli.CommandLine.Spec;
  * says so in one line, exit code 2.
  */
 @Command(name = "linux-bench", mixinStandardHelpOptions = true,
-        description = {"Benchmark of the migration paths on this Linux host's real memory and swap: for each page count,",
-                "swap-cache hits (right after one MADV_PAGEOUT) and device reads (page out, populate, page out again),",
-                "ns per page of naive, linux-move, copyless (migrate-before-map; map-then-migrate too) and a raw swap-in",
-                "in place (MADV_POPULATE_READ), pswpin per path, ratios, every page verified. Needs root and swap."})
+        description = {"Benchmark the migration paths on this host's real memory and swap.",
+                "For each page count, swap-cache hits (right after one MADV_PAGEOUT) and device reads (page out,"
+                        + " populate, page out again): ns per page of naive, linux-move, copyless (migrate-before-map;"
+                        + " map-then-migrate too) and a raw swap-in in place (MADV_POPULATE_READ), pswpin per path,"
+                        + " ratios, every page verified. Needs root and swap."})
 final class LinuxBenchCommand implements Callable<Integer> {
 
     @Option(names = "--pages", paramLabel = "N[,N...]", split = ",", defaultValue = "4096,65536",

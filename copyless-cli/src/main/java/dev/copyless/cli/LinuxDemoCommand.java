@@ -24,10 +24,11 @@ import picocli.CommandLine.Spec;
  * process cannot use swap it says so in one line with what to do, exit code 2.
  */
 @Command(name = "linux-demo", mixinStandardHelpOptions = true,
-        description = {"On this Linux host's real memory and swap: map guest RAM (two vNodes bound with MPOL_BIND),",
-                "page N source pages out (MADV_PAGEOUT), and migrate them to free pages of the other vNode three ways:",
-                "naive (read and copy), linux-move (fault in + move_pages) and copyless (mremap moves the swap",
-                "entries; no data read). Verifies every page. Needs root and an active swap device."})
+        description = {"Migrate swapped pages three ways on this host's real memory and swap.",
+                "Maps guest RAM (two vNodes bound with MPOL_BIND), pages N source pages out (MADV_PAGEOUT), and"
+                        + " migrates them to free pages of the other vNode three ways: naive (read and copy), linux-move"
+                        + " (fault in + move_pages) and copyless (mremap moves the swap entries; no data read)."
+                        + " Verifies every page. Needs root and an active swap device."})
 final class LinuxDemoCommand implements Callable<Integer> {
 
     @Option(names = "--pages", paramLabel = "N", defaultValue = "4096",

@@ -19,6 +19,9 @@ final class OutputOptions {
     @Mixin
     FormatOption format;
 
+    @Mixin
+    ProgressOption progress;
+
     @Option(names = "--report", paramLabel = "DIR",
             description = "Also write DIR/report.html (charts, opens offline), PNG charts, results.json and results.csv.")
     Path report;
@@ -30,27 +33,32 @@ final class OutputOptions {
      */
     int runAndPrint(CommandSpec spec, ScenarioOptions scenario, List<String> policies) {
         Scenario s = scenario.load();
-        if (report != null) {
-            ReportWriter.prepare(report);
-        }
-        String source = scenario.scenario == null ? "embedded default" : scenario.scenario.toString();
-        HostFactory host = scenario.backend.factory(s, spec.commandLine().getErr());
-        Map<String, RunResult> r = Runner.run(s, policies, !format.json(), host,
-                scenario.backend == ScenarioOptions.Backend.linux);
-        var out = spec.commandLine().getOut();
-        String backend = scenario.backend.name();
-        if (format.json()) {
-            Output.json(out, s, source, backend, r);
-        } else {
-            Output.table(out, s, source, backend, r);
-        }
-        out.flush();
-        Output.warnLostPages(spec.commandLine().getErr(), r);
-        if (report != null) {
+        Path created = report != null ? ReportWriter.prepare(report) : null;
+        boolean written = false;
+        try {
+            String source = scenario.scenario == null ? "embedded default" : scenario.scenario.toString();
+            HostFactory host = scenario.backend.factory(s, spec.commandLine().getErr());
+            Map<String, RunResult> r = Runner.run(s, policies, Progress.on(spec.commandLine().getErr(), progress.progress),
+                    host, scenario.backend == ScenarioOptions.Backend.linux);
+            var out = spec.commandLine().getOut();
+            String backend = scenario.backend.name();
+            if (format.json()) {
+                Output.json(out, s, source, backend, r);
+            } else {
+                Output.table(out, s, source, backend, r);
+            }
             out.flush();
-            ReportWriter.write(report, Output.scenarioInfo(s, source, backend), r);
-            spec.commandLine().getErr().println("report: " + report.resolve("report.html"));
+            Output.warnLostPages(spec.commandLine().getErr(), r);
+            if (report != null) {
+                ReportWriter.write(report, Output.scenarioInfo(s, source, backend), r);
+                written = true;
+                spec.commandLine().getErr().println("report: " + report.resolve("report.html"));
+            }
+            return 0;
+        } finally {
+            if (report != null && !written) {
+                ReportWriter.removeCreated(created); // a failed run leaves no empty report directory behind
+            }
         }
-        return 0;
     }
 }

@@ -46,9 +46,10 @@ import picocli.CommandLine.Spec;
  * silently, a fuzz violation or a broken invariant fails the command (exit code 1).
  */
 @Command(name = "reliability", mixinStandardHelpOptions = true,
-        description = {"Run the reliability suite of docs/RELIABILITY.md: real-bytes runs under every policy, every swap",
-                "and request-channel fault, the hypercall ABI fuzz and the concurrency stress; print faults tried, inputs",
-                "tried, pages verified and pages lost. Exit code 1 if a page is lost silently or anything breaks."})
+        description = {"Run the reliability suite of docs/RELIABILITY.md.",
+                "Real-bytes runs under every policy, every swap and request-channel fault, the hypercall ABI fuzz and"
+                        + " the concurrency stress; prints faults tried, inputs tried, pages verified and pages lost."
+                        + " Exit code 1 if a page is lost silently or anything breaks."})
 final class ReliabilityCommand implements Callable<Integer> {
     private static final List<String> BOTH = List.of("naive", "copyless");
 
@@ -154,7 +155,7 @@ final class ReliabilityCommand implements Callable<Integer> {
     }
 
     private void runs(String part, String what, Scenario s, List<String> policies, boolean mayLose, List<String> counters) {
-        Map<String, RunResult> r = Runner.run(s, policies, false);
+        Map<String, RunResult> r = Runner.run(s, policies, Progress.off());
         r.forEach((p, res) -> rows.add(row(part, what, p, mayLose, res, counters)));
     }
 

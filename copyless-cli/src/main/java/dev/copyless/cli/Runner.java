@@ -6,7 +6,6 @@ import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.HostFactory;
 import dev.copyless.sim.Simulation;
-import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,21 +14,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Runs one scenario under several policies, in parallel on the available cores (each run is
- * an independent pure function of scenario and policy), with a progress bar on stderr once
- * the runs have taken more than a second and stderr is a terminal.
+ * an independent pure function of scenario and policy), with {@link Progress} on stderr: the
+ * virtual time simulated so far and an estimate of the wall time left.
  */
 final class Runner {
     private Runner() {}
 
 
-    static Map<String, RunResult> run(Scenario s, List<String> policies, boolean progress) {
+    static Map<String, RunResult> run(Scenario s, List<String> policies, Progress progress) {
         return run(s, policies, progress, HostFactory.SIMULATED, false);
     }
 
@@ -37,9 +32,9 @@ final class Runner {
      * Runs on the given host backend; {@code sequential} runs one policy at a time (the Linux
      * backend: runs share the kernel's swap and its counters, and each is timed for real).
      */
-    static Map<String, RunResult> run(Scenario s, List<String> policies, boolean progress, HostFactory host,
+    static Map<String, RunResult> run(Scenario s, List<String> policies, Progress progress, HostFactory host,
                                       boolean sequential) {
-        Progress bar = new Progress(progress, policies.size(), s.durationNs());
+        VirtualTime bar = new VirtualTime(progress, policies.size(), s.durationNs());
         int threads = sequential ? 1 : Math.max(1, Math.min(policies.size(), Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "copyless-run");
@@ -79,46 +74,41 @@ final class Runner {
         }
     }
 
-    /** Throttled progress over all runs: percent of total virtual time simulated. */
-    private static final class Progress {
-        private final boolean enabled;
+    /** Progress over all runs: the virtual time simulated (the mean over the runs) and the wall time left. */
+    private static final class VirtualTime {
+        private final Progress progress;
         private final long[] reached;
         private final long durationNs;
-        private final long start = System.nanoTime();
-        private ProgressBar bar;
         private long events;
 
-        Progress(boolean enabled, int runs, long durationNs) {
-            this.enabled = enabled && Terminal.stderrIsTerminal();
+        VirtualTime(Progress progress, int runs, long durationNs) {
+            this.progress = progress;
             this.reached = new long[runs];
             this.durationNs = durationNs;
         }
 
         synchronized void update(int run, long virtualNs) {
             reached[run] = virtualNs;
-            if (!enabled || (++events & 1023) != 0) {
+            if (!progress.enabled() || (++events & 1023) != 0) {
                 return;
             }
-            if (bar == null) {
-                if (System.nanoTime() - start < 1_000_000_000L) {
-                    return;
-                }
-                bar = new ProgressBarBuilder().setTaskName("simulating").setInitialMax(100L)
-                        .setStyle(ProgressBarStyle.ASCII).setUnit("%", 1).hideEta()
-                        .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(System.err, true))).build();
-            }
-            long sum = 0;
+            double sum = 0;
             for (long r : reached) {
-                sum += Math.min(100, r * 100 / Math.max(1, durationNs));
+                sum += Math.min(1.0, r / (double) Math.max(1, durationNs));
             }
-            bar.stepTo(sum / reached.length);
+            double f = sum / reached.length;
+            String left = Progress.left(progress.elapsedNs(), f);
+            progress.update(String.format(java.util.Locale.ROOT, "simulating %d run(s): %s of %s virtual (%.0f%%)%s",
+                    reached.length, seconds((long) (f * durationNs)), seconds(durationNs), 100 * f,
+                    left.isEmpty() ? "" : ", " + left));
         }
 
-        synchronized void close() {
-            if (bar != null) {
-                bar.stepTo(bar.getMax());
-                bar.close();
-            }
+        private static String seconds(long ns) {
+            return String.format(java.util.Locale.ROOT, "%.2f s", ns / 1e9);
+        }
+
+        void close() {
+            progress.close();
         }
     }
 }

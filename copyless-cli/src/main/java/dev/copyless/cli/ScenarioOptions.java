@@ -34,8 +34,8 @@ final class ScenarioOptions {
     Boolean holdBack;
 
     @Option(names = "--trace", paramLabel = "FILE",
-            description = {"Replay a recorded trace (copyless trace record): the first VM's tasks become one task per",
-                    "trace thread. With the embedded default scenario, the VM and host are sized to the trace."})
+            description = "Replay a recorded trace (copyless trace record): the first VM's tasks become one task per"
+                    + " trace thread. With the embedded default scenario, the VM and host are sized to the trace.")
     Path trace;
 
     @Option(names = "--trace-layout", paramLabel = "LAYOUT",
@@ -79,8 +79,9 @@ final class ScenarioOptions {
     }
 
     @Option(names = "--real-bytes",
-            description = {"Real-bytes mode (host.real-bytes: true): frames in off-heap memory, swap devices in temporary",
-                    "files, every data movement moves 4 KiB, and every page is verified at the end (pages_verified, pages_lost)."})
+            description = "Real-bytes mode (host.real-bytes: true): frames in off-heap memory, swap devices in temporary"
+                    + " files, every data movement moves 4 KiB, and every page is verified at the end (pages_verified,"
+                    + " pages_lost).")
     boolean realBytes;
 
     Scenario load() {

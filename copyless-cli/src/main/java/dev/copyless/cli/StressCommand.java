@@ -25,10 +25,11 @@ import picocli.CommandLine.Spec;
  * thread did, the races the request path met, and pages verified and lost.
  */
 @Command(name = "stress", mixinStandardHelpOptions = true,
-        description = {"Run a scenario's host, hypervisor and guests on real threads (vCPUs, scheduler, host reclaim,",
-                "demotion, vhost reads, a lock-free list reader, an invariant checker) for a wall time per policy;",
-                "then check every invariant and every page. Without --scenario it runs the embedded stress scenario;",
-                "the simulated host always holds real bytes here."})
+        description = {"Run a scenario's host, hypervisor and guests on real threads, then check everything.",
+                "vCPUs, scheduler, host reclaim, demotion, vhost reads, a lock-free list reader and an invariant"
+                        + " checker run for a wall time per policy; then every invariant and every page is checked."
+                        + " Without --scenario it runs the embedded stress scenario; the simulated host always holds"
+                        + " real bytes here."})
 final class StressCommand implements Callable<Integer> {
     /** Metrics shown after the driver's counts: the request path's races and the content check. */
     static final List<String> METRICS = List.of("balanced_moved_pages", "moved_page_data_movements", "hypercall_pages",

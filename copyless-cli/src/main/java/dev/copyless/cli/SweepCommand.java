@@ -8,7 +8,6 @@ import dev.copyless.sweep.SweepGrid;
 import dev.copyless.sweep.SweepPoint;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,11 +24,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import dev.copyless.report.ReportWriter;
+import dev.copyless.report.StagedFiles;
+import dev.copyless.scenario.BoundedInput;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -40,16 +41,24 @@ import picocli.CommandLine.Spec;
  * Each point is the pure function {@link SweepPoint#run} of (base scenario, point).
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
-        description = {"Run every point of a parameter grid (memory pressure, swap device, hot-set size, VMs,",
-                "task-move rate, order, hold-back, policies) in parallel; stream one CSV row per point; --resume",
-                "finishes an interrupted sweep. Writes DIR/results.csv, results.json, grid.yaml and charts."})
+        description = {"Run every point of a parameter grid in parallel.",
+                "Parameters: memory pressure, swap device, hot-set size, VMs, task-move rate, order, hold-back,"
+                        + " policies (docs/SWEEP.md). Writes DIR/results.csv (one row per point as it finishes; also on"
+                        + " stdout when stdout is not a terminal), results.json, grid.yaml and the charts. --resume"
+                        + " finishes an interrupted sweep."})
 final class SweepCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** Present in DIR from the start of a sweep until it has finished: --resume finishes it. */
+    static final String INCOMPLETE = "INCOMPLETE";
+    /** The largest results.csv --resume reads (100,000 points of a few KiB each fit easily). */
+    private static final long CSV_LIMIT = 1L << 30;
 
     @Option(names = "--grid", required = true, paramLabel = "FILE", description = "The grid YAML (see docs/SWEEP.md).")
     Path grid;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: sweep-<grid file name>).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory, new or empty, or holding this grid's"
+            + " sweep with --resume (default: sweep-<grid file name>).")
     Path out;
 
     @Option(names = "--resume", description = "Finish the sweep in DIR: skip the points results.csv already has.")
@@ -61,6 +70,9 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "DIR",
             description = "Also write the sweep's report (report.html and charts) to DIR (it is always written to --out).")
     Path report;
+
+    @Mixin
+    ProgressOption progress;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -75,28 +87,51 @@ final class SweepCommand implements Callable<Integer> {
         }
         Path csv = dir.resolve("results.csv");
         Path gridCopy = dir.resolve("grid.yaml");
+        Path marker = dir.resolve(INCOMPLETE);
         List<String> header = null;
         Set<Integer> done = new HashSet<>();
+        Path created = null;
+        boolean fresh;
         try {
             if (Files.exists(dir) && !Files.isDirectory(dir)) {
                 throw new ScenarioException("--out " + dir + ": exists and is not a directory");
             }
-            if (Files.exists(csv)) {
+            boolean holdsSweep = Files.exists(csv) || Files.exists(marker);
+            if (holdsSweep) {
                 if (!resume) {
-                    throw new ScenarioException(dir + " already holds a sweep (results.csv); pass --resume to finish it "
-                            + "or choose another --out");
+                    throw new ScenarioException(dir + " already holds a sweep" + (Files.exists(marker)
+                            ? " that did not finish" : "") + "; pass --resume to finish it or choose another --out");
                 }
-                if (!Files.exists(gridCopy) || !Files.readString(gridCopy).equals(g.text())) {
+                if (!Files.exists(gridCopy) || !BoundedInput.readText(gridCopy, BoundedInput.YAML_LIMIT, "grid file", "")
+                        .equals(g.text())) {
                     throw new ScenarioException(dir + " holds a sweep of another grid (grid.yaml differs from " + grid
                             + "); resume with the same grid or choose another --out");
                 }
-                header = readDone(csv, done);
+                header = Files.exists(csv) ? readDone(csv, done) : null;
+                fresh = false;
             } else {
+                if (Files.isDirectory(dir)) {
+                    try (var entries = Files.list(dir)) {
+                        if (entries.findAny().isPresent()) {
+                            throw new ScenarioException("--out " + dir + ": not empty and holds no sweep (no results.csv);"
+                                    + " choose a new or empty directory");
+                        }
+                    }
+                }
+                for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+                    created = p;
+                }
                 Files.createDirectories(dir);
-                Files.writeString(gridCopy, g.text());
+                try (StagedFiles staged = new StagedFiles()) {
+                    staged.put(gridCopy, g.text().getBytes(StandardCharsets.UTF_8));
+                    staged.put(marker, incompleteNote(g, dir).getBytes(StandardCharsets.UTF_8));
+                    staged.commit();
+                }
+                fresh = true;
             }
         } catch (IOException e) {
-            throw new ScenarioException("--out " + dir + ": cannot write there (" + e.getMessage() + ")");
+            ReportWriter.removeCreated(created);
+            throw new ScenarioException("--out " + dir + ": cannot write there (" + BoundedInput.reason(e) + ")");
         }
 
         List<SweepPoint> todo = new ArrayList<>();
@@ -106,23 +141,33 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         PrintWriter stdout = spec.commandLine().getOut();
-        PrintStream err = System.err;
+        boolean rowsOnStdout = !Terminal.stdoutIsTerminal(); // on a terminal the rows go to results.csv only
+        PrintWriter err = spec.commandLine().getErr();
         err.printf("sweep: %d points (%d done before), %d at a time, into %s%n", g.size(), done.size(), nThreads, dir);
-        ProgressBar bar = Terminal.stderrIsTerminal()
-                ? new ProgressBarBuilder().setTaskName("sweep").setInitialMax(g.size()).setStyle(ProgressBarStyle.ASCII)
-                        .setConsumer(new ConsoleProgressBarConsumer(new PrintStream(err, true))).build()
-                : null;
-        if (bar != null) {
-            bar.stepTo(done.size());
-        }
-        if (header != null && done.size() > 0) {
+        err.flush();
+        if (rowsOnStdout && header != null && done.size() > 0) {
             stdout.println(String.join(",", header));
         }
+        AtomicInteger finished = new AtomicInteger(done.size());
+        AtomicBoolean over = new AtomicBoolean();
+        String resumeHint = resumeCommand(dir);
+        Thread hook = new Thread(() -> {
+            if (!over.get()) { // Ctrl-C (or a kill) while points run: say how to go on
+                err.println();
+                err.println("sweep: interrupted: " + finished.get() + " of " + g.size() + " points done in " + dir
+                        + "; resume with: " + resumeHint);
+                err.flush();
+            }
+        }, "copyless-sweep-interrupted");
+        Runtime.getRuntime().addShutdownHook(hook);
         ExecutorService pool = Executors.newFixedThreadPool(nThreads, r -> {
             Thread t = new Thread(r, "copyless-sweep");
             t.setDaemon(true);
             return t;
         });
+        Progress bar = Progress.on(err, progress.progress);
+        long before = done.size();
+        boolean ok = false;
         try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
             ExecutorCompletionService<Object[]> cs = new ExecutorCompletionService<>(pool);
@@ -147,33 +192,84 @@ final class SweepCommand implements Callable<Integer> {
                     header = new ArrayList<>(row.keySet());
                     w.write(String.join(",", header));
                     w.newLine();
-                    stdout.println(String.join(",", header));
+                    if (rowsOnStdout) {
+                        stdout.println(String.join(",", header));
+                    }
                 }
                 String line = csvLine(header, row);
                 w.write(line);
                 w.newLine();
                 w.flush();
-                stdout.println(line);
-                stdout.flush();
-                if (bar != null) {
-                    bar.step();
+                int n = finished.incrementAndGet();
+                if (rowsOnStdout) {
+                    stdout.println(line);
+                    stdout.flush();
                 }
+                String left = Progress.left(bar.elapsedNs(), (double) (n - before) / (g.size() - before));
+                bar.update(String.format(java.util.Locale.ROOT, "sweep: %,d of %,d points%s", n, g.size(),
+                        left.isEmpty() ? "" : ", " + left));
             }
-        } finally {
-            pool.shutdownNow();
-            if (bar != null) {
+            ok = true;
+        } catch (IOException | ScenarioException | dev.copyless.host.HostOutOfMemoryException e) {
+            String why = e instanceof IOException io
+                    ? csv + ": cannot write the sweep's results (" + BoundedInput.reason(io) + ")" : e.getMessage();
+            if (fresh && finished.get() == 0) { // nothing of value was made: leave nothing behind
                 bar.close();
+                pool.shutdownNow();
+                pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+                for (Path f : List.of(csv, gridCopy, marker)) {
+                    Files.deleteIfExists(f);
+                }
+                ReportWriter.removeCreated(created);
+                throw new ScenarioException(why + "; no point finished, nothing was kept");
+            }
+            throw new ScenarioException(why + kept(finished.get() - (int) before, finished.get(), g.size(), dir,
+                    resumeHint));
+        } finally {
+            over.set(true);
+            bar.close();
+            pool.shutdownNow();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is shutting down already: the hook has printed the hint
+            }
+            if (!ok) {
+                pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
             }
         }
         List<Map<String, Object>> rows = readRows(csv);
-        JSON.writeValue(dir.resolve("results.json").toFile(), Map.of("grid", grid.toString(), "points", rows));
-        dev.copyless.report.ReportWriter.writeSweep(dir, new ArrayList<>(g.parameters().keySet()), rows);
+        try (StagedFiles staged = new StagedFiles()) {
+            staged.put(dir.resolve("results.json"), JSON.writeValueAsBytes(Map.of("grid", grid.toString(), "points", rows)));
+            staged.commit();
+        } catch (IOException e) {
+            throw new ScenarioException(dir.resolve("results.json") + ": cannot write (" + BoundedInput.reason(e)
+                    + "); every point is in " + csv + ": run again with --resume to write the rest");
+        }
+        ReportWriter.writeSweep(dir, new ArrayList<>(g.parameters().keySet()), rows);
         if (report != null) {
-            dev.copyless.report.ReportWriter.writeSweep(report, new ArrayList<>(g.parameters().keySet()), rows);
+            ReportWriter.prepare(report);
+            ReportWriter.writeSweep(report, new ArrayList<>(g.parameters().keySet()), rows);
             err.println("report: " + report.resolve("report.html"));
         }
+        Files.deleteIfExists(marker); // finished: the last thing done
         err.println("sweep: " + rows.size() + " points in " + csv);
         return 0;
+    }
+
+    /** The note a failed sweep's error ends with: what is kept and how to finish. */
+    private static String kept(int now, int total, long points, Path dir, String resumeHint) {
+        return "; " + total + " of " + points + " points are kept in " + dir + " (" + now + " from this run), marked "
+                + INCOMPLETE + ": resume with: " + resumeHint;
+    }
+
+    private String resumeCommand(Path dir) {
+        return "copyless sweep --grid " + grid + " --out " + dir + " --resume";
+    }
+
+    private String incompleteNote(SweepGrid g, Path dir) {
+        return "This sweep of " + grid + " (" + g.size() + " points) has not finished.\n"
+                + "results.csv holds the points done so far. Finish it with:\n  " + resumeCommand(dir) + "\n";
     }
 
     /** The CSV row of a finished point: id, seed, parameter values, then policy.metric for every scalar metric. */
@@ -211,26 +307,46 @@ final class SweepCommand implements Callable<Integer> {
 
     /**
      * Reads a results.csv: its header, and the ids of complete rows. A torn last line (the
-     * sweep was killed while writing it) is cut off so the file can be appended to.
+     * sweep was killed while writing it) is cut off so the file can be appended to. The file is
+     * streamed, and refused past {@link #CSV_LIMIT}.
      */
     private static List<String> readDone(Path csv, Set<Integer> done) throws IOException {
-        String text = Files.readString(csv, StandardCharsets.UTF_8);
-        if (!text.isEmpty() && !text.endsWith("\n")) {
-            text = text.substring(0, text.lastIndexOf('\n') + 1);
-            Files.writeString(csv, text, StandardCharsets.UTF_8);
+        long size = BoundedInput.requireRegularFile(csv, "sweep results file", "choose another --out");
+        if (size > CSV_LIMIT) {
+            throw new ScenarioException(csv + ": " + BoundedInput.bytes(size) + "; a sweep's results.csv may have at most "
+                    + BoundedInput.bytes(CSV_LIMIT) + "; choose another --out");
         }
-        List<String> lines = text.lines().toList();
-        if (lines.isEmpty()) {
-            return null;
-        }
-        List<String> header = List.of(lines.get(0).split(","));
-        for (String l : lines.subList(1, lines.size())) {
-            String[] f = l.split(",", -1);
-            if (f.length != header.size()) {
-                throw new ScenarioException(csv + ": a row has " + f.length + " fields, the header " + header.size()
-                        + "; the file is not a copyless sweep's results, choose another --out");
+        List<String> header = null;
+        long complete = 0; // bytes up to the end of the last complete line
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(csv), 1 << 16)) {
+            java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            long pos = 0;
+            int b;
+            while ((b = in.read()) >= 0) {
+                pos++;
+                if (b != '\n') {
+                    line.write(b);
+                    continue;
+                }
+                String l = line.toString(StandardCharsets.UTF_8);
+                line.reset();
+                complete = pos;
+                if (header == null) {
+                    header = List.of(l.split(","));
+                    continue;
+                }
+                String[] f = l.split(",", -1);
+                if (f.length != header.size() || !f[0].matches("\\d{1,9}")) {
+                    throw new ScenarioException(csv + ": a row has " + f.length + " fields, the header " + header.size()
+                            + "; the file is not a copyless sweep's results, choose another --out");
+                }
+                done.add(Integer.parseInt(f[0]));
             }
-            done.add(Integer.parseInt(f[0]));
+        }
+        if (complete < size) {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(csv, StandardOpenOption.WRITE)) {
+                ch.truncate(complete);
+            }
         }
         return header;
     }

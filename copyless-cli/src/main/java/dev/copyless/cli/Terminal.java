@@ -3,13 +3,22 @@ package dev.copyless.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Whether stderr is a terminal: progress bars go there only then (stdout may well be redirected). */
+/** Whether stderr or stdout is a terminal: progress goes to stderr only then (or with --progress). */
 final class Terminal {
     private Terminal() {}
 
     static boolean stderrIsTerminal() {
+        return isTerminal(2);
+    }
+
+    /** Whether stdout is a terminal (then a sweep's CSV rows stay in results.csv). */
+    static boolean stdoutIsTerminal() {
+        return isTerminal(1);
+    }
+
+    private static boolean isTerminal(int fd) {
         try {
-            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
             return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
         } catch (Exception e) { // not Linux, or no /proc: fall back to the JDK's view of the console
             return System.console() != null && System.console().isTerminal();

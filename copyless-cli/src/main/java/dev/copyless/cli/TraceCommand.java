@@ -25,20 +25,22 @@ import picocli.CommandLine.Spec;
         description = {"Record a program's memory accesses (Valgrind Lackey) into a trace file, or summarise one.",
                 "Replay a trace with 'copyless compare --trace FILE' (or run), or a scenario task with pattern: trace."},
         subcommands = {TraceCommand.Record.class, TraceCommand.Info.class})
-final class TraceCommand implements Runnable {
+final class TraceCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** No subcommand: the usage on stderr, exit code 2. */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        return CopylessCommand.usageError(spec);
     }
 
     /** {@code copyless trace record -o FILE [--valgrind PATH] -- CMD ARGS...}. */
     @Command(name = "record", mixinStandardHelpOptions = true,
-            description = {"Run CMD ARGS under valgrind --tool=lackey --trace-mem=yes and write its memory accesses",
-                    "to FILE, converting while it runs (the text trace is never stored). The program keeps its own",
-                    "stdin, stdout and stderr. Valgrind is slow (tens of times); trace a small run.",
+            description = {"Record CMD ARGS's memory accesses under Valgrind Lackey into FILE.",
+                    "Runs CMD under valgrind --tool=lackey --trace-mem=yes and converts its accesses while it runs (the"
+                            + " text trace is never stored). The program keeps its own stdin, stdout and stderr."
+                            + " Valgrind is slow (tens of times); trace a small run.",
                     "Example: copyless trace record -o sort.cltrace -- sort -o /dev/null big.txt"})
     static final class Record implements Callable<Integer> {
         @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
@@ -51,6 +53,9 @@ final class TraceCommand implements Runnable {
         @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments, after --.")
         List<String> command;
 
+        @picocli.CommandLine.Mixin
+        ProgressOption progressOption;
+
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
@@ -58,10 +63,13 @@ final class TraceCommand implements Runnable {
         public Integer call() {
             PrintWriter err = spec.commandLine().getErr();
             long start = System.nanoTime();
-            TraceInfo info = ValgrindRecorder.record(valgrind, command, output, msg -> {
-                err.println(msg);
-                err.flush();
-            });
+            TraceInfo info;
+            try (Progress progress = Progress.on(err, progressOption.progress)) {
+                info = ValgrindRecorder.record(valgrind, command, output, progress::println,
+                        (accesses, pages) -> progress.update(String.format(Locale.ROOT,
+                                "recording: %,d page accesses, %,d pages so far (%s)", accesses, pages,
+                                Progress.duration(progress.elapsedNs() / 1_000_000_000L))));
+            }
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT, "recorded %s in %.1f s%n", String.join(" ", command),
                     (System.nanoTime() - start) / 1e9);

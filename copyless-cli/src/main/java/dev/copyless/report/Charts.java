@@ -61,6 +61,7 @@ final class Charts {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
         }
+        javax.imageio.ImageIO.setUseCache(false); // encode PNGs in memory: no temporary file, so a full disk cannot break it
     }
 
     private Charts() {}

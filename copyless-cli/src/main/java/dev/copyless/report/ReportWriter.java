@@ -24,8 +24,9 @@ import java.util.Map;
  * Entry point of the report feature ({@code --report DIR}): writes a directory holding a
  * self-contained {@code report.html} (charts inlined, opens offline), the charts as PNG files,
  * and for {@code run}/{@code compare} also {@code results.json} (the {@code --format json}
- * object) and {@code results.csv} (one row per policy). Any failure to write is a user's
- * mistake about DIR and surfaces as a one-line {@link ScenarioException} naming the path.
+ * object) and {@code results.csv} (one row per policy). The files appear together or not at
+ * all ({@link StagedFiles}): a full disk leaves no truncated file. Any failure to write is a
+ * user's mistake about DIR and surfaces as a one-line {@link ScenarioException} naming the path.
  */
 public final class ReportWriter {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -58,10 +59,12 @@ public final class ReportWriter {
         }
         RunReport report = new RunReport(scenarioInfo, results);
         String html = report.render();
-        save(dir, "results.json", json.getBytes(StandardCharsets.UTF_8));
-        save(dir, "results.csv", csv(results).getBytes(StandardCharsets.UTF_8));
-        report.pngs.forEach((name, png) -> save(dir, name, png));
-        save(dir, "report.html", html.getBytes(StandardCharsets.UTF_8));
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("results.json", json.getBytes(StandardCharsets.UTF_8));
+        files.put("results.csv", csv(results).getBytes(StandardCharsets.UTF_8));
+        files.putAll(report.pngs);
+        files.put("report.html", html.getBytes(StandardCharsets.UTF_8));
+        save(dir, files);
     }
 
     /**
@@ -82,8 +85,9 @@ public final class ReportWriter {
         prepare(dir);
         SweepReport report = new SweepReport(parameterNames, rows);
         String html = report.render();
-        report.pngs.forEach((name, png) -> save(dir, name, png));
-        save(dir, "report.html", html.getBytes(StandardCharsets.UTF_8));
+        Map<String, byte[]> files = new LinkedHashMap<>(report.pngs);
+        files.put("report.html", html.getBytes(StandardCharsets.UTF_8));
+        save(dir, files);
     }
 
     /** One row per policy: {@code policy}, every scalar metric, then each latency summary field. */
@@ -139,11 +143,17 @@ public final class ReportWriter {
      * Creates DIR if needed and checks that a report can go there, so that a command can refuse a
      * bad {@code --report DIR} before it simulates anything.
      *
+     * @return the outermost directory this call created (DIR or one of its parents), or null if
+     *         DIR existed: {@link #removeCreated} takes it away again if the command fails
      * @throws ScenarioException naming DIR when it is a file or cannot be created
      */
-    public static void prepare(Path dir) {
+    public static Path prepare(Path dir) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new ScenarioException("cannot write the report to " + dir + ": it exists and is not a directory");
+        }
+        Path created = null;
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p); p = p.getParent()) {
+            created = p;
         }
         try {
             Files.createDirectories(dir);
@@ -151,17 +161,48 @@ public final class ReportWriter {
             throw failure(dir, e);
         }
         if (!Files.isWritable(dir)) {
+            removeCreated(created);
             throw new ScenarioException("cannot write the report to " + dir + ": the directory is not writable");
+        }
+        return created;
+    }
+
+    /** Deletes the directories {@link #prepare} created under {@code created}, if they are still empty. */
+    public static void removeCreated(Path created) {
+        if (created == null || !Files.isDirectory(created)) {
+            return;
+        }
+        try (var walk = Files.walk(created)) {
+            List<Path> dirs = walk.sorted(java.util.Comparator.reverseOrder()).toList();
+            for (Path p : dirs) {
+                if (Files.isDirectory(p)) {
+                    try (var entries = Files.list(p)) {
+                        if (entries.findAny().isPresent()) {
+                            return; // something else is in there now: leave it
+                        }
+                    }
+                    Files.delete(p);
+                }
+            }
+        } catch (IOException e) {
+            // leave what cannot be removed
         }
     }
 
-    private static void save(Path dir, String name, byte[] bytes) {
-        try {
-            Files.write(dir.resolve(name), bytes);
+    /** Writes {@code files} (name to bytes) into DIR together: all of them, or none. */
+    static void save(Path dir, Map<String, byte[]> files) {
+        Path current = dir;
+        try (StagedFiles staged = new StagedFiles()) {
+            for (Map.Entry<String, byte[]> e : files.entrySet()) {
+                current = dir.resolve(e.getKey());
+                staged.put(current, e.getValue());
+            }
+            current = dir;
+            staged.commit();
         } catch (IOException e) {
-            throw failure(dir.resolve(name), e);
+            throw failure(current, e);
         } catch (UncheckedIOException e) {
-            throw failure(dir.resolve(name), e.getCause());
+            throw failure(current, e.getCause());
         }
     }
 
@@ -171,8 +212,8 @@ public final class ReportWriter {
             case NotDirectoryException x -> "not a directory (" + x.getFile() + ")";
             case AccessDeniedException x -> "permission denied (" + x.getFile() + ")";
             case NoSuchFileException x -> "no such directory (" + x.getFile() + ")";
-            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            default -> dev.copyless.scenario.BoundedInput.reason(e);
         };
-        return new ScenarioException("cannot write the report to " + path + ": " + why);
+        return new ScenarioException("cannot write the report to " + path + ": " + why + "; nothing was written");
     }
 }

@@ -65,10 +65,12 @@ class TraceCommandTest {
         Files.write(input, lines);
         Path trace = dir.resolve("sort.cltrace");
 
-        CliTest.Result rec = run("trace", "record", "-o", trace.toString(), "--", "sort", "-o", "/dev/null",
+        CliTest.Result rec = run("trace", "record", "--progress", "-o", trace.toString(), "--", "sort", "-o", "/dev/null",
                 input.toString());
         assertThat(rec.code()).as(rec.err()).isZero();
         assertThat(rec.out()).contains("recorded sort -o /dev/null").contains("threads       1");
+        assertThat(rec.err()).as("progress, asked for on a stderr that is not a terminal")
+                .containsPattern("recording: [\\d,]+ page accesses, [\\d,]+ pages so far");
         assertThat(files()).containsExactly("input.txt", "sort.cltrace");
 
         TraceInfo t = TraceReader.read(trace, null);

@@ -171,6 +171,11 @@ public final class TraceWriter implements AutoCloseable {
         return accesses;
     }
 
+    /** Distinct pages written so far. */
+    public int pages() {
+        return pages;
+    }
+
     private int thread(int tid) {
         if (tid < 0) {
             throw new IllegalArgumentException("negative thread id " + tid);

@@ -34,13 +34,29 @@ public final class ValgrindRecorder {
     public static final List<String> VALGRIND_OPTIONS = List.of("--tool=lackey", "--trace-mem=yes",
             "--basic-counts=no", "--trace-sched=yes");
 
+    /** Receives how far a recording is: page accesses and distinct pages written so far. */
+    public interface Progress {
+        /** Called on the converting thread every {@link #EVERY} data accesses. */
+        void recorded(long accesses, long pages);
+
+        /** Data accesses between two calls. */
+        int EVERY = 1 << 16;
+    }
+
+    /** {@link #record(Path, List, Path, Consumer, Progress)} without progress. */
+    public static TraceInfo record(Path valgrind, List<String> command, Path out, Consumer<String> note) {
+        return record(valgrind, command, out, note, (a, p) -> { });
+    }
+
     /**
      * Records {@code command} into the trace file {@code out}.
      *
      * @param valgrind the valgrind executable, or null to find it on PATH
      * @param note     receives one-line notes for the user (for example that the command is a script)
+     * @param progress receives the accesses and pages written so far, while valgrind runs
      */
-    public static TraceInfo record(Path valgrind, List<String> command, Path out, Consumer<String> note) {
+    public static TraceInfo record(Path valgrind, List<String> command, Path out, Consumer<String> note,
+                                   Progress progress) {
         if (command.isEmpty()) {
             throw new ScenarioException("trace record: expected a command after --, e.g. copyless trace record -o t"
                     + TraceFormat.EXTENSION + " -- sort big.txt");
@@ -93,9 +109,32 @@ public final class ValgrindRecorder {
                 }
             });
             LackeyConverter converter = new LackeyConverter(writer);
+            TraceWriter w = writer;
+            LackeyParser.Listener counting = new LackeyParser.Listener() {
+                private int sinceLast;
+
+                @Override
+                public void instruction(long addr, int size) {
+                    converter.instruction(addr, size);
+                }
+
+                @Override
+                public void data(char kind, long addr, int size) {
+                    converter.data(kind, addr, size);
+                    if (++sinceLast == Progress.EVERY) {
+                        sinceLast = 0;
+                        progress.recorded(w.accesses(), w.pages());
+                    }
+                }
+
+                @Override
+                public void thread(int tid) {
+                    converter.thread(tid);
+                }
+            };
             try (InputStream in = new FileInputStream(fifo.toFile())) {
                 opened.set(true);
-                LackeyParser.parse(in, "valgrind output", converter);
+                LackeyParser.parse(in, "valgrind output", counting);
             }
             int rc = p.waitFor();
             if (rc != 0) {
