@@ -10,13 +10,13 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.guest.GuestVm;
-import dev.copyless.host.DemotionAgent;
-import dev.copyless.host.FrameOwner;
-import dev.copyless.host.HostConfig;
-import dev.copyless.host.HostNode;
-import dev.copyless.host.ModelPageStore;
-import dev.copyless.host.OffHeapPageStore;
-import dev.copyless.host.SimulatedHost;
+import dev.copyless.kernel.DemotionAgent;
+import dev.copyless.mm.FrameOwner;
+import dev.copyless.kernel.HostConfig;
+import dev.copyless.kernel.HostNode;
+import dev.copyless.kernel.ModelPageStore;
+import dev.copyless.kernel.OffHeapPageStore;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.hypervisor.AbiError;
 import dev.copyless.hypervisor.HypercallAbi;
 import dev.copyless.hypervisor.HypercallArea;
@@ -30,8 +30,8 @@ import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
 import dev.copyless.scenario.Scenario;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.sim.Invariants;
 import dev.copyless.sim.Simulation;
 import dev.copyless.swap.FaultConfig;
@@ -133,7 +133,7 @@ class InvariantsTest {
                 vms.add(vm);
             }
             if (config.demotionEnabled()) {
-                engine.wake(new DemotionAgent(host), config.demotionInterval());
+                engine.wake(host.demotionAgent(), config.demotionInterval());
             }
             description = "pressure=" + pressure + " targets=" + Arrays.toString(targets) + " promote=" + promote
                     + " cluster=" + cluster + " vnodes=" + Arrays.deepToString(vnodeNodes) + " holdBack="

@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.copyless.balancer.BalancingPolicy;
-import dev.copyless.host.FrameOwner;
+import dev.copyless.mm.FrameOwner;
 import dev.copyless.host.PageContent;
-import dev.copyless.host.PageStore;
+import dev.copyless.kernel.PageStore;
 import dev.copyless.host.Verification;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;

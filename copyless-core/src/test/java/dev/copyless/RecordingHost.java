@@ -2,7 +2,7 @@ package dev.copyless;
 
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
-import dev.copyless.host.SimulatedHost;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.MigrationOrder;

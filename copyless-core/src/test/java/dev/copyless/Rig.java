@@ -6,9 +6,9 @@ import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.Task;
 import dev.copyless.guest.Vcpu;
-import dev.copyless.host.HostConfig;
-import dev.copyless.host.HostNode;
-import dev.copyless.host.SimulatedHost;
+import dev.copyless.kernel.HostConfig;
+import dev.copyless.kernel.HostNode;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.hypervisor.HypercallConfig;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MovedPageList;
@@ -17,8 +17,8 @@ import dev.copyless.metrics.RunMetrics;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.sim.Invariants;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapProfile;
@@ -67,8 +67,8 @@ final class Rig implements AutoCloseable {
         cost = CostModel.defaults(distance);
         int[] targets = b.demotionTarget != null ? b.demotionTarget : filled(n, -1);
         HostConfig config = new HostConfig(32, b.pageCluster, targets, b.promoteOnTouch, 0, 64);
-        dev.copyless.host.PageStore store = b.realBytes ? new dev.copyless.host.OffHeapPageStore(b.nodeFrames, b.swapSlots)
-                : new dev.copyless.host.ModelPageStore();
+        dev.copyless.kernel.PageStore store = b.realBytes ? new dev.copyless.kernel.OffHeapPageStore(b.nodeFrames, b.swapSlots)
+                : new dev.copyless.kernel.ModelPageStore();
         host = new SimulatedHost(nodes, swaps, cost, stat, engine, config, store, new dev.copyless.swap.SwapFaults(b.faults));
         recorder = new RecordingHost(host, stat);
         hv = new Hypervisor(recorder, cost, stat, engine::now, b.hypercall);

@@ -7,8 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.host.PageContent;
-import dev.copyless.host.PageStore;
-import dev.copyless.host.SimulatedHost;
+import dev.copyless.kernel.PageStore;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.host.Verification;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;

@@ -2,7 +2,7 @@ package dev.copyless.bench;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.guest.GuestVm;
-import dev.copyless.host.SimulatedHost;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.hypervisor.HypercallArea;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MigrationRequest;

@@ -15,7 +15,7 @@ import dev.copyless.metrics.RunMetrics;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.CostModel;
+import dev.copyless.clock.CostModel;
 
 /**
  * The guest kernel's automatic NUMA balancing, one per VM, written once for every policy

@@ -2,7 +2,7 @@ package dev.copyless.guest;
 
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
-import dev.copyless.sim.Agent;
+import dev.copyless.clock.Agent;
 import java.util.List;
 import java.util.SplittableRandom;
 

@@ -6,9 +6,9 @@ import dev.copyless.hypervisor.HypercallArea;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.metrics.RunMetrics;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.Agent;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
+import dev.copyless.clock.Agent;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import java.util.ArrayList;
 import java.util.List;
 

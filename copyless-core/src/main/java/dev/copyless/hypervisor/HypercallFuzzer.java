@@ -1,16 +1,16 @@
 package dev.copyless.hypervisor;
 
 import dev.copyless.guest.GuestVm;
-import dev.copyless.host.HostConfig;
-import dev.copyless.host.HostNode;
-import dev.copyless.host.SimulatedHost;
+import dev.copyless.kernel.HostConfig;
+import dev.copyless.kernel.HostNode;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.sim.Invariants;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapProfile;

@@ -5,7 +5,7 @@ import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
-import dev.copyless.sim.CostModel;
+import dev.copyless.clock.CostModel;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;

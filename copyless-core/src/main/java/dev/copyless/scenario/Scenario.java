@@ -146,7 +146,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
         }
     }
 
-    /** Cost model values in ns (see {@link dev.copyless.sim.CostModel}). */
+    /** Cost model values in ns (see {@link dev.copyless.clock.CostModel}). */
     public record Cost(long accessLocalNs, long accessRemoteNs, long pageCopyLocalNs, long zeroPageNs,
                        long eptFaultNs, long hintFaultNs, long pteUpdateNs, long migratePageNs,
                        long hypercallExitNs, long hypercallPageNs, long reclaimScanNs) {}

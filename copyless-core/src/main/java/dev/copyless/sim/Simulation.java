@@ -1,19 +1,21 @@
 package dev.copyless.sim;
 
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.balancer.NumaBalancer;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.Task;
 import dev.copyless.guest.TaskScheduler;
 import dev.copyless.guest.Vcpu;
-import dev.copyless.host.DemotionAgent;
-import dev.copyless.host.HostConfig;
+import dev.copyless.kernel.DemotionAgent;
+import dev.copyless.kernel.HostConfig;
 import dev.copyless.host.HostMemory;
-import dev.copyless.host.HostNode;
-import dev.copyless.host.ModelPageStore;
-import dev.copyless.host.OffHeapPageStore;
-import dev.copyless.host.PageStore;
-import dev.copyless.host.SimulatedHost;
+import dev.copyless.kernel.HostNode;
+import dev.copyless.kernel.ModelPageStore;
+import dev.copyless.kernel.OffHeapPageStore;
+import dev.copyless.kernel.PageStore;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.host.Verification;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.metrics.RunMetrics;
@@ -129,7 +131,7 @@ public final class Simulation implements AutoCloseable {
             throw e;
         }
         if (hc.demotionEnabled()) {
-            engine.wake(new DemotionAgent(host), hc.demotionInterval());
+            engine.wake(host.demotionAgent(), hc.demotionInterval());
         }
         return host;
     }

@@ -7,7 +7,7 @@ import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.Engine;
+import dev.copyless.clock.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

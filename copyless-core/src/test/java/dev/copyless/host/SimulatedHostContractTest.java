@@ -1,8 +1,12 @@
 package dev.copyless.host;
 
+import dev.copyless.kernel.HostConfig;
+import dev.copyless.kernel.HostNode;
+import dev.copyless.kernel.OffHeapPageStore;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.VmStat;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.swap.FaultConfig;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapFaults;

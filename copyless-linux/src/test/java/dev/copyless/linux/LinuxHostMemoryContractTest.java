@@ -3,8 +3,8 @@ package dev.copyless.linux;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.HostMemoryContract;
 import dev.copyless.metrics.VmStat;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 
 /**
  * {@link HostMemoryContract} on the Linux backend: real guest RAM, the kernel's swap,

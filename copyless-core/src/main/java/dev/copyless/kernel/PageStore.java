@@ -1,4 +1,4 @@
-package dev.copyless.host;
+package dev.copyless.kernel;
 
 /**
  * Where the bytes of guest pages live, behind the {@link SimulatedHost}: one implementation

@@ -1,4 +1,4 @@
-package dev.copyless.host;
+package dev.copyless.kernel;
 
 /**
  * Per-node free-memory watermarks, as {@code WMARK_MIN}, {@code WMARK_LOW},

@@ -1,5 +1,6 @@
-package dev.copyless.host;
+package dev.copyless.kernel;
 
+import dev.copyless.mm.FrameOwner;
 import java.util.Arrays;
 
 /**
@@ -16,13 +17,13 @@ public final class HostNode {
     private final int wmarkLow;
     private final int wmarkHigh;
     /** Clock hand of the reclaim scan ({@code shrink_node}'s LRU approximation). */
-    int clockHand;
-    /** Cursor of the demotion/promotion agent's scan. */
-    int tierHand;
+    private int clockHand;
+    /** Cursor of the demotion agent's scan. */
+    private int tierHand;
     /** True while kswapd is awake (between a low-watermark wakeup and reaching high). */
-    boolean kswapdRunning;
+    private boolean kswapdRunning;
     /** Bring-back allocations that left the node under its high watermark, not yet paid by a reclaim. */
-    long bringBackDebt;
+    private long bringBackDebt;
 
     public HostNode(int id, int frames, int wmarkMin, int wmarkLow, int wmarkHigh) {
         if (!(0 <= wmarkMin && wmarkMin <= wmarkLow && wmarkLow <= wmarkHigh && wmarkHigh < frames)) {
@@ -67,6 +68,42 @@ public final class HostNode {
 
     public long owner(int pfn) {
         return owner[pfn];
+    }
+
+    /** The frame the reclaim clock hand points at; the hand moves on to the next frame. */
+    int advanceClockHand() {
+        int pfn = clockHand;
+        clockHand = pfn + 1 == owner.length ? 0 : pfn + 1;
+        return pfn;
+    }
+
+    /** The frame the demotion agent's hand points at; the hand moves on to the next frame. */
+    int advanceTierHand() {
+        int pfn = tierHand;
+        tierHand = pfn + 1 == owner.length ? 0 : pfn + 1;
+        return pfn;
+    }
+
+    boolean kswapdRunning() {
+        return kswapdRunning;
+    }
+
+    void setKswapdRunning(boolean running) {
+        kswapdRunning = running;
+    }
+
+    /** A page came back to this node and left it under its high watermark: a later reclaim pays for it. */
+    void addBringBackDebt() {
+        bringBackDebt++;
+    }
+
+    /** One reclaimed page pays one bring-back: true if there was a debt to pay ({@code evictions_caused}). */
+    boolean payBringBackDebt() {
+        if (bringBackDebt == 0) {
+            return false;
+        }
+        bringBackDebt--;
+        return true;
     }
 
     void setOwner(int pfn, long ownerWord) {

@@ -1,4 +1,6 @@
-package dev.copyless.host;
+package dev.copyless.kernel;
+
+import dev.copyless.host.PageContent;
 
 /**
  * The default {@link PageStore}: no bytes at all, the simulated host is a model. It remembers

@@ -1,4 +1,4 @@
-package dev.copyless.host;
+package dev.copyless.kernel;
 
 /**
  * Host mm tunables of a simulated host.

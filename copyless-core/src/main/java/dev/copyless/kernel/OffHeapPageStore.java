@@ -1,5 +1,6 @@
-package dev.copyless.host;
+package dev.copyless.kernel;
 
+import dev.copyless.host.PageContent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;

@@ -1,4 +1,4 @@
-package dev.copyless.host;
+package dev.copyless.mm;
 
 /**
  * Packing of "who owns this host frame / swap slot" into one {@code long}: the reverse map

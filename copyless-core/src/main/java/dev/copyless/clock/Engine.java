@@ -1,4 +1,4 @@
-package dev.copyless.sim;
+package dev.copyless.clock;
 
 import java.util.PriorityQueue;
 

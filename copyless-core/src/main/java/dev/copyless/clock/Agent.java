@@ -1,4 +1,4 @@
-package dev.copyless.sim;
+package dev.copyless.clock;
 
 /**
  * Something the clock drives: a vCPU, kswapd, the demotion agent, the guest scheduler. Like
