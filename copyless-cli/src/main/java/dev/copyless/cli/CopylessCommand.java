@@ -1,5 +1,6 @@
 package dev.copyless.cli;
 
+import dev.copyless.input.UserError;
 import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.scenario.ScenarioException;
 import java.io.PrintWriter;
@@ -44,7 +45,7 @@ public final class CopylessCommand implements Runnable {
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
-            if (ex instanceof ScenarioException || ex instanceof HostOutOfMemoryException) {
+            if (ex instanceof UserError || ex instanceof HostOutOfMemoryException) {
                 err.println("copyless: error: " + ex.getMessage());
                 return EXIT_USAGE;
             }

@@ -113,7 +113,7 @@ final class ScenarioOptions {
             s = s.withCopyless(new Scenario.Copyless(o, holdBack != null ? holdBack : c.holdBack(), c.batch()));
         }
         if (trace != null) {
-            s = dev.copyless.trace.TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,
+            s = dev.copyless.scenario.TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,
                     scenario == null, scenario == null ? "the default scenario" : scenario.toString());
         } else if (traceLayout != null || traceTimeScale != null) {
             throw new ScenarioException((traceLayout != null ? "--trace-layout" : "--trace-time-scale")

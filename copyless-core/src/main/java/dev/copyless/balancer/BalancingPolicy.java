@@ -1,5 +1,7 @@
 package dev.copyless.balancer;
 
+import dev.copyless.guest.Vcpu;
+
 /**
  * How the guest carries out a balancing migration once {@link NumaBalancer} has decided
  * that a page must move to another vNode. The decision logic is shared; only this step
@@ -22,10 +24,10 @@ public sealed interface BalancingPolicy permits NoBalancing, NaiveBalancing, Cop
      *
      * @return virtual nanoseconds the faulting vCPU spent
      */
-    long migrate(NumaBalancer b, dev.copyless.guest.Vcpu cpu, int gvpn, int srcGfn, int dstVnode);
+    long migrate(NumaBalancer b, Vcpu cpu, int gvpn, int srcGfn, int dstVnode);
 
     /** Completes any migration this vCPU has left pending (end of quantum, touch of a pending page). */
-    long flush(NumaBalancer b, dev.copyless.guest.Vcpu cpu);
+    long flush(NumaBalancer b, Vcpu cpu);
 
     /** The policy {@code key} with a scenario's copyless options (order, hold-back, batch). */
     static BalancingPolicy of(String key, dev.copyless.scenario.Scenario.Copyless c) {

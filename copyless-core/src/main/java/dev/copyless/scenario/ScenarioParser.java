@@ -438,7 +438,7 @@ public final class ScenarioParser {
         dev.copyless.trace.TraceInfo info;
         try {
             info = dev.copyless.trace.TraceReader.open(p);
-        } catch (ScenarioException e) {
+        } catch (dev.copyless.trace.TraceException e) {
             throw new ScenarioException(t.error(t.keyPath("trace"), "expected a readable copyless trace",
                     t.node("trace")).getMessage() + ": " + e.getMessage());
         }

@@ -1,5 +1,9 @@
-package dev.copyless.trace;
+package dev.copyless.scenario;
 
+import dev.copyless.trace.TraceFormatTest;
+import dev.copyless.trace.TraceInfo;
+import dev.copyless.trace.TraceWorkload;
+import dev.copyless.scenario.TraceScenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;

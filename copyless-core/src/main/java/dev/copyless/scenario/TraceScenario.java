@@ -1,8 +1,9 @@
-package dev.copyless.trace;
+package dev.copyless.scenario;
 
-import dev.copyless.scenario.Scenario;
-import dev.copyless.scenario.ScenarioException;
-import dev.copyless.scenario.Units;
+import dev.copyless.trace.TraceFormat;
+import dev.copyless.trace.TraceInfo;
+import dev.copyless.trace.TraceReader;
+import dev.copyless.trace.TraceWorkload;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
