@@ -1,4 +1,4 @@
-package dev.copyless;
+package dev.copyless.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,5 +1,7 @@
-package dev.copyless;
+package dev.copyless.kernel;
 
+import dev.copyless.testkit.RecordingHost;
+import dev.copyless.testkit.Scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;

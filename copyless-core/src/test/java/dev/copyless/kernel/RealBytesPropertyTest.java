@@ -1,4 +1,4 @@
-package dev.copyless;
+package dev.copyless.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;

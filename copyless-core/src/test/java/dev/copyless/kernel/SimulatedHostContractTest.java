@@ -1,5 +1,7 @@
-package dev.copyless.host;
+package dev.copyless.kernel;
 
+import dev.copyless.host.HostMemory;
+import dev.copyless.host.HostMemoryContract;
 import dev.copyless.kernel.HostConfig;
 import dev.copyless.kernel.HostNode;
 import dev.copyless.kernel.OffHeapPageStore;

@@ -1,4 +1,4 @@
-package dev.copyless;
+package dev.copyless.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -28,13 +28,13 @@ class HypercallAbiTest {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final HypercallWorld w = new HypercallWorld();
+    private final HypercallWorld w = HypercallWorld.builder().build();
 
     /** Calls VM {@code vm} with {@code request} and asserts a refusal of class {@code e} that changed nothing. */
     private MemorySegment assertRefused(int vm, MemorySegment request, MemorySegment reply, AbiError e) {
         long seq = request.byteSize() >= HypercallAbi.REQ_HEADER ? request.get(U64, HypercallAbi.REQ_SEQ) : 0;
         HypercallWorld.Snapshot before = w.snapshot();
-        long r = w.hv.hypercall(vm, request, reply);
+        long r = w.hv().hypercall(vm, request, reply);
         assertThat(r).as("return of a %s refusal", e).isEqualTo(-e.errno);
         if (reply.byteSize() >= HypercallAbi.REP_HEADER) {
             assertThat(HypercallAbi.replyStatus(reply)).isEqualTo(-e.errno);
@@ -42,7 +42,7 @@ class HypercallAbiTest {
             assertThat(HypercallAbi.replyCount(reply)).isZero();
             assertThat(HypercallAbi.replySeq(reply)).isEqualTo(seq);
         }
-        w.assertUnchangedBy(before, e, vm, seq);
+        Refusals.assertUnchangedBy(w, before, e, vm, seq);
         return reply;
     }
 
@@ -64,32 +64,32 @@ class HypercallAbiTest {
         int dst = w.vm(1).vnodeStart(1) + 2;
         MemorySegment req = w.request(1, 1, new int[] {src}, new int[] {dst});
         MemorySegment reply = HypercallWorld.reply();
-        long r = w.hv.hypercall(1, req, reply);
+        long r = w.hv().hypercall(1, req, reply);
         assertThat(r).isPositive();
         assertThat(HypercallAbi.replyStatus(reply)).isEqualTo(Errno.OK);
         assertThat(HypercallAbi.replyDetail(reply)).isNull();
         assertThat(HypercallAbi.replyCount(reply)).isEqualTo(1);
-        assertThat(HypercallAbi.replySeq(reply)).isEqualTo(w.seq[1]);
+        assertThat(HypercallAbi.replySeq(reply)).isEqualTo(w.lastCallerSeq(1));
         assertThat(HypercallAbi.replyBadIndex(reply)).isEqualTo(HypercallAbi.NO_INDEX);
         assertThat(HypercallAbi.entryStatus(reply, 0)).isEqualTo(Errno.OK);
-        assertThat(w.host.locate(1, src)).isEqualTo(PageState.UNBACKED_WORD);
-        assertThat(PageState.nodeOrDevice(w.host.locate(1, dst))).isEqualTo(HypercallWorld.VNODE_NODES[1][1]);
-        assertThat(w.hv.lastSequence(1)).isEqualTo(w.seq[1]);
-        assertThat(w.hv.lastSequence(0)).as("sequence numbers are per VM").isZero();
-        assertThat(w.stat.get(Counter.HYPERCALLS)).isEqualTo(1);
-        assertThat(w.stat.get(Counter.HYPERCALL_REFUSED)).isZero();
+        assertThat(w.host().locate(1, src)).isEqualTo(PageState.UNBACKED_WORD);
+        assertThat(PageState.nodeOrDevice(w.host().locate(1, dst))).isEqualTo(HypercallWorld.vnodeNodes()[1][1]);
+        assertThat(w.hv().lastSequence(1)).isEqualTo(w.lastCallerSeq(1));
+        assertThat(w.hv().lastSequence(0)).as("sequence numbers are per VM").isZero();
+        assertThat(w.stat().get(Counter.HYPERCALLS)).isEqualTo(1);
+        assertThat(w.stat().get(Counter.HYPERCALL_REFUSED)).isZero();
         w.checkInvariants();
     }
 
     @Test
     void aStaleEntryIsAnsweredEagainInAnAcceptedCall() {
         int notMoved = w.vm(0).vnodeStart(0); // even gfns stay resident on their pinned node
-        assertThat(w.hv.movedPageList(0).isMoved(notMoved)).isFalse();
+        assertThat(w.hv().movedPageList(0).isMoved(notMoved)).isFalse();
         MemorySegment reply = HypercallWorld.reply();
-        long r = w.hv.hypercall(0, w.request(0, 1, new int[] {notMoved}, new int[] {w.vm(0).vnodeStart(1)}), reply);
+        long r = w.hv().hypercall(0, w.request(0, 1, new int[] {notMoved}, new int[] {w.vm(0).vnodeStart(1)}), reply);
         assertThat(r).isPositive();
         assertThat(HypercallAbi.entryStatus(reply, 0)).isEqualTo(-Errno.EAGAIN);
-        assertThat(w.stat.get(Counter.HYPERCALL_STALE)).isEqualTo(1);
+        assertThat(w.stat().get(Counter.HYPERCALL_STALE)).isEqualTo(1);
     }
 
     // ------------------------------------------------------------------ one test per refused class
@@ -181,22 +181,22 @@ class HypercallAbiTest {
     void replaysAreRefusedAndDoNotConsumeAnything() {
         MemorySegment req = w.validRequest(0);
         MemorySegment copy = withLength(req, req.byteSize());
-        assertThat(w.hv.hypercall(0, req, HypercallWorld.reply())).isPositive();
+        assertThat(w.hv().hypercall(0, req, HypercallWorld.reply())).isPositive();
         assertRefused(0, copy, AbiError.REPLAY); // the same block again
         MemorySegment older = w.validRequest(0);
-        older.set(U64, HypercallAbi.REQ_SEQ, w.hv.lastSequence(0) - 1);
+        older.set(U64, HypercallAbi.REQ_SEQ, w.hv().lastSequence(0) - 1);
         assertRefused(0, older, AbiError.REPLAY);
         MemorySegment zero = w.validRequest(0);
         zero.set(U64, HypercallAbi.REQ_SEQ, 0L);
         assertRefused(0, zero, AbiError.REPLAY);
-        assertThat(w.stat.get(Counter.HYPERCALL_REPLAYS_REFUSED)).isEqualTo(3);
+        assertThat(w.stat().get(Counter.HYPERCALL_REPLAYS_REFUSED)).isEqualTo(3);
     }
 
     @Test
     void aRefusedWellFormedCallConsumesItsSequenceNumber() {
         MemorySegment bad = w.request(0, 1, new int[] {w.movedGfn(0, 0)}, new int[] {w.vm(0).vnodeStart(0)});
         assertRefused(0, bad, AbiError.WRONG_VNODE);
-        long consumed = w.hv.lastSequence(0);
+        long consumed = w.hv().lastSequence(0);
         MemorySegment sameNumber = w.validRequest(0);
         sameNumber.set(U64, HypercallAbi.REQ_SEQ, consumed);
         assertRefused(0, sameNumber, AbiError.REPLAY);
@@ -207,25 +207,25 @@ class HypercallAbiTest {
         MemorySegment fixed = withLength(malformed, malformed.byteSize());
         fixed.set(U16, HypercallAbi.REQ_FLAGS, (short) 0);
         assertThat(fixed.get(U64, HypercallAbi.REQ_SEQ)).isEqualTo(malformedSeq);
-        assertThat(w.hv.hypercall(0, fixed, HypercallWorld.reply())).as("a malformed block left its number unused")
+        assertThat(w.hv().hypercall(0, fixed, HypercallWorld.reply())).as("a malformed block left its number unused")
                 .isPositive();
     }
 
     @Test
     void throttled() {
-        HypercallWorld limited = new HypercallWorld(HypercallConfig.DEFAULT.withRateLimits(100, 0)); // 1 call per 10 ms burst
+        HypercallWorld limited = HypercallWorld.builder().config(HypercallConfig.DEFAULT.withRateLimits(100, 0)).build(); // 1 call per 10 ms burst
         MemorySegment first = limited.validRequest(0);
-        assertThat(limited.hv.hypercall(0, first, HypercallWorld.reply())).isPositive();
+        assertThat(limited.hv().hypercall(0, first, HypercallWorld.reply())).isPositive();
         MemorySegment second = limited.validRequest(0);
         long seq = second.get(U64, HypercallAbi.REQ_SEQ);
         HypercallWorld.Snapshot before = limited.snapshot();
         MemorySegment reply = HypercallWorld.reply();
-        assertThat(limited.hv.hypercall(0, second, reply)).isEqualTo(-Errno.EBUSY);
+        assertThat(limited.hv().hypercall(0, second, reply)).isEqualTo(-Errno.EBUSY);
         assertThat(HypercallAbi.replyDetail(reply)).isEqualTo(AbiError.THROTTLED);
-        limited.assertUnchangedBy(before, AbiError.THROTTLED, 0, seq);
-        assertThat(limited.stat.get(Counter.HYPERCALL_THROTTLED)).isEqualTo(1);
-        limited.engine.advanceTo(10_000_000L); // one token back after 10 ms of virtual time
-        assertThat(limited.hv.hypercall(0, limited.validRequest(0), HypercallWorld.reply())).isPositive();
+        Refusals.assertUnchangedBy(limited, before, AbiError.THROTTLED, 0, seq);
+        assertThat(limited.stat().get(Counter.HYPERCALL_THROTTLED)).isEqualTo(1);
+        limited.engine().advanceTo(10_000_000L); // one token back after 10 ms of virtual time
+        assertThat(limited.hv().hypercall(0, limited.validRequest(0), HypercallWorld.reply())).isPositive();
     }
 
     @Test
@@ -321,29 +321,29 @@ class HypercallAbiTest {
         }
         // the same gfn numbers in VM 1's own block move VM 1's page, never VM 0's
         int shared = w.movedGfn(1, 0);
-        assertThat(w.hv.movedPageList(0).isMoved(shared)).as("gfn " + shared + " is moved in both VMs").isTrue();
-        long vm0Before = w.host.locate(0, shared);
+        assertThat(w.hv().movedPageList(0).isMoved(shared)).as("gfn " + shared + " is moved in both VMs").isTrue();
+        long vm0Before = w.host().locate(0, shared);
         MemorySegment reply = HypercallWorld.reply();
-        assertThat(w.hv.hypercall(1, w.request(1, 1, new int[] {shared}, new int[] {ownDst}), reply)).isPositive();
+        assertThat(w.hv().hypercall(1, w.request(1, 1, new int[] {shared}, new int[] {ownDst}), reply)).isPositive();
         assertThat(HypercallAbi.entryStatus(reply, 0)).isEqualTo(Errno.OK);
-        assertThat(w.host.locate(1, shared)).isEqualTo(PageState.UNBACKED_WORD);
-        assertThat(w.host.locate(0, shared)).isEqualTo(vm0Before);
+        assertThat(w.host().locate(1, shared)).isEqualTo(PageState.UNBACKED_WORD);
+        assertThat(w.host().locate(0, shared)).isEqualTo(vm0Before);
         HypercallWorld.Snapshot end = w.snapshot();
         assertThat(end.states()[0]).as("VM 0's host state").isEqualTo(start.states()[0]);
         assertThat(end.lists()[0]).as("VM 0's moved-page list").isEqualTo(start.lists()[0]);
         assertThat(end.lastSeq()[0]).as("VM 0's sequence number").isZero();
         // VM 1 cannot read VM 0's list either: its mapping is its own, and ends at its own size
-        MovedPageListView vm1List = new MovedPageListView(w.hv.exportMovedPageList(1));
+        MovedPageListView vm1List = new MovedPageListView(w.hv().exportMovedPageList(1));
         assertThat(vm1List.capacity()).isEqualTo(vm1Gfns);
         assertThatThrownBy(() -> vm1List.entry(vm1Gfns)).isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> w.hv.exportMovedPageList(1).set(ValueLayout.JAVA_BYTE, 64, (byte) 1))
+        assertThatThrownBy(() -> w.hv().exportMovedPageList(1).set(ValueLayout.JAVA_BYTE, 64, (byte) 1))
                 .as("the guest's mapping is read-only").hasMessageContaining("read-only");
         w.checkInvariants();
     }
 
     @Test
     void aVmIdTheHypervisorNeverCreatedIsAHypervisorBugNotAGuestInput() {
-        assertThatThrownBy(() -> w.hv.hypercall(2, w.validRequest(0), HypercallWorld.reply()))
+        assertThatThrownBy(() -> w.hv().hypercall(2, w.validRequest(0), HypercallWorld.reply()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -351,12 +351,12 @@ class HypercallAbiTest {
 
     @Test
     void theGuestViewReadsTheLiveListThroughItsHeader() {
-        MemorySegment shared = w.hv.exportMovedPageList(0);
+        MemorySegment shared = w.hv().exportMovedPageList(0);
         assertThat(shared.get(U32, HypercallAbi.LIST_MAGIC_OFF)).isEqualTo(HypercallAbi.LIST_MAGIC);
         assertThat(shared.get(U16, HypercallAbi.LIST_VERSION)).isEqualTo((short) HypercallAbi.VERSION);
         assertThat(shared.get(U16, HypercallAbi.LIST_ENTRY_SIZE)).isEqualTo((short) 8);
         assertThat(shared.get(U64, HypercallAbi.LIST_CAPACITY)).isEqualTo(w.vm(0).gfns());
-        MovedPageList list = w.hv.movedPageList(0);
+        MovedPageList list = w.hv().movedPageList(0);
         MovedPageListView view = new MovedPageListView(shared);
         assertThat(view.size()).isEqualTo(list.size()).isEqualTo(16);
         long[] entries = new long[w.vm(0).gfns()];
@@ -369,7 +369,7 @@ class HypercallAbiTest {
         }
         // live: a host change shows at once, with a newer generation
         int g = 4;
-        w.host.pageOut(0, g);
+        w.host().pageOut(0, g);
         assertThat(view.isMoved(g)).isTrue();
         assertThat(MovedPageList.entryGeneration(view.entry(g)) * 2).isEqualTo(view.generation());
         assertThat(view.size()).isEqualTo(17);
@@ -379,7 +379,7 @@ class HypercallAbiTest {
     void theGuestViewRefusesAForeignSegment() {
         MemorySegment bytes = MemorySegment.ofArray(new byte[128]);
         assertThatThrownBy(() -> new MovedPageListView(bytes)).hasMessageContaining("magic");
-        MemorySegment shared = w.hv.exportMovedPageList(1);
+        MemorySegment shared = w.hv().exportMovedPageList(1);
         MemorySegment truncated = MemorySegment.ofArray(new byte[(int) shared.byteSize() - 8]);
         MemorySegment.copy(shared, 0, truncated, 0, truncated.byteSize());
         assertThatThrownBy(() -> new MovedPageListView(truncated)).hasMessageContaining("capacity");

@@ -1,6 +1,7 @@
-package dev.copyless;
+package dev.copyless.kernel;
 
-import static dev.copyless.Rig.VM;
+import dev.copyless.testkit.Rig;
+import static dev.copyless.testkit.Rig.VM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;

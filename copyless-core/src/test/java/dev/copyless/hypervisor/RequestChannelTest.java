@@ -1,6 +1,8 @@
-package dev.copyless;
+package dev.copyless.hypervisor;
 
-import static dev.copyless.Rig.VM;
+import dev.copyless.testkit.Rig;
+import dev.copyless.testkit.Scenarios;
+import static dev.copyless.testkit.Rig.VM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.guest.GuestPte;

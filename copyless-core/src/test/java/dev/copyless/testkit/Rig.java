@@ -1,4 +1,4 @@
-package dev.copyless;
+package dev.copyless.testkit;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.balancer.NumaBalancer;
@@ -33,20 +33,20 @@ import java.util.List;
  * behind a test's back (no kswapd) unless the test asks for it. With {@code realBytes()} the host
  * moves real bytes (close the rig when done).
  */
-final class Rig implements AutoCloseable {
-    static final int VM = 0;
+public final class Rig implements AutoCloseable {
+    public static final int VM = 0;
 
-    final Engine engine = new Engine();
-    final RunMetrics metrics = new RunMetrics(1_000_000_000L, 10);
-    final VmStat stat = metrics.stat;
-    final CostModel cost;
-    final SimulatedHost host;
-    final RecordingHost recorder;
-    final Hypervisor hv;
-    final GuestVm vm;
-    final NumaBalancer balancer;
-    final Vcpu[] cpus;
-    final Task task;
+    public final Engine engine = new Engine();
+    public final RunMetrics metrics = new RunMetrics(1_000_000_000L, 10);
+    public final VmStat stat = metrics.stat;
+    public final CostModel cost;
+    public final SimulatedHost host;
+    public final RecordingHost recorder;
+    public final Hypervisor hv;
+    public final GuestVm vm;
+    public final NumaBalancer balancer;
+    public final Vcpu[] cpus;
+    public final Task task;
 
     private Rig(Builder b) {
         int n = b.nodeFrames.length;
@@ -93,24 +93,24 @@ final class Rig implements AutoCloseable {
         cpus[0].enqueue(task);
     }
 
-    static Builder builder() {
+    public static Builder builder() {
         return new Builder();
     }
 
-    static int[] filled(int n, int value) {
+    public static int[] filled(int n, int value) {
         int[] a = new int[n];
         Arrays.fill(a, value);
         return a;
     }
 
-    static BalancingPolicy copyless(MigrationOrder order) {
+    public static BalancingPolicy copyless(MigrationOrder order) {
         return BalancingPolicy.of("copyless", order, true, 16);
     }
 
     // ------------------------------------------------------------------ guest-side helpers
 
     /** A first touch of {@code gvpn} by the guest on {@code vnode}: allocate a gfn there, map it, fault it in. */
-    int fault(int gvpn, int vnode) {
+    public int fault(int gvpn, int vnode) {
         int gfn = vm.allocGfn(vnode);
         if (gfn == GuestVm.NO_GFN) {
             throw new IllegalStateException("vNode " + vnode + " has no free gfn");
@@ -121,12 +121,12 @@ final class Rig implements AutoCloseable {
     }
 
     /** The gfn {@code gvpn} maps. */
-    int gfnOf(int gvpn) {
+    public int gfnOf(int gvpn) {
         return GuestPte.gfn(vm.pageTable()[gvpn]);
     }
 
     /** A guest access to {@code gvpn} from a vCPU on {@code vnode} (the host side of it). */
-    long touch(int gvpn, int vnode) {
+    public long touch(int gvpn, int vnode) {
         return host.touch(VM, gfnOf(gvpn), vm.hostNodeOf(vnode));
     }
 
@@ -134,38 +134,38 @@ final class Rig implements AutoCloseable {
      * One NUMA balancing attempt: the scanner made {@code gvpn} PROT_NONE and the task, now running
      * on {@code cpuVnode}, takes the hinting fault.
      */
-    long balanceFrom(int gvpn, int cpuVnode) {
+    public long balanceFrom(int gvpn, int cpuVnode) {
         int[] pt = vm.pageTable();
         pt[gvpn] = GuestPte.gfn(pt[gvpn]) | GuestPte.PROT_NONE;
         cpus[cpuVnode].enqueue(task);
         return balancer.doNumaPage(cpus[cpuVnode], task, gvpn);
     }
 
-    long word(int gfn) {
+    public long word(int gfn) {
         return host.locate(VM, gfn);
     }
 
-    int kind(int gfn) {
+    public int kind(int gfn) {
         return PageState.kind(word(gfn));
     }
 
-    int nodeOf(int gfn) {
+    public int nodeOf(int gfn) {
         return PageState.nodeOrDevice(word(gfn));
     }
 
-    MovedPageList list() {
+    public MovedPageList list() {
         return hv.movedPageList(VM);
     }
 
-    long count(Counter c) {
+    public long count(Counter c) {
         return stat.get(c);
     }
 
-    int free(int node) {
+    public int free(int node) {
         return host.node(node).freeFrames();
     }
 
-    void checkInvariants() {
+    public void checkInvariants() {
         Invariants.check(host, hv, List.of(vm));
     }
 
@@ -174,7 +174,7 @@ final class Rig implements AutoCloseable {
         host.close();
     }
 
-    static final class Builder {
+    public static final class Builder {
         private int[] nodeFrames = {16, 16, 16};
         private int wmarkMin;
         private int wmarkLow;
@@ -194,76 +194,76 @@ final class Rig implements AutoCloseable {
         private dev.copyless.swap.FaultConfig faults = dev.copyless.swap.FaultConfig.NONE;
 
         /** Off-heap frames and a real swap file: every data movement moves 4 KiB. */
-        Builder realBytes() {
+        public Builder realBytes() {
             realBytes = true;
             return this;
         }
 
-        Builder faults(dev.copyless.swap.FaultConfig f) {
+        public Builder faults(dev.copyless.swap.FaultConfig f) {
             faults = f;
             return this;
         }
 
-        Builder nodes(int... frames) {
+        public Builder nodes(int... frames) {
             nodeFrames = frames;
             return this;
         }
 
-        Builder watermarks(int min, int low, int high) {
+        public Builder watermarks(int min, int low, int high) {
             wmarkMin = min;
             wmarkLow = low;
             wmarkHigh = high;
             return this;
         }
 
-        Builder swap(int... slots) {
+        public Builder swap(int... slots) {
             swapSlots = slots;
             return this;
         }
 
-        Builder pageCluster(int c) {
+        public Builder pageCluster(int c) {
             pageCluster = c;
             return this;
         }
 
-        Builder demotionTargets(int... targets) {
+        public Builder demotionTargets(int... targets) {
             demotionTarget = targets;
             return this;
         }
 
-        Builder promoteOnTouch(boolean on) {
+        public Builder promoteOnTouch(boolean on) {
             promoteOnTouch = on;
             return this;
         }
 
-        Builder vnodes(int[] pages, int[] hostNodes) {
+        public Builder vnodes(int[] pages, int[] hostNodes) {
             vnodePages = pages;
             vnodeNodes = hostNodes;
             return this;
         }
 
-        Builder virtualPages(int n) {
+        public Builder virtualPages(int n) {
             virtualPages = n;
             return this;
         }
 
-        Builder faultAround(int n) {
+        public Builder faultAround(int n) {
             faultAround = n;
             return this;
         }
 
-        Builder policy(BalancingPolicy p) {
+        public Builder policy(BalancingPolicy p) {
             policy = p;
             return this;
         }
 
         /** Rate limits (in the engine's virtual time) and request channel faults. */
-        Builder hypercall(HypercallConfig c) {
+        public Builder hypercall(HypercallConfig c) {
             hypercall = c;
             return this;
         }
 
-        Rig build() {
+        public Rig build() {
             return new Rig(this);
         }
     }

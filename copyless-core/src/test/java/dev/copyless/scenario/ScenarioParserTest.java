@@ -1,4 +1,4 @@
-package dev.copyless;
+package dev.copyless.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

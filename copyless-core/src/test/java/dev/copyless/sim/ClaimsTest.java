@@ -1,12 +1,15 @@
-package dev.copyless;
+package dev.copyless.sim;
 
-import static dev.copyless.Rig.VM;
+import dev.copyless.testkit.RecordingHost;
+import dev.copyless.testkit.Rig;
+import dev.copyless.testkit.Scenarios;
+import static dev.copyless.testkit.Rig.VM;
 import static dev.copyless.mm.MigrationOrder.MAP_THEN_MIGRATE;
 import static dev.copyless.mm.MigrationOrder.MIGRATE_BEFORE_MAP;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.copyless.RecordingHost.MigrateCall;
-import dev.copyless.RecordingHost.Notification;
+import dev.copyless.testkit.RecordingHost.MigrateCall;
+import dev.copyless.testkit.RecordingHost.Notification;
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;

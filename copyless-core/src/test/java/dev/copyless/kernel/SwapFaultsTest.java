@@ -1,5 +1,7 @@
-package dev.copyless;
+package dev.copyless.kernel;
 
+import dev.copyless.testkit.Rig;
+import dev.copyless.testkit.Scenarios;
 import static dev.copyless.mm.MigrationOrder.MAP_THEN_MIGRATE;
 import static dev.copyless.mm.MigrationOrder.MIGRATE_BEFORE_MAP;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
-package dev.copyless;
+package dev.copyless.sim;
 
+import dev.copyless.testkit.Scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

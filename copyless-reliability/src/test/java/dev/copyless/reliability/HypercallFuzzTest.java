@@ -1,5 +1,6 @@
-package dev.copyless.hypervisor;
+package dev.copyless.reliability;
 
+import dev.copyless.hypervisor.AbiError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.metrics.Counter;
@@ -39,7 +40,7 @@ class HypercallFuzzTest {
     @Test
     void aChangeBehindTheCheckersBackIsAViolation() {
         // one hypercall too many counted after every call: accepted calls miscounted, refusals "counted"
-        HypercallFuzzer.Result r = HypercallFuzzer.run(42, 2_000, w -> w.stat.inc(Counter.HYPERCALLS));
+        HypercallFuzzer.Result r = HypercallFuzzer.run(42, 2_000, w -> w.stat().inc(Counter.HYPERCALLS));
         assertThat(r.clean()).isFalse();
         assertThat(r.violations()).isGreaterThanOrEqualTo(2_000);
         assertThat(r.firstViolations()).hasSize(10)

@@ -1,4 +1,4 @@
-package dev.copyless;
+package dev.copyless.testkit;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.metrics.RunResult;
@@ -38,7 +38,7 @@ public final class Scenarios {
      * A tiered host: nodes 0 and 1 back the VM's vNodes, node 2 is a memory-only (CXL-like) node
      * that the host demotes cold pages to; promotion on touch is on (numa_balancing=2).
      */
-    static final String TIERED = """
+    public static final String TIERED = """
             name: tiered
             seed: 5
             duration: 300ms
@@ -67,22 +67,22 @@ public final class Scenarios {
             balancer: {scan-period: 10ms, fault-around: 8}
             """;
 
-    static Scenario parse(String yaml) {
+    public static Scenario parse(String yaml) {
         return ScenarioParser.parse(yaml, "test");
     }
 
-    static BalancingPolicy policy(String key, MigrationOrder order, boolean holdBack) {
+    public static BalancingPolicy policy(String key, MigrationOrder order, boolean holdBack) {
         return BalancingPolicy.of(key, order, holdBack, 16);
     }
 
     /** The scenario's own copyless options as a policy. */
-    static BalancingPolicy policy(String key, Scenario s) {
+    public static BalancingPolicy policy(String key, Scenario s) {
         Scenario.Copyless c = s.copyless();
         return BalancingPolicy.of(key, MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
     }
 
     /** Runs with invariant checks after every event (as configured by -Dcopyless.checks) and once at the end. */
-    static RunResult run(Scenario s, BalancingPolicy p) {
+    public static RunResult run(Scenario s, BalancingPolicy p) {
         Simulation sim = new Simulation(s, p);
         RunResult r = sim.run();
         sim.checkInvariants();

@@ -1,5 +1,6 @@
-package dev.copyless;
+package dev.copyless.reliability;
 
+import dev.copyless.testkit.Rig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;
@@ -101,37 +102,37 @@ class RacesTest {
 
     @Test
     void twoRequestsForTheSamePage() {
-        HypercallWorld w = new HypercallWorld();
+        HypercallWorld w = HypercallWorld.builder().build();
         int src = w.movedGfn(0, 0);
         int dstA = w.vm(0).vnodeStart(1) + 2;
         int dstB = w.vm(0).vnodeStart(1) + 4;
-        long beforeB = w.host.locate(0, dstB);
+        long beforeB = w.host().locate(0, dstB);
         MemorySegment replyA = HypercallWorld.reply();
         MemorySegment replyB = HypercallWorld.reply();
-        w.hv.hypercall(0, w.request(0, 1, new int[] {src}, new int[] {dstA}), replyA);
-        w.hv.hypercall(0, w.request(0, 1, new int[] {src}, new int[] {dstB}), replyB);
+        w.hv().hypercall(0, w.request(0, 1, new int[] {src}, new int[] {dstA}), replyA);
+        w.hv().hypercall(0, w.request(0, 1, new int[] {src}, new int[] {dstB}), replyB);
         assertThat(HypercallAbi.entryStatus(replyA, 0)).isEqualTo(Errno.OK);
         assertThat(HypercallAbi.entryStatus(replyB, 0)).as("the page is no longer moved").isEqualTo(-Errno.EAGAIN);
-        assertThat(w.host.locate(0, dstB)).as("the second destination is untouched").isEqualTo(beforeB);
-        assertThat(PageState.nodeOrDevice(w.host.locate(0, dstA))).isEqualTo(HypercallWorld.VNODE_NODES[0][1]);
+        assertThat(w.host().locate(0, dstB)).as("the second destination is untouched").isEqualTo(beforeB);
+        assertThat(PageState.nodeOrDevice(w.host().locate(0, dstA))).isEqualTo(HypercallWorld.vnodeNodes()[0][1]);
         w.checkInvariants();
     }
 
     @Test
     void aRequestForAPageAlreadyMigrated() {
-        HypercallWorld w = new HypercallWorld();
+        HypercallWorld w = HypercallWorld.builder().build();
         int src = w.movedGfn(0, 0);
         int dst = w.vm(0).vnodeStart(1) + 2;
         MemorySegment req = w.request(0, 1, new int[] {src}, new int[] {dst});
         MemorySegment copy = MemorySegment.ofArray(req.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
-        w.hv.hypercall(0, req, HypercallWorld.reply());
-        long after = w.host.locate(0, dst);
+        w.hv().hypercall(0, req, HypercallWorld.reply());
+        long after = w.host().locate(0, dst);
         MemorySegment replay = HypercallWorld.reply();
-        assertThat(w.hv.hypercall(0, copy, replay)).as("the same block again is a replay").isEqualTo(-Errno.EALREADY);
+        assertThat(w.hv().hypercall(0, copy, replay)).as("the same block again is a replay").isEqualTo(-Errno.EALREADY);
         MemorySegment again = HypercallWorld.reply();
-        w.hv.hypercall(0, w.request(0, 1, new int[] {src}, new int[] {dst}), again);
+        w.hv().hypercall(0, w.request(0, 1, new int[] {src}, new int[] {dst}), again);
         assertThat(HypercallAbi.entryStatus(again, 0)).as("a new request for it is stale").isEqualTo(-Errno.EAGAIN);
-        assertThat(w.host.locate(0, dst)).isEqualTo(after);
+        assertThat(w.host().locate(0, dst)).isEqualTo(after);
         w.checkInvariants();
     }
 

@@ -1,4 +1,4 @@
-package dev.copyless;
+package dev.copyless.testkit;
 
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
@@ -18,30 +18,30 @@ import java.util.List;
  * data movements and mapping changes). Can also drop notifications, to simulate a lost MMU
  * notifier callback.
  */
-final class RecordingHost implements HostMemory {
+public final class RecordingHost implements HostMemory {
 
     /** One {@code migratePages} call as the host received it. */
-    record MigrateCall(int vm, int[] src, int[] dst, MigrationOrder order, long[] srcWordBefore,
+    public record MigrateCall(int vm, int[] src, int[] dst, MigrationOrder order, long[] srcWordBefore,
                        boolean[] srcMovedBefore, int[] statusAfter) {}
 
     /** One guest page copy. */
-    record CopyCall(int vm, int src, int dst, boolean srcMovedBefore) {}
+    public record CopyCall(int vm, int src, int dst, boolean srcMovedBefore) {}
 
     /** One MMU notification, with the counters and per-node free frames at that instant. */
-    record Notification(int vm, int gfn, long word, boolean moved, long[] counters, int[] freeFrames) {
-        long counter(Counter c) {
+    public record Notification(int vm, int gfn, long word, boolean moved, long[] counters, int[] freeFrames) {
+        public long counter(Counter c) {
             return counters[c.ordinal()];
         }
     }
 
-    final SimulatedHost delegate;
+    public final SimulatedHost delegate;
     private final VmStat stat;
-    final List<MigrateCall> migrations = new ArrayList<>();
-    final List<CopyCall> copies = new ArrayList<>();
-    final List<Notification> notifications = new ArrayList<>();
-    boolean dropNotifications;
+    public final List<MigrateCall> migrations = new ArrayList<>();
+    public final List<CopyCall> copies = new ArrayList<>();
+    public final List<Notification> notifications = new ArrayList<>();
+    public boolean dropNotifications;
 
-    RecordingHost(SimulatedHost delegate, VmStat stat) {
+    public RecordingHost(SimulatedHost delegate, VmStat stat) {
         this.delegate = delegate;
         this.stat = stat;
     }

@@ -1,5 +1,8 @@
-package dev.copyless.hypervisor;
+package dev.copyless.reliability;
 
+import dev.copyless.hypervisor.AbiError;
+import dev.copyless.hypervisor.HypercallAbi;
+import dev.copyless.hypervisor.HypercallConfig;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.kernel.HostConfig;
 import dev.copyless.kernel.HostNode;
@@ -32,7 +35,7 @@ import java.util.function.Consumer;
  * ({@link Hypervisor#hypercall}, the request of claim 1 as the hypervisor receives it from a
  * guest) with random bytes, valid requests, and valid requests mutated by bit flips,
  * truncations, extensions and field edits, and replies of random sizes, from the two VMs of a
- * small {@link World}. For each input it checks that no exception escapes; that the result is an
+ * small {@link HypercallWorld}. For each input it checks that no exception escapes; that the result is an
  * accepted call (reply status 0, a documented status per entry, the sequence number consumed,
  * migrated sources unbacked, the other VM untouched, the invariants hold) or a documented
  * {@link AbiError} (the return value and the reply's status and detail agree); and that a
@@ -64,8 +67,8 @@ public final class HypercallFuzzer {
     private static final long NS_PER_INPUT = 1_000;
 
     private final SplittableRandom rnd;
-    private final Consumer<World> afterEachCall;
-    private World w = new World(CONFIG);
+    private final Consumer<HypercallWorld> afterEachCall;
+    private HypercallWorld w = HypercallWorld.builder().config(CONFIG).build();
     private long now;
     private long accepted;
     private long migrated;
@@ -76,7 +79,7 @@ public final class HypercallFuzzer {
     private long index;
     private MemorySegment req;
 
-    private HypercallFuzzer(long seed, Consumer<World> afterEachCall) {
+    private HypercallFuzzer(long seed, Consumer<HypercallWorld> afterEachCall) {
         this.rnd = new SplittableRandom(seed);
         this.afterEachCall = afterEachCall;
     }
@@ -90,7 +93,7 @@ public final class HypercallFuzzer {
      * As {@link #run(long, int)}, with {@code afterEachCall} run on the world between each call
      * and its checks: the tests' way to show that a change behind the checker's back is caught.
      */
-    static Result run(long seed, int inputs, Consumer<World> afterEachCall) {
+    static Result run(long seed, int inputs, Consumer<HypercallWorld> afterEachCall) {
         if (inputs < 0) {
             throw new IllegalArgumentException("inputs " + inputs + " < 0");
         }
@@ -108,20 +111,20 @@ public final class HypercallFuzzer {
         if (i % 512 == 0 && !reshuffle()) {
             fresh();
         }
-        if (w.hv.lastSequence(0) > 1L << 40 || w.hv.lastSequence(1) > 1L << 40) {
+        if (w.hv().lastSequence(0) > 1L << 40 || w.hv().lastSequence(1) > 1L << 40) {
             fresh(); // a flipped high bit fenced a VM's sequence numbers for good
         }
         now += NS_PER_INPUT;
-        w.engine.advanceTo(now);
+        w.engine().advanceTo(now);
         int vm = rnd.nextInt(2);
         req = input(vm);
         MemorySegment reply = MemorySegment.ofArray(new byte[replySize()]);
         byte[] replyBefore = reply.toArray(ValueLayout.JAVA_BYTE);
         long seq = req.byteSize() >= HypercallAbi.REQ_HEADER ? req.get(U64, HypercallAbi.REQ_SEQ) : 0;
-        World.Snapshot before = w.snapshot();
+        HypercallWorld.Snapshot before = w.snapshot();
         long r;
         try {
-            r = w.hv.hypercall(vm, req, reply);
+            r = w.hv().hypercall(vm, req, reply);
         } catch (Throwable t) {
             violation("escaped with " + t);
             fresh(); // the world is in an unknown state: go on with a new one
@@ -140,19 +143,19 @@ public final class HypercallFuzzer {
     }
 
     private void fresh() {
-        w = new World(CONFIG);
+        w = HypercallWorld.builder().config(CONFIG).build();
         now = 0;
     }
 
     // ------------------------------------------------------------------ checks
 
-    private int checkAccepted(int vm, MemorySegment reply, long seq, World.Snapshot before) {
+    private int checkAccepted(int vm, MemorySegment reply, long seq, HypercallWorld.Snapshot before) {
         int n = req.get(U32, HypercallAbi.REQ_COUNT);
         check(HypercallAbi.replyStatus(reply) == Errno.OK && HypercallAbi.replyCount(reply) == n
                 && HypercallAbi.replySeq(reply) == seq, "accepted reply header");
-        check(w.hv.lastSequence(vm) == seq, "an accepted call consumes its sequence number");
-        check(w.stat.get(Counter.HYPERCALLS) == before.counters()[Counter.HYPERCALLS.ordinal()] + 1, "hypercalls counted");
-        check(w.stat.get(Counter.HYPERCALL_REFUSED) == before.counters()[Counter.HYPERCALL_REFUSED.ordinal()],
+        check(w.hv().lastSequence(vm) == seq, "an accepted call consumes its sequence number");
+        check(w.stat().get(Counter.HYPERCALLS) == before.counters()[Counter.HYPERCALLS.ordinal()] + 1, "hypercalls counted");
+        check(w.stat().get(Counter.HYPERCALL_REFUSED) == before.counters()[Counter.HYPERCALL_REFUSED.ordinal()],
                 "no refusal counted");
         check(Arrays.equals(w.snapshot().states()[1 - vm], before.states()[1 - vm]), "the other VM's pages are untouched");
         int ok = 0;
@@ -162,7 +165,7 @@ public final class HypercallFuzzer {
             if (st == Errno.OK) {
                 ok++;
                 int src = (int) req.get(U64, HypercallAbi.REQ_HEADER + (long) k * HypercallAbi.ENTRY);
-                check(w.host.locate(vm, src) == PageState.UNBACKED_WORD, "a migrated source is unbacked");
+                check(w.host().locate(vm, src) == PageState.UNBACKED_WORD, "a migrated source is unbacked");
             }
         }
         String broken = w.invariantViolation();
@@ -174,7 +177,7 @@ public final class HypercallFuzzer {
     }
 
     /** The refusal class, or null (and a violation) if the reply names none. */
-    private AbiError checkRefused(int vm, MemorySegment reply, byte[] replyBefore, long seq, World.Snapshot before,
+    private AbiError checkRefused(int vm, MemorySegment reply, byte[] replyBefore, long seq, HypercallWorld.Snapshot before,
                                   long r) {
         AbiError e;
         if (reply.byteSize() < HypercallAbi.REP_HEADER) {
@@ -221,13 +224,13 @@ public final class HypercallFuzzer {
     /** Keeps moved pages around: fills unbacked gfns and swaps some resident ones out. False (and a violation) if that failed. */
     private boolean reshuffle() {
         try {
-            for (GuestVm vm : w.vms) {
+            for (GuestVm vm : w.vms()) {
                 for (int g = 0; g < vm.gfns(); g++) {
-                    long word = w.host.locate(vm.id(), g);
+                    long word = w.host().locate(vm.id(), g);
                     if (PageState.kind(word) == PageState.UNBACKED) {
-                        w.host.populate(vm.id(), g);
+                        w.host().populate(vm.id(), g);
                     } else if (PageState.isResident(word) && rnd.nextInt(3) == 0) {
-                        w.host.pageOut(vm.id(), g);
+                        w.host().pageOut(vm.id(), g);
                     }
                 }
             }
@@ -289,7 +292,7 @@ public final class HypercallFuzzer {
         int[] dstPool = shuffled(g.vnodeStart(dstVnode), size);
         int[] srcPool = shuffled(g.vnodeStart(1 - dstVnode), g.vnodeCount(1 - dstVnode));
         int n = 1 + rnd.nextInt(Math.min(rnd.nextInt(8) == 0 ? size : 4, size));
-        long seq = w.hv.lastSequence(vm) + 1 + (rnd.nextInt(4) == 0 ? rnd.nextInt(1000) : 0);
+        long seq = w.hv().lastSequence(vm) + 1 + (rnd.nextInt(4) == 0 ? rnd.nextInt(1000) : 0);
         MigrationOrder order = rnd.nextBoolean() ? MigrationOrder.MAP_THEN_MIGRATE : MigrationOrder.MIGRATE_BEFORE_MAP;
         MemorySegment block = MemorySegment.ofArray(new byte[(int) HypercallAbi.requestLength(n)]);
         HypercallAbi.encodeRequest(block, seq, dstVnode, g.hostNodeOf(dstVnode), order, srcPool, dstPool, n);
@@ -350,7 +353,7 @@ public final class HypercallFuzzer {
 
     private void editField(int vm, MemorySegment block) {
         GuestVm g = w.vm(vm);
-        long last = w.hv.lastSequence(vm);
+        long last = w.hv().lastSequence(vm);
         switch (rnd.nextInt(10)) {
             case 0 -> block.set(U32, HypercallAbi.REQ_MAGIC, rnd.nextInt());
             case 1 -> block.set(U16, HypercallAbi.REQ_VERSION, (short) rnd.nextInt(4));
@@ -381,154 +384,5 @@ public final class HypercallFuzzer {
 
     private long pick(long... choices) {
         return choices[rnd.nextInt(choices.length)];
-    }
-
-    // ------------------------------------------------------------------ world
-
-    /**
-     * Two VMs on one simulated host, driven at the hypervisor's binary entry point with no guest
-     * kernel in between: VM 0 has 2 vNodes of 16 gfns (on host nodes 0 and 1), VM 1 has 2 vNodes
-     * of 8 gfns (on host nodes 1 and 2), so VM 1's gfns 16..31 are numbers that exist only in
-     * VM 0. Three host nodes of 64 frames and one NVMe swap device of 128 slots. Every gfn is
-     * populated and every other one swapped out, so both VMs have moved pages.
-     * {@link #snapshot()} captures all host state a hypercall could change, and
-     * {@link #refusalChanges} says what a refusal changed that it must not. The hypercall ABI
-     * tests build on it.
-     */
-    public static class World {
-        private static final int[][] VNODE_PAGES = {{16, 16}, {8, 8}};
-        private static final int[][] VNODE_NODES = {{0, 1}, {1, 2}};
-
-        /** Virtual time; the rate limits read it. */
-        public final Engine engine = new Engine();
-        public final VmStat stat = new VmStat();
-        public final SimulatedHost host;
-        public final Hypervisor hv;
-        public final List<GuestVm> vms;
-
-        /** A world whose hypervisor has {@code config}. */
-        public World(HypercallConfig config) {
-            HostNode[] nodes = {new HostNode(0, 64, 0, 0, 0), new HostNode(1, 64, 0, 0, 0), new HostNode(2, 64, 0, 0, 0)};
-            SwapDevice[] swaps = {new SwapDevice(0, "nvme0", SwapProfile.NVME, 128)};
-            int[][] distance = {{10, 21, 21}, {21, 10, 21}, {21, 21, 10}};
-            CostModel cost = CostModel.defaults(distance);
-            host = new SimulatedHost(nodes, swaps, cost, stat, engine, new HostConfig(32, 0, new int[] {-1, -1, -1}, false, 0, 64));
-            hv = new Hypervisor(host, cost, stat, engine::now, config);
-            vms = List.of(new GuestVm(0, "vm0", VNODE_PAGES[0], VNODE_NODES[0], 0),
-                    new GuestVm(1, "vm1", VNODE_PAGES[1], VNODE_NODES[1], 0));
-            for (GuestVm vm : vms) {
-                int id = hv.createVm(vm.gfns(), vm.vnodeStarts(), vm.vnodeHostNodes(), true);
-                if (id != vm.id()) {
-                    throw new IllegalStateException("hypervisor gave vm" + vm.id() + " id " + id);
-                }
-                for (int g = 0; g < vm.gfns(); g++) {
-                    host.populate(vm.id(), g);
-                    if (g % 2 == 1) {
-                        host.pageOut(vm.id(), g);
-                    }
-                }
-            }
-            checkInvariants();
-        }
-
-        /** Per VM and vNode, its gfn count (a fresh copy). */
-        public static int[][] vnodePages() {
-            return new int[][] {VNODE_PAGES[0].clone(), VNODE_PAGES[1].clone()};
-        }
-
-        /** Per VM and vNode, the host node it is bound to (a fresh copy). */
-        public static int[][] vnodeNodes() {
-            return new int[][] {VNODE_NODES[0].clone(), VNODE_NODES[1].clone()};
-        }
-
-        public final GuestVm vm(int v) {
-            return vms.get(v);
-        }
-
-        /** Throws {@link IllegalStateException} if a model invariant is broken. */
-        public final void checkInvariants() {
-            Invariants.check(host, hv, vms);
-        }
-
-        /** The broken invariant, or null. */
-        final String invariantViolation() {
-            try {
-                checkInvariants();
-                return null;
-            } catch (RuntimeException e) {
-                return e.getMessage();
-            }
-        }
-
-        /** Everything a hypercall could change on the host side. */
-        public record Snapshot(long[][] states, byte[][] lists, long[] counters, int[] freeFrames, int freeSlots,
-                               long[] lastSeq) {
-            /** The counters without the refusal counters, which a refusal does change. */
-            public long[] countersButRefusals() {
-                long[] c = counters.clone();
-                c[Counter.HYPERCALL_REFUSED.ordinal()] = 0;
-                c[Counter.HYPERCALL_REPLAYS_REFUSED.ordinal()] = 0;
-                c[Counter.HYPERCALL_THROTTLED.ordinal()] = 0;
-                return c;
-            }
-        }
-
-        public final Snapshot snapshot() {
-            long[][] states = new long[2][];
-            byte[][] lists = new byte[2][];
-            long[] last = new long[2];
-            for (int v = 0; v < 2; v++) {
-                states[v] = new long[vm(v).gfns()];
-                for (int g = 0; g < states[v].length; g++) {
-                    states[v][g] = host.locate(v, g);
-                }
-                lists[v] = hv.exportMovedPageList(v).toArray(ValueLayout.JAVA_BYTE);
-                last[v] = hv.lastSequence(v);
-            }
-            int[] free = new int[host.nodeCount()];
-            for (int n = 0; n < free.length; n++) {
-                free[n] = host.node(n).freeFrames();
-            }
-            return new Snapshot(states, lists, stat.snapshot(), free, host.swapDevice(0).freeSlots(), last);
-        }
-
-        /**
-         * What changed since {@code before} that {@code refusal} of VM {@code vm}'s call with
-         * sequence number {@code seq} must not have changed (empty if nothing): anything but the
-         * refusal counters (the refusal counted once), and the calling VM's last sequence number
-         * unless the refusal consumes it ({@link AbiError#structural()} ones and replays do not).
-         */
-        public final List<String> refusalChanges(Snapshot before, AbiError refusal, int vm, long seq) {
-            Snapshot now = snapshot();
-            List<String> changes = new ArrayList<>();
-            for (int v = 0; v < 2; v++) {
-                if (!Arrays.equals(now.states()[v], before.states()[v])) {
-                    changes.add(refusal + " changed the host locations of vm" + v);
-                }
-                if (!Arrays.equals(now.lists()[v], before.lists()[v])) {
-                    changes.add(refusal + " changed the moved-page list of vm" + v);
-                }
-            }
-            if (!Arrays.equals(now.countersButRefusals(), before.countersButRefusals())) {
-                changes.add(refusal + " changed counters other than refusals");
-            }
-            long refusals = now.counters()[Counter.HYPERCALL_REFUSED.ordinal()]
-                    - before.counters()[Counter.HYPERCALL_REFUSED.ordinal()];
-            if (refusals != 1) {
-                changes.add(refusal + " counted " + refusals + " refusals, not 1");
-            }
-            if (!Arrays.equals(now.freeFrames(), before.freeFrames()) || now.freeSlots() != before.freeSlots()) {
-                changes.add(refusal + " changed free frames or slots");
-            }
-            long[] expected = before.lastSeq().clone();
-            if (!refusal.structural() && refusal != AbiError.REPLAY) {
-                expected[vm] = seq;
-            }
-            if (!Arrays.equals(now.lastSeq(), expected)) {
-                changes.add(refusal + " (" + (refusal.structural() ? "does not consume" : "consumes") + "): sequence numbers "
-                        + Arrays.toString(now.lastSeq()) + ", expected " + Arrays.toString(expected));
-            }
-            return changes;
-        }
     }
 }

@@ -1,6 +1,8 @@
-package dev.copyless;
+package dev.copyless.reliability;
 
-import static dev.copyless.Rig.VM;
+import dev.copyless.testkit.Rig;
+import dev.copyless.testkit.Scenarios;
+import static dev.copyless.testkit.Rig.VM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.guest.GuestPte;
@@ -30,7 +32,7 @@ class HypercallRateLimitTest {
             src[k] = w.vm(v).vnodeStart(0) + k;
             dst[k] = w.vm(v).vnodeStart(1) + k;
         }
-        long r = w.hv.hypercall(v, w.request(v, 1, src, dst), REPLY);
+        long r = w.hv().hypercall(v, w.request(v, 1, src, dst), REPLY);
         if (r < 0 && r != -Errno.EBUSY) {
             throw new AssertionError("vm" + v + ": neither accepted nor throttled: " + r);
         }
@@ -40,11 +42,11 @@ class HypercallRateLimitTest {
     @Test
     void aFloodingVmIsThrottledWhileTheOtherGetsEveryCallThrough() {
         // 1,000 calls/s per VM, a 10 ms bucket (10 calls)
-        HypercallWorld w = new HypercallWorld(HypercallConfig.DEFAULT.withRateLimits(1_000, 0));
+        HypercallWorld w = HypercallWorld.builder().config(HypercallConfig.DEFAULT.withRateLimits(1_000, 0)).build();
         int[] accepted = new int[2];
         int[] sent = new int[2];
         for (long t = 0; t < 1_000_000_000L; t += 10_000) { // one virtual second
-            w.engine.advanceTo(t);
+            w.engine().advanceTo(t);
             sent[0]++;
             if (call(w, 0, 1)) { // VM 0 floods: 100,000 calls/s
                 accepted[0]++;
@@ -58,19 +60,19 @@ class HypercallRateLimitTest {
         }
         assertThat(accepted[1]).as("the polite VM's calls").isEqualTo(sent[1]).isEqualTo(100);
         assertThat(accepted[0]).as("the flooding VM gets its rate plus one bucket").isBetween(1_000, 1_000 + 10 + 1);
-        assertThat(w.stat.get(Counter.HYPERCALL_THROTTLED)).isEqualTo(sent[0] - accepted[0]);
-        assertThat(w.stat.get(Counter.HYPERCALLS)).isEqualTo(accepted[0] + accepted[1]);
+        assertThat(w.stat().get(Counter.HYPERCALL_THROTTLED)).isEqualTo(sent[0] - accepted[0]);
+        assertThat(w.stat().get(Counter.HYPERCALLS)).isEqualTo(accepted[0] + accepted[1]);
         w.checkInvariants();
     }
 
     @Test
     void thePagesLimitBoundsPagesPerSecond() {
         // 1,000 pages/s per VM; the bucket holds at least one full batch (512 pages)
-        HypercallWorld w = new HypercallWorld(HypercallConfig.DEFAULT.withRateLimits(0, 1_000));
+        HypercallWorld w = HypercallWorld.builder().config(HypercallConfig.DEFAULT.withRateLimits(0, 1_000)).build();
         long pages = 0;
         int polite = 0;
         for (long t = 0; t < 1_000_000_000L; t += 1_000_000) {
-            w.engine.advanceTo(t);
+            w.engine().advanceTo(t);
             if (call(w, 0, 8)) { // 8,000 pages/s
                 pages += 8;
             }
@@ -80,7 +82,7 @@ class HypercallRateLimitTest {
         }
         assertThat(pages).isBetween(1_000L, 1_000L + 512 + 8);
         assertThat(polite).isEqualTo(10);
-        assertThat(w.stat.get(Counter.HYPERCALL_THROTTLED)).isPositive();
+        assertThat(w.stat().get(Counter.HYPERCALL_THROTTLED)).isPositive();
     }
 
     @Test
