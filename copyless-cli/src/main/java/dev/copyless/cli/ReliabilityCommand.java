@@ -3,7 +3,7 @@ package dev.copyless.cli;
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.hypervisor.AbiError;
 import dev.copyless.hypervisor.HypercallConfig;
-import dev.copyless.hypervisor.HypercallFuzzer;
+import dev.copyless.reliability.HypercallFuzzer;
 import dev.copyless.mm.Errno;
 import dev.copyless.linux.LinuxBackend;
 import dev.copyless.metrics.RunResult;

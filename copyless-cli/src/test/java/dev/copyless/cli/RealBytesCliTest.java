@@ -1,5 +1,6 @@
 package dev.copyless.cli;
 
+import dev.copyless.testkit.Scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RealBytesCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final String SMALL = dev.copyless.Scenarios.SMALL;
+    private static final String SMALL = Scenarios.SMALL;
 
     @Test
     void compareWithRealBytesVerifiesEveryPageOfEveryPolicy(@TempDir Path dir) throws Exception {
