@@ -1,5 +1,6 @@
 package dev.copyless.cli;
 
+import dev.copyless.scenario.TraceScenario;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
@@ -113,7 +114,7 @@ final class ScenarioOptions {
             s = s.withCopyless(new Scenario.Copyless(o, holdBack != null ? holdBack : c.holdBack(), c.batch()));
         }
         if (trace != null) {
-            s = dev.copyless.scenario.TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,
+            s = TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,
                     scenario == null, scenario == null ? "the default scenario" : scenario.toString());
         } else if (traceLayout != null || traceTimeScale != null) {
             throw new ScenarioException((traceLayout != null ? "--trace-layout" : "--trace-time-scale")

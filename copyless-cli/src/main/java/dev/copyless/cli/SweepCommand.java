@@ -1,5 +1,6 @@
 package dev.copyless.cli;
 
+import dev.copyless.report.ReportWriter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.copyless.metrics.RunResult;
@@ -167,9 +168,9 @@ final class SweepCommand implements Callable<Integer> {
         }
         List<Map<String, Object>> rows = readRows(csv);
         JSON.writeValue(dir.resolve("results.json").toFile(), Map.of("grid", grid.toString(), "points", rows));
-        dev.copyless.report.ReportWriter.writeSweep(dir, new ArrayList<>(g.parameters().keySet()), rows);
+        ReportWriter.writeSweep(dir, new ArrayList<>(g.parameters().keySet()), rows);
         if (report != null) {
-            dev.copyless.report.ReportWriter.writeSweep(report, new ArrayList<>(g.parameters().keySet()), rows);
+            ReportWriter.writeSweep(report, new ArrayList<>(g.parameters().keySet()), rows);
             err.println("report: " + report.resolve("report.html"));
         }
         err.println("sweep: " + rows.size() + " points in " + csv);

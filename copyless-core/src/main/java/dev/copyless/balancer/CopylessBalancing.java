@@ -1,5 +1,6 @@
 package dev.copyless.balancer;
 
+import dev.copyless.mm.PageState;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.Vcpu;
@@ -96,7 +97,7 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
             if (status == Errno.OK) {
                 ns += b.migrateCost();
                 vm.remap(gvpn, src, dst);
-                b.countMovedBalanced(req.listedKind[i] == dev.copyless.mm.PageState.SWAPPED);
+                b.countMovedBalanced(req.listedKind[i] == PageState.SWAPPED);
                 b.completed(callNs + b.migrateCost());
             } else if (status == -Errno.EAGAIN || status == -Errno.ETIMEDOUT) {
                 vm.freeGfn(dst);

@@ -1,5 +1,6 @@
 package dev.copyless.sim;
 
+import dev.copyless.metrics.VmStat;
 import dev.copyless.clock.CostModel;
 import dev.copyless.clock.Engine;
 import dev.copyless.balancer.BalancingPolicy;
@@ -107,7 +108,7 @@ public final class Simulation implements AutoCloseable {
     }
 
     /** {@link HostFactory#SIMULATED}: the scenario's nodes and swap devices, kswapd, and the demotion agent. */
-    static SimulatedHost simulatedHost(Scenario s, CostModel cost, dev.copyless.metrics.VmStat stat, Engine engine) {
+    static SimulatedHost simulatedHost(Scenario s, CostModel cost, VmStat stat, Engine engine) {
         Scenario.Host h = s.host();
         HostNode[] nodes = new HostNode[h.nodes().size()];
         for (int i = 0; i < nodes.length; i++) {

@@ -1,5 +1,6 @@
 package dev.copyless.sim;
 
+import dev.copyless.mm.Errno;
 import dev.copyless.testkit.Scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -89,7 +90,7 @@ class HypercallScenarioTest {
         for (AbiError e : AbiError.values()) {
             assertThat(text).as("docs/ABI.md row for " + e)
                     .contains("| " + e.code + " | `" + e.name() + "` | -" + e.errno + " | `"
-                            + dev.copyless.mm.Errno.name(e.errno) + "` |");
+                            + Errno.name(e.errno) + "` |");
         }
     }
 

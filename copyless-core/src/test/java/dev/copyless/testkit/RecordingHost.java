@@ -1,5 +1,6 @@
 package dev.copyless.testkit;
 
+import dev.copyless.host.Verification;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
 import dev.copyless.kernel.SimulatedHost;
@@ -142,7 +143,7 @@ public final class RecordingHost implements HostMemory {
     }
 
     @Override
-    public dev.copyless.host.Verification verifyAll() {
+    public Verification verifyAll() {
         return delegate.verifyAll();
     }
 }

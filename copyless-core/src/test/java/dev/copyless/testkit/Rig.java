@@ -1,5 +1,10 @@
 package dev.copyless.testkit;
 
+import dev.copyless.kernel.ModelPageStore;
+import dev.copyless.kernel.OffHeapPageStore;
+import dev.copyless.kernel.PageStore;
+import dev.copyless.swap.FaultConfig;
+import dev.copyless.swap.SwapFaults;
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.balancer.NumaBalancer;
 import dev.copyless.guest.GuestPte;
@@ -67,9 +72,9 @@ public final class Rig implements AutoCloseable {
         cost = CostModel.defaults(distance);
         int[] targets = b.demotionTarget != null ? b.demotionTarget : filled(n, -1);
         HostConfig config = new HostConfig(32, b.pageCluster, targets, b.promoteOnTouch, 0, 64);
-        dev.copyless.kernel.PageStore store = b.realBytes ? new dev.copyless.kernel.OffHeapPageStore(b.nodeFrames, b.swapSlots)
-                : new dev.copyless.kernel.ModelPageStore();
-        host = new SimulatedHost(nodes, swaps, cost, stat, engine, config, store, new dev.copyless.swap.SwapFaults(b.faults));
+        PageStore store = b.realBytes ? new OffHeapPageStore(b.nodeFrames, b.swapSlots)
+                : new ModelPageStore();
+        host = new SimulatedHost(nodes, swaps, cost, stat, engine, config, store, new SwapFaults(b.faults));
         recorder = new RecordingHost(host, stat);
         hv = new Hypervisor(recorder, cost, stat, engine::now, b.hypercall);
         int total = 0;
@@ -191,7 +196,7 @@ public final class Rig implements AutoCloseable {
         private BalancingPolicy policy = copyless(MigrationOrder.MIGRATE_BEFORE_MAP);
         private HypercallConfig hypercall = HypercallConfig.DEFAULT;
         private boolean realBytes;
-        private dev.copyless.swap.FaultConfig faults = dev.copyless.swap.FaultConfig.NONE;
+        private FaultConfig faults = FaultConfig.NONE;
 
         /** Off-heap frames and a real swap file: every data movement moves 4 KiB. */
         public Builder realBytes() {
@@ -199,7 +204,7 @@ public final class Rig implements AutoCloseable {
             return this;
         }
 
-        public Builder faults(dev.copyless.swap.FaultConfig f) {
+        public Builder faults(FaultConfig f) {
             faults = f;
             return this;
         }
