@@ -13,6 +13,13 @@ final class BlkPlug {
     private long latencyNs;
     private long transferNs;
 
+    /** Starts a batch: nothing queued. */
+    BlkPlug start() {
+        latencyNs = 0;
+        transferNs = 0;
+        return this;
+    }
+
     /** Queues one 4 KiB read from a device with {@code profile}. */
     void addRead(SwapProfile profile) {
         latencyNs = Math.max(latencyNs, profile.readNs());

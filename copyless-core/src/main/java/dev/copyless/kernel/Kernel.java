@@ -4,6 +4,7 @@ import dev.copyless.clock.CostModel;
 import dev.copyless.clock.Engine;
 import dev.copyless.host.GfnLocations;
 import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.FrameOwner;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapFaults;
 import java.util.ArrayList;
@@ -28,6 +29,9 @@ final class Kernel {
     final SwapFaults faults;
 
     private final List<GfnLocations> vms = new ArrayList<>();
+    /** The operation contexts in use, innermost last ({@link #enter}, {@link #exit}). */
+    private Op[] ops = new Op[0];
+    private int depth;
     private boolean[] holdBack = new boolean[0];
 
     final PageAlloc alloc;
@@ -59,6 +63,34 @@ final class Kernel {
         this.memory = new Memory(this);
         this.failure = new MemoryFailure(this);
         this.shadow = new ContentShadow(store);
+    }
+
+    /**
+     * An operation context for a new (possibly nested) operation: no time yet, {@code isolated}
+     * kept from reclaim, reads under {@code plug}. Give it back with {@link #exit} when the
+     * operation returns (or throws).
+     */
+    Op enter(long isolated, BlkPlug plug) {
+        if (depth == ops.length) {
+            ops = Arrays.copyOf(ops, depth + 4);
+            for (int i = depth; i < ops.length; i++) {
+                ops[i] = new Op();
+            }
+        }
+        return ops[depth++].reset(isolated, plug);
+    }
+
+    /** An operation context with nothing isolated and no plug. */
+    Op enter() {
+        return enter(FrameOwner.FREE, null);
+    }
+
+    /** Gives back the innermost operation context. */
+    void exit(Op op) {
+        if (depth == 0 || ops[depth - 1] != op) {
+            throw new IllegalStateException("operation contexts given back out of order");
+        }
+        depth--;
     }
 
     /** Adds a VM's location words; returns its id. */

@@ -32,15 +32,19 @@ final class Memory {
 
     /** A guest access from a vCPU on {@code cpuNode} that missed the fast path; see {@link dev.copyless.host.HostMemory#touch}. */
     long touch(int vm, int gfn, int cpuNode) {
-        Op op = Op.plain();
-        fault(op, vm, gfn, false, MovedFrom.NOT_MOVED, "handling a guest access");
-        GfnLocations loc = k.vm(vm);
-        long word = loc.word(gfn);
-        if (PageState.isPoisoned(word)) {
-            k.stat.inc(Counter.HWPOISON_FAULTS); // VM_FAULT_HWPOISON: KVM injects a machine check into the guest
+        Op op = k.enter();
+        try {
+            fault(op, vm, gfn, false, MovedFrom.NOT_MOVED, "handling a guest access");
+            GfnLocations loc = k.vm(vm);
+            long word = loc.word(gfn);
+            if (PageState.isPoisoned(word)) {
+                k.stat.inc(Counter.HWPOISON_FAULTS); // VM_FAULT_HWPOISON: KVM injects a machine check into the guest
+            }
+            loc.setFlags(gfn, word | ACCESSED);
+            return op.ns + k.cost.accessNs(cpuNode, PageState.nodeOrDevice(word));
+        } finally {
+            k.exit(op);
         }
-        loc.setFlags(gfn, word | ACCESSED);
-        return op.ns + k.cost.accessNs(cpuNode, PageState.nodeOrDevice(word));
     }
 
     /**
@@ -138,17 +142,23 @@ final class Memory {
 
     /** The guest's page copy of a balancing migration; see {@link dev.copyless.host.HostMemory#copy}. */
     long copy(int vm, int srcGfn, int dstGfn) {
+        Op op = k.enter();
+        try {
+            return copy(op, vm, srcGfn, dstGfn);
+        } finally {
+            k.exit(op);
+        }
+    }
+
+    private long copy(Op op, int vm, int srcGfn, int dstGfn) {
         GfnLocations loc = k.vm(vm);
         long before = loc.word(srcGfn);
         MovedFrom moved = MovedFrom.of(before, loc.isMoved(srcGfn, before));
-        Op read = Op.plain();
-        fault(read, vm, srcGfn, true, moved, "reading the source page of a guest page copy");
+        fault(op, vm, srcGfn, true, moved, "reading the source page of a guest page copy");
         if (PageState.isPoisoned(loc.word(srcGfn))) {
             return -Errno.EIO; // the guest's machine-check-safe copy (folio_mc_copy) fails: nothing copied
         }
-        // the destination's direct reclaim must not evict the source
-        Op op = new Op(FrameOwner.of(vm, srcGfn), null);
-        op.ns = read.ns;
+        op.isolated = FrameOwner.of(vm, srcGfn); // the destination's direct reclaim must not evict the source
         if (PageState.isPoisoned(loc.word(dstGfn))) {
             zap(vm, dstGfn, loc.word(dstGfn)); // overwritten whole: the poisoned entry goes
         }
@@ -172,11 +182,16 @@ final class Memory {
 
     /** Backs an unbacked gfn with a zeroed frame on its pinned node. */
     long populate(int vm, int gfn) {
-        Op op = Op.plain();
-        if (PageState.kind(k.vm(vm).word(gfn)) == PageState.UNBACKED) {
-            fault(op, vm, gfn, false, MovedFrom.NOT_MOVED, "populating a guest page");
+        if (PageState.kind(k.vm(vm).word(gfn)) != PageState.UNBACKED) {
+            return 0;
         }
-        return op.ns;
+        Op op = k.enter();
+        try {
+            fault(op, vm, gfn, false, MovedFrom.NOT_MOVED, "populating a guest page");
+            return op.ns;
+        } finally {
+            k.exit(op);
+        }
     }
 
     /**

@@ -23,6 +23,8 @@ import dev.copyless.swap.SwapDevice;
  */
 final class Migrate {
     private final Kernel k;
+    /** The plug of the batch in progress ({@link #migratePages}). */
+    private final BlkPlug plug = new BlkPlug();
 
     Migrate(Kernel k) {
         this.k = k;
@@ -64,7 +66,16 @@ final class Migrate {
         if (!loc.isMoved(srcGfn, src)) {
             return -Errno.EAGAIN;
         }
-        Op op = new Op(FrameOwner.FREE, plug);
+        Op op = k.enter(FrameOwner.FREE, plug);
+        try {
+            return migrate(op, vm, srcGfn, dstGfn, src, order);
+        } finally {
+            k.exit(op);
+        }
+    }
+
+    private long migrate(Op op, int vm, int srcGfn, int dstGfn, long src, MigrationOrder order) {
+        GfnLocations loc = k.vm(vm);
         int dstNode = loc.pinnedNode(dstGfn);
         boolean fromSwap = PageState.isSwapped(src);
         int srcNode = fromSwap ? -1 : PageState.nodeOrDevice(src);
@@ -163,7 +174,7 @@ final class Migrate {
      * plugged, so a block device serves them together (one latency, then one transfer each).
      */
     long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
-        BlkPlug plug = new BlkPlug();
+        BlkPlug plug = this.plug.start();
         long ns = 0;
         for (int i = 0; i < count; i++) {
             if (status[i] != Errno.OK) {

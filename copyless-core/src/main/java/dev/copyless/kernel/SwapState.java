@@ -110,7 +110,16 @@ final class SwapState {
         }
         int start = slot & -window;
         int end = Math.min(start + window, d.slots());
-        Op async = new Op(fault.isolated, null); // nobody waits for it
+        Op async = k.enter(fault.isolated, null); // nobody waits for it
+        try {
+            readAround(async, d, slot, start, end);
+        } finally {
+            k.exit(async);
+        }
+    }
+
+    /** Reads the used slots of {@code [start, end)} but {@code slot} into their owners' pinned nodes. */
+    private void readAround(Op async, SwapDevice d, int slot, int start, int end) {
         for (int s = start; s < end; s++) {
             long own = d.owner(s);
             if (s == slot || !FrameOwner.isGuestPage(own)) {

@@ -36,6 +36,16 @@ final class Vmscan {
      * @return nanoseconds the pass costs (scan, the batch's writes, slow I/O and rewrites)
      */
     long shrinkNode(HostNode n, int nr, boolean direct, long isolated) {
+        Op writes = k.enter();
+        try {
+            return reclaim(n, nr, direct, isolated, writes) + writes.ns;
+        } finally {
+            k.exit(writes);
+        }
+    }
+
+    /** The pass of {@link #shrinkNode}; the writes' slow I/O and rewrites go to {@code writes}. */
+    private long reclaim(HostNode n, int nr, boolean direct, long isolated, Op writes) {
         int frames = n.frames();
         int reclaimed = 0;
         int swappedOut = 0;
@@ -43,7 +53,6 @@ final class Vmscan {
         long ns = 0;
         int target = k.config.demotionTarget()[n.id()];
         SwapDevice lastDevice = null;
-        Op writes = Op.plain();
         while (reclaimed < nr && scanned < 2 * frames) {
             int pfn = n.advanceClockHand();
             scanned++;
@@ -80,7 +89,7 @@ final class Vmscan {
         if (lastDevice != null) {
             ns += lastDevice.profile().batchWriteNs(swappedOut);
         }
-        return ns + writes.ns;
+        return ns;
     }
 
     /**
@@ -139,12 +148,16 @@ final class Vmscan {
         if (!PageState.isResident(word)) {
             return 0;
         }
-        Op writes = Op.plain();
-        int d = k.swap.addToSwap(writes, vm, gfn, word);
-        return switch (d) {
-            case SwapState.SWAP_FULL -> -Errno.ENOSPC;
-            case SwapState.SWAP_WRITE_FAILED -> -Errno.EIO;
-            default -> k.swaps[d].profile().pageWriteNs() + writes.ns;
-        };
+        Op writes = k.enter();
+        try {
+            int d = k.swap.addToSwap(writes, vm, gfn, word);
+            return switch (d) {
+                case SwapState.SWAP_FULL -> -Errno.ENOSPC;
+                case SwapState.SWAP_WRITE_FAILED -> -Errno.EIO;
+                default -> k.swaps[d].profile().pageWriteNs() + writes.ns;
+            };
+        } finally {
+            k.exit(writes);
+        }
     }
 }
