@@ -86,7 +86,7 @@ public final class ScenarioSchema {
             if (min == Long.MIN_VALUE && max == Long.MAX_VALUE) {
                 return "any";
             }
-            return max >= Integer.MAX_VALUE ? "at least " + min : min + ".." + max;
+            return max == Long.MAX_VALUE || max == Integer.MAX_VALUE ? "at least " + min : min + ".." + max;
         }
     }
 
