@@ -115,6 +115,39 @@ class ScenarioSchemaTest {
         return removed;
     }
 
+    /** Before the schema, the parser's own defaults said 1s and 1 page where the default scenario said 2s and 8. */
+    @Test
+    void aScenarioWithOnlyItsListsRunsWithTheDefaultScenariosSettings() {
+        Scenario s = ScenarioParser.parse("""
+                host:
+                  nodes: [{id: 0, memory: 8MiB}, {id: 1, memory: 8MiB}]
+                  swap: [{size: 8MiB}]
+                vms:
+                  - vnodes: [{memory: 8MiB}, {memory: 8MiB, host-node: 1}]
+                    tasks: [{footprint: 4MiB}]
+                """, "lists-only.yaml");
+        Scenario d = ScenarioParser.defaultScenario();
+        assertThat(s.durationNs()).isEqualTo(d.durationNs()).isEqualTo(2_000_000_000L);
+        assertThat(s.balancer()).isEqualTo(d.balancer());
+        assertThat(s.balancer().faultAround()).isEqualTo(8);
+        assertThat(s.seed()).isEqualTo(d.seed());
+        assertThat(s.scheduler()).isEqualTo(d.scheduler());
+        assertThat(s.copyless()).isEqualTo(d.copyless());
+        assertThat(s.cost()).isEqualTo(d.cost());
+        assertThat(s.faults()).isEqualTo(d.faults());
+        assertThat(s.hypercall()).isEqualTo(d.hypercall());
+        assertThat(s.timeBuckets()).isEqualTo(d.timeBuckets());
+        assertThat(s.host().reclaimBatch()).isEqualTo(d.host().reclaimBatch());
+        assertThat(s.host().pageCluster()).isEqualTo(d.host().pageCluster());
+        assertThat(s.host().demotionIntervalNs()).isEqualTo(d.host().demotionIntervalNs());
+        assertThat(s.host().demotionBatch()).isEqualTo(d.host().demotionBatch());
+        assertThat(s.host().distance()).isDeepEqualTo(d.host().distance());
+        assertThat(s.name()).isEqualTo("unnamed");
+        assertThat(s.vms().getFirst().name()).isEqualTo("vm");
+        assertThat(s.vms().getFirst().tasks().getFirst().name()).isEqualTo("task0");
+        assertThat(s.host().swap().getFirst().name()).isEqualTo("swap0");
+    }
+
     /** Each default, read as if a file gave it, passes the check of its own key. */
     @Test
     void everyDefaultPassesItsOwnCheck() {
