@@ -272,8 +272,6 @@ public final class ScenarioSchema {
 
     private static final List<Key> KEYS = new ArrayList<>();
 
-    private static final String EACH_NODE = "(per node) ";
-
     static {
         add("name", new Text(), "", "unnamed", "the scenario's name in reports");
         add("seed", new Int(Long.MIN_VALUE, Long.MAX_VALUE), "", "42",
@@ -281,32 +279,36 @@ public final class ScenarioSchema {
         add("duration", new Duration(Long.MAX_VALUE), "", "2s", "virtual time simulated");
 
         mapping("host", "the host: NUMA nodes, swap devices, reclaim, demotion");
-        add("host.nodes", new Items(PageState.MAX_NODES, "nodes"), "", null, null,
+        required("host.nodes", new Items(PageState.MAX_NODES, "nodes"), "",
                 "host NUMA nodes (pg_data_t), ids 0, 1, ... in order");
-        add("host.nodes[].id", new Index(), "", null, "its position", "the node id");
-        add("host.nodes[].memory", new Size(16, Integer.MAX_VALUE), "", null, null, "the node's memory (its frames)");
-        add("host.distance", new Slit(), "", null, "10 on the diagonal, 21 elsewhere",
+        derived("host.nodes[].id", new Index(), "", "its position", "the node id");
+        required("host.nodes[].memory", new Size(16, Integer.MAX_VALUE), "", "the node's memory (its frames)");
+        derived("host.distance", new Slit(), "", "10 on the diagonal, 21 elsewhere",
                 "node distances, one row per node (ACPI SLIT); access and copy costs scale with them");
-        mapping("host.watermarks", "per-node zone watermarks, each a size or a % of the node's memory; min <= low <= high < memory");
-        add("host.watermarks.min", new Watermark(), "", "0.5%", EACH_NODE + "WMARK_MIN: an allocation below it "
-                + "reclaims directly");
-        add("host.watermarks.low", new Watermark(), "", "1%", EACH_NODE + "WMARK_LOW: an allocation below it wakes kswapd");
-        add("host.watermarks.high", new Watermark(), "", "2%", EACH_NODE + "WMARK_HIGH: kswapd reclaims up to it");
-        add("host.swap", new Items(PageState.MAX_NODES, "swap devices"), "", "[]", "swap devices (swapon); none: no swap");
-        add("host.swap[].name", new Text(), "", null, "swap0, swap1, ...", "device name, used once");
+        mapping("host.watermarks",
+                "per-node zone watermarks, each a size or a % of the node's memory; min <= low <= high < memory");
+        add("host.watermarks.min", new Watermark(), "", "0.5%",
+                "WMARK_MIN: an allocation with free memory at or below it reclaims directly");
+        add("host.watermarks.low", new Watermark(), "", "1%",
+                "WMARK_LOW: an allocation that leaves free memory below it wakes kswapd");
+        add("host.watermarks.high", new Watermark(), "", "2%", "WMARK_HIGH: kswapd reclaims until free memory is above it");
+        add("host.swap", new Items(PageState.MAX_NODES, "swap devices"), "", "[]",
+                "swap devices (swapon); none: no swap");
+        derived("host.swap[].name", new Text(), "", "swap0, swap1, ...", "device name, used once");
         add("host.swap[].profile", new Choice(List.of(SwapProfile.NVME.name(), SwapProfile.SSD.name(),
                 SwapProfile.ZRAM.name())), "", SwapProfile.NVME.name(),
                 "device latencies and bandwidth (docs/COST-MODEL.md)");
-        add("host.swap[].size", new Size(1, Integer.MAX_VALUE), "", null, null, "swap space (its slots)");
-        add("host.swap[].read-latency", new Duration(Long.MAX_VALUE), "", null, "the profile's",
+        required("host.swap[].size", new Size(1, Integer.MAX_VALUE), "", "swap space (its slots)");
+        derived("host.swap[].read-latency", new Duration(Long.MAX_VALUE), "", "the profile's",
                 "device latency of a 4 KiB read");
-        add("host.swap[].write-latency", new Duration(Long.MAX_VALUE), "", null, "the profile's",
+        derived("host.swap[].write-latency", new Duration(Long.MAX_VALUE), "", "the profile's",
                 "device latency of a 4 KiB write");
-        add("host.swap[].bandwidth-bytes-per-second", new Int(1, Long.MAX_VALUE), "B/s", null, "the profile's",
+        derived("host.swap[].bandwidth-bytes-per-second", new Int(1, Long.MAX_VALUE), "B/s", "the profile's",
                 "sustained device bandwidth");
         mapping("host.reclaim", "host reclaim (mm/vmscan.c)");
         add("host.reclaim.batch", new Int(1, 4096), "pages", "32", "pages reclaimed per batch (SWAP_CLUSTER_MAX)");
-        add("host.reclaim.page-cluster", new Int(0, 10), "", "3", "swap readahead of 2^page-cluster pages (vm.page-cluster)");
+        add("host.reclaim.page-cluster", new Int(0, 10), "", "3",
+                "swap readahead of 2^page-cluster pages (vm.page-cluster)");
         mapping("host.demotion", "proactive demotion of cold pages to a lower memory tier (DAMOS migrate_cold)");
         add("host.demotion.targets", new NodeMap(), "", "{}",
                 "node: target node, e.g. {0: 2, 1: 2}; cold pages of a node go to its target; {}: no demotion");
@@ -318,20 +320,20 @@ public final class ScenarioSchema {
         add("host.real-bytes", new Bool(), "", "false", "frames in off-heap memory and swap in real files: every "
                 + "move moves 4 KiB and every page's content is verified at the end");
 
-        add("vms", new Items(Integer.MAX_VALUE, "VMs"), "", null, null, "the guests");
+        required("vms", new Items(Integer.MAX_VALUE, "VMs"), "", "the guests");
         add("vms[].name", new Text(), "", "vm", "VM name, used once");
-        add("vms[].vnodes", new Items(Integer.MAX_VALUE, "vNodes"), "", null, null,
+        required("vms[].vnodes", new Items(Integer.MAX_VALUE, "vNodes"), "",
                 "virtual NUMA nodes: contiguous gfn ranges, each bound to a host node; at most 2TiB per VM");
-        add("vms[].vnodes[].id", new Index(), "", null, "its position", "the vNode id");
-        add("vms[].vnodes[].memory", new Size(1, Long.MAX_VALUE), "", null, null, "the vNode's memory");
+        derived("vms[].vnodes[].id", new Index(), "", "its position", "the vNode id");
+        required("vms[].vnodes[].memory", new Size(1, Long.MAX_VALUE), "", "the vNode's memory");
         add("vms[].vnodes[].host-node", new NodeId("a host node's id"), "", "0",
                 "the host node its memory is bound to (QEMU host-nodes=N,policy=bind)");
         add("vms[].vnodes[].vcpus", new Int(1, 1024), "", "1", "vCPUs of the vNode");
         add("vms[].tasks", new Items(Integer.MAX_VALUE, "tasks"), "", "[]",
                 "guest tasks; their footprints fit in the VM, and all VMs' in host memory plus swap");
-        add("vms[].tasks[].name", new Text(), "", null, "task0, task1, ...", "task name");
+        derived("vms[].tasks[].name", new Text(), "", "task0, task1, ...", "task name");
         add("vms[].tasks[].vnode", new NodeId("a vNode id of this VM"), "", "0", "the vNode the task starts on");
-        add("vms[].tasks[].footprint", new Size(1, Long.MAX_VALUE), "", null,
+        derived("vms[].tasks[].footprint", new Size(1, Long.MAX_VALUE), "",
                 "required; with pattern trace, the trace's", "guest memory the task touches");
         add("vms[].tasks[].pattern", new Choice(List.of("hot-cold", "uniform", "sequential", "zipf", "phase", "trace")),
                 "", "hot-cold", "access pattern (see Workload patterns)");
@@ -342,11 +344,11 @@ public final class ScenarioSchema {
         add("vms[].tasks[].zipf-exponent", new Decimal(0.01, 10.0), "", "1", "Zipf exponent s (zipf)");
         add("vms[].tasks[].phase-period", new Duration(Long.MAX_VALUE), "", "200ms",
                 "how long a hot set lasts before it moves on (phase)");
-        add("vms[].tasks[].shared-region", new Text(), "", null, "none (private pages)",
+        derived("vms[].tasks[].shared-region", new Text(), "", "none (private pages)",
                 "tasks naming the same region map the same guest pages; same footprint");
         add("vms[].tasks[].think", new Duration(Long.MAX_VALUE), "", "500ns",
                 "compute time between two accesses; not with pattern trace");
-        add("vms[].tasks[].trace", new Text(), "", null, "required with pattern trace",
+        derived("vms[].tasks[].trace", new Text(), "", "required with pattern trace",
                 "trace file, relative to the scenario file or absolute (pattern trace only)");
         add("vms[].tasks[].trace-thread", new Int(0, Integer.MAX_VALUE), "", "0",
                 "the thread of the trace the task replays (pattern trace only)");
@@ -357,7 +359,8 @@ public final class ScenarioSchema {
                 "compute time per traced instruction, before scaling (pattern trace only)");
 
         mapping("scheduler", "the guest scheduler's task moves between vNodes");
-        add("scheduler.interval", new Duration(Long.MAX_VALUE), "", "250ms", "one task moves to another vNode this often");
+        add("scheduler.interval", new Duration(Long.MAX_VALUE), "", "250ms",
+                "one task moves to another vNode this often");
         add("scheduler.pattern", new Choice(List.of("round-robin", "random", "pingpong", "none")), "", "round-robin",
                 "which task moves where; pingpong: the first task, back and forth");
         add("scheduler.quantum", new Duration(Long.MAX_VALUE), "", "100us", "vCPU time slice between other events");
@@ -402,10 +405,12 @@ public final class ScenarioSchema {
 
         mapping("faults", "swap fault injection; rates are per I/O; its own seeded random stream (see Swap faults)");
         add("faults.seed", new Int(Long.MIN_VALUE, Long.MAX_VALUE), "", "1", "seed of the fault draws");
-        add("faults.swap-read-error-rate", new Decimal(0, 1), "", "0", "a swap read fails with EIO (retried up to 3 times)");
+        add("faults.swap-read-error-rate", new Decimal(0, 1), "", "0",
+                "a swap read fails with EIO (retried up to 3 times)");
         add("faults.swap-read-error-persistent-rate", new Decimal(0, 1), "", "0",
                 "share of read errors that persist (bad sector): the page is lost");
-        add("faults.swap-write-error-rate", new Decimal(0, 1), "", "0", "a swap write fails with EIO: the page stays resident");
+        add("faults.swap-write-error-rate", new Decimal(0, 1), "", "0",
+                "a swap write fails with EIO: the page stays resident");
         add("faults.torn-write-rate", new Decimal(0, 1), "", "0",
                 "only part of a swap write reaches the device (caught by the slot's CRC32C)");
         add("faults.torn-write-silent-rate", new Decimal(0, 1), "", "0",
@@ -423,7 +428,8 @@ public final class ScenarioSchema {
                 "token bucket depth, as time at the full rate (at least 1 call / 512 pages)");
         add("hypercall.timeout", new Duration(Long.MAX_VALUE), "", "50us",
                 "how long a guest waits for a reply that does not come");
-        add("hypercall.retries", new Int(0, 100), "", "2", "new attempts (new sequence numbers) after a timeout, then a copy");
+        add("hypercall.retries", new Int(0, 100), "", "2",
+                "new attempts (new sequence numbers) after a timeout, then a copy");
         add("hypercall.channel-seed", new Int(Long.MIN_VALUE, Long.MAX_VALUE), "", "1",
                 "seed of the request channel's fault draws");
         add("hypercall.drop-rate", new Decimal(0, 1), "", "0", "probability a request is lost (the guest times out)");
@@ -465,9 +471,14 @@ public final class ScenarioSchema {
         KEYS.add(new Key(path, type, unit, dflt, null, meaning));
     }
 
-    /** A key without a constant default: {@code derived} says how it is found, null: required. */
-    private static void add(String path, Type type, String unit, String dflt, String derived, String meaning) {
-        KEYS.add(new Key(path, type, unit, dflt, derived, meaning));
+    /** A key without a constant default: {@code how} says how its value is found when it is missing. */
+    private static void derived(String path, Type type, String unit, String how, String meaning) {
+        KEYS.add(new Key(path, type, unit, null, how, meaning));
+    }
+
+    /** A key that must be given. */
+    private static void required(String path, Type type, String unit, String meaning) {
+        KEYS.add(new Key(path, type, unit, null, null, meaning));
     }
 
     /** A mapping of further keys; missing, it is empty: every key in it takes its default. */

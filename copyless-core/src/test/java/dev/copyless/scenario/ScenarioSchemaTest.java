@@ -165,7 +165,8 @@ class ScenarioSchemaTest {
                 case ScenarioSchema.Size r -> assertThat(s.pages(n)).isBetween(r.minPages(), r.maxPages());
                 case ScenarioSchema.Duration r -> assertThat(s.nanos(n)).isPositive();
                 case ScenarioSchema.Choice c -> assertThat(c.values()).contains(s.oneOf(n));
-                case ScenarioSchema.Watermark w -> assertThat(Units.pagesOrPercent(s.string(n), 10_000)).isNotNegative();
+                case ScenarioSchema.Watermark w ->
+                        assertThat(Units.pagesOrPercent(s.string(n), 10_000)).isNotNegative();
                 case ScenarioSchema.Text t -> assertThat(s.string(n)).isNotBlank();
                 case ScenarioSchema.NodeId i -> assertThat(s.nodeId(n)).isZero();
                 case ScenarioSchema.Mapping m -> s.section(n);
@@ -228,8 +229,8 @@ class ScenarioSchemaTest {
         assertThat(b).as("docs/SCENARIO.md has the begin marker " + ScenarioSchema.TABLE_BEGIN).isNotNegative();
         assertThat(e).as("docs/SCENARIO.md has the end marker " + ScenarioSchema.TABLE_END).isGreaterThan(b);
         String table = text.substring(b + ScenarioSchema.TABLE_BEGIN.length(), e).strip() + "\n";
-        assertThat(table).as("docs/SCENARIO.md's key table; put ScenarioSchema.markdownTable() between the markers:%n%s",
-                ScenarioSchema.markdownTable()).isEqualTo(ScenarioSchema.markdownTable());
+        assertThat(table).as("docs/SCENARIO.md's key table; put ScenarioSchema.markdownTable() between the"
+                + " markers:%n%s", ScenarioSchema.markdownTable()).isEqualTo(ScenarioSchema.markdownTable());
     }
 
     @Test
