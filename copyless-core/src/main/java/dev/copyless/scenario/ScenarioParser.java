@@ -133,9 +133,9 @@ public final class ScenarioParser {
                         + String.join(", ", allowed.stream().map(ScenarioSchema.Key::name).toList()));
             }
             JsonNode v = e.getValue();
-            if (k.type() instanceof ScenarioSchema.Mapping) {
+            if (k.type() instanceof KeyType.Mapping) {
                 checkKeys(v, child, source);
-            } else if (k.type() instanceof ScenarioSchema.Items && v.isArray()) {
+            } else if (k.type() instanceof KeyType.Items && v.isArray()) {
                 for (int i = 0; i < v.size(); i++) {
                     checkKeys(v.get(i), child + "[" + i + "]", source);
                 }

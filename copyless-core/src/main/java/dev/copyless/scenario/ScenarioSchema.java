@@ -7,9 +7,22 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
+import dev.copyless.scenario.KeyType.Bool;
+import dev.copyless.scenario.KeyType.Choice;
+import dev.copyless.scenario.KeyType.Decimal;
+import dev.copyless.scenario.KeyType.Duration;
+import dev.copyless.scenario.KeyType.Index;
+import dev.copyless.scenario.KeyType.Int;
+import dev.copyless.scenario.KeyType.Items;
+import dev.copyless.scenario.KeyType.Mapping;
+import dev.copyless.scenario.KeyType.NodeId;
+import dev.copyless.scenario.KeyType.NodeMap;
+import dev.copyless.scenario.KeyType.Size;
+import dev.copyless.scenario.KeyType.Slit;
+import dev.copyless.scenario.KeyType.Text;
+import dev.copyless.scenario.KeyType.Watermark;
 import dev.copyless.swap.SwapProfile;
 import dev.copyless.trace.TraceWorkload;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,7 +34,7 @@ import java.util.Map;
  * allowed values and one-line meaning. Everything else follows from it:
  * <ul>
  *   <li>{@link ScenarioParser} refuses any key not declared here, takes the default of a
- *       missing key from here, and checks each value against its {@link Type} (the reading
+ *       missing key from here, and checks each value against its {@link KeyType} (the reading
  *       goes through {@link Section}, which looks every key up here);</li>
  *   <li>the embedded {@code default-scenario.yaml}, which {@code copyless scenario
  *       --print-default} prints, sets every key outside a list to the default declared here
@@ -38,192 +51,6 @@ public final class ScenarioSchema {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    /** What a key holds and which values it allows. */
-    public sealed interface Type {
-        /** The type's name in the docs. */
-        String doc();
-
-        /** The values allowed, for the docs ("" when any value of the type is). */
-        default String rule() {
-            return "";
-        }
-    }
-
-    /** Free text. */
-    public record Text() implements Type {
-        @Override
-        public String doc() {
-            return "string";
-        }
-    }
-
-    /** One of a fixed set of words. */
-    public record Choice(List<String> values) implements Type {
-        public Choice {
-            values = List.copyOf(values);
-        }
-
-        @Override
-        public String doc() {
-            return "choice";
-        }
-
-        @Override
-        public String rule() {
-            return "`" + String.join("`, `", values) + "`";
-        }
-    }
-
-    /** An integer in {@code min..max}. */
-    public record Int(long min, long max) implements Type {
-        @Override
-        public String doc() {
-            return "integer";
-        }
-
-        @Override
-        public String rule() {
-            if (min == Long.MIN_VALUE && max == Long.MAX_VALUE) {
-                return "any";
-            }
-            return max == Long.MAX_VALUE || max == Integer.MAX_VALUE ? "at least " + min : min + ".." + max;
-        }
-    }
-
-    /** A number in {@code min..max}. */
-    public record Decimal(double min, double max) implements Type {
-        @Override
-        public String doc() {
-            return "number";
-        }
-
-        @Override
-        public String rule() {
-            return plain(min) + ".." + plain(max);
-        }
-    }
-
-    /** {@code true} or {@code false}. */
-    public record Bool() implements Type {
-        @Override
-        public String doc() {
-            return "boolean";
-        }
-    }
-
-    /** A size ({@link Units#pages}), rounded down to whole 4 KiB pages, in {@code minPages..maxPages}. */
-    public record Size(long minPages, long maxPages) implements Type {
-        @Override
-        public String doc() {
-            return "size";
-        }
-
-        @Override
-        public String rule() {
-            String r = "at least " + minPages + (minPages == 1 ? " page" : " pages");
-            return maxPages == Integer.MAX_VALUE ? r + ", below 8TiB" : r;
-        }
-    }
-
-    /** A strictly positive duration ({@link Units#nanos}) of at most {@code maxNs}. */
-    public record Duration(long maxNs) implements Type {
-        @Override
-        public String doc() {
-            return "duration";
-        }
-
-        @Override
-        public String rule() {
-            return maxNs == Long.MAX_VALUE ? "above 0" : "above 0, at most " + duration(maxNs);
-        }
-    }
-
-    /** A watermark: a size, or a percentage of the node's memory below 100%. */
-    public record Watermark() implements Type {
-        @Override
-        public String doc() {
-            return "size or %";
-        }
-
-        @Override
-        public String rule() {
-            return "below 100%";
-        }
-    }
-
-    /** The id of an item of a list: its position, 0, 1, ... */
-    public record Index() implements Type {
-        @Override
-        public String doc() {
-            return "integer";
-        }
-
-        @Override
-        public String rule() {
-            return "its position in the list";
-        }
-    }
-
-    /** The id of a node, checked by the parser against the nodes that exist ({@code of}). */
-    public record NodeId(String of) implements Type {
-        @Override
-        public String doc() {
-            return "integer";
-        }
-
-        @Override
-        public String rule() {
-            return of;
-        }
-    }
-
-    /** A mapping of further keys. */
-    public record Mapping() implements Type {
-        @Override
-        public String doc() {
-            return "mapping";
-        }
-    }
-
-    /** A list of mappings, at most {@code max} of them ({@code noun} in errors). */
-    public record Items(int max, String noun) implements Type {
-        @Override
-        public String doc() {
-            return "list";
-        }
-
-        @Override
-        public String rule() {
-            return max == Integer.MAX_VALUE ? "" : "at most " + max + " " + noun;
-        }
-    }
-
-    /** A mapping of node id to node id. */
-    public record NodeMap() implements Type {
-        @Override
-        public String doc() {
-            return "node: node";
-        }
-
-        @Override
-        public String rule() {
-            return "another node";
-        }
-    }
-
-    /** An ACPI SLIT: one row per host node. */
-    public record Slit() implements Type {
-        @Override
-        public String doc() {
-            return "table";
-        }
-
-        @Override
-        public String rule() {
-            return "n x n; 10 on the diagonal, 11..254 elsewhere";
-        }
-    }
-
     /**
      * One key of the scenario file.
      *
@@ -235,7 +62,7 @@ public final class ScenarioSchema {
      *                ({@code "its position"}); null too: the key is required
      * @param meaning one line on what the key does, in kernel terms
      */
-    public record Key(String path, Type type, String unit, String dflt, String derived, String meaning) {
+    public record Key(String path, KeyType type, String unit, String dflt, String derived, String meaning) {
         /** The key itself, the last part of the path. */
         public String name() {
             return path.substring(path.lastIndexOf('.') + 1);
@@ -355,7 +182,7 @@ public final class ScenarioSchema {
         add("vms[].tasks[].trace-time-scale", new Decimal(1e-6, 1e6), "", "1",
                 "multiplies the compute time between accesses (pattern trace only)");
         add("vms[].tasks[].ns-per-instruction", new Decimal(0.0, 1e6), "ns",
-                plain(TraceWorkload.DEFAULT_NS_PER_INSTRUCTION),
+                String.valueOf(TraceWorkload.DEFAULT_NS_PER_INSTRUCTION),
                 "compute time per traced instruction, before scaling (pattern trace only)");
 
         mapping("scheduler", "the guest scheduler's task moves between vNodes");
@@ -467,17 +294,17 @@ public final class ScenarioSchema {
     }
 
     /** A key with a constant default. */
-    private static void add(String path, Type type, String unit, String dflt, String meaning) {
+    private static void add(String path, KeyType type, String unit, String dflt, String meaning) {
         KEYS.add(new Key(path, type, unit, dflt, null, meaning));
     }
 
     /** A key without a constant default: {@code how} says how its value is found when it is missing. */
-    private static void derived(String path, Type type, String unit, String how, String meaning) {
+    private static void derived(String path, KeyType type, String unit, String how, String meaning) {
         KEYS.add(new Key(path, type, unit, null, how, meaning));
     }
 
     /** A key that must be given. */
-    private static void required(String path, Type type, String unit, String meaning) {
+    private static void required(String path, KeyType type, String unit, String meaning) {
         KEYS.add(new Key(path, type, unit, null, null, meaning));
     }
 
@@ -532,22 +359,5 @@ public final class ScenarioSchema {
                     .append(k.meaning().replace("|", "\\|")).append(" |\n");
         }
         return b.toString();
-    }
-
-    /** 0.5 -> "0.5", 1.0 -> "1", 1e-6 -> "0.000001". */
-    static String plain(double d) {
-        return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
-    }
-
-    /** The shortest exact spelling of a duration: 1000000000 -> "1s". */
-    static String duration(long ns) {
-        String[] units = {"s", "ms", "us"};
-        long[] scale = {1_000_000_000L, 1_000_000L, 1_000L};
-        for (int i = 0; i < units.length; i++) {
-            if (ns % scale[i] == 0) {
-                return ns / scale[i] + units[i];
-            }
-        }
-        return ns + "ns";
     }
 }

@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * A YAML mapping being read by {@link ScenarioParser}: typed getters that look each key up in
  * {@link ScenarioSchema} by its path, take the declared default when the key is missing, and
- * check the value against the declared {@link ScenarioSchema.Type}. A mistake becomes a
+ * check the value against the declared {@link KeyType}. A mistake becomes a
  * one-line {@link ScenarioException} naming the file, the key's full path
  * ({@code host.nodes[1].memory}), what is expected and what was found. Asking for a key the
  * schema does not declare, or as another type, is a bug in the parser
@@ -50,7 +50,7 @@ final class Section {
     }
 
     /** The declared key {@code name} of this mapping, which must be of type {@code type}. */
-    private Key key(String name, Class<? extends ScenarioSchema.Type> type) {
+    private Key key(String name, Class<? extends KeyType> type) {
         String p = ScenarioSchema.normalise(keyPath(name));
         Key k = ScenarioSchema.key(p);
         if (k == null || !type.isInstance(k.type())) {
@@ -77,18 +77,18 @@ final class Section {
 
     /** True if the file gives the key a value (of any type). */
     boolean has(String name) {
-        return given(key(name, ScenarioSchema.Type.class)) != null;
+        return given(key(name, KeyType.class)) != null;
     }
 
     /** The value as given in the file (null if missing), for checks that quote it. */
     JsonNode node(String name) {
-        return given(key(name, ScenarioSchema.Type.class));
+        return given(key(name, KeyType.class));
     }
 
-    /** A {@link ScenarioSchema.Text} or {@link ScenarioSchema.Watermark}; null if missing without default. */
+    /** A {@link KeyType.Text} or {@link KeyType.Watermark}; null if missing without default. */
     String string(String name) {
-        Key k = key(name, ScenarioSchema.Type.class);
-        if (!(k.type() instanceof ScenarioSchema.Text || k.type() instanceof ScenarioSchema.Watermark)) {
+        Key k = key(name, KeyType.class);
+        if (!(k.type() instanceof KeyType.Text || k.type() instanceof KeyType.Watermark)) {
             throw new IllegalStateException("scenario key " + k.path() + " is not text but " + k.type());
         }
         return text(k);
@@ -105,10 +105,10 @@ final class Section {
         return v.asText();
     }
 
-    /** A {@link ScenarioSchema.Choice}. */
+    /** A {@link KeyType.Choice}. */
     String oneOf(String name) {
-        Key k = key(name, ScenarioSchema.Choice.class);
-        List<String> allowed = ((ScenarioSchema.Choice) k.type()).values();
+        Key k = key(name, KeyType.Choice.class);
+        List<String> allowed = ((KeyType.Choice) k.type()).values();
         String v = text(k);
         if (!allowed.contains(v)) {
             throw error(keyPath(name), "expected one of " + String.join(", ", allowed), value(k));
@@ -116,22 +116,22 @@ final class Section {
         return v;
     }
 
-    /** A {@link ScenarioSchema.Int}. */
+    /** A {@link KeyType.Int}. */
     long integer(String name) {
-        Key k = key(name, ScenarioSchema.Int.class);
-        ScenarioSchema.Int r = (ScenarioSchema.Int) k.type();
+        Key k = key(name, KeyType.Int.class);
+        KeyType.Int r = (KeyType.Int) k.type();
         return integral(k, r.min(), r.max(), "expected an integer between " + r.min() + " and " + r.max());
     }
 
-    /** A {@link ScenarioSchema.NodeId}: any integer, which the caller checks against the nodes there are. */
+    /** A {@link KeyType.NodeId}: any integer, which the caller checks against the nodes there are. */
     long nodeId(String name) {
-        Key k = key(name, ScenarioSchema.NodeId.class);
+        Key k = key(name, KeyType.NodeId.class);
         return integral(k, Long.MIN_VALUE, Long.MAX_VALUE, "expected an integer");
     }
 
-    /** An {@link ScenarioSchema.Index}: the id of the {@code i}th item of a list, which must be {@code i}. */
+    /** An {@link KeyType.Index}: the id of the {@code i}th item of a list, which must be {@code i}. */
     int index(String name, int i) {
-        Key k = key(name, ScenarioSchema.Index.class);
+        Key k = key(name, KeyType.Index.class);
         JsonNode v = given(k);
         if (v != null && (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() != i)) {
             throw error(keyPath(name), "expected " + i + " (ids are the items' positions: 0, 1, 2, ...)", v);
@@ -150,10 +150,10 @@ final class Section {
         return v.asLong();
     }
 
-    /** A {@link ScenarioSchema.Decimal}. */
+    /** A {@link KeyType.Decimal}. */
     double decimal(String name) {
-        Key k = key(name, ScenarioSchema.Decimal.class);
-        ScenarioSchema.Decimal r = (ScenarioSchema.Decimal) k.type();
+        Key k = key(name, KeyType.Decimal.class);
+        KeyType.Decimal r = (KeyType.Decimal) k.type();
         JsonNode v = value(k);
         if (v == null || !v.isNumber() || v.asDouble() < r.min() || v.asDouble() > r.max()) {
             throw error(keyPath(name), "expected a number between " + r.min() + " and " + r.max(), v);
@@ -161,9 +161,9 @@ final class Section {
         return v.asDouble();
     }
 
-    /** A {@link ScenarioSchema.Bool}. */
+    /** A {@link KeyType.Bool}. */
     boolean bool(String name) {
-        Key k = key(name, ScenarioSchema.Bool.class);
+        Key k = key(name, KeyType.Bool.class);
         JsonNode v = value(k);
         if (v == null || !v.isBoolean()) {
             throw error(keyPath(name), "expected true or false", v);
@@ -171,10 +171,10 @@ final class Section {
         return v.asBoolean();
     }
 
-    /** A {@link ScenarioSchema.Size} ("64MiB", "1GiB", "4096", "16384 pages"), in whole 4 KiB pages. */
+    /** A {@link KeyType.Size} ("64MiB", "1GiB", "4096", "16384 pages"), in whole 4 KiB pages. */
     long pages(String name) {
-        Key k = key(name, ScenarioSchema.Size.class);
-        ScenarioSchema.Size r = (ScenarioSchema.Size) k.type();
+        Key k = key(name, KeyType.Size.class);
+        KeyType.Size r = (KeyType.Size) k.type();
         JsonNode v = value(k);
         if (v == null) {
             throw error(keyPath(name), "expected a size like 64MiB", null);
@@ -192,34 +192,34 @@ final class Section {
         return pages;
     }
 
-    /** A {@link ScenarioSchema.Duration} ("100ms", "30us", "2s", "500ns"; a bare number is ns), in ns. */
+    /** A {@link KeyType.Duration} ("100ms", "30us", "2s", "500ns"; a bare number is ns), in ns. */
     long nanos(String name) {
-        Key k = key(name, ScenarioSchema.Duration.class);
-        long max = ((ScenarioSchema.Duration) k.type()).maxNs();
+        Key k = key(name, KeyType.Duration.class);
+        long max = ((KeyType.Duration) k.type()).maxNs();
         JsonNode v = value(k);
         long ns = v == null ? -1 : Units.nanos(v.asText());
         if (ns <= 0) {
             throw error(keyPath(name), "expected a positive duration like 100ms, 30us or 2s", v);
         }
         if (ns > max) {
-            throw error(keyPath(name), "expected a duration of at most " + ScenarioSchema.duration(max), v);
+            throw error(keyPath(name), "expected a duration of at most " + Units.duration(max), v);
         }
         return ns;
     }
 
-    /** A {@link ScenarioSchema.Mapping}: missing, an empty one (every key in it takes its default). */
+    /** A {@link KeyType.Mapping}: missing, an empty one (every key in it takes its default). */
     Section section(String name) {
-        Key k = key(name, ScenarioSchema.Mapping.class);
+        Key k = key(name, KeyType.Mapping.class);
         return new Section(source, keyPath(name), value(k), read);
     }
 
     /**
-     * A {@link ScenarioSchema.Items} list, one section per item: non-empty if the key is
+     * A {@link KeyType.Items} list, one section per item: non-empty if the key is
      * required, at most the declared number of items.
      */
     List<Section> list(String name) {
-        Key k = key(name, ScenarioSchema.Items.class);
-        ScenarioSchema.Items r = (ScenarioSchema.Items) k.type();
+        Key k = key(name, KeyType.Items.class);
+        KeyType.Items r = (KeyType.Items) k.type();
         JsonNode v = value(k);
         if (v == null || !v.isArray() || (k.required() && v.isEmpty())) {
             throw error(keyPath(name), k.required() ? "expected a non-empty list" : "expected a list", v);
@@ -234,10 +234,10 @@ final class Section {
         return out;
     }
 
-    /** A {@link ScenarioSchema.NodeMap} or {@link ScenarioSchema.Slit}, given or default, for the parser to check. */
+    /** A {@link KeyType.NodeMap} or {@link KeyType.Slit}, given or default, for the parser to check. */
     JsonNode structure(String name) {
-        Key k = key(name, ScenarioSchema.Type.class);
-        if (!(k.type() instanceof ScenarioSchema.NodeMap || k.type() instanceof ScenarioSchema.Slit)) {
+        Key k = key(name, KeyType.class);
+        if (!(k.type() instanceof KeyType.NodeMap || k.type() instanceof KeyType.Slit)) {
             throw new IllegalStateException("scenario key " + k.path() + " is no structure but " + k.type());
         }
         return value(k);

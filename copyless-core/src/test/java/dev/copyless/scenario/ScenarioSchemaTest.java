@@ -60,8 +60,8 @@ class ScenarioSchemaTest {
         JsonNode root = defaultTree();
         List<String> wrong = new ArrayList<>();
         for (Key k : ScenarioSchema.keys()) {
-            if (k.inList() || k.dflt() == null || k.type() instanceof ScenarioSchema.Mapping
-                    || k.type() instanceof ScenarioSchema.Items || k.name().equals("name")) {
+            if (k.inList() || k.dflt() == null || k.type() instanceof KeyType.Mapping
+                    || k.type() instanceof KeyType.Items || k.name().equals("name")) {
                 continue; // the lists and the name are the scenario itself, not defaults
             }
             JsonNode v = at(root, k.path());
@@ -159,21 +159,21 @@ class ScenarioSchemaTest {
             Section s = new Section("schema", k.parent(), empty, null);
             String n = k.name();
             switch (k.type()) {
-                case ScenarioSchema.Int r -> assertThat(s.integer(n)).isBetween(r.min(), r.max());
-                case ScenarioSchema.Decimal r -> assertThat(s.decimal(n)).isBetween(r.min(), r.max());
-                case ScenarioSchema.Bool b -> s.bool(n);
-                case ScenarioSchema.Size r -> assertThat(s.pages(n)).isBetween(r.minPages(), r.maxPages());
-                case ScenarioSchema.Duration r -> assertThat(s.nanos(n)).isPositive();
-                case ScenarioSchema.Choice c -> assertThat(c.values()).contains(s.oneOf(n));
-                case ScenarioSchema.Watermark w ->
+                case KeyType.Int r -> assertThat(s.integer(n)).isBetween(r.min(), r.max());
+                case KeyType.Decimal r -> assertThat(s.decimal(n)).isBetween(r.min(), r.max());
+                case KeyType.Bool b -> s.bool(n);
+                case KeyType.Size r -> assertThat(s.pages(n)).isBetween(r.minPages(), r.maxPages());
+                case KeyType.Duration r -> assertThat(s.nanos(n)).isPositive();
+                case KeyType.Choice c -> assertThat(c.values()).contains(s.oneOf(n));
+                case KeyType.Watermark w ->
                         assertThat(Units.pagesOrPercent(s.string(n), 10_000)).isNotNegative();
-                case ScenarioSchema.Text t -> assertThat(s.string(n)).isNotBlank();
-                case ScenarioSchema.NodeId i -> assertThat(s.nodeId(n)).isZero();
-                case ScenarioSchema.Mapping m -> s.section(n);
-                case ScenarioSchema.Items i -> assertThat(k.required()).isFalse();
-                case ScenarioSchema.NodeMap m -> assertThat(s.structure(n).isObject()).isTrue();
-                case ScenarioSchema.Index i -> fail(k.path() + ": an index has no constant default");
-                case ScenarioSchema.Slit sl -> fail(k.path() + ": a SLIT has no constant default");
+                case KeyType.Text t -> assertThat(s.string(n)).isNotBlank();
+                case KeyType.NodeId i -> assertThat(s.nodeId(n)).isZero();
+                case KeyType.Mapping m -> s.section(n);
+                case KeyType.Items i -> assertThat(k.required()).isFalse();
+                case KeyType.NodeMap m -> assertThat(s.structure(n).isObject()).isTrue();
+                case KeyType.Index i -> fail(k.path() + ": an index has no constant default");
+                case KeyType.Slit sl -> fail(k.path() + ": a SLIT has no constant default");
             }
         }
     }
@@ -187,7 +187,7 @@ class ScenarioSchemaTest {
         Set<String> mappings = new LinkedHashSet<>();
         mappings.add("");
         for (Key k : ScenarioSchema.keys()) {
-            if (k.type() instanceof ScenarioSchema.Mapping || k.type() instanceof ScenarioSchema.Items) {
+            if (k.type() instanceof KeyType.Mapping || k.type() instanceof KeyType.Items) {
                 mappings.add(k.childPath());
             }
         }
