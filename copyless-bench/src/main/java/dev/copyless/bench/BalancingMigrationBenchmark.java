@@ -2,10 +2,10 @@ package dev.copyless.bench;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.guest.GuestVm;
-import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.hypervisor.HypercallArea;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MigrationRequest;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.Errno;

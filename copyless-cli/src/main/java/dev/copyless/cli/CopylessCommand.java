@@ -1,11 +1,11 @@
 package dev.copyless.cli;
 
-import dev.copyless.input.UserError;
 import dev.copyless.host.HostOutOfMemoryException;
+import dev.copyless.input.UserError;
 import dev.copyless.scenario.ScenarioException;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code copyless} command: entry point and error policy. A user's mistake (a bad flag,

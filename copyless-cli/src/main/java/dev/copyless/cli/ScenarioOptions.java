@@ -1,14 +1,14 @@
 package dev.copyless.cli;
 
-import dev.copyless.scenario.TraceScenario;
+import dev.copyless.linux.LinuxBackend;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.scenario.TraceScenario;
 import dev.copyless.scenario.Units;
-import java.nio.file.Path;
-import dev.copyless.linux.LinuxBackend;
 import dev.copyless.sim.HostFactory;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**

@@ -1,9 +1,9 @@
 package dev.copyless.cli;
 
-import dev.copyless.report.ReportWriter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.report.ReportWriter;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.sweep.SweepGrid;
 import dev.copyless.sweep.SweepPoint;

@@ -1,10 +1,10 @@
 package dev.copyless.cli;
 
-import dev.copyless.testkit.Scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.copyless.testkit.Scenarios;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

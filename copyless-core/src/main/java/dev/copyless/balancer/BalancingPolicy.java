@@ -1,6 +1,8 @@
 package dev.copyless.balancer;
 
 import dev.copyless.guest.Vcpu;
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.scenario.Scenario;
 
 /**
  * How the guest carries out a balancing migration once {@link NumaBalancer} has decided
@@ -30,11 +32,11 @@ public sealed interface BalancingPolicy permits NoBalancing, NaiveBalancing, Cop
     long flush(NumaBalancer b, Vcpu cpu);
 
     /** The policy {@code key} with a scenario's copyless options (order, hold-back, batch). */
-    static BalancingPolicy of(String key, dev.copyless.scenario.Scenario.Copyless c) {
-        return of(key, dev.copyless.mm.MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
+    static BalancingPolicy of(String key, Scenario.Copyless c) {
+        return of(key, MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
     }
 
-    static BalancingPolicy of(String key, dev.copyless.mm.MigrationOrder order, boolean holdBack, int batch) {
+    static BalancingPolicy of(String key, MigrationOrder order, boolean holdBack, int batch) {
         return switch (key) {
             case "none" -> new NoBalancing();
             case "naive" -> new NaiveBalancing();

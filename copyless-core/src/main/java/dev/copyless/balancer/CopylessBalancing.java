@@ -1,6 +1,5 @@
 package dev.copyless.balancer;
 
-import dev.copyless.mm.PageState;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.Vcpu;
@@ -10,6 +9,7 @@ import dev.copyless.hypervisor.MovedPageListView;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
+import dev.copyless.mm.PageState;
 
 /**
  * The invention's guest side. Every balancing attempt first inspects the moved-page list

@@ -1,5 +1,6 @@
 package dev.copyless.balancer;
 
+import dev.copyless.clock.CostModel;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.NumaHooks;
@@ -16,7 +17,6 @@ import dev.copyless.metrics.RunMetrics;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.PageState;
-import dev.copyless.clock.CostModel;
 
 /**
  * The guest kernel's automatic NUMA balancing, one per VM, written once for every policy

@@ -1,13 +1,13 @@
 package dev.copyless.guest;
 
+import dev.copyless.clock.Agent;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.host.HostMemory;
 import dev.copyless.hypervisor.HypercallArea;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.metrics.RunMetrics;
 import dev.copyless.mm.PageState;
-import dev.copyless.clock.Agent;
-import dev.copyless.clock.CostModel;
-import dev.copyless.clock.Engine;
 import java.util.ArrayList;
 import java.util.List;
 

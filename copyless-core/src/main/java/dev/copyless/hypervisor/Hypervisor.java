@@ -1,12 +1,12 @@
 package dev.copyless.hypervisor;
 
+import dev.copyless.clock.CostModel;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.VnodeLayout;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
-import dev.copyless.clock.CostModel;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;

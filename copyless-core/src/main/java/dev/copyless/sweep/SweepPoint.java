@@ -1,7 +1,7 @@
 package dev.copyless.sweep;
 
-import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.Simulation;

@@ -1,7 +1,5 @@
 package dev.copyless.hypervisor;
 
-import dev.copyless.testkit.Rig;
-import dev.copyless.testkit.Scenarios;
 import static dev.copyless.testkit.Rig.VM;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +12,8 @@ import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.Simulation;
+import dev.copyless.testkit.Rig;
+import dev.copyless.testkit.Scenarios;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -1,6 +1,5 @@
 package dev.copyless.kernel;
 
-import dev.copyless.testkit.Rig;
 import static dev.copyless.testkit.Rig.VM;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +7,7 @@ import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
+import dev.copyless.testkit.Rig;
 import org.junit.jupiter.api.Test;
 
 /** Corner cases of the simulated host found by the random-operation tests, pinned down one by one. */

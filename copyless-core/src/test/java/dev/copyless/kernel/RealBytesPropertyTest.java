@@ -7,8 +7,8 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import static org.quicktheories.generators.SourceDSL.longs;
 
 import dev.copyless.host.PageContent;
-import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.host.Verification;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.mm.PageState;
 import dev.copyless.sim.Invariants;
 import java.util.ArrayList;

@@ -1,23 +1,23 @@
 package dev.copyless.kernel;
 
-import dev.copyless.testkit.Rig;
-import dev.copyless.testkit.Scenarios;
 import static dev.copyless.mm.MigrationOrder.MAP_THEN_MIGRATE;
 import static dev.copyless.mm.MigrationOrder.MIGRATE_BEFORE_MAP;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.copyless.balancer.BalancingPolicy;
-import dev.copyless.mm.FrameOwner;
 import dev.copyless.host.PageContent;
-import dev.copyless.kernel.PageStore;
 import dev.copyless.host.Verification;
+import dev.copyless.kernel.PageStore;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.Simulation;
+import dev.copyless.testkit.Rig;
+import dev.copyless.testkit.Scenarios;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

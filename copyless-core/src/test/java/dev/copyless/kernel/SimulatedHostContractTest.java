@@ -1,5 +1,7 @@
 package dev.copyless.kernel;
 
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.HostMemoryContract;
 import dev.copyless.kernel.HostConfig;
@@ -7,8 +9,6 @@ import dev.copyless.kernel.HostNode;
 import dev.copyless.kernel.OffHeapPageStore;
 import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.VmStat;
-import dev.copyless.clock.CostModel;
-import dev.copyless.clock.Engine;
 import dev.copyless.swap.FaultConfig;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapFaults;

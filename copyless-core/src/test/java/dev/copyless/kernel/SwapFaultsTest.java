@@ -1,7 +1,5 @@
 package dev.copyless.kernel;
 
-import dev.copyless.testkit.Rig;
-import dev.copyless.testkit.Scenarios;
 import static dev.copyless.mm.MigrationOrder.MAP_THEN_MIGRATE;
 import static dev.copyless.mm.MigrationOrder.MIGRATE_BEFORE_MAP;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,9 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.host.PageContent;
+import dev.copyless.host.Verification;
 import dev.copyless.kernel.PageStore;
 import dev.copyless.kernel.SimulatedHost;
-import dev.copyless.host.Verification;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.metrics.VmStat;
@@ -22,6 +20,8 @@ import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.sim.Simulation;
 import dev.copyless.swap.FaultConfig;
+import dev.copyless.testkit.Rig;
+import dev.copyless.testkit.Scenarios;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;

@@ -305,4 +305,16 @@ class ScenarioParserTest {
             assertThat(Units.pages((4096 * pages) + "")).isEqualTo(pages);
         });
     }
+
+    @Test
+    void durationsRoundTripThroughTheirPrintedForm() {
+        assertThat(Units.duration(1_000_000_000L)).isEqualTo("1s");
+        assertThat(Units.duration(50_000L)).isEqualTo("50us");
+        assertThat(Units.duration(1_500_000L)).isEqualTo("1500us");
+        assertThat(Units.duration(501L)).isEqualTo("501ns");
+        qt().withFixedSeed(7L).withExamples(500).forAll(integers().between(1, Integer.MAX_VALUE)).checkAssert(n -> {
+            assertThat(Units.nanos(Units.duration(n))).isEqualTo((long) n);
+            assertThat(Units.nanos(Units.duration(n * 1000L))).isEqualTo(n * 1000L);
+        });
+    }
 }

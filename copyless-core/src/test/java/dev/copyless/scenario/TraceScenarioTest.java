@@ -1,9 +1,5 @@
 package dev.copyless.scenario;
 
-import dev.copyless.trace.TraceFormatTest;
-import dev.copyless.trace.TraceInfo;
-import dev.copyless.trace.TraceWorkload;
-import dev.copyless.scenario.TraceScenario;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -15,7 +11,11 @@ import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.scenario.TraceScenario;
 import dev.copyless.sim.Simulation;
+import dev.copyless.trace.TraceFormatTest;
+import dev.copyless.trace.TraceInfo;
+import dev.copyless.trace.TraceWorkload;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

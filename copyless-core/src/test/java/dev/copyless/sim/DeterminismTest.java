@@ -1,6 +1,5 @@
 package dev.copyless.sim;
 
-import dev.copyless.testkit.Scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;
@@ -10,6 +9,7 @@ import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.sim.Simulation;
+import dev.copyless.testkit.Scenarios;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 

@@ -1,16 +1,16 @@
 package dev.copyless.sim;
 
-import dev.copyless.mm.Errno;
-import dev.copyless.testkit.Scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.copyless.hypervisor.AbiError;
 import dev.copyless.hypervisor.HypercallConfig;
 import dev.copyless.metrics.Counter;
+import dev.copyless.mm.Errno;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.testkit.Scenarios;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package dev.copyless.sim;
 
-import dev.copyless.testkit.Scenarios;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;
@@ -10,6 +9,7 @@ import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.Simulation;
+import dev.copyless.testkit.Scenarios;
 import org.junit.jupiter.api.Test;
 
 /** Per-page state is primitive arrays: a 64 GiB guest (16 M gfns) fits in the default heap. */

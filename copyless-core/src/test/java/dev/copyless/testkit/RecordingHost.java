@@ -1,8 +1,8 @@
 package dev.copyless.testkit;
 
-import dev.copyless.host.Verification;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
+import dev.copyless.host.Verification;
 import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;

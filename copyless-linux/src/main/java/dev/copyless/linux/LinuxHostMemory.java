@@ -2,15 +2,15 @@ package dev.copyless.linux;
 
 import static dev.copyless.linux.Syscalls.PAGE_SIZE;
 
+import dev.copyless.clock.Agent;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
 import dev.copyless.host.Verification;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
-import dev.copyless.clock.Agent;
-import dev.copyless.clock.CostModel;
-import dev.copyless.clock.Engine;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;

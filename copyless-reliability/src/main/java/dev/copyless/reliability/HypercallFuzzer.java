@@ -1,9 +1,11 @@
 package dev.copyless.reliability;
 
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
+import dev.copyless.guest.GuestVm;
 import dev.copyless.hypervisor.AbiError;
 import dev.copyless.hypervisor.HypercallAbi;
 import dev.copyless.hypervisor.HypercallConfig;
-import dev.copyless.guest.GuestVm;
 import dev.copyless.kernel.HostConfig;
 import dev.copyless.kernel.HostNode;
 import dev.copyless.kernel.SimulatedHost;
@@ -12,8 +14,6 @@ import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
-import dev.copyless.clock.CostModel;
-import dev.copyless.clock.Engine;
 import dev.copyless.sim.Invariants;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapProfile;

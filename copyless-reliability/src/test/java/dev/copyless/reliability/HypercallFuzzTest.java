@@ -1,8 +1,8 @@
 package dev.copyless.reliability;
 
-import dev.copyless.hypervisor.AbiError;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.copyless.hypervisor.AbiError;
 import dev.copyless.metrics.Counter;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,5 @@
 package dev.copyless.reliability;
 
-import dev.copyless.testkit.Rig;
-import dev.copyless.testkit.Scenarios;
 import static dev.copyless.testkit.Rig.VM;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +10,8 @@ import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.PageState;
 import dev.copyless.scenario.Scenario;
+import dev.copyless.testkit.Rig;
+import dev.copyless.testkit.Scenarios;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
 package dev.copyless.reliability;
 
-import dev.copyless.testkit.Rig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;
@@ -9,6 +8,7 @@ import dev.copyless.hypervisor.HypercallAbi;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.PageState;
+import dev.copyless.testkit.Rig;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 

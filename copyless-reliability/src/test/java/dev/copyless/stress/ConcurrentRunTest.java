@@ -3,9 +3,9 @@ package dev.copyless.stress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.host.Verification;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
-import dev.copyless.host.Verification;
 import dev.copyless.sim.HostFactory;
 import dev.copyless.swap.FaultConfig;
 import org.junit.jupiter.api.Test;
