@@ -31,6 +31,7 @@ class ArchitectureTest {
     @BeforeAll
     static void importCore() {
         core = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .withImportOption(location -> !location.contains("-tests.jar"))
                 .importPackages("dev.copyless");
     }
 
