@@ -36,8 +36,15 @@ public enum MovePrimitive {
         return key;
     }
 
-    /** {@link #UFFDIO_MOVE} when this kernel offers it, else {@link #MREMAP}. */
+    /**
+     * {@link #UFFDIO_MOVE} when this kernel offers it, else {@link #MREMAP}. The system property
+     * {@code copyless.linux.primitive=mremap} forces the fallback (to compare the two on one
+     * kernel, e.g. {@code JAVA_TOOL_OPTIONS=-Dcopyless.linux.primitive=mremap ./copyless linux-demo}).
+     */
     public static MovePrimitive detect() {
+        if (MREMAP.key.equals(System.getProperty("copyless.linux.primitive"))) {
+            return MREMAP;
+        }
         return Userfaultfd.moveUnavailableReason().isEmpty() ? UFFDIO_MOVE : MREMAP;
     }
 
