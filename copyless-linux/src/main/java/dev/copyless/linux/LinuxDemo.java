@@ -117,6 +117,14 @@ public final class LinuxDemo {
         return new Result(pages, LinuxHost.onlineNodes(), src, dst, note, order, shuffled, primitive, out);
     }
 
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Pages per path of {@link #warmUp}. */
     static final int WARM_UP_PAGES = 2048;
 
@@ -183,7 +191,7 @@ public final class LinuxDemo {
                 expected[i] = i + 1;
                 ram.writePattern(i, expected[i]);
             }
-            for (int attempt = 0; attempt < 3; attempt++) {
+            for (int attempt = 0; attempt < 5; attempt++) {
                 if (deviceReads) {
                     ram.pageOutCold(0, n);
                 } else {
@@ -193,6 +201,7 @@ public final class LinuxDemo {
                 if (list.size() == n) {
                     break;
                 }
+                pause(); // a page whose first write is still in flight cannot be dropped yet: let the disk catch up
             }
             int swappedBefore = list.size();
             int[] status = new int[n];
