@@ -73,7 +73,7 @@ public final class LinuxDemo {
     }
 
     /**
-     * Checks that swap is usable and big enough, then runs the three paths.
+     * Checks that swap is usable and big enough, then runs every path of {@link #PATHS}.
      *
      * @throws ScenarioException when it cannot run here (one line saying why and what to do)
      */
