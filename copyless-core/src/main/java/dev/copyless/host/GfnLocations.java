@@ -75,6 +75,15 @@ public final class GfnLocations {
     }
 
     /**
+     * Sets a gfn's word without a notification, for a backend that settles a location in two
+     * steps and tells the notifier once, with the settled word (the Linux backend's batch: the
+     * destination is first mapped to the moved swap entry, then read in).
+     */
+    public void setUnnotified(int gfn, long word) {
+        words[gfn] = word;
+    }
+
+    /**
      * The gfn loses its backing (zapped, discarded, or its data handed to another gfn): it
      * becomes unbacked, and the notifier hears it unless it was unbacked already.
      */

@@ -32,7 +32,7 @@ public final class LinuxDemo {
 
     /** One path's measurements. */
     public record PathResult(String path, int pages, int pagesSwappedBefore, long elapsedNs, long bytesCopiedByUs,
-                             int pagesVerified, int pagesCorrupt, VmStat.Snapshot delta, int pagesOnDestinationNode,
+                             int pagesVerified, int pagesCorrupt, ProcVmstat.Snapshot delta, int pagesOnDestinationNode,
                              int pagesRefused, int movedListedBefore, int movedListedAfter, int mappingsBefore,
                              int mappingsAfter) {
         public double nsPerPage() {
@@ -208,7 +208,7 @@ public final class LinuxDemo {
             int destNode = ram.vnodeNode(1);
             int mappingsBefore = ram.mappings();
 
-            VmStat.Snapshot before = VmStat.snapshot();
+            ProcVmstat.Snapshot before = ProcVmstat.snapshot();
             long t0 = System.nanoTime();
             long bytes = switch (path) {
                 case "naive" -> MigrationPaths.naive(ram, src, dst, n);
@@ -223,7 +223,7 @@ public final class LinuxDemo {
                 default -> throw new IllegalArgumentException("unknown path " + path);
             };
             long elapsed = System.nanoTime() - t0;
-            VmStat.Snapshot delta = VmStat.snapshot().minus(before);
+            ProcVmstat.Snapshot delta = ProcVmstat.snapshot().minus(before);
             int mappingsAfter = ram.mappings();
             list.scan();
             int listedAfter = list.size();
