@@ -153,11 +153,6 @@ public final class LinuxHostMemory implements HostMemory {
         return primitive;
     }
 
-    /** The online node a logical node is on. */
-    public int realNode(int logical) {
-        return realNode[logical];
-    }
-
     /** Bytes of guest data copied by this process's own code (the naive guest copies). */
     public long bytesCopiedByUs() {
         return bytesCopiedByUs;
