@@ -50,7 +50,7 @@ import picocli.CommandLine.Spec;
                 "and request-channel fault, the hypercall ABI fuzz and the concurrency stress; print faults tried, inputs",
                 "tried, pages verified and pages lost. Exit code 1 if a page is lost silently or anything breaks."})
 final class ReliabilityCommand implements Callable<Integer> {
-    private static final List<String> BOTH = List.of("naive", "copyless");
+    private static final List<String> BOTH = List.of(BalancingPolicy.NAIVE, BalancingPolicy.COPYLESS);
 
     @Option(names = "--fuzz-inputs", paramLabel = "N", defaultValue = "300000",
             description = "Inputs of the hypercall ABI fuzz (default: ${DEFAULT-VALUE}).")
@@ -100,7 +100,7 @@ final class ReliabilityCommand implements Callable<Integer> {
         Scenario shortRun = real.withDuration(faultNs);
 
         err.println("reliability: real-bytes compare of the default scenario");
-        runs("real bytes", "no fault", real, List.of("none", "naive", "copyless"), false, List.of());
+        runs("real bytes", "no fault", real, BalancingPolicy.KEYS, false, List.of());
 
         err.println("reliability: swap faults");
         swapFault(shortRun, "swap write EIO (5%)", new FaultConfig(seed, 0, 0, 0.05, 0, 0, 0, 0), "swap_write_errors");
@@ -129,11 +129,11 @@ final class ReliabilityCommand implements Callable<Integer> {
 
         err.println("reliability: concurrency stress");
         Scenario stress = ScenarioParser.stressScenario().withRealBytes(true);
-        for (String p : List.of("none", "naive", "copyless")) {
+        for (String p : BalancingPolicy.KEYS) {
             stress("stress, simulated host", "real threads", stress, p, HostFactory.SIMULATED, wallMs);
         }
         stress("stress, simulated host", "real threads + swap faults", stress.withFaults(
-                new FaultConfig(seed, 0.005, 0.5, 0.005, 0.005, 0.5, 0.05, 20_000)), "copyless", HostFactory.SIMULATED, wallMs);
+                new FaultConfig(seed, 0.005, 0.5, 0.005, 0.005, 0.5, 0.05, 20_000)), BalancingPolicy.COPYLESS, HostFactory.SIMULATED, wallMs);
         Optional<String> linux = LinuxBackend.unusableReason(stress);
         if (linux.isEmpty()) {
             for (String p : BOTH) {
@@ -150,7 +150,7 @@ final class ReliabilityCommand implements Callable<Integer> {
     }
 
     private void channelFault(Scenario s, String what, HypercallConfig c, String... counters) {
-        runs("request channel", what, s.withHypercall(Scenario.Hypercall.of(c)), List.of("copyless"), false, List.of(counters));
+        runs("request channel", what, s.withHypercall(Scenario.Hypercall.of(c)), List.of(BalancingPolicy.COPYLESS), false, List.of(counters));
     }
 
     private void runs(String part, String what, Scenario s, List<String> policies, boolean mayLose, List<String> counters) {

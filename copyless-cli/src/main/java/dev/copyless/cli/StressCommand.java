@@ -42,7 +42,7 @@ final class StressCommand implements Callable<Integer> {
             description = "Wall time per policy, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}).")
     String wall;
 
-    @Option(names = "--policies", paramLabel = "LIST", split = ",", defaultValue = "none,naive,copyless",
+    @Option(names = "--policies", paramLabel = "LIST", split = ",", defaultValue = BalancingPolicy.KEYS_CSV,
             description = "Policies to run, one after the other (default: ${DEFAULT-VALUE}).")
     List<String> policies;
 
@@ -59,8 +59,8 @@ final class StressCommand implements Callable<Integer> {
             throw new ScenarioException("--wall: expected a wall time between 1ms and 1h, like 500ms or 2s, got '" + wall + "'");
         }
         for (String p : policies) {
-            if (!List.of("none", "naive", "copyless").contains(p)) {
-                throw new ScenarioException("--policies: unknown policy '" + p + "'; use none, naive, copyless");
+            if (!BalancingPolicy.isKey(p)) {
+                throw new ScenarioException("--policies: unknown policy '" + p + "'; use " + String.join(", ", BalancingPolicy.KEYS));
             }
         }
         Scenario s = scenario.load(ScenarioParser.stressScenario()).withRealBytes(true);
