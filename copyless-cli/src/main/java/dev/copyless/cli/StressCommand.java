@@ -1,6 +1,9 @@
 package dev.copyless.cli;
 
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Gauge;
+import dev.copyless.metrics.Metric;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
@@ -31,9 +34,9 @@ import picocli.CommandLine.Spec;
                 "the simulated host always holds real bytes here."})
 final class StressCommand implements Callable<Integer> {
     /** Metrics shown after the driver's counts: the request path's races and the content check. */
-    static final List<String> METRICS = List.of("balanced_moved_pages", "moved_page_data_movements", "hypercall_pages",
-            "hypercall_stale", "hypercall_errors", "pgmigrate_fail", "pages_brought_back", "pswpin", "pswpout",
-            "pages_verified", "pages_lost");
+    static final List<Metric> METRICS = List.of(Counter.BALANCED_MOVED_PAGES, Counter.MOVED_PAGE_DATA_MOVEMENTS,
+            Counter.HYPERCALL_PAGES, Counter.HYPERCALL_STALE, Counter.HYPERCALL_ERRORS, Counter.PGMIGRATE_FAIL,
+            Counter.PAGES_BROUGHT_BACK, Counter.PSWPIN, Counter.PSWPOUT, Gauge.PAGES_VERIFIED, Gauge.PAGES_LOST);
 
     @Mixin
     ScenarioOptions scenario;
@@ -93,12 +96,12 @@ final class StressCommand implements Callable<Integer> {
             out.println(line);
         }
         out.println();
-        for (String name : METRICS) {
-            if (!reports.values().iterator().next().result().metrics().containsKey(name)) {
+        for (Metric m : METRICS) {
+            if (!reports.values().iterator().next().result().has(m)) {
                 continue;
             }
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-32s", name));
-            reports.values().forEach(r -> line.append(String.format(Locale.ROOT, "%16s", Output.fmt(r.result().number(name)))));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-32s", m.metricName()));
+            reports.values().forEach(r -> line.append(String.format(Locale.ROOT, "%16s", Output.fmt(r.result().number(m)))));
             out.println(line);
         }
         return 0;
