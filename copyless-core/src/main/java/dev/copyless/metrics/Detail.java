@@ -6,8 +6,7 @@ import java.util.stream.Collectors;
 /** A list a run reports beside its numbers: in the JSON output (and the report's charts), not in tables or CSV. */
 public enum Detail implements Metric {
     LOST_PAGES("lost_pages", Unit.PAGES,
-            "JSON only: one `{vm, gfn, reason, detected}` per lost page. The CLI also prints them as a warning on "
-                    + "stderr."),
+            "One `{vm, gfn, reason, detected}` per lost page. The CLI also prints them as a warning on stderr."),
     REMOTE_ACCESS_FRACTION_OVER_TIME("remote_access_fraction_over_time", Unit.FRACTION,
             "List of `{t_ms, remote_fraction}`, one entry per time bucket (`metrics.time-buckets`) in which the "
                     + "guests made an access."),
@@ -16,7 +15,7 @@ public enum Detail implements Metric {
         public String meaning() {
             return "`t_ms` (end of each time bucket) and the cumulative value at each bucket's end of "
                     + Arrays.stream(RunMetrics.SAMPLED).map(c -> "`" + c.metricName() + "`")
-                            .collect(Collectors.joining(", "));
+                            .collect(Collectors.joining(", ")) + ".";
         }
     };
 

@@ -54,6 +54,6 @@ public enum Ratio implements Metric {
     @Override
     public String meaning() {
         return "`" + numerator.metricName() + " / " + denominator.metricName() + "` (0 when `"
-                + denominator.metricName() + "` is 0)";
+                + denominator.metricName() + "` is 0).";
     }
 }

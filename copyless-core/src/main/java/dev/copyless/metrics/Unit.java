@@ -31,7 +31,7 @@ public enum Unit {
     /** 4 KiB data movements per page. */
     MOVEMENTS_PER_PAGE("movements per page"),
     /** Each entry in the unit of the counter it follows. */
-    PER_COUNTER("the counter's");
+    PER_COUNTER("each counter's");
 
     private final String label;
 
