@@ -217,15 +217,15 @@ final class ReliabilityCommand implements Callable<Integer> {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("rows", rows);
             root.putAll(extra);
-            root.put("pages_verified", rows.stream().mapToLong(Row::pagesVerified).sum());
-            root.put("pages_lost", rows.stream().mapToLong(Row::pagesLost).sum());
-            root.put("pages_lost_silently", silent);
+            root.put(Gauge.PAGES_VERIFIED.metricName(), rows.stream().mapToLong(Row::pagesVerified).sum());
+            root.put(Gauge.PAGES_LOST.metricName(), rows.stream().mapToLong(Row::pagesLost).sum());
+            root.put(Gauge.PAGES_LOST_SILENTLY.metricName(), silent);
             root.put("failed", failed);
             root.put("ok", ok);
             Output.printJson(out, root);
         } else {
-            out.printf(Locale.ROOT, "%-24s %-44s %-9s %14s %10s %8s  %s%n", "part", "what", "policy", "pages_verified",
-                    "pages_lost", "silently", "tried");
+            out.printf(Locale.ROOT, "%-24s %-44s %-9s %14s %10s %8s  %s%n", "part", "what", "policy",
+                    Gauge.PAGES_VERIFIED.metricName(), Gauge.PAGES_LOST.metricName(), "silently", "tried");
             for (Row r : rows) {
                 StringBuilder t = new StringBuilder();
                 r.tried().forEach((k, v) -> t.append(k).append('=').append(Output.fmt(v)).append(' '));

@@ -79,7 +79,12 @@ final class StressCommand implements Callable<Integer> {
             root.put("scenario", s.name());
             root.put("backend", scenario.backend.name());
             Map<String, Object> pol = new LinkedHashMap<>();
-            reports.forEach((k, r) -> pol.put(k, Map.of("driver", r.counts(), "metrics", r.result().metrics())));
+            reports.forEach((k, r) -> {
+                Map<String, Object> one = new LinkedHashMap<>(); // driver, then metrics, in every run (Map.of has no order)
+                one.put("driver", r.counts());
+                one.put("metrics", r.result().metrics());
+                pol.put(k, one);
+            });
             root.put("policies", pol);
             Output.printJson(out, root);
             return 0;
