@@ -1,6 +1,8 @@
 package dev.copyless.cli;
 
+import dev.copyless.input.BoundedInput;
 import dev.copyless.host.HostOutOfMemoryException;
+import dev.copyless.input.UserError;
 import dev.copyless.scenario.ScenarioException;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -75,7 +77,7 @@ public final class CopylessCommand implements Callable<Integer> {
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
-            if (ex instanceof ScenarioException || ex instanceof HostOutOfMemoryException) {
+            if (ex instanceof UserError || ex instanceof HostOutOfMemoryException) {
                 err.println(ERROR + oneLine(ex.getMessage()));
                 return EXIT_USAGE;
             }
@@ -87,7 +89,7 @@ public final class CopylessCommand implements Callable<Integer> {
         try {
             code = cl.execute(args);
         } catch (OutOfMemoryError e) { // an estimate should have refused the input first; never a stack trace
-            err.println(ERROR + "the JVM ran out of memory (" + dev.copyless.scenario.BoundedInput.bytes(
+            err.println(ERROR + "the JVM ran out of memory (" + BoundedInput.bytes(
                     Runtime.getRuntime().maxMemory()) + " of heap); make the scenario smaller, or give the JVM more"
                     + " with JAVA_TOOL_OPTIONS=-Xmx<size>");
             code = EXIT_USAGE;

@@ -1,13 +1,14 @@
 package dev.copyless.cli;
 
+import dev.copyless.linux.LinuxBackend;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.scenario.TraceScenario;
 import dev.copyless.scenario.Units;
-import java.nio.file.Path;
-import dev.copyless.linux.LinuxBackend;
 import dev.copyless.sim.HostFactory;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
@@ -68,9 +69,10 @@ final class ScenarioOptions {
             if (why.isPresent()) {
                 throw new ScenarioException("--backend linux: " + why.get());
             }
-            String note = LinuxBackend.placementNote(s);
-            if (!note.isEmpty()) {
-                err.println(note);
+            for (String note : new String[] {LinuxBackend.placementNote(s), LinuxBackend.primitiveNote()}) {
+                if (!note.isEmpty()) {
+                    err.println(note);
+                }
             }
             err.println("note: on the Linux backend the scenario's swap devices are replaced by the kernel's active swap,"
                     + " hold-back cannot stop the kernel's readahead, and times are measured, so runs are not repeatable");
@@ -114,7 +116,7 @@ final class ScenarioOptions {
             s = s.withCopyless(new Scenario.Copyless(o, holdBack != null ? holdBack : c.holdBack(), c.batch()));
         }
         if (trace != null) {
-            s = dev.copyless.trace.TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,
+            s = TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,
                     scenario == null, scenario == null ? "the default scenario" : scenario.toString());
         } else if (traceLayout != null || traceTimeScale != null) {
             throw new ScenarioException((traceLayout != null ? "--trace-layout" : "--trace-time-scale")

@@ -1,5 +1,6 @@
 package dev.copyless.cli;
 
+import dev.copyless.sweep.SweepParameters;
 import static dev.copyless.cli.CliTest.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -119,7 +120,7 @@ class HostileInputTest {
     @Timeout(30)
     void hostileGridsAreRefusedBeforeAnythingIsWritten() throws IOException {
         StringBuilder huge = new StringBuilder("parameters:\n");
-        for (String name : dev.copyless.sweep.SweepParameters.NAMES.subList(0, 8)) {
+        for (String name : SweepParameters.NAMES.subList(0, 8)) {
             List<String> v = new ArrayList<>();
             for (int i = 0; i < 256; i++) {
                 v.add("v" + i);

@@ -1,11 +1,12 @@
 package dev.copyless.hypervisor;
 
+import dev.copyless.clock.CostModel;
 import dev.copyless.host.HostMemory;
+import dev.copyless.host.VnodeLayout;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
-import dev.copyless.sim.CostModel;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.List;
@@ -72,31 +73,19 @@ public final class Hypervisor {
      */
     private static final class VmRecord {
         final int hostVmId;
-        final int gfns;
-        final int[] vnodeStart;
-        final int[] vnodeNode;
+        final VnodeLayout layout;
         final MovedPageList list;
         final TokenBucket calls;
         final TokenBucket pages;
         /** The highest sequence number a call consumed (written under the monitor, read by {@link Hypervisor#lastSequence}). */
         volatile long lastSeq;
 
-        VmRecord(int hostVmId, int gfns, int[] vnodeStart, int[] vnodeNode, MovedPageList list, HypercallConfig c) {
+        VmRecord(int hostVmId, VnodeLayout layout, MovedPageList list, HypercallConfig c) {
             this.hostVmId = hostVmId;
-            this.gfns = gfns;
-            this.vnodeStart = vnodeStart;
-            this.vnodeNode = vnodeNode;
+            this.layout = layout;
             this.list = list;
             this.calls = new TokenBucket(c.rateLimitCalls(), c.burstNs(), 1);
             this.pages = new TokenBucket(c.rateLimitPages(), c.burstNs(), HypercallAbi.MAX_ENTRIES);
-        }
-
-        int vnodeOf(int gfn) {
-            int v = vnodeStart.length - 1;
-            while (vnodeStart[v] > gfn) {
-                v--;
-            }
-            return v;
         }
     }
 
@@ -127,11 +116,12 @@ public final class Hypervisor {
      * @return the VM id
      */
     public int createVm(int gfns, int[] vnodeStart, int[] vnodeNode, boolean holdBack) {
+        VnodeLayout layout = new VnodeLayout(gfns, vnodeStart, vnodeNode);
         MovedPageList list = new MovedPageList(gfns);
         int id = host.registerVm(gfns, vnodeStart, vnodeNode, list::update);
         host.setHoldBack(id, holdBack);
         synchronized (vms) {
-            vms.add(new VmRecord(id, gfns, vnodeStart.clone(), vnodeNode.clone(), list, config));
+            vms.add(new VmRecord(id, layout, list, config));
             channel.addVm();
             return vms.size() - 1;
         }
@@ -272,10 +262,10 @@ public final class Hypervisor {
         if (!r.calls.allows(now, 1) || !r.pages.allows(now, n)) {
             return AbiError.THROTTLED;
         }
-        if (dstVnode >= r.vnodeStart.length) {
+        if (dstVnode >= r.layout.vnodes()) {
             return AbiError.BAD_VNODE;
         }
-        if (dstHostNode != r.vnodeNode[dstVnode]) {
+        if (dstHostNode != r.layout.node(dstVnode)) {
             return AbiError.BAD_HOST_NODE;
         }
         for (int i = 0; i < n; i++) {
@@ -317,7 +307,7 @@ public final class Hypervisor {
      * in {@code c.src} / {@code c.dst}.
      */
     private static AbiError validateEntry(VmRecord r, CallContext c, int dstVnode, long s, long d, int i) {
-        if (Long.compareUnsigned(s, r.gfns) >= 0 || Long.compareUnsigned(d, r.gfns) >= 0) {
+        if (Long.compareUnsigned(s, r.layout.gfns()) >= 0 || Long.compareUnsigned(d, r.layout.gfns()) >= 0) {
             return AbiError.GFN_OUT_OF_RANGE;
         }
         int sg = (int) s;
@@ -325,7 +315,7 @@ public final class Hypervisor {
         if (sg == dg) {
             return AbiError.SAME_GFN;
         }
-        if (r.vnodeOf(dg) != dstVnode) {
+        if (r.layout.vnodeOf(dg) != dstVnode) {
             return AbiError.WRONG_VNODE;
         }
         int[] src = c.src;

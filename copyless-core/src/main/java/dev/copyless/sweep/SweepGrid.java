@@ -1,7 +1,9 @@
 package dev.copyless.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.copyless.scenario.BoundedInput;
+import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.input.BoundedInput;
+import dev.copyless.input.UserError;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
@@ -44,8 +46,13 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
 
     /** Reads a grid file: a regular file of at most {@link BoundedInput#YAML_LIMIT}, then {@link #parse}. */
     public static SweepGrid load(Path file) {
-        String text = BoundedInput.readText(file, BoundedInput.YAML_LIMIT, "sweep grid file",
-                "give the path of a sweep grid YAML file (docs/SWEEP.md)");
+        String text;
+        try {
+            text = BoundedInput.readText(file, BoundedInput.YAML_LIMIT, "sweep grid file",
+                    "give the path of a sweep grid YAML file (docs/SWEEP.md)");
+        } catch (UserError e) {
+            throw new ScenarioException(e.getMessage());
+        }
         return parse(text, file.toString(), file.toAbsolutePath().getParent());
     }
 
@@ -56,7 +63,12 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
      * {@link #MAX_POINTS} points (counted without overflow).
      */
     public static SweepGrid parse(String text, String source, Path dir) {
-        JsonNode root = BoundedInput.yaml(text, source);
+        JsonNode root;
+        try {
+            root = BoundedInput.yaml(text, source);
+        } catch (UserError e) {
+            throw new ScenarioException(e.getMessage());
+        }
         if (root == null || !root.isObject()) {
             throw new ScenarioException(source + ": expected a mapping with keys base, policies, seeds, parameters");
         }
@@ -79,7 +91,7 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
             base = ScenarioParser.load(p);
         }
         JsonNode params = root.get("parameters");
-        List<String> policies = strings(root, "policies", source, List.of("none", "naive", "copyless"));
+        List<String> policies = strings(root, "policies", source, BalancingPolicy.KEYS);
         String policiesKey = "policies";
         if (params != null && params.isObject() && params.has("policy")) {
             if (root.has("policies")) {
@@ -90,8 +102,8 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
         }
         distinctAndNonEmpty(policies, policiesKey, source, "none, naive or copyless");
         for (String p : policies) {
-            if (!List.of("none", "naive", "copyless").contains(p)) {
-                throw new ScenarioException(source + ": policies: expected none, naive or copyless, got '" + p + "'");
+            if (!BalancingPolicy.isKey(p)) {
+                throw new ScenarioException(source + ": policies: expected " + BalancingPolicy.KEYS_TEXT + ", got '" + p + "'");
             }
         }
         List<Long> seeds = new ArrayList<>();

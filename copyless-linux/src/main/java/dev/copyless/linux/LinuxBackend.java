@@ -1,10 +1,10 @@
 package dev.copyless.linux;
 
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.host.HostMemory;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.scenario.Scenario;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
 import dev.copyless.sim.HostFactory;
 import java.util.Optional;
 
@@ -47,6 +47,16 @@ public final class LinuxBackend implements HostFactory {
             limits[i] = new LinuxHostMemory.NodeLimit(n.pages(), n.wmarkMin(), n.wmarkLow(), n.wmarkHigh());
         }
         return new LinuxHostMemory(limits, s.host().reclaimBatch(), cost, stat, engine);
+    }
+
+    /**
+     * What a run on this backend should say once about copyless's primitive: empty with
+     * {@code UFFDIO_MOVE}; under the {@code mremap} fallback (kernels before 6.8), that every
+     * scattered move splits guest RAM's mapping and {@code vm.max_map_count} bounds them.
+     */
+    public static String primitiveNote() {
+        String n = MovePrimitive.detect().note();
+        return n.isEmpty() ? "" : "note: " + n;
     }
 
     /** What a run on this backend should say once about node placement (empty on a host with enough nodes). */
