@@ -5,6 +5,7 @@ import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.sim.MemoryEstimate;
 import dev.copyless.sim.Simulation;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -36,10 +37,11 @@ import java.util.Locale;
 public final class FootprintMain {
     private FootprintMain() {}
 
-    static final long PER_GFN = 8 + 8 + 4 + 4 + 4;
-    static final long PER_FRAME = 8 + 4;
-    static final long PER_SLOT = 8 + 4;
-    static final long PER_VIRTUAL_PAGE = 4;
+    // the per-page figures the CLI checks a scenario against before it runs (MemoryEstimate)
+    static final long PER_GFN = MemoryEstimate.PER_GFN;
+    static final long PER_FRAME = MemoryEstimate.PER_FRAME;
+    static final long PER_SLOT = MemoryEstimate.PER_SLOT;
+    static final long PER_VIRTUAL_PAGE = MemoryEstimate.PER_VIRTUAL_PAGE;
 
     public static void main(String[] args) {
         int gibPerNode = args.length > 0 ? Integer.parseInt(args[0]) : 32;
@@ -120,6 +122,8 @@ public final class FootprintMain {
         System.out.printf(Locale.ROOT, "  per guest virtual page %d B x %d = %.1f MiB (PTE)%n",
                 PER_VIRTUAL_PAGE, virtualPages, analyticPte / 1048576.0);
         System.out.printf(Locale.ROOT, "measured - analytic: %.1f MiB%n", (measured - analytic) / 1048576.0);
+        System.out.printf(Locale.ROOT, "MemoryEstimate (what a run is checked against): %.1f MiB%n",
+                MemoryEstimate.of(s).heapBytes() / 1048576.0);
     }
 
     /** Heap used after several full GCs (until the figure stops falling). */

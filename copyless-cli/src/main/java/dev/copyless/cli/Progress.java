@@ -26,13 +26,13 @@ final class Progress implements AutoCloseable {
         this.terminal = terminal;
     }
 
-    /** Progress on {@code err}: on when stderr is a terminal or {@code forced}. */
+    /** Progress on {@code err}: on when stderr is a terminal or {@code forced}; notes go to {@code err} either way. */
     static Progress on(PrintWriter err, boolean forced) {
         boolean tty = Terminal.stderrIsTerminal();
-        return tty || forced ? new Progress(err, true, tty) : OFF;
+        return new Progress(err, tty || forced, tty);
     }
 
-    /** No progress at all. */
+    /** No progress and no notes at all. */
     static Progress off() {
         return OFF;
     }
@@ -41,7 +41,7 @@ final class Progress implements AutoCloseable {
         return enabled;
     }
 
-    /** Wall time since this progress started. */
+    /** Wall time since this progress started (also when it shows nothing). */
     long elapsedNs() {
         return System.nanoTime() - start;
     }
@@ -77,6 +77,9 @@ final class Progress implements AutoCloseable {
      * line; the progress line comes back with the next update.
      */
     synchronized void println(String line) {
+        if (err == null) {
+            return;
+        }
         if (enabled && terminal && shownWidth > 0) {
             err.print("\r" + " ".repeat(shownWidth) + "\r");
             shownWidth = 0;

@@ -25,17 +25,18 @@ final class Runner {
 
 
     static Map<String, RunResult> run(Scenario s, List<String> policies, Progress progress) {
-        return run(s, policies, progress, HostFactory.SIMULATED, false);
+        return run(s, policies, progress, HostFactory.SIMULATED, policies.size());
     }
 
     /**
-     * Runs on the given host backend; {@code sequential} runs one policy at a time (the Linux
-     * backend: runs share the kernel's swap and its counters, and each is timed for real).
+     * Runs on the given host backend, at most {@code parallel} policies at a time (1 on the Linux
+     * backend: runs share the kernel's swap and its counters, and each is timed for real; fewer
+     * than the policies when memory holds only that many runs at once).
      */
     static Map<String, RunResult> run(Scenario s, List<String> policies, Progress progress, HostFactory host,
-                                      boolean sequential) {
+                                      int parallel) {
         VirtualTime bar = new VirtualTime(progress, policies.size(), s.durationNs());
-        int threads = sequential ? 1 : Math.max(1, Math.min(policies.size(), Runtime.getRuntime().availableProcessors()));
+        int threads = Math.max(1, Math.min(parallel, Math.min(policies.size(), Runtime.getRuntime().availableProcessors())));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "copyless-run");
             t.setDaemon(true);
@@ -74,12 +75,22 @@ final class Runner {
         }
     }
 
-    /** Progress over all runs: the virtual time simulated (the mean over the runs) and the wall time left. */
+    /**
+     * Progress over all runs: the virtual time simulated (the mean over the runs) and the wall
+     * time left. Once the runs have gone for {@link #MEASURE_NS} and the wall time left is more
+     * than {@link #LONG_NS}, it says so once on stderr, progress or not, with the estimate.
+     */
     private static final class VirtualTime {
+        /** Wall time measured before the estimate of a long run is trusted. */
+        static final long MEASURE_NS = 3_000_000_000L;
+        /** A run that has more wall time than this left is announced. */
+        static final long LONG_NS = 10L * 60 * 1_000_000_000L;
+
         private final Progress progress;
         private final long[] reached;
         private final long durationNs;
         private long events;
+        private boolean announced;
 
         VirtualTime(Progress progress, int runs, long durationNs) {
             this.progress = progress;
@@ -89,7 +100,7 @@ final class Runner {
 
         synchronized void update(int run, long virtualNs) {
             reached[run] = virtualNs;
-            if (!progress.enabled() || (++events & 1023) != 0) {
+            if ((++events & 1023) != 0) {
                 return;
             }
             double sum = 0;
@@ -97,7 +108,21 @@ final class Runner {
                 sum += Math.min(1.0, r / (double) Math.max(1, durationNs));
             }
             double f = sum / reached.length;
-            String left = Progress.left(progress.elapsedNs(), f);
+            long elapsed = progress.elapsedNs();
+            if (!announced && elapsed >= MEASURE_NS && f > 0 && f < 1) {
+                announced = true;
+                double leftNs = elapsed * (1 - f) / f;
+                if (leftNs > LONG_NS) {
+                    progress.println(String.format(java.util.Locale.ROOT, "note: this will take about %s more (%s of"
+                            + " virtual time, %.3g s of it per second of wall time so far); Ctrl-C to stop, or give a"
+                            + " shorter --duration", Progress.duration((long) (leftNs / 1e9)), seconds(durationNs),
+                            f * durationNs / 1e9 / (elapsed / 1e9)));
+                }
+            }
+            if (!progress.enabled()) {
+                return;
+            }
+            String left = Progress.left(elapsed, f);
             progress.update(String.format(java.util.Locale.ROOT, "simulating %d run(s): %s of %s virtual (%.0f%%)%s",
                     reached.length, seconds((long) (f * durationNs)), seconds(durationNs), 100 * f,
                     left.isEmpty() ? "" : ", " + left));

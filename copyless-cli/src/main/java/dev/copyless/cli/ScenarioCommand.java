@@ -1,8 +1,10 @@
 package dev.copyless.cli;
 
+import dev.copyless.input.BoundedInput;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.scenario.Units;
+import dev.copyless.sim.MemoryEstimate;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -38,10 +40,13 @@ final class ScenarioCommand implements Callable<Integer> {
             return 0;
         }
         Scenario s = ScenarioParser.load(action.check);
+        MemoryEstimate est = MemoryEstimate.of(s);
+        est.runsThatFit(1, MemoryEstimate.Limits.here(), action.check.toString()); // refused here, not in run
         long mem = s.hostPages();
         long swap = s.swapPages();
-        out.printf("%s: ok: scenario '%s', %d host nodes (%s), swap %s, %d VM(s), workload %s%n", action.check, s.name(),
-                s.host().nodes().size(), Units.size(mem), Units.size(swap), s.vms().size(), Units.size(s.workloadPages()));
+        out.printf("%s: ok: scenario '%s', %d host nodes (%s), swap %s, %d VM(s), workload %s; a run needs about %s"
+                + " of heap%n", action.check, s.name(), s.host().nodes().size(), Units.size(mem), Units.size(swap),
+                s.vms().size(), Units.size(s.workloadPages()), BoundedInput.bytes(est.heapBytes()));
         return 0;
     }
 }

@@ -5,6 +5,7 @@ import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.scenario.ScenarioSchema;
 import dev.copyless.scenario.TraceScenario;
 import dev.copyless.scenario.Units;
 import dev.copyless.sim.HostFactory;
@@ -98,8 +99,9 @@ final class ScenarioOptions {
         }
         if (duration != null) {
             long ns = Units.nanos(duration);
-            if (ns <= 0) {
-                throw new ScenarioException("--duration: expected a positive duration like 500ms or 2s, got '" + duration + "'");
+            if (ns <= 0 || ns > ScenarioSchema.MAX_DURATION_NS) {
+                throw new ScenarioException("--duration: expected a positive duration of at most "
+                        + Units.duration(ScenarioSchema.MAX_DURATION_NS) + ", like 500ms or 2s, got '" + duration + "'");
             }
             s = s.withDuration(ns);
         }

@@ -9,6 +9,7 @@ import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.scenario.Units;
 import dev.copyless.sim.HostFactory;
+import dev.copyless.sim.MemoryEstimate;
 import dev.copyless.stress.ConcurrentRun;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
@@ -68,6 +69,10 @@ final class StressCommand implements Callable<Integer> {
             }
         }
         Scenario s = scenario.load(ScenarioParser.stressScenario()).withRealBytes(true);
+        if (scenario.backend == ScenarioOptions.Backend.simulated) {
+            MemoryEstimate.of(s).runsThatFit(1, MemoryEstimate.Limits.here(),
+                    scenario.scenario == null ? "the stress scenario" : scenario.scenario.toString());
+        }
         PrintWriter err = spec.commandLine().getErr();
         HostFactory backend = scenario.backend.factory(s, err);
         Map<String, ConcurrentRun.Report> reports = new LinkedHashMap<>();

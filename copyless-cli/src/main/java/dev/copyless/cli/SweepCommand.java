@@ -10,6 +10,7 @@ import dev.copyless.metrics.RunResult;
 import dev.copyless.metrics.Scalar;
 import dev.copyless.metrics.Statistic;
 import dev.copyless.report.ReportWriter;
+import dev.copyless.sim.MemoryEstimate;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.sweep.SweepGrid;
 import dev.copyless.sweep.SweepPoint;
@@ -34,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import dev.copyless.report.ReportWriter;
+import dev.copyless.sim.MemoryEstimate;
 import dev.copyless.report.StagedFiles;
 import dev.copyless.input.BoundedInput;
 import picocli.CommandLine.Command;
@@ -92,6 +94,7 @@ final class SweepCommand implements Callable<Integer> {
         if (nThreads < 1 || nThreads > 1024) {
             throw new ScenarioException("--threads: expected 1..1024, got " + nThreads);
         }
+        nThreads = fit(g, g.points(), nThreads, spec.commandLine().getErr()); // refused before anything is written
         Path csv = dir.resolve("results.csv");
         Path gridCopy = dir.resolve("grid.yaml");
         Path marker = dir.resolve(INCOMPLETE);
@@ -265,6 +268,33 @@ final class SweepCommand implements Callable<Integer> {
         Files.deleteIfExists(marker); // finished: the last thing done
         err.println("sweep: " + rows.size() + " points in " + csv);
         return 0;
+    }
+
+    /**
+     * How many points to run at once: {@code threads}, or as many as memory, heap and disk hold
+     * for the largest point (saying so); refuses a grid with a point of which not even one run
+     * fits ({@link MemoryEstimate}). A point runs its policies one after another.
+     */
+    private static int fit(SweepGrid g, List<SweepPoint> points, int threads, PrintWriter err) {
+        MemoryEstimate largest = null;
+        SweepPoint which = null;
+        for (SweepPoint p : points) {
+            MemoryEstimate e = MemoryEstimate.of(p.scenario(g.base()));
+            if (largest == null || e.heapBytes() + e.offHeapBytes() > largest.heapBytes() + largest.offHeapBytes()) {
+                largest = e;
+                which = p;
+            }
+        }
+        if (largest == null) {
+            return threads;
+        }
+        int n = largest.runsThatFit(threads, MemoryEstimate.Limits.here(), g.source() + ": point " + which.id()
+                + " (" + which.key() + ")");
+        if (n < threads) {
+            err.println("note: running " + n + " point(s) at a time, not " + threads + ": the largest needs about "
+                    + BoundedInput.bytes(largest.heapBytes()) + " of heap (JAVA_TOOL_OPTIONS=-Xmx... gives the JVM more)");
+        }
+        return n;
     }
 
     /** The note a failed sweep's error ends with: what is kept and how to finish. */

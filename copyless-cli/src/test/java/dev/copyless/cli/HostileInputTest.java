@@ -110,6 +110,67 @@ class HostileInputTest {
         refused(run("scenario", "--check", f.toString()), "host.distance[0][1]");
     }
 
+    // ------------------------------------------------------------------ estimates before a run
+
+    private Path scenarioWith(String name, String from, String to) throws IOException {
+        String text = run("scenario", "--print-default").out();
+        assertThat(text).contains(from);
+        return Files.writeString(dir.resolve(name), text.replace(from, to));
+    }
+
+    /** A 2,000 GiB vNode: its page arrays need about 14 GiB of heap; refused by --check and by run, at once. */
+    @Test
+    @Timeout(30)
+    void aRunThatCannotFitTheHeapIsRefusedBeforeItStarts() throws IOException {
+        assumeTrue(Runtime.getRuntime().maxMemory() < 13L << 30, "this JVM's heap is smaller than the run needs");
+        Path big = scenarioWith("big.yaml", "{id: 0, memory: 96MiB, host-node: 0, vcpus: 2}",
+                "{id: 0, memory: 2000GiB, host-node: 0, vcpus: 2}");
+        for (String cmd : List.of("check", "run", "compare")) {
+            Path report = dir.resolve("report-" + cmd);
+            Result r = cmd.equals("check") ? run("scenario", "--check", big.toString())
+                    : run(cmd, "--scenario", big.toString(), "--report", report.toString());
+            refused(r, big + ": a run needs about 13.", "of Java heap (524,312,576 guest pages",
+                    "JAVA_TOOL_OPTIONS=-Xmx");
+            assertThat(report).doesNotExist();
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void realBytesBeyondFreeMemoryAndSizesPastTheLimitsAreRefused() throws IOException {
+        Path rb = scenarioWith("rb.yaml", "{id: 0, memory: 40MiB}", "{id: 0, memory: 1TiB}");
+        refused(run("run", "--scenario", rb.toString(), "--real-bytes"), "in real-bytes mode a run holds its host frames"
+                + " in memory: 1.0 TiB");
+        Path huge = scenarioWith("huge.yaml", "{id: 0, memory: 96MiB, host-node: 0, vcpus: 2}",
+                "{id: 0, memory: 99999999999999999999TiB, host-node: 0, vcpus: 2}");
+        refused(run("scenario", "--check", huge.toString()), "vms[0].vnodes[0].memory: expected a size at most 2048GiB");
+        refused(run("run", "--duration", "400d"), "--duration");
+        refused(run("run", "--duration", "99999999999999999999s"), "--duration: expected a positive duration of at most");
+    }
+
+    /** A run that would take days says so within seconds, with the estimate, on stderr. */
+    @Test
+    @Timeout(120)
+    void anUnreasonablyLongRunIsAnnouncedWithItsEstimate() throws Exception {
+        Process p = new ProcessBuilder(java("run", "--duration", "1000000s")).start();
+        try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            String note = null;
+            while ((line = err.readLine()) != null) {
+                if (line.startsWith("note: this will take about")) {
+                    note = line;
+                    break;
+                }
+            }
+            assertThat(note).as("the note").isNotNull().contains("1000000.00 s of virtual time")
+                    .contains("Ctrl-C to stop, or give a shorter --duration");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     // ------------------------------------------------------------------ sweep grids
 
     private Path grid(String text) throws IOException {

@@ -126,13 +126,19 @@ public final class BoundedInput {
     }
 
     /**
-     * Parses YAML text (already bounded: callers read it with {@link #readText}) into a tree,
-     * refusing a key given twice in one mapping and any alias.
+     * Parses YAML text of at most {@link #YAML_LIMIT} characters (callers read files with
+     * {@link #readText}) into a tree, refusing a key given twice in one mapping and any alias.
+     * SnakeYAML's time is linear in the text's length, a single comment line of the whole cap
+     * included, so the cap bounds the time too.
      *
      * @param source the file, for messages
      * @return the root node (null for an empty document)
      */
     public static JsonNode yaml(String text, String source) {
+        if (text.length() > YAML_LIMIT) { // text handed in directly is held to the same cap as a file
+            throw new UserError(source + ": " + bytes(text.length()) + " of YAML; a scenario or grid may have at most "
+                    + bytes(YAML_LIMIT));
+        }
         try (JsonParser p = YAML.createParser(text)) {
             if (p instanceof YAMLParser y) {
                 JsonNode root = YAML.readTree(new AliasRefusing(y, source));

@@ -1,5 +1,6 @@
 package dev.copyless.metrics;
 
+import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -12,8 +13,10 @@ public final class RunMetrics {
     public static final long MAX_LATENCY_NS = 10_000_000_000L;
 
     public final VmStat stat;
-    public final Histogram accessLatency = new Histogram(MAX_LATENCY_NS, 3);
-    public final Histogram migrationLatency = new Histogram(MAX_LATENCY_NS, 3);
+    /** Guest access latency; safe to record from several threads in a thread-safe run. */
+    public final Histogram accessLatency;
+    /** Balancing-migration latency; safe to record from several threads in a thread-safe run. */
+    public final Histogram migrationLatency;
     private final long bucketNs;
     private final long[] localAccesses;
     private final long[] remoteAccesses;
@@ -32,9 +35,17 @@ public final class RunMetrics {
         this(durationNs, buckets, false);
     }
 
-    /** @param threadSafeCounters counters updated atomically (a run on real threads) */
+    /**
+     * @param threadSafeCounters counters updated atomically and latencies recorded into
+     *                           {@link ConcurrentHistogram}s (a run on real threads, whose vCPUs of
+     *                           different VMs record at the same time)
+     */
     public RunMetrics(long durationNs, int buckets, boolean threadSafeCounters) {
         this.stat = new VmStat(threadSafeCounters);
+        this.accessLatency = threadSafeCounters ? new ConcurrentHistogram(MAX_LATENCY_NS, 3)
+                : new Histogram(MAX_LATENCY_NS, 3);
+        this.migrationLatency = threadSafeCounters ? new ConcurrentHistogram(MAX_LATENCY_NS, 3)
+                : new Histogram(MAX_LATENCY_NS, 3);
         this.bucketNs = Math.max(1, (durationNs + buckets - 1) / buckets);
         this.localAccesses = new long[buckets];
         this.remoteAccesses = new long[buckets];

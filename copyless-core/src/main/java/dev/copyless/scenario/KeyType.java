@@ -89,7 +89,12 @@ public sealed interface KeyType {
         @Override
         public String rule() {
             String r = "at least " + minPages + (minPages == 1 ? " page" : " pages");
-            return maxPages == Integer.MAX_VALUE ? r + ", below 8TiB" : r;
+            return maxPages == Long.MAX_VALUE ? r : r + ", " + limit();
+        }
+
+        /** The upper bound in words: "below 8TiB" for the largest int page count, else "at most 2TiB". */
+        public String limit() {
+            return maxPages == Integer.MAX_VALUE ? "below 8TiB" : "at most " + Units.size(maxPages);
         }
     }
 

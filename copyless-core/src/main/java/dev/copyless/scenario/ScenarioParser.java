@@ -297,7 +297,7 @@ public final class ScenarioParser {
             Section n = vs.get(i);
             int id = n.index("id", i);
             long pages = n.pages("memory");
-            total += pages;
+            total = Math.addExact(total, pages); // each at most MAX_GFN pages: no wrap, and the sum is checked below
             long hostNode = n.nodeId("host-node");
             if (hostNode < 0 || hostNode >= host.nodes().size()) {
                 throw n.error(n.keyPath("host-node"), "expected the id of a host node (0.."

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.copyless.guest.GuestPte;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
@@ -47,6 +48,9 @@ import java.util.Map;
  * footprint) are the parser's; their meaning lines here say so.
  */
 public final class ScenarioSchema {
+    /** The longest virtual duration a run may have: 365 days, far from where 64-bit nanosecond sums wrap. */
+    public static final long MAX_DURATION_NS = 365L * 24 * 3600 * 1_000_000_000L;
+
     private ScenarioSchema() {}
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -103,7 +107,7 @@ public final class ScenarioSchema {
         add("name", new Text(), "", "unnamed", "the scenario's name in reports");
         add("seed", new Int(Long.MIN_VALUE, Long.MAX_VALUE), "", "42",
                 "seed of the run's random streams (tasks, scheduler); one seed, one run");
-        add("duration", new Duration(Long.MAX_VALUE), "", "2s", "virtual time simulated");
+        add("duration", new Duration(MAX_DURATION_NS), "", "2s", "virtual time simulated");
 
         mapping("host", "the host: NUMA nodes, swap devices, reclaim, demotion");
         required("host.nodes", new Items(PageState.MAX_NODES, "nodes"), "",
@@ -152,7 +156,7 @@ public final class ScenarioSchema {
         required("vms[].vnodes", new Items(Integer.MAX_VALUE, "vNodes"), "",
                 "virtual NUMA nodes: contiguous gfn ranges, each bound to a host node; at most 2TiB per VM");
         derived("vms[].vnodes[].id", new Index(), "", "its position", "the vNode id");
-        required("vms[].vnodes[].memory", new Size(1, Long.MAX_VALUE), "", "the vNode's memory");
+        required("vms[].vnodes[].memory", new Size(1, GuestPte.MAX_GFN + 1L), "", "the vNode's memory");
         add("vms[].vnodes[].host-node", new NodeId("a host node's id"), "", "0",
                 "the host node its memory is bound to (QEMU host-nodes=N,policy=bind)");
         add("vms[].vnodes[].vcpus", new Int(1, 1024), "", "1", "vCPUs of the vNode");
@@ -160,7 +164,7 @@ public final class ScenarioSchema {
                 "guest tasks; their footprints fit in the VM, and all VMs' in host memory plus swap");
         derived("vms[].tasks[].name", new Text(), "", "task0, task1, ...", "task name");
         add("vms[].tasks[].vnode", new NodeId("a vNode id of this VM"), "", "0", "the vNode the task starts on");
-        derived("vms[].tasks[].footprint", new Size(1, Long.MAX_VALUE), "",
+        derived("vms[].tasks[].footprint", new Size(1, GuestPte.MAX_GFN + 1L), "",
                 "required; with pattern trace, the trace's", "guest memory the task touches");
         add("vms[].tasks[].pattern", new Choice(List.of("hot-cold", "uniform", "sequential", "zipf", "phase", "trace")),
                 "", "hot-cold", "access pattern (see Workload patterns)");

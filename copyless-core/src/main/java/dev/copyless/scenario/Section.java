@@ -187,7 +187,7 @@ final class Section {
             throw error(keyPath(name), "expected a size of at least " + r.minPages() + " page(s) of 4 KiB", v);
         }
         if (pages > r.maxPages()) {
-            throw error(keyPath(name), "expected a size below 8TiB", v);
+            throw error(keyPath(name), "expected a size " + r.limit(), v);
         }
         return pages;
     }

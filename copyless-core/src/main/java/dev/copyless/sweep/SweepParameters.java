@@ -3,6 +3,7 @@ package dev.copyless.sweep;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
+import dev.copyless.scenario.ScenarioSchema;
 import dev.copyless.scenario.Units;
 import dev.copyless.swap.SwapProfile;
 import java.util.ArrayList;
@@ -87,8 +88,9 @@ public final class SweepParameters {
 
     private static long duration(String where, String value) {
         long ns = Units.nanos(value);
-        if (ns <= 0) {
-            throw new ScenarioException(where + "expected a positive duration like 250ms, got '" + value + "'");
+        if (ns <= 0 || ns > ScenarioSchema.MAX_DURATION_NS) {
+            throw new ScenarioException(where + "expected a positive duration of at most "
+                    + Units.duration(ScenarioSchema.MAX_DURATION_NS) + ", like 250ms, got '" + value + "'");
         }
         return ns;
     }
@@ -99,7 +101,12 @@ public final class SweepParameters {
         List<Scenario.Node> nodes = new ArrayList<>();
         for (Scenario.Node n : s.host().nodes()) {
             double f = (double) n.pages() / hostPages;
-            int pages = (int) Math.max(64, Math.round(target * f));
+            long scaled = Math.max(64, Math.round(target * f));
+            if (scaled > Integer.MAX_VALUE) {
+                throw new ScenarioException(where + "it would make host node " + n.id() + " " + Units.size(scaled)
+                        + ", more than 8TiB; sweep larger values");
+            }
+            int pages = (int) scaled;
             double scale = (double) pages / n.pages();
             nodes.add(new Scenario.Node(n.id(), pages, (int) Math.ceil(n.wmarkMin() * scale),
                     (int) Math.ceil(n.wmarkLow() * scale), (int) Math.min(pages - 1, Math.ceil(n.wmarkHigh() * scale))));

@@ -112,6 +112,23 @@ class BoundedInputTest {
                 .hasMessageStartingWith("s.yaml: not valid YAML");
     }
 
+    /** 100 MB of YAML handed in as text is refused at once, like a file that size. */
+    @Test
+    @Timeout(10)
+    void textPastTheCapIsRefusedBeforeParsing() {
+        String huge = "# " + "x".repeat(100_000_000) + "\nname: x\n";
+        assertThatThrownBy(() -> BoundedInput.yaml(huge, "s.yaml")).satisfies(BoundedInputTest::oneLine)
+                .hasMessage("s.yaml: 95.4 MiB of YAML; a scenario or grid may have at most 1.0 MiB");
+    }
+
+    /** A comment line as long as the cap allows parses (the parser is linear in it; the timeout guards a hang). */
+    @Test
+    @Timeout(60)
+    void aCommentLineAsLongAsTheCapParses() {
+        String text = "a: 1\n# " + "x".repeat((int) BoundedInput.YAML_LIMIT - 64) + "\nb: 2\n";
+        assertThat(BoundedInput.yaml(text, "s.yaml").get("b").asInt()).isEqualTo(2);
+    }
+
     @Test
     void byteCounts() {
         assertThat(BoundedInput.bytes(10)).isEqualTo("10 bytes");

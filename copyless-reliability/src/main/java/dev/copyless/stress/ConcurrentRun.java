@@ -25,6 +25,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -41,10 +42,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Locks: the host's state changes under {@link LockedHost}'s lock (one writer of the lists);
  * each guest's page table and allocator under a read-write lock (accesses share it, faults,
- * migrations and task moves hold it alone); a guest's balancing migration also holds the
- * hypervisor lock (the hypervisor's per-call buffers and request channel are shared by all
- * VMs). Order: guest lock, hypervisor lock, host lock. The list is
- * read without any lock, so between the guest's inspection and its hypercall the host is free
+ * migrations and task moves hold it alone). Order: guest lock, host lock. No lock is held
+ * around the hypercall beyond the calling guest's own: the vCPUs of different VMs call the
+ * hypervisor at the same moment, as real vCPU exits do (the hypervisor keeps its decode state
+ * per vCPU and each VM's fence and buckets under that VM's own lock; the run's counters and
+ * latency histograms are thread-safe). The list is read without any lock, so between the guest's inspection and its hypercall the host is free
  * to bring the page back, swap it out again, or demote it: the races the request path must
  * answer (stale entries fall back to a copy; see {@code RacesTest}).
  *
@@ -85,12 +87,6 @@ public final class ConcurrentRun {
     private final Simulation sim;
     private final LockedHost host;
     private final List<ReentrantReadWriteLock> guestLocks = new ArrayList<>();
-    /**
-     * Held around a guest's balancing migration (inspection, hypercall, completion): the
-     * hypervisor's decode buffers and request channel, and the run's latency histograms, are
-     * shared by all VMs. Taken after the guest's lock and before the host lock.
-     */
-    private final java.util.concurrent.locks.ReentrantLock hypervisorLock = new java.util.concurrent.locks.ReentrantLock();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final long seed;
@@ -269,15 +265,11 @@ public final class ConcurrentRun {
                     vm.map(slow, gfn);
                 } else if (policy.scans() && vm.vnodeOf(GuestPte.gfn(pte)) != cpu.vnode()) {
                     attempts.increment();
-                    hypervisorLock.lock(); // the hypervisor's per-call state and the run's histograms are shared by VMs
-                    try {
-                        policy.migrate(balancer, cpu, slow, GuestPte.gfn(pte), cpu.vnode());
-                        // the window between the list inspection and the hypercall: a real exit costs microseconds
-                        java.util.concurrent.locks.LockSupport.parkNanos(INSPECT_TO_CALL_NS);
-                        policy.flush(balancer, cpu);
-                    } finally {
-                        hypervisorLock.unlock();
-                    }
+                    // no lock around the hypercall: other VMs' vCPUs call the hypervisor at the same time
+                    policy.migrate(balancer, cpu, slow, GuestPte.gfn(pte), cpu.vnode());
+                    // the window between the list inspection and the hypercall: a real exit costs microseconds
+                    LockSupport.parkNanos(INSPECT_TO_CALL_NS);
+                    policy.flush(balancer, cpu);
                 }
                 host.touch(vm.id(), GuestPte.gfn(pt[slow]), cpu.hostNode());
                 accesses.increment();
