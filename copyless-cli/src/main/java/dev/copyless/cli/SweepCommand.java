@@ -178,6 +178,7 @@ final class SweepCommand implements Callable<Integer> {
         Progress bar = Progress.on(err, progress.progress);
         long before = done.size();
         boolean ok = false;
+        boolean announced = false;
         try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
             ExecutorCompletionService<Object[]> cs = new ExecutorCompletionService<>(pool);
@@ -215,7 +216,18 @@ final class SweepCommand implements Callable<Integer> {
                     stdout.println(line);
                     stdout.flush();
                 }
-                String left = Progress.left(bar.elapsedNs(), (double) (n - before) / (g.size() - before));
+                long elapsed = bar.elapsedNs();
+                if (!announced && elapsed >= 3_000_000_000L && n < g.size()) {
+                    announced = true; // said once, up front, with the estimate: points so far at this pace
+                    double leftNs = (double) elapsed / (n - before) * (g.size() - n);
+                    if (leftNs > 10 * 60 * 1e9) {
+                        bar.println(String.format(java.util.Locale.ROOT, "note: this sweep will take about %s more"
+                                + " (%,d points left at %.1f s per point so far, %d at a time); Ctrl-C stops it, and"
+                                + " --resume finishes it later", Progress.duration((long) (leftNs / 1e9)),
+                                g.size() - n, elapsed / 1e9 / (n - before) * nThreads, nThreads));
+                    }
+                }
+                String left = Progress.left(elapsed, (double) (n - before) / (g.size() - before));
                 bar.update(String.format(java.util.Locale.ROOT, "sweep: %,d of %,d points%s", n, g.size(),
                         left.isEmpty() ? "" : ", " + left));
             }

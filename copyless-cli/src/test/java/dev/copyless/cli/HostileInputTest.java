@@ -171,6 +171,35 @@ class HostileInputTest {
         }
     }
 
+    /** A sweep of 2,000 points of a second each says within seconds how long it will take. */
+    @Test
+    @Timeout(120)
+    void anUnreasonablyLongSweepIsAnnouncedWithItsEstimate() throws Exception {
+        StringBuilder seeds = new StringBuilder();
+        for (int i = 1; i <= 1000; i++) {
+            seeds.append(i == 1 ? "" : ", ").append(i);
+        }
+        Path g = grid("policies: [copyless]\nseeds: [" + seeds + "]\nparameters:\n  duration: [1s]\n"
+                + "  swap-device: [nvme, zram]\n");
+        Path out = dir.resolve("long");
+        Process p = new ProcessBuilder(java("sweep", "--grid", g.toString(), "--out", out.toString())).start();
+        try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            String note = null;
+            while ((line = err.readLine()) != null) {
+                if (line.startsWith("note: this sweep will take about")) {
+                    note = line;
+                    break;
+                }
+            }
+            assertThat(note).as("the note").isNotNull().contains("points left at").contains("--resume finishes it later");
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     // ------------------------------------------------------------------ sweep grids
 
     private Path grid(String text) throws IOException {
