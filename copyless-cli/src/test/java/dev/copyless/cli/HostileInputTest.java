@@ -96,7 +96,7 @@ class HostileInputTest {
     void duplicateKeysATabAndAnAliasInAScenarioAreOneLine() throws IOException {
         String base = run("scenario", "--print-default").out();
         Path dup = Files.writeString(dir.resolve("dup.yaml"), base + "seed: 9\n");
-        refused(run("scenario", "--check", dup.toString()), "Duplicate field 'seed'");
+        refused(run("scenario", "--check", dup.toString()), "key 'seed' given twice in one mapping");
         Path tab = Files.writeString(dir.resolve("tab.yaml"), "host:\n\tnodes: []\n");
         refused(run("scenario", "--check", tab.toString()), "tab.yaml: not valid YAML at line 2, column 1");
         Path alias = Files.writeString(dir.resolve("alias.yaml"), "name: &n x\nvms: *n\n");
@@ -227,7 +227,7 @@ class HostileInputTest {
         refused(run("sweep", "--grid", grid("parameters:\n  vms: [1.5]\n").toString(), "--out", out.toString()),
                 "expected a whole number");
         refused(run("sweep", "--grid", grid("seeds: [1]\nseeds: [2]\nparameters:\n  vms: [1]\n").toString(), "--out",
-                out.toString()), "Duplicate field 'seeds'");
+                out.toString()), "key 'seeds' given twice in one mapping");
         assertThat(out).doesNotExist();
     }
 

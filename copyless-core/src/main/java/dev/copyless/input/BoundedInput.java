@@ -41,6 +41,8 @@ import java.util.Locale;
 public final class BoundedInput {
     private BoundedInput() {}
 
+    private static final java.util.regex.Pattern DUPLICATE = java.util.regex.Pattern.compile("Duplicate field '(.*)'");
+
     /** The largest scenario or sweep grid file: 1 MiB (the default scenario is about 5 KiB). */
     public static final long YAML_LIMIT = 1L << 20;
 
@@ -153,8 +155,12 @@ public final class BoundedInput {
                             + ", column " + (m.getProblemMark().getColumn() + 1) + " (" + oneLine(m.getProblem()) + ")");
                 }
             }
-            throw new UserError(source + ": not valid YAML" + where(e.getLocation()) + " ("
-                    + oneLine(e.getOriginalMessage()) + ")");
+            String why = oneLine(e.getOriginalMessage());
+            java.util.regex.Matcher dup = DUPLICATE.matcher(why);
+            if (dup.matches()) { // Jackson's words for StreamReadFeature.STRICT_DUPLICATE_DETECTION
+                why = "key '" + dup.group(1) + "' given twice in one mapping; give each key once";
+            }
+            throw new UserError(source + ": not valid YAML" + where(e.getLocation()) + " (" + why + ")");
         } catch (IOException e) {
             throw new UserError(source + ": cannot read YAML: " + reason(e));
         }

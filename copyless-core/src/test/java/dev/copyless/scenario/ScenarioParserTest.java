@@ -90,7 +90,7 @@ class ScenarioParserTest {
 
     @Test
     void aKeyGivenTwiceIsRefused() {
-        rejects(BASE + "vms: []\n").hasMessageContaining("Duplicate field 'vms'");
+        rejects(BASE + "vms: []\n").hasMessageContaining("key 'vms' given twice in one mapping");
     }
 
     @Test

@@ -53,8 +53,8 @@ class SweepGridTest {
 
     @Test
     void aKeyGivenTwiceIsRefused() {
-        refuses("seeds: [1]\nparameters:\n  vms: [1, 2]\nseeds: [2]\n").hasMessageContaining("Duplicate field 'seeds'");
-        refuses("parameters:\n  vms: [1, 2]\n  vms: [3]\n").hasMessageContaining("Duplicate field 'vms'");
+        refuses("seeds: [1]\nparameters:\n  vms: [1, 2]\nseeds: [2]\n").hasMessageContaining("key 'seeds' given twice in one mapping");
+        refuses("parameters:\n  vms: [1, 2]\n  vms: [3]\n").hasMessageContaining("key 'vms' given twice in one mapping");
     }
 
     @Test
