@@ -152,17 +152,10 @@ class HostileInputTest {
     @Test
     @Timeout(120)
     void anUnreasonablyLongRunIsAnnouncedWithItsEstimate() throws Exception {
-        Process p = new ProcessBuilder(java("run", "--duration", "1000000s")).start();
-        try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            String note = null;
-            while ((line = err.readLine()) != null) {
-                if (line.startsWith("note: this will take about")) {
-                    note = line;
-                    break;
-                }
-            }
+        Process p = new ProcessBuilder(java("run", "--duration", "1000000s")).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        try {
+            String note = firstLineStartingWith(p, "note: this will take about", 90);
             assertThat(note).as("the note").isNotNull().contains("1000000.00 s of virtual time")
                     .contains("Ctrl-C to stop, or give a shorter --duration");
         } finally {
@@ -171,7 +164,7 @@ class HostileInputTest {
         }
     }
 
-    /** A sweep of 2,000 points of a second each says within seconds how long it will take. */
+    /** A sweep of 30,000 points of 2 s of virtual time each says within seconds how long it will take. */
     @Test
     @Timeout(120)
     void anUnreasonablyLongSweepIsAnnouncedWithItsEstimate() throws Exception {
@@ -179,20 +172,13 @@ class HostileInputTest {
         for (int i = 1; i <= 1000; i++) {
             seeds.append(i == 1 ? "" : ", ").append(i);
         }
-        Path g = grid("policies: [copyless]\nseeds: [" + seeds + "]\nparameters:\n  duration: [1s]\n"
-                + "  swap-device: [nvme, zram]\n");
+        Path g = grid("policies: [copyless]\nseeds: [" + seeds + "]\nparameters:\n  duration: [2s]\n"
+                + "  swap-device: [nvme, zram, ssd]\n  hot-fraction: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]\n");
         Path out = dir.resolve("long");
-        Process p = new ProcessBuilder(java("sweep", "--grid", g.toString(), "--out", out.toString())).start();
-        try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(),
-                StandardCharsets.UTF_8))) {
-            String line;
-            String note = null;
-            while ((line = err.readLine()) != null) {
-                if (line.startsWith("note: this sweep will take about")) {
-                    note = line;
-                    break;
-                }
-            }
+        Process p = new ProcessBuilder(java("sweep", "--grid", g.toString(), "--out", out.toString()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start(); // 30,000 rows nobody reads must not block it
+        try {
+            String note = firstLineStartingWith(p, "note: this sweep will take about", 90);
             assertThat(note).as("the note").isNotNull().contains("points left at").contains("--resume finishes it later");
         } finally {
             p.destroyForcibly();
@@ -369,7 +355,7 @@ class HostileInputTest {
         Path g = grid(SweepCommandTestGrid.SLOW);
         Path out = dir.resolve("interrupted");
         Process p = new ProcessBuilder(java("sweep", "--grid", g.toString(), "--out", out.toString(), "--threads", "1"))
-                .start();
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Path csv = out.resolve("results.csv");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (!(Files.exists(csv) && Files.readAllLines(csv).size() >= 2) && System.nanoTime() < deadline) {
@@ -403,6 +389,37 @@ class HostileInputTest {
         assertThat(sweep.code()).as(sweep.err()).isZero();
         assertThat(sweep.err()).containsPattern("sweep: \\d of 4 points");
         assertThat(sweep.out().lines().toList()).as("CSV rows on stdout, which is not a terminal").hasSize(5);
+    }
+
+    /**
+     * The first line of {@code p}'s stderr that starts with {@code prefix}, or null if none came
+     * within {@code seconds} (read on another thread, so a child that never says it cannot block
+     * the test).
+     */
+    private static String firstLineStartingWith(Process p, String prefix, int seconds) throws InterruptedException {
+        java.util.concurrent.CompletableFuture<String> found = new java.util.concurrent.CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = err.readLine()) != null) {
+                    if (line.startsWith(prefix)) {
+                        found.complete(line);
+                        return;
+                    }
+                }
+            } catch (IOException e) {
+                // the process was killed
+            }
+            found.complete(null);
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            return found.get(seconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return null;
+        }
     }
 
     /** The small grids these tests sweep. */
