@@ -27,10 +27,10 @@ public final class Shares {
         for (Path e : classPath) {
             Path a = e.toAbsolutePath().normalize();
             Path repo = repositoryOf(a);
-            if (repo != null) {
-                roots.add(repo);
-            } else if (m2 != null && a.startsWith(m2)) {
+            if (m2 != null && a.startsWith(m2)) {
                 roots.add(m2);
+            } else if (repo != null) {
+                roots.add(repo);
             } else {
                 roots.add(Files.isDirectory(a) ? a : a.getParent());
             }

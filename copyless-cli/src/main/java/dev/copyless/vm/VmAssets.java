@@ -91,6 +91,25 @@ public final class VmAssets {
     // ------------------------------------------------------------------ host tools
 
     /**
+     * Empty when this host has what a boot needs without installing anything (QEMU, a static
+     * busybox, zstd, apt); else why not, in one line (tests skip with it).
+     */
+    public static Optional<String> notBootableReason() {
+        try {
+            for (String t : List.of("apt-get", "dpkg-deb", "tar", "ldd")) {
+                if (Exec.which(t) == null) {
+                    return Optional.of(t + " is not installed (copyless vm needs a Debian host)");
+                }
+            }
+            List<String> missing = missingPackages(Exec.which(QEMU.name()), Exec.which(BUSYBOX.name()), staticBusybox(),
+                    Exec.which(ZSTD.name()));
+            return missing.isEmpty() ? Optional.empty() : Optional.of(installHint(missing));
+        } catch (IOException e) {
+            return Optional.of("cannot inspect busybox: " + e.getMessage());
+        }
+    }
+
+    /**
      * The Debian packages to install for the missing tools; {@code staticBusybox} tells whether
      * the busybox found (if any) is a static one.
      */

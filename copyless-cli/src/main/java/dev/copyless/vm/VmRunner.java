@@ -141,7 +141,8 @@ public final class VmRunner {
                 try {
                     return Integer.parseInt(s);
                 } catch (NumberFormatException ex) {
-                    throw VmException.failure("the guest's completion marker holds '" + s + "', not an exit code");
+                    throw VmException.failure("the guest's completion marker holds '" + s + "', not an exit code; kernel console: "
+                            + keptConsole);
                 }
             }
             String panic = panicLine(console);
