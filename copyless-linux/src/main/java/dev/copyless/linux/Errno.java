@@ -10,6 +10,7 @@ public final class Errno {
 
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int EIO = 5;
     public static final int EBADF = 9;
@@ -22,6 +23,7 @@ public final class Errno {
     public static final int EXDEV = 18;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
+    public static final int ENOTTY = 25;
     public static final int ENOSPC = 28;
     public static final int ERANGE = 34;
     public static final int ENOSYS = 38;
@@ -34,7 +36,7 @@ public final class Errno {
             case 0 -> "OK";
             case EPERM -> "EPERM";
             case ENOENT -> "ENOENT";
-            case 3 -> "ESRCH";
+            case ESRCH -> "ESRCH";
             case EINTR -> "EINTR";
             case EIO -> "EIO";
             case 7 -> "E2BIG";
@@ -50,6 +52,7 @@ public final class Errno {
             case EINVAL -> "EINVAL";
             case 23 -> "ENFILE";
             case 24 -> "EMFILE";
+            case ENOTTY -> "ENOTTY";
             case ENOSPC -> "ENOSPC";
             case ERANGE -> "ERANGE";
             case ENOSYS -> "ENOSYS";

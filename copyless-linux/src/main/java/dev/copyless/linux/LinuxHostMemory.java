@@ -22,12 +22,14 @@ import java.util.Map;
  * {@link GuestRam} mapping, vNode {@code v} {@code mbind}-ed {@code MPOL_BIND} to its host
  * node, and the kernel's swap holds what is paged out. Guest accesses are real loads, the
  * naive guest copy is a real 4 KiB copy through the guest's memory (the kernel swaps the
- * source in on its own node first), and claim 1's host operation is
- * {@link MigrationPaths#moveEntries} ({@code mremap} of the swap entry, no data read) followed,
- * for migrate-before-map (claims 6-8), by {@code MADV_POPULATE_READ} (a swap-in that reads the
- * device allocates on the destination's policy node; a page still in the swap cache is mapped
- * where it already is) or, for map-then-migrate (claims 2-5), by nothing: the guest's first
- * touch swaps it in there.
+ * source in on its own node first), and claim 1's host operation is {@link #migratePages}: the
+ * swap entry moves to the destination gfn without a read ({@link MovePrimitive}:
+ * {@code UFFDIO_MOVE} on Linux 6.8 and later, which keeps guest RAM one mapping; {@code mremap}
+ * before), then, for migrate-before-map (claims 6-8), the batch's destinations are swapped in
+ * together ({@code MADV_WILLNEED} in swap-slot order, then {@code MADV_POPULATE_READ}: a
+ * swap-in that reads the device allocates on the destination's policy node; a page still in
+ * the swap cache is mapped where it already is) or, for map-then-migrate (claims 2-5), nothing
+ * is read: the guest's first touch swaps it in there.
  *
  * <p><b>Nodes.</b> The scenario's host nodes are kept as the logical node numbers every other
  * layer sees; logical node {@code n} is the online node {@code online[n mod N]}. On a one-node
@@ -54,7 +56,9 @@ import java.util.Map;
  * deltas ({@code kernel_pswpin}, {@code kernel_pswpout}, {@code kernel_pgmajfault}), the bytes
  * of guest data our own code copied ({@code bytes_copied_by_us}; of pages the host had moved:
  * {@code moved_page_bytes_copied_by_us}, 0 under copyless) and the
- * content verification of every page ({@code pages_verified}, {@code pages_lost}).
+ * content verification of every page ({@code pages_verified}, {@code pages_lost}), and the
+ * mappings guest RAM spans at registration and at the end ({@code mappings_before},
+ * {@code mappings_after}: equal under {@code UFFDIO_MOVE}).
  *
  * <p>Claim 12's hold-back cannot be enforced here: swap readahead is the kernel's. Not
  * thread-safe: one run drives it from the engine's thread.
@@ -67,6 +71,7 @@ public final class LinuxHostMemory implements HostMemory {
 
     private final int[] realNode;
     private final NodeLimit[] limits;
+    private final MovePrimitive primitive;
     private final CostModel cost;
     private final dev.copyless.metrics.VmStat stat;
     private final int reclaimBatch;
@@ -84,6 +89,8 @@ public final class LinuxHostMemory implements HostMemory {
     private long rescanSwappedOut;
     private long mbindFailures;
     private long populateFailures;
+    private long primitiveFailures;
+    private int mappingsBefore;
     private long rescanPresent;
     private long nextToken = 1;
     private boolean closed;
@@ -124,6 +131,13 @@ public final class LinuxHostMemory implements HostMemory {
      */
     public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
                            Engine engine) {
+        this(limits, reclaimBatch, cost, stat, engine, MovePrimitive.detect());
+    }
+
+    /** With a given primitive: {@link MovePrimitive#MREMAP} runs the fallback of kernels before 6.8 on any kernel. */
+    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
+                           Engine engine, MovePrimitive primitive) {
+        this.primitive = primitive;
         int[] online = LinuxHost.onlineNodes();
         this.limits = limits.clone();
         this.realNode = new int[limits.length];
@@ -139,6 +153,11 @@ public final class LinuxHostMemory implements HostMemory {
         this.kernelBefore = VmStat.snapshot();
         this.pagemap = new Pagemap(); // last: nothing after it can fail and leak the descriptor
         engine.wake(kswapd, Kswapd.RESCAN_NS);
+    }
+
+    /** The primitive that moves entries in this host's guest RAM. */
+    public MovePrimitive primitive() {
+        return primitive;
     }
 
     /** The online node a logical node is on. */
@@ -169,7 +188,8 @@ public final class LinuxHostMemory implements HostMemory {
             pages[v] = (v + 1 < pages.length ? vnodeStart[v + 1] : gfns) - vnodeStart[v];
             real[v] = realNode[vnodeNode[v]];
         }
-        GuestRam ram = GuestRam.createBound(pages, real);
+        GuestRam ram = GuestRam.createBound(pages, real, primitive);
+        mappingsBefore += ram.mappings();
         vms.add(new Vm(ram, vnodeStart.clone(), vnodeNode.clone(), notifier));
         return vms.size() - 1;
     }
@@ -344,38 +364,108 @@ public final class LinuxHostMemory implements HostMemory {
         return System.nanoTime() - t0 + cost.copyNs(from, to);
     }
 
+    /** One entry of {@link #migratePages}; see there. */
     @Override
     public long migrate(int vm, int srcGfn, int dstGfn, MigrationOrder order) {
+        int[] status = {dev.copyless.mm.Errno.OK};
+        long ns = migratePages(vm, new int[] {srcGfn}, new int[] {dstGfn}, 1, order, status);
+        return status[0] < 0 ? status[0] : ns;
+    }
+
+    /**
+     * Claim 1's host operation for one hypercall's batch. For each entry not already refused:
+     * the checks ({@code -EAGAIN}: the source is not moved any more; {@code -ENOMEM}: the
+     * destination node has no room for a migrate-before-map swap-in), then the destination's
+     * old backing, if the freed gfn still had one, is released ({@code MADV_DONTNEED}), then
+     * the source's page-table entry moves to the destination with the guest RAM's
+     * {@link MovePrimitive} ({@code UFFDIO_MOVE}: guest RAM stays one mapping; {@code mremap}
+     * on older kernels, the destination then re-bound to its vNode's node) without reading the
+     * data. A source resident on another node moves with its page and, for
+     * migrate-before-map, is then {@code move_pages}-ed to the destination's node.
+     *
+     * <p>After the whole batch has moved, the swapped destinations of migrate-before-map
+     * (claims 6-8) are swapped in together ({@link MigrationPaths#swapInTogether}: one
+     * {@code MADV_WILLNEED} pass in swap-slot order, then {@code MADV_POPULATE_READ}): the
+     * reads land on the destination's policy node. For map-then-migrate (claims 2-5) the entry
+     * stays a swap entry with a migrate-on-touch flag and the guest's first touch reads it.
+     *
+     * <p>A refused entry changes nothing, except that a freed destination may have lost its
+     * stale backing. An error of the primitive is answered {@code -ENOMEM} when the process is
+     * out of mappings ({@code mremap}, {@code vm.max_map_count}), {@code -EBUSY} when the page
+     * cannot move (pinned or shared), else {@code -EINVAL}; the guest leaves the page for a later
+     * fault.
+     */
+    @Override
+    public long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
         Vm m = vms.get(vm);
+        long t0 = System.nanoTime();
+        int[] swapIn = new int[count]; // indexes of the entries whose destination is read in below
+        int pending = 0;
+        int[] pendingOn = new int[limits.length];
+        for (int i = 0; i < count; i++) {
+            if (status[i] != dev.copyless.mm.Errno.OK) {
+                continue;
+            }
+            int r = moveEntry(m, srcGfn[i], dstGfn[i], order, pendingOn);
+            if (r < 0) {
+                status[i] = r;
+            } else if (r == SWAP_IN) {
+                swapIn[pending++] = i;
+            }
+        }
+        if (pending > 0) {
+            swapInBatch(m, dstGfn, swapIn, pending);
+        }
+        return System.nanoTime() - t0;
+    }
+
+    /** {@link #moveEntry}'s answer for a destination whose swap-in {@link #swapInBatch} does. */
+    private static final int SWAP_IN = 1;
+
+    /**
+     * One entry of a batch: checks, the move of the page-table entry, the shadow. A swapped
+     * source under migrate-before-map leaves the destination's shadow at its swap entry with
+     * {@link PageState#MIGRATE_ON_TOUCH}, not yet told to the notifier ({@link #swapInBatch}
+     * settles it).
+     *
+     * @return 0 when done, {@link #SWAP_IN} when the destination is to be read in, or {@code -errno}
+     */
+    private int moveEntry(Vm m, int srcGfn, int dstGfn, MigrationOrder order, int[] pendingOn) {
         long src = m.state[srcGfn];
         if (!isMoved(m, srcGfn, src) || srcGfn == dstGfn) {
             return -dev.copyless.mm.Errno.EAGAIN;
         }
         int dstNode = m.pinned(dstGfn);
-        long t0 = System.nanoTime();
-        if (PageState.isSwapped(src) && order == MigrationOrder.MIGRATE_BEFORE_MAP && resident[dstNode] >= limits[dstNode].pages()) {
+        boolean readNow = PageState.isSwapped(src) && order == MigrationOrder.MIGRATE_BEFORE_MAP;
+        if (readNow && resident[dstNode] + pendingOn[dstNode] >= limits[dstNode].pages()) {
             directReclaim(dstNode);
-            if (resident[dstNode] >= limits[dstNode].pages()) {
+            if (resident[dstNode] + pendingOn[dstNode] >= limits[dstNode].pages()) {
                 return -dev.copyless.mm.Errno.ENOMEM;
             }
         }
-        try {
-            MigrationPaths.moveEntries(m.ram, srcGfn, dstGfn, 1); // the PTE (swap entry or page) moves: no data read
-        } catch (SyscallException e) {
-            // ENOMEM: the process is out of mappings (vm.max_map_count); state unchanged, the guest gives up for now
-            return -(e.errno() == Errno.ENOMEM ? dev.copyless.mm.Errno.ENOMEM : dev.copyless.mm.Errno.EINVAL);
+        if (PageState.kind(m.state[dstGfn]) != PageState.UNBACKED) { // a freed gfn the host still backs
+            releaseBacking(m, dstGfn);
         }
-        int v = m.ram.vnodeOf(dstGfn);
         try {
-            m.ram.bind(dstGfn, 1, m.ram.vnodeNode(v)); // the moved mapping carried the source's policy
+            moveEntryOnce(m, srcGfn, dstGfn);
         } catch (SyscallException e) {
-            mbindFailures++; // out of mappings: the data still moved; its swap-in follows the source's policy
+            if (e.errno() != Errno.EEXIST) {
+                return primitiveError(e);
+            }
+            releaseBacking(m, dstGfn); // the kernel backed it behind the shadow's back: release and retry once
+            try {
+                moveEntryOnce(m, srcGfn, dstGfn);
+            } catch (SyscallException again) {
+                return primitiveError(again);
+            }
         }
-        long dstOld = m.state[dstGfn];
-        if (PageState.isResident(dstOld)) { // mremap replaced the freed destination's page
-            m.state[dstGfn] = PageState.UNBACKED_WORD;
-            resident[PageState.nodeOrDevice(dstOld)]--;
-            m.notifier.locationChanged(dstGfn, PageState.UNBACKED_WORD, false);
+        if (m.ram.primitive() == MovePrimitive.MREMAP) {
+            int v = m.ram.vnodeOf(dstGfn);
+            try {
+                m.ram.bind(dstGfn, 1, m.ram.vnodeNode(v)); // the moved mapping carried the source's policy
+            } catch (SyscallException e) {
+                mbindFailures++; // out of mappings: the data still moved; its swap-in follows the source's policy
+            }
         }
         m.token[dstGfn] = m.token[srcGfn];
         m.token[srcGfn] = 0;
@@ -385,28 +475,84 @@ public final class LinuxHostMemory implements HostMemory {
             long where = Pagemap.swapped(entry)
                     ? PageState.swapped(Pagemap.swapType(entry), (int) Pagemap.swapOffset(entry))
                     : PageState.locationOnly(src);
-            if (order == MigrationOrder.MIGRATE_BEFORE_MAP && populate(m, dstGfn)) {
-                stat.inc(Counter.PSWPIN);
-                stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
-                setState(m, dstGfn, PageState.resident(dstNode, 0) | PageState.ACCESSED);
-            } else { // map-then-migrate, or a swap-in that failed: the entry waits for the first touch
-                setState(m, dstGfn, where | PageState.MIGRATE_ON_TOUCH); // claims 2-5: mapped to the slot
+            if (readNow) {
+                m.state[dstGfn] = where | PageState.MIGRATE_ON_TOUCH; // settled, and notified, by swapInBatch
+                pendingOn[dstNode]++;
+                return SWAP_IN;
             }
-        } else {
-            int srcNode = PageState.nodeOrDevice(src);
-            setState(m, dstGfn, PageState.resident(srcNode, 0) | PageState.ACCESSED);
-            if (srcNode != dstNode) {
-                if (order == MigrationOrder.MIGRATE_BEFORE_MAP && moveToNode(m, dstGfn, dstNode)) {
-                    stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
-                } else {
-                    m.state[dstGfn] |= PageState.MIGRATE_ON_TOUCH;
-                }
+            setState(m, dstGfn, where | PageState.MIGRATE_ON_TOUCH); // claims 2-5: mapped to the slot
+            return 0;
+        }
+        int srcNode = PageState.nodeOrDevice(src);
+        setState(m, dstGfn, PageState.resident(srcNode, 0) | PageState.ACCESSED);
+        if (srcNode != dstNode) {
+            if (order == MigrationOrder.MIGRATE_BEFORE_MAP && moveToNode(m, dstGfn, dstNode)) {
+                stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+            } else {
+                m.state[dstGfn] |= PageState.MIGRATE_ON_TOUCH;
             }
         }
-        return System.nanoTime() - t0;
+        return 0;
     }
 
-    /** Claims 6-8's swap-in onto the destination's node ({@code MADV_POPULATE_READ}); false if the kernel refused it. */
+    private void moveEntryOnce(Vm m, int srcGfn, int dstGfn) {
+        MigrationPaths.moveEntries(m.ram, srcGfn, dstGfn, 1); // the PTE (swap entry or page) moves: no data read
+    }
+
+    private int primitiveError(SyscallException e) {
+        primitiveFailures++;
+        return -switch (e.errno()) {
+            case Errno.ENOMEM -> dev.copyless.mm.Errno.ENOMEM; // mremap: out of mappings (vm.max_map_count)
+            case Errno.EBUSY -> dev.copyless.mm.Errno.EBUSY; // UFFDIO_MOVE: the page is pinned or shared
+            default -> dev.copyless.mm.Errno.EINVAL;
+        };
+    }
+
+    /** Releases a freed gfn's backing ({@code MADV_DONTNEED}) so that an entry can move in; the notifier hears it. */
+    private void releaseBacking(Vm m, int gfn) {
+        m.ram.discard(gfn, 1);
+        m.token[gfn] = 0;
+        setState(m, gfn, PageState.UNBACKED_WORD);
+    }
+
+    /**
+     * Claims 6-8's data movement for a batch: the destinations {@code dstGfn[idx[0..n)]} hold
+     * the swap entries just moved; {@link MigrationPaths#swapInTogether} reads them in
+     * together, in swap-slot order. Each page that came in is resident on its pinned node
+     * (one {@code pswpin}, one movement); a page the kernel could not read keeps its swap entry
+     * with {@link PageState#MIGRATE_ON_TOUCH} ({@code populate_failures}), for its first touch.
+     */
+    private void swapInBatch(Vm m, int[] dstGfn, int[] idx, int n) {
+        int[] dst = new int[n];
+        long[] slots = new long[n];
+        for (int k = 0; k < n; k++) {
+            int g = dstGfn[idx[k]];
+            dst[k] = g;
+            long w = m.state[g];
+            slots[k] = MigrationPaths.slotKey(PageState.nodeOrDevice(w), PageState.id(w) & 0xFFFF_FFFFL);
+        }
+        boolean all;
+        try {
+            MigrationPaths.swapInTogether(m.ram, dst, slots, n);
+            all = true;
+        } catch (SyscallException e) {
+            all = false; // some page could not be read: find which, one by one
+        }
+        for (int k = 0; k < n; k++) {
+            int g = dst[k];
+            long w = m.state[g];
+            m.state[g] = PageState.UNBACKED_WORD; // what the notifier last heard of the destination
+            if (all || populate(m, g)) {
+                stat.inc(Counter.PSWPIN);
+                stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+                setState(m, g, PageState.resident(m.pinned(g), 0) | PageState.ACCESSED);
+            } else {
+                setState(m, g, w); // the entry waits for the first touch
+            }
+        }
+    }
+
+    /** Claims 6-8's swap-in of one page onto the destination's node ({@code MADV_POPULATE_READ}); false if the kernel refused it. */
     private boolean populate(Vm m, int gfn) {
         try {
             m.ram.populateRead(gfn, 1);
@@ -416,7 +562,6 @@ public final class LinuxHostMemory implements HostMemory {
             return false;
         }
     }
-
 
     @Override
     public long populate(int vm, int gfn) {
@@ -615,6 +760,13 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("rescan_found_present", rescanPresent);
         out.put("mbind_failures", mbindFailures);
         out.put("populate_failures", populateFailures);
+        out.put("primitive_failures", primitiveFailures);
+        int mappingsAfter = 0;
+        for (Vm m : vms) {
+            mappingsAfter += m.ram.mappings();
+        }
+        out.put("mappings_before", (long) mappingsBefore);
+        out.put("mappings_after", (long) mappingsAfter);
         long swapped = 0;
         for (Vm m : vms) {
             for (long w : m.state) {

@@ -10,7 +10,16 @@ public final class SyscallException extends RuntimeException {
     private final int errno;
 
     public SyscallException(String syscall, String args, int errno) {
-        super(syscall + "(" + args + "): " + Errno.name(errno) + " (errno " + errno + ")");
+        this(syscall, args, errno, "");
+    }
+
+    /**
+     * With what the errno means for this call, e.g.
+     * {@code ioctl(UFFDIO_MOVE, ...): EEXIST (errno 17): the destination page is already populated}.
+     */
+    public SyscallException(String syscall, String args, int errno, String meaning) {
+        super(syscall + "(" + args + "): " + Errno.name(errno) + " (errno " + errno + ")"
+                + (meaning.isEmpty() ? "" : ": " + meaning));
         this.syscall = syscall;
         this.errno = errno;
     }
