@@ -51,22 +51,57 @@ final class ScenarioOptions {
                     + " kernel's swap; needs root and an active swap device).")
     Backend backend;
 
+    @Option(names = "--host-reclaim", paramLabel = "WHO", defaultValue = "pageout",
+            description = {"With --backend linux, who makes the first migrations: pageout (default: this backend's kswapd,",
+                    "MADV_PAGEOUT under the scenario's node sizes) or kernel (the kernel's own kswapd, swap cache and readahead",
+                    "on nodes resized to the scenario's; only in the test VM: copyless vm -- compare --backend linux",
+                    "--host-reclaim kernel)."})
+    String hostReclaim;
+
+    /** The reclaim of {@code --host-reclaim}; a one-line error for a bad value or one without {@code --backend linux}. */
+    dev.copyless.linux.HostReclaim hostReclaim() {
+        dev.copyless.linux.HostReclaim r;
+        try {
+            r = dev.copyless.linux.HostReclaim.fromKey(hostReclaim);
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioException("--host-reclaim: " + e.getMessage());
+        }
+        if (r != dev.copyless.linux.HostReclaim.PAGEOUT && backend != Backend.linux) {
+            throw new ScenarioException("--host-reclaim " + r.key() + ": only with --backend linux");
+        }
+        return r;
+    }
+
+    /** The host factory for {@code s}: {@link Backend#factory} with this run's {@code --host-reclaim}. */
+    HostFactory factory(Scenario s, java.io.PrintWriter err) {
+        return backend.factory(s, err, hostReclaim());
+    }
+
     /** Where a run's host memory lives. */
     enum Backend {
         simulated, linux;
+
+        HostFactory factory(Scenario s, java.io.PrintWriter err) {
+            return factory(s, err, dev.copyless.linux.HostReclaim.PAGEOUT);
+        }
 
         /**
          * The host factory of this backend for {@code s}; for linux, checks first that swap is
          * usable here (else a one-line {@link ScenarioException}: exit code 2) and says once on
          * {@code err} how the scenario's nodes map onto this host's.
          */
-        HostFactory factory(Scenario s, java.io.PrintWriter err) {
+        HostFactory factory(Scenario s, java.io.PrintWriter err, dev.copyless.linux.HostReclaim reclaim) {
             if (this == simulated) {
                 return HostFactory.SIMULATED;
             }
-            java.util.Optional<String> why = LinuxBackend.unusableReason(s);
+            java.util.Optional<String> why = LinuxBackend.unusableReason(s, reclaim);
             if (why.isPresent()) {
                 throw new ScenarioException("--backend linux: " + why.get());
+            }
+            if (reclaim == dev.copyless.linux.HostReclaim.KERNEL) {
+                err.println("note: --host-reclaim kernel: each host node of the scenario gets that much free memory on its"
+                        + " node (the rest is set aside as huge pages), and the kernel's own kswapd, direct reclaim, swap cache"
+                        + " and readahead page guest RAM out; the scenario's watermarks and reclaim batch are the kernel's");
             }
             for (String note : new String[] {LinuxBackend.placementNote(s), LinuxBackend.primitiveNote()}) {
                 if (!note.isEmpty()) {
@@ -75,7 +110,7 @@ final class ScenarioOptions {
             }
             err.println("note: on the Linux backend the scenario's swap devices are replaced by the kernel's active swap,"
                     + " hold-back cannot stop the kernel's readahead, and times are measured, so runs are not repeatable");
-            return new LinuxBackend();
+            return new LinuxBackend(reclaim);
         }
     }
 

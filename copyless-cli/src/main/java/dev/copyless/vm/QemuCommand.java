@@ -30,7 +30,7 @@ public final class QemuCommand {
     private QemuCommand() {}
 
     /** The marker on the guest kernel's command line (read back from {@code /proc/cmdline}). */
-    public static final String GUEST_MARKER = "copyless.vm=1";
+    public static final String GUEST_MARKER = dev.copyless.linux.LinuxHost.TEST_VM_MARKER;
 
     /** The kernel command line. */
     public static String kernelCommandLine() {

@@ -58,6 +58,7 @@ public final class LinuxDemo {
             if (placement != null) { // only where source and destination are different nodes
                 m.put("source_node_swapins", placement.sourceNodeSwapins());
                 m.put("cross_node_bytes_copied", placement.crossNodeBytesCopied());
+                m.put("pages_in_swap_cache_before", placement.pagesInSwapCacheBefore());
             }
             m.put("process_majflt", delta.processMajflt());
             m.put("numa_pages_migrated", delta.numaPagesMigrated());
@@ -264,6 +265,7 @@ public final class LinuxDemo {
                 readBackNs[0] += System.nanoTime() - h;
             };
             int mappingsBefore = ram.mappings();
+            int inSwapCache = placement ? ram.inSwapCache(0, n).length : 0;
 
             NodeVmstat.Snapshot nodesBefore = placement ? NodeVmstat.snapshot() : null;
             VmStat.Snapshot before = VmStat.snapshot();
@@ -343,7 +345,7 @@ public final class LinuxDemo {
                         crossBytes += Syscalls.PAGE_SIZE; // the guest's copy from A's node to B's
                     }
                 }
-                where = new NodePlacement.PathPlacement(onDest, swapins, crossBytes, nodeDelta);
+                where = new NodePlacement.PathPlacement(onDest, swapins, crossBytes, inSwapCache, nodeDelta);
             }
             return new PathResult(path, n, swappedBefore, elapsed, bytes, ok, bad, delta, onDest, refused,
                     swappedBefore, listedAfter, mappingsBefore, mappingsAfter, where);

@@ -90,6 +90,38 @@ public final class LinuxHost {
         return swapDevices().stream().mapToLong(SwapDevice::freePages).sum();
     }
 
+    /**
+     * Waits until no page is being written to swap ({@code nr_writeback} of {@code /proc/vmstat}
+     * is 0), polling every millisecond, for at most {@code maxMillis}. Returns whether it got there.
+     */
+    public static boolean awaitSwapWriteback(long maxMillis) {
+        long end = System.nanoTime() + maxMillis * 1_000_000L;
+        while (System.nanoTime() < end) {
+            if (VmStat.vmstat().getOrDefault("nr_writeback", 0L) == 0) {
+                return true;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** On the kernel command line of the copyless test VM ({@code copyless vm}). */
+    public static final String TEST_VM_MARKER = "copyless.vm=1";
+
+    /** True inside the copyless test VM, whose nodes, cgroups and sysctls a run may change. */
+    public static boolean isTestVm() {
+        try {
+            return readProcFile("/proc/cmdline").contains(TEST_VM_MARKER);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     static boolean isRoot() {
         try {
             for (String line : readProcFile("/proc/self/status").lines().toList()) {

@@ -72,6 +72,12 @@ public final class LinuxHostMemory implements HostMemory {
     private final int[] realNode;
     private final NodeLimit[] limits;
     private final MovePrimitive primitive;
+    private final HostReclaim reclaim;
+    /** {@link HostReclaim#KERNEL}: the real nodes resized to the scenario's; else null. */
+    private final NodeRoom nodeRoom;
+    private final NodeVmstat.Snapshot nodesBefore;
+    private final long rescanNs;
+    private final PlacementCheck placement = new PlacementCheck();
     private final CostModel cost;
     private final dev.copyless.metrics.VmStat stat;
     private final int reclaimBatch;
@@ -137,13 +143,40 @@ public final class LinuxHostMemory implements HostMemory {
     /** With a given primitive: {@link MovePrimitive#MREMAP} runs the fallback of kernels before 6.8 on any kernel. */
     public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
                            Engine engine, MovePrimitive primitive) {
+        this(limits, reclaimBatch, cost, stat, engine, primitive, HostReclaim.PAGEOUT);
+    }
+
+    /**
+     * With a given primitive and reclaim. Under {@link HostReclaim#KERNEL} the real nodes are
+     * resized to the limits' sizes ({@link NodeRoom}: only in the copyless test VM) and this
+     * backend's kswapd pages nothing out: it only rescans the pagemap, every
+     * {@link #KERNEL_RESCAN_NS}; the limits' watermarks are the kernel's own.
+     */
+    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
+                           Engine engine, MovePrimitive primitive, HostReclaim reclaim) {
         this.primitive = primitive;
+        this.reclaim = reclaim;
         int[] online = LinuxHost.onlineNodes();
-        this.limits = limits.clone();
         this.realNode = new int[limits.length];
         for (int n = 0; n < limits.length; n++) {
             realNode[n] = online[n % online.length];
         }
+        if (reclaim == HostReclaim.KERNEL) {
+            long[] pages = new long[limits.length];
+            NodeLimit[] unlimited = new NodeLimit[limits.length];
+            for (int n = 0; n < limits.length; n++) {
+                pages[n] = limits[n].pages();
+                unlimited[n] = new NodeLimit(Integer.MAX_VALUE / 2, 0, 0, 0); // the kernel's node decides, not our shadow
+            }
+            this.limits = unlimited;
+            this.nodeRoom = NodeRoom.shrink(realNode, pages);
+            this.rescanNs = KERNEL_RESCAN_NS;
+        } else {
+            this.limits = limits.clone();
+            this.nodeRoom = null;
+            this.rescanNs = Kswapd.RESCAN_NS;
+        }
+        this.nodesBefore = NodeVmstat.snapshot();
         this.cost = cost;
         this.stat = stat;
         this.reclaimBatch = Math.max(1, reclaimBatch);
@@ -151,8 +184,28 @@ public final class LinuxHostMemory implements HostMemory {
         this.debt = new int[limits.length];
         this.kswapd = new Kswapd(engine);
         this.kernelBefore = VmStat.snapshot();
-        this.pagemap = new Pagemap(); // last: nothing after it can fail and leak the descriptor
-        engine.wake(kswapd, Kswapd.RESCAN_NS);
+        try {
+            this.pagemap = new Pagemap(); // last: nothing after it can fail and leak the descriptor
+        } catch (RuntimeException e) {
+            if (nodeRoom != null) {
+                nodeRoom.close();
+            }
+            throw e;
+        }
+        engine.wake(kswapd, rescanNs);
+    }
+
+    /** Pagemap rescans under {@link HostReclaim#KERNEL}: the kernel moves pages on its own all the time. */
+    public static final long KERNEL_RESCAN_NS = 2_000_000L;
+
+    /** Who makes the first migrations. */
+    public HostReclaim reclaim() {
+        return reclaim;
+    }
+
+    /** Under {@link HostReclaim#KERNEL}, what the real nodes were resized to (one line); else empty. */
+    public String nodeRoomNote() {
+        return nodeRoom == null ? "" : nodeRoom.describe();
     }
 
     /** The primitive that moves entries in this host's guest RAM. */
@@ -283,6 +336,7 @@ public final class LinuxHostMemory implements HostMemory {
                 stat.inc(Counter.PSWPIN);
                 if ((w & PageState.MIGRATE_ON_TOUCH) != 0) {
                     stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS); // claims 3-5: the deferred migration
+                    placement.landed(m.ram, gfn, realNode[pinned], -1);
                 } else if (balancingRead) {
                     stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
                     stat.inc(Counter.PAGES_BROUGHT_BACK);
@@ -316,6 +370,7 @@ public final class LinuxHostMemory implements HostMemory {
             if (status[0] != realNode[node]) {
                 return false;
             }
+            placement.kernelMigration(realNode[from], realNode[node]);
         }
         stat.inc(Counter.HOST_PAGE_COPIES);
         if (from != node) {
@@ -341,6 +396,7 @@ public final class LinuxHostMemory implements HostMemory {
             setState(m, dstGfn, PageState.resident(m.pinned(dstGfn), 0));
         }
         MemorySegment.copy(m.mem, (long) srcGfn * PAGE_SIZE, m.mem, (long) dstGfn * PAGE_SIZE, PAGE_SIZE);
+        placement.guestCopy(m.ram, srcGfn, dstGfn, fromSwap, realNode[m.pinned(srcGfn)]);
         bytesCopiedByUs += PAGE_SIZE;
         m.token[dstGfn] = m.token[srcGfn];
         m.state[srcGfn] |= PageState.ACCESSED;
@@ -415,6 +471,20 @@ public final class LinuxHostMemory implements HostMemory {
         }
         if (pending > 0) {
             swapInBatch(m, dstGfn, swapIn, pending);
+            if (placement.enabled()) { // where did each swap-in land? (not timed: a check, not part of the migration)
+                long c0 = System.nanoTime();
+                int[] dst = new int[pending];
+                for (int k = 0; k < pending; k++) {
+                    dst[k] = dstGfn[swapIn[k]];
+                }
+                int[] nodes = NodePlacement.nodesOf(m.ram, dst, pending);
+                for (int k = 0; k < pending; k++) {
+                    if (PageState.isResident(m.state[dst[k]])) {
+                        placement.landed(nodes[k], realNode[m.pinned(dst[k])], realNode[m.pinned(srcGfn[swapIn[k]])]);
+                    }
+                }
+                t0 += System.nanoTime() - c0;
+            }
         }
         return System.nanoTime() - t0;
     }
@@ -705,6 +775,9 @@ public final class LinuxHostMemory implements HostMemory {
                         setState(m, gfn, PageState.swapped(Pagemap.swapType(e), (int) Pagemap.swapOffset(e)));
                         rescanSwappedOut++;
                         changed++;
+                        if (reclaim == HostReclaim.KERNEL) {
+                            stat.inc(Counter.PSWPOUT); // the kernel's reclaim made this first migration
+                        }
                     } else if (PageState.isSwapped(w) && Pagemap.present(e)) {
                         setState(m, gfn, PageState.resident(m.pinned(gfn), 0) | (w & PageState.ACCESSED));
                         rescanPresent++;
@@ -776,6 +849,18 @@ public final class LinuxHostMemory implements HostMemory {
             }
         }
         out.put("swap_slots_used", swapped);
+        placement.gauges(out);
+        if (reclaim == HostReclaim.KERNEL) {
+            NodeVmstat.Snapshot nd = NodeVmstat.snapshot().minus(nodesBefore);
+            for (int node : nd.nodes()) {
+                for (String k : java.util.List.of("pgsteal_kswapd", "pgsteal_direct", "pgscan_kswapd", "workingset_refault_anon")) {
+                    out.put("kernel_node" + node + "_" + k, nd.get(node, k));
+                }
+            }
+            for (NodeRoom.Node n : nodeRoom.nodes()) {
+                out.put("node" + n.node() + "_room_pages", n.freePagesAfter());
+            }
+        }
     }
 
     @Override
@@ -788,6 +873,9 @@ public final class LinuxHostMemory implements HostMemory {
             m.ram.close();
         }
         pagemap.close();
+        if (nodeRoom != null) {
+            nodeRoom.close();
+        }
     }
 
     /**
@@ -807,7 +895,7 @@ public final class LinuxHostMemory implements HostMemory {
         private final Engine engine;
         final Hand[] hands;
         private final boolean[] running;
-        private long nextRescan = RESCAN_NS;
+        private long nextRescan = rescanNs;
 
         Kswapd(Engine engine) {
             this.engine = engine;
@@ -835,7 +923,7 @@ public final class LinuxHostMemory implements HostMemory {
             long t0 = System.nanoTime();
             if (now >= nextRescan) {
                 rescan();
-                nextRescan = now + RESCAN_NS;
+                nextRescan = now + rescanNs;
             }
             boolean busy = false;
             for (int n = 0; n < limits.length; n++) {
@@ -854,7 +942,7 @@ public final class LinuxHostMemory implements HostMemory {
                 }
             }
             long spent = Math.max(1, System.nanoTime() - t0);
-            return busy ? now + spent : Math.min(nextRescan, now + RESCAN_NS);
+            return busy ? now + spent : Math.min(nextRescan, now + rescanNs);
         }
     }
 }

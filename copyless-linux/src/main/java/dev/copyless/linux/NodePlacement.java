@@ -74,7 +74,11 @@ public final class NodePlacement {
         return c * PAGE_SIZE;
     }
 
-    /** The placement of one path: the three figures above, and the per-node counters over the path. */
+    /**
+     * The placement of one path: the three figures above, the source pages that were still in
+     * the swap cache when the path began (their swap-in reads nothing and maps the page where
+     * it is), and the per-node counters over the path.
+     */
     public record PathPlacement(int pagesOnDestinationNode, int sourceNodeSwapins, long crossNodeBytesCopied,
-                                NodeVmstat.Snapshot nodeDelta) {}
+                                int pagesInSwapCacheBefore, NodeVmstat.Snapshot nodeDelta) {}
 }

@@ -390,4 +390,21 @@ public final class Syscalls {
         }
         return b.isEmpty() ? "0" : b.toString();
     }
+
+    /** x86-64 {@code mincore}. */
+    public static final long SYS_mincore = 27;
+
+    /**
+     * {@code mincore(addr, len, vec)}: bit 0 of {@code out[i]} is set when page i is in memory.
+     * For an anonymous page whose PTE is a swap entry that means it is still in the swap cache
+     * (its data has not left memory). {@code out} must hold at least {@code len / 4096} bytes.
+     */
+    public static void mincore(long addr, long len, byte[] out) {
+        int pages = (int) ((len + PAGE_SIZE - 1) / PAGE_SIZE);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment vec = a.allocate(Math.max(1, pages));
+            syscall("mincore", hex(addr) + ", " + len, SYS_mincore, addr, len, vec.address(), 0, 0, 0);
+            MemorySegment.copy(vec, ValueLayout.JAVA_BYTE, 0, out, 0, pages);
+        }
+    }
 }

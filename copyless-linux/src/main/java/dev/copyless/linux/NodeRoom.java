@@ -1,0 +1,146 @@
+package dev.copyless.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * {@link HostReclaim#KERNEL}'s node sizing: gives each real node as much free memory as its
+ * scenario nodes' size, so that guest RAM presses on the node as on a host of that size and the
+ * kernel's own reclaim (the node's kswapd, direct reclaim, swap cache, readahead) makes the
+ * first migrations. The rest of the node's free memory is set aside as 2 MiB huge pages on
+ * that node ({@code /sys/devices/system/node/nodeN/hugepages/hugepages-2048kB/nr_hugepages}):
+ * the kernel takes them out of the buddy allocator and never reclaims them. {@link #close}
+ * gives them back. The node's watermarks stay those of its full size (the kernel computes them
+ * at boot), and everything else on the node (the JVM, the page cache) competes for the same
+ * room. A system-wide change, so it is done only in the copyless test VM
+ * ({@link LinuxHost#TEST_VM_MARKER} on the kernel command line).
+ */
+public final class NodeRoom implements AutoCloseable {
+    static final long HUGE_KIB = 2048;
+
+    /** One real node: the room wanted, the huge pages it had and holds now, and its free memory after. */
+    public record Node(int node, long targetPages, long hugePagesBefore, long hugePagesAfter, long freePagesAfter) {}
+
+    private final List<Node> nodes;
+    private boolean closed;
+
+    private NodeRoom(List<Node> nodes) {
+        this.nodes = List.copyOf(nodes);
+    }
+
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    private static Path hugePages(int node) {
+        return Path.of("/sys/devices/system/node/node" + node + "/hugepages/hugepages-2048kB/nr_hugepages");
+    }
+
+    /** Empty when nodes can be resized here; else one line saying why and what to do. */
+    public static Optional<String> unusableReason() {
+        if (!LinuxHost.isTestVm()) {
+            return Optional.of("--host-reclaim kernel resizes this host's NUMA nodes (huge page reservations) and lets the"
+                    + " kernel reclaim under real pressure, so it runs only in the copyless test VM: copyless vm -- compare"
+                    + " --backend linux --host-reclaim kernel");
+        }
+        if (!LinuxHost.isRoot()) {
+            return Optional.of("--host-reclaim kernel needs root (it writes nr_hugepages of each node)");
+        }
+        for (int n : LinuxHost.onlineNodes()) {
+            if (!Files.isWritable(hugePages(n))) {
+                return Optional.of("--host-reclaim kernel needs 2 MiB huge pages per node (" + hugePages(n) + " is not"
+                        + " writable): a kernel with CONFIG_HUGETLBFS");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Resizes the real nodes: {@code realNode[n]} is the node of scenario node {@code n} and
+     * {@code pages[n]} its size; nodes shared by several scenario nodes get the sum.
+     */
+    public static NodeRoom shrink(int[] realNode, long[] pages) {
+        int[] online = LinuxHost.onlineNodes();
+        List<Node> out = new ArrayList<>();
+        try {
+            for (int r : online) {
+                long target = 0;
+                boolean used = false;
+                for (int n = 0; n < realNode.length; n++) {
+                    if (realNode[n] == r) {
+                        target += pages[n];
+                        used = true;
+                    }
+                }
+                if (!used) {
+                    continue;
+                }
+                long before = readLong(hugePages(r));
+                long freeKib = memFreeKib(r);
+                long extra = Math.max(0, (freeKib - target * 4) / HUGE_KIB);
+                Files.writeString(hugePages(r), String.valueOf(before + extra));
+                long after = readLong(hugePages(r));
+                out.add(new Node(r, target, before, after, memFreeKib(r) / 4));
+            }
+        } catch (IOException e) {
+            NodeRoom partial = new NodeRoom(out);
+            partial.close();
+            throw new IllegalStateException("cannot resize the NUMA nodes: " + e.getMessage(), e);
+        }
+        return new NodeRoom(out);
+    }
+
+    /** One line per node, for the run's note. */
+    public String describe() {
+        StringBuilder s = new StringBuilder();
+        for (Node n : nodes) {
+            if (s.length() > 0) {
+                s.append("; ");
+            }
+            s.append(String.format(Locale.ROOT, "node %d: %,d free pages for %,d (%,d MiB set aside as huge pages)", n.node(),
+                    n.freePagesAfter(), n.targetPages(), (n.hugePagesAfter() - n.hugePagesBefore()) * HUGE_KIB / 1024));
+        }
+        return s.toString();
+    }
+
+    /** {@code Node N MemFree: X kB} of {@code /sys/devices/system/node/nodeN/meminfo}. */
+    static long memFreeKib(int node) throws IOException {
+        return meminfoKib(LinuxHost.readProcFile("/sys/devices/system/node/node" + node + "/meminfo"), "MemFree");
+    }
+
+    static long meminfoKib(String meminfo, String key) {
+        for (String line : meminfo.lines().toList()) {
+            String[] f = line.trim().split("\\s+");
+            // "Node 0 MemFree:   123456 kB"
+            if (f.length >= 4 && f[2].equals(key + ":")) {
+                return Long.parseLong(f[3]);
+            }
+        }
+        throw new IllegalArgumentException("no " + key + " in node meminfo");
+    }
+
+    private static long readLong(Path p) throws IOException {
+        return Long.parseLong(LinuxHost.readProcFile(p.toString()).trim());
+    }
+
+    /** Gives the huge pages back (each node to its count before). */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Node n : nodes) {
+            try {
+                Files.writeString(hugePages(n.node()), String.valueOf(n.hugePagesBefore()));
+            } catch (IOException e) {
+                // the test VM is thrown away after the run; nothing else holds these pages
+            }
+        }
+    }
+}
