@@ -1,13 +1,11 @@
 package dev.copyless.cli;
 
-import dev.copyless.vm.QemuCommand;
 import dev.copyless.vm.Share;
 import dev.copyless.vm.Shares;
 import dev.copyless.vm.VmAssets;
 import dev.copyless.vm.VmException;
 import dev.copyless.vm.VmRunner;
 import dev.copyless.vm.VmSpec;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -156,11 +154,7 @@ final class VmCommand implements Callable<Integer> {
 
     /** True inside the copyless test VM: its kernel command line carries the marker. */
     static boolean isInsideVm() {
-        try {
-            return Files.readString(Path.of("/proc/cmdline")).contains(QemuCommand.GUEST_MARKER);
-        } catch (IOException e) {
-            return false;
-        }
+        return dev.copyless.linux.LinuxHost.isTestVm();
     }
 
     /** This JVM's class path, absolute (the shaded jar under ./copyless; target/classes and jars in tests). */
