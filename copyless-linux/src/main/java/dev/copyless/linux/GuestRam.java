@@ -288,6 +288,59 @@ public final class GuestRam implements AutoCloseable {
         madvise(gfn, count, Syscalls.MADV_WILLNEED);
     }
 
+    private static volatile boolean vectorAdvice = true;
+
+    /**
+     * {@code MADV_WILLNEED} over {@code n} gfn ranges ({@code gfn[i]}, {@code count[i]} pages),
+     * in the given order: {@link Syscalls#processMadviseSelf} takes up to 1,024 ranges per call,
+     * so a scattered batch is a few system calls rather than one per page; on a kernel without
+     * {@code process_madvise} for this advice (before 5.10, or where it is refused), one
+     * {@code madvise} per range, in the same order.
+     */
+    public void willNeed(int[] gfn, int[] count, int n) {
+        long[] addrs = new long[n];
+        long[] lens = new long[n];
+        for (int i = 0; i < n; i++) {
+            check(gfn[i], count[i]);
+            addrs[i] = address(gfn[i]);
+            lens[i] = count[i] * PAGE_SIZE;
+        }
+        int done = 0;
+        while (done < n && vectorAdvice) {
+            int k = Math.min(Syscalls.IOV_MAX, n - done);
+            long want = 0;
+            for (int i = done; i < done + k; i++) {
+                want += lens[i];
+            }
+            long got;
+            try {
+                got = Syscalls.processMadviseSelf(addrs, lens, done, k, Syscalls.MADV_WILLNEED);
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.ENOSYS && e.errno() != Errno.EINVAL && e.errno() != Errno.EPERM) {
+                    throw e;
+                }
+                vectorAdvice = false; // the kernel does not take it: one madvise per range from here on
+                break;
+            }
+            if (got < want) { // stopped part way: go on range by range from where it stopped
+                int i = done;
+                while (i < done + k && got >= lens[i]) {
+                    got -= lens[i++];
+                }
+                done = i;
+                if (done < n) {
+                    Syscalls.madvise(addrs[done], lens[done], Syscalls.MADV_WILLNEED); // says why, if it fails
+                    done++;
+                }
+                continue;
+            }
+            done += k;
+        }
+        for (int i = done; i < n; i++) {
+            Syscalls.madvise(addrs[i], lens[i], Syscalls.MADV_WILLNEED);
+        }
+    }
+
     /** {@code MADV_POPULATE_READ}: faults the range in for reading (swapped pages are swapped in). */
     public void populateRead(int gfn, int count) {
         madvise(gfn, count, Syscalls.MADV_POPULATE_READ);

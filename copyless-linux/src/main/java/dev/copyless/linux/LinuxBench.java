@@ -141,12 +141,8 @@ public final class LinuxBench {
                     + " MiB of free swap and " + free * 4 / 1024 + " MiB are free; enable a bigger swap file "
                     + LinuxHost.ENABLE_SWAP_HINT);
         }
-        // warm-up (JIT, first-call linkage), not reported
-        for (int w = 0; w < 2; w++) {
-            for (String p : PATHS) {
-                runOne(p, Math.min(256, maxPages), seed, false, w == 0);
-            }
-        }
+        LinuxDemo.warmUp(List.of("naive", "linux-move-per-page", "linux-move", "copyless", FLOOR),
+                MigrationOrder.MIGRATE_BEFORE_MAP, seed);
         MovePrimitive primitive = MovePrimitive.detect();
         List<Cell> cells = new ArrayList<>();
         List<String> skipped = new ArrayList<>();

@@ -170,10 +170,7 @@ public final class LinuxDemo {
                     + " MiB of free swap and " + free * 4 / 1024 + " MiB are free; enable a bigger swap file "
                     + LinuxHost.ENABLE_SWAP_HINT);
         }
-        // warm-up (JIT, first-call linkage), not reported
-        for (String p : PATHS) {
-            runPath(p, Math.min(128, pages), order, seed, shuffled);
-        }
+        warmUp(PATHS, order, seed);
         Map<String, PathResult> out = new LinkedHashMap<>();
         String note = "";
         int src = 0;
@@ -187,6 +184,24 @@ public final class LinuxDemo {
             dst = probe.vnodeNode(1);
         }
         return new Result(pages, LinuxHost.onlineNodes(), src, dst, note, order, shuffled, primitive, out);
+    }
+
+    /** Pages per path of {@link #warmUp}. */
+    static final int WARM_UP_PAGES = 2048;
+
+    /**
+     * Runs every path twice on {@link #WARM_UP_PAGES} shuffled pages in the swap cache, not
+     * reported: the first runs of a JVM pay for class loading, the linkage of every native
+     * call and interpreted code (a cold {@code UFFDIO_MOVE} call through FFM costs tens of
+     * microseconds, a compiled one under one), which is not the cost of any path. Swap-cache
+     * hits make it quick: no device read.
+     */
+    static void warmUp(List<String> paths, MigrationOrder order, long seed) {
+        for (int round = 0; round < 2; round++) {
+            for (String p : paths) {
+                runPath(p, WARM_UP_PAGES, order, seed + round, true, false);
+            }
+        }
     }
 
     /** One path on a fresh guest RAM of two vNodes of {@code pages} pages each. */

@@ -25,11 +25,11 @@ import java.util.Map;
  * source in on its own node first), and claim 1's host operation is {@link #migratePages}: the
  * swap entry moves to the destination gfn without a read ({@link MovePrimitive}:
  * {@code UFFDIO_MOVE} on Linux 6.8 and later, which keeps guest RAM one mapping; {@code mremap}
- * before), then, for migrate-before-map (claims 6-8), the batch's destinations are swapped in
- * together ({@code MADV_WILLNEED} in swap-slot order, then {@code MADV_POPULATE_READ}: a
- * swap-in that reads the device allocates on the destination's policy node; a page still in
- * the swap cache is mapped where it already is) or, for map-then-migrate (claims 2-5), nothing
- * is read: the guest's first touch swaps it in there.
+ * before), then, for migrate-before-map (claims 6-8), the batch's pages are read in together
+ * onto the destination's node ({@link SwapInBatch}: {@code MADV_WILLNEED} in swap-slot order,
+ * then {@code MADV_POPULATE_READ}; a page still in the swap cache is mapped where it already
+ * is) or, for map-then-migrate (claims 2-5), nothing is read: the guest's first touch swaps it
+ * in there.
  *
  * <p><b>Nodes.</b> The scenario's host nodes are kept as the logical node numbers every other
  * layer sees; logical node {@code n} is the online node {@code online[n mod N]}. On a one-node
@@ -429,59 +429,99 @@ public final class LinuxHostMemory implements HostMemory {
     }
 
     /**
-     * Claim 1's host operation for one hypercall's batch. For each entry not already refused:
-     * the checks ({@code -EAGAIN}: the source is not moved any more; {@code -ENOMEM}: the
-     * destination node has no room for a migrate-before-map swap-in), then the destination's
-     * old backing, if the freed gfn still had one, is released ({@code MADV_DONTNEED}), then
-     * the source's page-table entry moves to the destination with the guest RAM's
-     * {@link MovePrimitive} ({@code UFFDIO_MOVE}: guest RAM stays one mapping; {@code mremap}
-     * on older kernels, the destination then re-bound to its vNode's node) without reading the
-     * data. A source resident on another node moves with its page and, for
-     * migrate-before-map, is then {@code move_pages}-ed to the destination's node.
+     * Claim 1's host operation for one hypercall's batch, in four steps.
      *
-     * <p>After the whole batch has moved, the swapped destinations of migrate-before-map
-     * (claims 6-8) are swapped in together ({@link MigrationPaths#swapInTogether}: one
-     * {@code MADV_WILLNEED} pass in swap-slot order, then {@code MADV_POPULATE_READ}): the
-     * reads land on the destination's policy node. For map-then-migrate (claims 2-5) the entry
-     * stays a swap entry with a migrate-on-touch flag and the guest's first touch reads it.
+     * <ol>
+     *   <li>The checks of every entry not already refused ({@code -EAGAIN}: the source is not
+     *       moved any more; {@code -ENOMEM}: the destination node has no room for a
+     *       migrate-before-map swap-in).
+     *   <li>Migrate-before-map (claims 6-8): the swapped sources' reads are planned as one
+     *       {@link SwapInBatch}, and started at the sources under the destination's node when
+     *       that gives the device longer runs.
+     *   <li>Each entry moves: the destination's old backing, if the freed gfn still had one, is
+     *       released ({@code MADV_DONTNEED}), then the source's page-table entry moves to the
+     *       destination with the guest RAM's {@link MovePrimitive} ({@code UFFDIO_MOVE}: guest
+     *       RAM stays one mapping; {@code mremap} on older kernels, the destination then
+     *       re-bound to its vNode's node) without reading the data. A source resident on
+     *       another node moves with its page and, for migrate-before-map, is then
+     *       {@code move_pages}-ed to the destination's node.
+     *   <li>Migrate-before-map: the batch's swapped destinations are read in together (at the
+     *       destinations, in swap-slot order, unless started in step 2) and populated
+     *       ({@code MADV_POPULATE_READ}); each lands on the destination's node. For
+     *       map-then-migrate (claims 2-5) nothing is read: the entry stays a swap entry with a
+     *       migrate-on-touch flag and the guest's first touch reads it.
+     * </ol>
      *
      * <p>A refused entry changes nothing, except that a freed destination may have lost its
-     * stale backing. An error of the primitive is answered {@code -ENOMEM} when the process is
-     * out of mappings ({@code mremap}, {@code vm.max_map_count}), {@code -EBUSY} when the page
-     * cannot move (pinned or shared), else {@code -EINVAL}; the guest leaves the page for a later
-     * fault.
+     * stale backing and a source read in step 2 may sit in the swap cache. An error of the
+     * primitive is answered {@code -ENOMEM} when the process is out of mappings ({@code mremap},
+     * {@code vm.max_map_count}), {@code -EBUSY} when the page cannot move (pinned or shared),
+     * else {@code -EINVAL}; the guest leaves the page for a later fault.
      */
     @Override
     public long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
         Vm m = vms.get(vm);
         long t0 = System.nanoTime();
-        int[] swapIn = new int[count]; // indexes of the entries whose destination is read in below
-        int pending = 0;
+        boolean readNow = order == MigrationOrder.MIGRATE_BEFORE_MAP;
         int[] pendingOn = new int[limits.length];
+        int[] batchIdx = new int[count]; // entry -> its pair in the read batch, or -1
+        int[] rSrc = new int[count];
+        int[] rDst = new int[count];
+        long[] rSlot = new long[count];
+        int pairs = 0;
+        for (int i = 0; i < count; i++) {
+            batchIdx[i] = -1;
+            if (status[i] != dev.copyless.mm.Errno.OK) {
+                continue;
+            }
+            status[i] = checkEntry(m, srcGfn[i], dstGfn[i], readNow, pendingOn);
+            long w = m.state[srcGfn[i]];
+            if (status[i] == dev.copyless.mm.Errno.OK && readNow && PageState.isSwapped(w)) {
+                batchIdx[i] = pairs;
+                rSrc[pairs] = srcGfn[i];
+                rDst[pairs] = dstGfn[i];
+                rSlot[pairs++] = MigrationPaths.slotKey(PageState.nodeOrDevice(w), PageState.id(w) & 0xFFFF_FFFFL);
+            }
+        }
+        SwapInBatch reads = pairs == 0 ? null : SwapInBatch.plan(m.ram, rSrc, rDst, rSlot, pairs);
+        if (reads != null) {
+            try {
+                reads.beforeMoves();
+            } catch (SyscallException e) {
+                populateFailures++; // the reads not started here are made by the populate below
+            }
+        }
         for (int i = 0; i < count; i++) {
             if (status[i] != dev.copyless.mm.Errno.OK) {
                 continue;
             }
-            int r = moveEntry(m, srcGfn[i], dstGfn[i], order, pendingOn);
+            int r = moveEntry(m, srcGfn[i], dstGfn[i], order);
             if (r < 0) {
                 status[i] = r;
-            } else if (r == SWAP_IN) {
-                swapIn[pending++] = i;
+                if (batchIdx[i] >= 0) {
+                    reads.skip(batchIdx[i]);
+                    batchIdx[i] = -1;
+                }
             }
         }
-        if (pending > 0) {
-            swapInBatch(m, dstGfn, swapIn, pending);
+        if (reads != null) {
+            swapInBatch(m, reads, dstGfn, batchIdx, count);
             if (placement.enabled()) { // where did each swap-in land? (not timed: a check, not part of the migration)
                 long c0 = System.nanoTime();
-                int[] dst = new int[pending];
-                for (int k = 0; k < pending; k++) {
-                    dst[k] = dstGfn[swapIn[k]];
-                }
-                int[] nodes = NodePlacement.nodesOf(m.ram, dst, pending);
-                for (int k = 0; k < pending; k++) {
-                    if (PageState.isResident(m.state[dst[k]])) {
-                        placement.landed(nodes[k], realNode[m.pinned(dst[k])], realNode[m.pinned(srcGfn[swapIn[k]])]);
+                int[] idx = new int[count];
+                int n = 0;
+                for (int i = 0; i < count; i++) {
+                    if (batchIdx[i] >= 0 && PageState.isResident(m.state[dstGfn[i]])) {
+                        idx[n++] = i;
                     }
+                }
+                int[] dst = new int[n];
+                for (int k = 0; k < n; k++) {
+                    dst[k] = dstGfn[idx[k]];
+                }
+                int[] nodes = NodePlacement.nodesOf(m.ram, dst, n);
+                for (int k = 0; k < n; k++) {
+                    placement.landed(nodes[k], realNode[m.pinned(dst[k])], realNode[m.pinned(srcGfn[idx[k]])]);
                 }
                 t0 += System.nanoTime() - c0;
             }
@@ -489,30 +529,40 @@ public final class LinuxHostMemory implements HostMemory {
         return System.nanoTime() - t0;
     }
 
-    /** {@link #moveEntry}'s answer for a destination whose swap-in {@link #swapInBatch} does. */
-    private static final int SWAP_IN = 1;
-
     /**
-     * One entry of a batch: checks, the move of the page-table entry, the shadow. A swapped
-     * source under migrate-before-map leaves the destination's shadow at its swap entry with
-     * {@link PageState#MIGRATE_ON_TOUCH}, not yet told to the notifier ({@link #swapInBatch}
-     * settles it).
-     *
-     * @return 0 when done, {@link #SWAP_IN} when the destination is to be read in, or {@code -errno}
+     * The checks of one entry, before anything moves: {@code -EAGAIN} when the source is not
+     * moved (any more), {@code -ENOMEM} when a migrate-before-map swap-in has no room on the
+     * destination node even after direct reclaim (the batch's pending swap-ins counted).
      */
-    private int moveEntry(Vm m, int srcGfn, int dstGfn, MigrationOrder order, int[] pendingOn) {
+    private int checkEntry(Vm m, int srcGfn, int dstGfn, boolean readNow, int[] pendingOn) {
         long src = m.state[srcGfn];
         if (!isMoved(m, srcGfn, src) || srcGfn == dstGfn) {
             return -dev.copyless.mm.Errno.EAGAIN;
         }
         int dstNode = m.pinned(dstGfn);
-        boolean readNow = PageState.isSwapped(src) && order == MigrationOrder.MIGRATE_BEFORE_MAP;
-        if (readNow && resident[dstNode] + pendingOn[dstNode] >= limits[dstNode].pages()) {
-            directReclaim(dstNode);
+        if (readNow && PageState.isSwapped(src)) {
             if (resident[dstNode] + pendingOn[dstNode] >= limits[dstNode].pages()) {
-                return -dev.copyless.mm.Errno.ENOMEM;
+                directReclaim(dstNode);
+                if (resident[dstNode] + pendingOn[dstNode] >= limits[dstNode].pages()) {
+                    return -dev.copyless.mm.Errno.ENOMEM;
+                }
             }
+            pendingOn[dstNode]++;
         }
+        return dev.copyless.mm.Errno.OK;
+    }
+
+    /**
+     * One checked entry moves: the primitive, the shadow. A swapped source under
+     * migrate-before-map leaves the destination's shadow at its swap entry with
+     * {@link PageState#MIGRATE_ON_TOUCH}, not yet told to the notifier ({@link #swapInBatch}
+     * settles it).
+     *
+     * @return 0, or {@code -errno} when the primitive refused (nothing changed)
+     */
+    private int moveEntry(Vm m, int srcGfn, int dstGfn, MigrationOrder order) {
+        long src = m.state[srcGfn];
+        int dstNode = m.pinned(dstGfn);
         if (PageState.kind(m.state[dstGfn]) != PageState.UNBACKED) { // a freed gfn the host still backs
             releaseBacking(m, dstGfn);
         }
@@ -545,10 +595,9 @@ public final class LinuxHostMemory implements HostMemory {
             long where = Pagemap.swapped(entry)
                     ? PageState.swapped(Pagemap.swapType(entry), (int) Pagemap.swapOffset(entry))
                     : PageState.locationOnly(src);
-            if (readNow) {
+            if (order == MigrationOrder.MIGRATE_BEFORE_MAP) {
                 m.state[dstGfn] = where | PageState.MIGRATE_ON_TOUCH; // settled, and notified, by swapInBatch
-                pendingOn[dstNode]++;
-                return SWAP_IN;
+                return 0;
             }
             setState(m, dstGfn, where | PageState.MIGRATE_ON_TOUCH); // claims 2-5: mapped to the slot
             return 0;
@@ -586,30 +635,26 @@ public final class LinuxHostMemory implements HostMemory {
     }
 
     /**
-     * Claims 6-8's data movement for a batch: the destinations {@code dstGfn[idx[0..n)]} hold
-     * the swap entries just moved; {@link MigrationPaths#swapInTogether} reads them in
-     * together, in swap-slot order. Each page that came in is resident on its pinned node
-     * (one {@code pswpin}, one movement); a page the kernel could not read keeps its swap entry
-     * with {@link PageState#MIGRATE_ON_TOUCH} ({@code populate_failures}), for its first touch.
+     * Claims 6-8's data movement for a batch: the destinations of the entries with
+     * {@code batchIdx[i] >= 0} hold the swap entries just moved; {@link SwapInBatch#afterMoves}
+     * reads them in together and populates them. Each page that came in is resident on its
+     * pinned node (one {@code pswpin}, one movement); a page the kernel could not read keeps its
+     * swap entry with {@link PageState#MIGRATE_ON_TOUCH} ({@code populate_failures}), for its
+     * first touch.
      */
-    private void swapInBatch(Vm m, int[] dstGfn, int[] idx, int n) {
-        int[] dst = new int[n];
-        long[] slots = new long[n];
-        for (int k = 0; k < n; k++) {
-            int g = dstGfn[idx[k]];
-            dst[k] = g;
-            long w = m.state[g];
-            slots[k] = MigrationPaths.slotKey(PageState.nodeOrDevice(w), PageState.id(w) & 0xFFFF_FFFFL);
-        }
+    private void swapInBatch(Vm m, SwapInBatch reads, int[] dstGfn, int[] batchIdx, int count) {
         boolean all;
         try {
-            MigrationPaths.swapInTogether(m.ram, dst, slots, n);
+            reads.afterMoves();
             all = true;
         } catch (SyscallException e) {
             all = false; // some page could not be read: find which, one by one
         }
-        for (int k = 0; k < n; k++) {
-            int g = dst[k];
+        for (int i = 0; i < count; i++) {
+            if (batchIdx[i] < 0) {
+                continue;
+            }
+            int g = dstGfn[i];
             long w = m.state[g];
             m.state[g] = PageState.UNBACKED_WORD; // what the notifier last heard of the destination
             if (all || populate(m, g)) {

@@ -21,8 +21,8 @@ import java.util.Arrays;
  *       {@code mremap} on kernels before 6.8), contiguous runs in one call; then B is either
  *       left to be swapped in on first touch (claims 2-5, {@link MigrationOrder#MAP_THEN_MIGRATE})
  *       or swapped in at once (claims 6-8, {@link MigrationOrder#MIGRATE_BEFORE_MAP}) with the
- *       batch's reads in flight together ({@link #swapInTogether}). The swap-in lands on B's
- *       policy node directly, never passing through A's node.
+ *       batch's reads in flight together ({@link SwapInBatch}). The swap-in lands on B's node
+ *       directly, never passing through A's node.
  * </ul>
  *
  * Each returns the bytes of guest data copied by our own code (the kernel's swap I/O and
@@ -47,10 +47,12 @@ public final class MigrationPaths {
     }
 
     /**
-     * The linux-move path: fault the A pages in ({@code MADV_POPULATE_READ}, on A's node) and
-     * {@code move_pages} them to {@code destNode} ({@code MPOL_MF_MOVE}), {@code pagesPerCall}
-     * pages per call (1, or {@link #MOVE_PAGES_BATCH}). The data stays at gfn A.
-     * {@code status[i]} gets the node page i is on, or {@code -errno}.
+     * The linux-move path: fault the A pages in on A's node with their reads in flight
+     * together, as {@link SwapInBatch} does for copyless ({@code MADV_WILLNEED}, then
+     * {@code MADV_POPULATE_READ}: the same host rules for both), and {@code move_pages} them to
+     * {@code destNode} ({@code MPOL_MF_MOVE}), {@code pagesPerCall} pages per call (1, or
+     * {@link #MOVE_PAGES_BATCH}). The data stays at gfn A. {@code status[i]} gets the node page
+     * i is on, or {@code -errno}.
      *
      * @return bytes copied by our code: 0 (the kernel copies when nodes differ)
      */
@@ -68,7 +70,8 @@ public final class MigrationPaths {
         if (pagesPerCall < 1) {
             throw new IllegalArgumentException("pagesPerCall " + pagesPerCall);
         }
-        forEachRun(src, count, (g, n) -> ram.populateRead(g, n));
+        forEachRun(src, count, ram::willNeed);
+        forEachRun(src, count, ram::populateRead);
         if (afterFaultIn != null) {
             afterFaultIn.run();
         }
@@ -96,16 +99,31 @@ public final class MigrationPaths {
      * is left empty (zero on next touch). Contiguous runs (in the batch's order, within one
      * vNode) go in one call. Under {@code UFFDIO_MOVE} B keeps its own mapping and policy;
      * under {@code mremap} every B run is re-bound {@code MPOL_BIND} to its vNode's node (the
-     * moved mapping carried A's policy). With {@code MIGRATE_BEFORE_MAP}, the batch's B pages
-     * are then swapped in together ({@link #swapInTogether}); with {@code MAP_THEN_MIGRATE}
-     * nothing is read: the first touch swaps each B in.
+     * moved mapping carried A's policy). With {@code MIGRATE_BEFORE_MAP}, the batch's pages
+     * are read in together onto B's node ({@link SwapInBatch}: started at the sources before
+     * the moves or at the destinations after them, whichever gives the device longer runs) and
+     * B is populated; with {@code MAP_THEN_MIGRATE} nothing is read: the first touch swaps each
+     * B in.
      *
      * @return bytes copied by our code: always 0
      */
     public static long copyless(GuestRam ram, MovedPageScanner list, int[] src, int[] dst, int count,
                                 MigrationOrder order, int[] status) {
-        for (int i = 0; i < count; i++) {
-            status[i] = list.isMoved(src[i]) && !list.isMoved(dst[i]) ? 0 : -Errno.EAGAIN;
+        int[] movedSrc = new int[count];
+        int[] movedDst = new int[count];
+        long[] slots = new long[count];
+        int m = 0;
+        for (int k = 0; k < count; k++) {
+            status[k] = list.isMoved(src[k]) && !list.isMoved(dst[k]) ? 0 : -Errno.EAGAIN;
+            if (status[k] == 0) {
+                movedSrc[m] = src[k];
+                movedDst[m] = dst[k];
+                slots[m++] = slotKey(list.swapType(src[k]), list.swapOffset(src[k]));
+            }
+        }
+        SwapInBatch reads = order == MigrationOrder.MIGRATE_BEFORE_MAP ? SwapInBatch.plan(ram, movedSrc, movedDst, slots, m) : null;
+        if (reads != null) {
+            reads.beforeMoves();
         }
         int i = 0;
         while (i < count) {
@@ -130,20 +148,11 @@ public final class MigrationPaths {
             }
             i = j;
         }
-        int[] moved = new int[count];
-        long[] slots = new long[count];
-        int m = 0;
-        for (int k = 0; k < count; k++) {
-            if (status[k] == 0) {
-                slots[m] = slotKey(list.swapType(src[k]), list.swapOffset(src[k]));
-                moved[m++] = dst[k];
-            }
-        }
         if (ram.primitive() == MovePrimitive.MREMAP) {
-            rebind(ram, moved, m);
+            rebind(ram, movedDst, m);
         }
-        if (order == MigrationOrder.MIGRATE_BEFORE_MAP) {
-            swapInTogether(ram, moved, slots, m);
+        if (reads != null) {
+            reads.afterMoves();
         }
         return 0;
     }
@@ -169,47 +178,6 @@ public final class MigrationPaths {
      */
     public static long slotKey(int swapType, long swapOffset) {
         return ((long) (swapType & 0x1F) << 38) | Math.min(swapOffset, (1L << 38) - 1);
-    }
-
-    /**
-     * Claims 6-8's data movement for a whole batch, with its reads in flight together: first
-     * {@code MADV_WILLNEED} over the destinations {@code dst[0..count)}, in the order of their
-     * swap slots {@code slotKeys} ({@link #slotKey}), one call per run of destinations that
-     * are contiguous in both gfn and slot order (so a sequential batch is one call), which
-     * submits every read without waiting for any and lets the device see them in the order of
-     * its blocks; then {@code MADV_POPULATE_READ} over the destinations in gfn order, one call
-     * per run, which maps each page once its read is done. Without the first step every
-     * populate would wait for one read at a time (queue depth 1), and with one page per call
-     * the kernel's swap readahead would not help.
-     *
-     * <p>Every read allocates under the destination's policy (its vNode's {@code MPOL_BIND}); a
-     * page still in the swap cache is only mapped. Pages already present are left as they are.
-     *
-     * @throws SyscallException when a populate fails (the caller narrows it down page by page)
-     */
-    public static void swapInTogether(GuestRam ram, int[] dst, long[] slotKeys, int count) {
-        final int idxBits = 20;
-        for (int base = 0; base < count; base += 1 << idxBits) {
-            int n = Math.min(1 << idxBits, count - base);
-            long[] order = new long[n];
-            for (int k = 0; k < n; k++) {
-                order[k] = (slotKeys[base + k] << idxBits) | k;
-            }
-            Arrays.sort(order);
-            int k = 0;
-            while (k < n) {
-                int first = base + (int) (order[k] & ((1 << idxBits) - 1));
-                int len = 1;
-                while (k + len < n && dst[base + (int) (order[k + len] & ((1 << idxBits) - 1))] == dst[first] + len) {
-                    len++;
-                }
-                ram.willNeed(dst[first], len);
-                k += len;
-            }
-        }
-        int[] sorted = Arrays.copyOf(dst, count);
-        Arrays.sort(sorted);
-        forEachRun(sorted, count, ram::populateRead);
     }
 
     private static Boolean dontUnmap;

@@ -73,6 +73,11 @@ public final class Syscalls {
     public static final long SYS_get_mempolicy = 239;
     public static final long SYS_move_pages = 279;
     public static final long SYS_userfaultfd = 323;
+    public static final long SYS_pidfd_open = 434;
+    public static final long SYS_process_madvise = 440;
+
+    /** {@code IOV_MAX}: the most iovecs one {@code process_madvise} call takes. */
+    public static final int IOV_MAX = 1024;
 
     // open(2) flags, as userfaultfd(2) takes them
     public static final int O_NONBLOCK = 0x800;
@@ -238,6 +243,48 @@ public final class Syscalls {
             });
         }
         return (int) r;
+    }
+
+    private static volatile int selfPidfd = -1;
+
+    /** A pidfd of this process ({@code pidfd_open(getpid(), 0)}, x86-64 system call 434), opened once and kept. */
+    private static int selfPidfd() {
+        int fd = selfPidfd;
+        if (fd < 0) {
+            synchronized (Syscalls.class) {
+                fd = selfPidfd;
+                if (fd < 0) {
+                    fd = (int) syscall("pidfd_open", "self", SYS_pidfd_open, ProcessHandle.current().pid(), 0, 0, 0, 0, 0);
+                    selfPidfd = fd;
+                }
+            }
+        }
+        return fd;
+    }
+
+    /**
+     * {@code process_madvise(pidfd_self, iov, count, advice, 0)} (Linux 5.10, x86-64 system call
+     * 440): one advice over {@code count} ranges of this process, taken in the given order, in
+     * one call ({@code count <= IOV_MAX}). Ranges need not be sorted or adjacent.
+     *
+     * @return the bytes advised: all of them, or fewer when the kernel stopped at a range
+     *     (the caller goes on from there)
+     * @throws SyscallException when nothing was advised ({@code ENOSYS}: a kernel before 5.10;
+     *     {@code EINVAL}: an advice it does not take here; {@code EPERM}: not allowed)
+     */
+    public static long processMadviseSelf(long[] addrs, long[] lens, int from, int count, int advice) {
+        if (count < 1 || count > IOV_MAX) {
+            throw new IllegalArgumentException("count " + count);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment iov = a.allocate(16L * count, 8);
+            for (int i = 0; i < count; i++) {
+                iov.set(L, 16L * i, addrs[from + i]);
+                iov.set(L, 16L * i + 8, lens[from + i]);
+            }
+            return syscall("process_madvise", count + " ranges, " + adviceName(advice), SYS_process_madvise, selfPidfd(),
+                    iov.address(), count, advice, 0, 0);
+        }
     }
 
     private static String openFlags(int flags) {
