@@ -76,6 +76,7 @@ public final class LinuxHostMemory implements HostMemory {
     /** {@link HostReclaim#KERNEL}: the real nodes resized to the scenario's; else null. */
     private final NodeRoom nodeRoom;
     private final NodeVmstat.Snapshot nodesBefore;
+    private final Map<String, Long> vmstatBefore;
     private final long rescanNs;
     private final PlacementCheck placement = new PlacementCheck();
     private final CostModel cost;
@@ -177,6 +178,7 @@ public final class LinuxHostMemory implements HostMemory {
             this.rescanNs = Kswapd.RESCAN_NS;
         }
         this.nodesBefore = NodeVmstat.snapshot();
+        this.vmstatBefore = VmStat.vmstat();
         this.cost = cost;
         this.stat = stat;
         this.reclaimBatch = Math.max(1, reclaimBatch);
@@ -896,11 +898,14 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("swap_slots_used", swapped);
         placement.gauges(out);
         if (reclaim == HostReclaim.KERNEL) {
+            Map<String, Long> v = VmStat.vmstat();
+            for (String k : java.util.List.of("pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct", "allocstall_normal",
+                    "allocstall_movable")) {
+                out.put("kernel_" + k, v.getOrDefault(k, 0L) - vmstatBefore.getOrDefault(k, 0L));
+            }
             NodeVmstat.Snapshot nd = NodeVmstat.snapshot().minus(nodesBefore);
             for (int node : nd.nodes()) {
-                for (String k : java.util.List.of("pgsteal_kswapd", "pgsteal_direct", "pgscan_kswapd", "workingset_refault_anon")) {
-                    out.put("kernel_node" + node + "_" + k, nd.get(node, k));
-                }
+                out.put("kernel_node" + node + "_workingset_refault_anon", nd.get(node, "workingset_refault_anon"));
             }
             for (NodeRoom.Node n : nodeRoom.nodes()) {
                 out.put("node" + n.node() + "_room_pages", n.freePagesAfter());

@@ -81,11 +81,22 @@ public final class NodeRoom implements AutoCloseable {
                     continue;
                 }
                 long before = readLong(hugePages(r));
-                long freeKib = memFreeKib(r);
-                long extra = Math.max(0, (freeKib - target * 4) / HUGE_KIB);
-                Files.writeString(hugePages(r), String.valueOf(before + extra));
-                long after = readLong(hugePages(r));
-                out.add(new Node(r, target, before, after, memFreeKib(r) / 4));
+                long held = before;
+                // a few passes: the kernel may hand out fewer huge pages than asked, and the free
+                // memory moves while it gathers them (per-CPU lists, reclaim, compaction)
+                for (int pass = 0; pass < 4; pass++) {
+                    long extra = (memFreeKib(r) - target * 4) / HUGE_KIB;
+                    if (extra <= 0) {
+                        break;
+                    }
+                    Files.writeString(hugePages(r), String.valueOf(held + extra));
+                    long now = readLong(hugePages(r));
+                    if (now == held) {
+                        break; // the node gives no more
+                    }
+                    held = now;
+                }
+                out.add(new Node(r, target, before, held, memFreeKib(r) / 4));
             }
         } catch (IOException e) {
             NodeRoom partial = new NodeRoom(out);

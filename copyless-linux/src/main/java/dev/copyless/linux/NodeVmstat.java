@@ -10,7 +10,8 @@ import java.util.Map;
  * allocations by node: {@code numa_hit}, {@code numa_miss}, {@code local_node},
  * {@code other_node}) and {@code /sys/devices/system/node/nodeN/vmstat} (the node's
  * {@code pg_data_t} counters: {@code nr_anon_pages}, {@code nr_swapcached},
- * {@code workingset_refault_anon}, ...). A {@link Snapshot} before and after a migration path
+ * {@code workingset_refault_anon}, ...; reclaim's own events, {@code pgsteal_*} and
+ * {@code pgscan_*}, are system-wide only, in {@code /proc/vmstat}). A {@link Snapshot} before and after a migration path
  * says on which node its allocations happened: a swap-in allocates a page on the node it lands
  * on, so the naive path's swap-ins show up in the source node's {@code numa_hit} and the
  * copyless path's in the destination node's. The counters are system-wide, so other
@@ -22,8 +23,7 @@ public final class NodeVmstat {
 
     /** The counters kept per node, in this order. */
     public static final List<String> KEYS = List.of("numa_hit", "numa_miss", "local_node", "other_node", "nr_anon_pages",
-            "nr_swapcached", "workingset_refault_anon", "pgpromote_success", "pgdemote_kswapd", "pgsteal_kswapd",
-            "pgscan_kswapd", "pgsteal_direct");
+            "nr_swapcached", "workingset_refault_anon", "pgpromote_success", "pgdemote_kswapd", "pgdemote_direct");
 
     /** The counters of {@link #KEYS} of every online node at one instant ({@code values[i][k]}: node {@code nodes[i]}, key k). */
     public record Snapshot(int[] nodes, long[][] values) {
