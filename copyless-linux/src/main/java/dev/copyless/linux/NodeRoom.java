@@ -16,8 +16,12 @@ import java.util.Optional;
  * that node ({@code /sys/devices/system/node/nodeN/hugepages/hugepages-2048kB/nr_hugepages}):
  * the kernel takes them out of the buddy allocator and never reclaims them. {@link #close}
  * gives them back. The node's watermarks stay those of its full size (the kernel computes them
- * at boot), and everything else on the node (the JVM, the page cache) competes for the same
- * room. A system-wide change, so it is done only in the copyless test VM
+ * at boot). Before that, the process's own memory (the JVM: its heap, code and the JDK files
+ * it maps) is locked ({@code mlockall(MCL_CURRENT)}), so that the kernel's reclaim pages out
+ * guest RAM, mapped afterwards, and not the program that drives it: on a real host the
+ * hypervisor's own memory is small next to guest RAM; here the JVM's would be as large as the
+ * scenario's nodes. New memory of the JVM and the page cache still compete for the room. A
+ * system-wide change, so it is done only in the copyless test VM
  * ({@link LinuxHost#TEST_VM_MARKER} on the kernel command line).
  */
 public final class NodeRoom implements AutoCloseable {
@@ -67,6 +71,7 @@ public final class NodeRoom implements AutoCloseable {
     public static NodeRoom shrink(int[] realNode, long[] pages) {
         int[] online = LinuxHost.onlineNodes();
         List<Node> out = new ArrayList<>();
+        Syscalls.mlockall(Syscalls.MCL_CURRENT); // the JVM as it is now; guest RAM is mapped later and stays reclaimable
         try {
             for (int r : online) {
                 long target = 0;
@@ -98,7 +103,7 @@ public final class NodeRoom implements AutoCloseable {
                 }
                 out.add(new Node(r, target, before, held, memFreeKib(r) / 4));
             }
-        } catch (IOException e) {
+        } catch (IOException | SyscallException e) {
             NodeRoom partial = new NodeRoom(out);
             partial.close();
             throw new IllegalStateException("cannot resize the NUMA nodes: " + e.getMessage(), e);
@@ -146,6 +151,11 @@ public final class NodeRoom implements AutoCloseable {
             return;
         }
         closed = true;
+        try {
+            Syscalls.munlockall();
+        } catch (SyscallException e) {
+            // nothing was locked
+        }
         for (Node n : nodes) {
             try {
                 Files.writeString(hugePages(n.node()), String.valueOf(n.hugePagesBefore()));

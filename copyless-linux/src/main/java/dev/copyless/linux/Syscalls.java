@@ -454,4 +454,19 @@ public final class Syscalls {
             MemorySegment.copy(vec, ValueLayout.JAVA_BYTE, 0, out, 0, pages);
         }
     }
+
+    /** x86-64 {@code mlockall} and {@code munlockall}; {@code mlockall} flags. */
+    public static final long SYS_mlockall = 151;
+    public static final long SYS_munlockall = 152;
+    public static final int MCL_CURRENT = 1;
+
+    /** {@code mlockall(flags)}: locks the process's mappings in memory ({@link #MCL_CURRENT}: those that exist now). */
+    public static void mlockall(int flags) {
+        syscall("mlockall", String.valueOf(flags), SYS_mlockall, flags, 0, 0, 0, 0, 0);
+    }
+
+    /** {@code munlockall()}. */
+    public static void munlockall() {
+        syscall("munlockall", "", SYS_munlockall, 0, 0, 0, 0, 0, 0);
+    }
 }
