@@ -205,10 +205,6 @@ public final class LinuxHostMemory implements HostMemory {
         return reclaim;
     }
 
-    /** Under {@link HostReclaim#KERNEL}, what the real nodes were resized to (one line); else empty. */
-    public String nodeRoomNote() {
-        return nodeRoom == null ? "" : nodeRoom.describe();
-    }
 
     /** The primitive that moves entries in this host's guest RAM. */
     public MovePrimitive primitive() {

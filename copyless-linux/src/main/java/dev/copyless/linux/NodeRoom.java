@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -109,19 +108,6 @@ public final class NodeRoom implements AutoCloseable {
             throw new IllegalStateException("cannot resize the NUMA nodes: " + e.getMessage(), e);
         }
         return new NodeRoom(out);
-    }
-
-    /** One line per node, for the run's note. */
-    public String describe() {
-        StringBuilder s = new StringBuilder();
-        for (Node n : nodes) {
-            if (s.length() > 0) {
-                s.append("; ");
-            }
-            s.append(String.format(Locale.ROOT, "node %d: %,d free pages for %,d (%,d MiB set aside as huge pages)", n.node(),
-                    n.freePagesAfter(), n.targetPages(), (n.hugePagesAfter() - n.hugePagesBefore()) * HUGE_KIB / 1024));
-        }
-        return s.toString();
     }
 
     /** {@code Node N MemFree: X kB} of {@code /sys/devices/system/node/nodeN/meminfo}. */
