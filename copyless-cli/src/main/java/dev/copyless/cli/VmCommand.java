@@ -99,7 +99,7 @@ final class VmCommand implements Callable<Integer> {
         Path cwd = Path.of("").toAbsolutePath();
         Path m2 = Path.of(System.getProperty("user.home"), ".m2", "repository");
         List<Share> shares = Shares.of(javaHome, classPath, cwd, m2);
-        List<String> guest = guestCommand(javaHome, classPath, command);
+        List<String> guest = guestCommand(javaHome, classPath, command, heapMiB(vm));
         err.printf(Locale.ROOT, "copyless vm: booting %s (%d node%s of %s, %d vCPU%s, swap %dM) under QEMU TCG%n",
                 prepared.kernelPackage(), vm.nodes(), vm.nodes() == 1 ? "" : "s",
                 String.join(",", vm.nodeMemMiB().stream().map(m -> m + "M").toList()), vm.cpus(), vm.cpus() == 1 ? "" : "s",
@@ -171,15 +171,24 @@ final class VmCommand implements Callable<Integer> {
         return out;
     }
 
+    /** The guest JVM's heap: a quarter of guest RAM (the JVM's own default), at least 128 MiB. */
+    static long heapMiB(VmSpec vm) {
+        return Math.max(128, vm.totalMiB() / 4);
+    }
+
     /**
      * The guest's {@code java} command line: the host's JDK, serial GC (under TCG a parallel
-     * collector only costs), native access for the Linux backend's FFM calls, UTF-8 output,
-     * the same class path, and {@link CopylessCommand} with the user's arguments.
+     * collector only costs), a fixed heap of {@code heapMiB}, native access for the Linux
+     * backend's FFM calls, UTF-8 output, the same class path, and {@link CopylessCommand} with
+     * the user's arguments.
      */
-    static List<String> guestCommand(Path javaHome, List<Path> classPath, List<String> args) {
+    static List<String> guestCommand(Path javaHome, List<Path> classPath, List<String> args, long heapMiB) {
         List<String> c = new ArrayList<>();
         c.add(javaHome.resolve("bin/java").toString());
         c.add("-XX:+UseSerialGC");
+        c.add("-Xms" + heapMiB + "m"); // a heap that never grows: --host-reclaim kernel locks the JVM as it is before
+        c.add("-Xmx" + heapMiB + "m"); // mapping guest RAM, so later growth would be locked memory taken from the room
+
         c.add("-Xss4m");
         c.add("--enable-native-access=ALL-UNNAMED");
         c.add("-Dstdout.encoding=UTF-8");

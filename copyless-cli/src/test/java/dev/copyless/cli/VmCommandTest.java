@@ -63,9 +63,11 @@ class VmCommandTest {
     @Test
     void theGuestRunsThisJdkWithTheSameClassPath() {
         List<String> c = VmCommand.guestCommand(java.nio.file.Path.of("/j"), List.of(java.nio.file.Path.of("/r/a.jar"),
-                java.nio.file.Path.of("/r/classes")), List.of("linux-demo", "--pages", "8"));
+                java.nio.file.Path.of("/r/classes")), List.of("linux-demo", "--pages", "8"), 512);
         assertThat(c.get(0)).isEqualTo("/j/bin/java");
-        assertThat(c).contains("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC");
+        assertThat(c).contains("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xms512m", "-Xmx512m");
+        assertThat(VmCommand.heapMiB(dev.copyless.vm.VmSpec.of(2, "1G", 2, "1G", 20))).isEqualTo(512);
+        assertThat(VmCommand.heapMiB(dev.copyless.vm.VmSpec.of(1, "768M", 1, "1G", 20))).isEqualTo(192);
         assertThat(c.subList(c.indexOf("-cp"), c.size())).containsExactly("-cp", "/r/a.jar:/r/classes",
                 CopylessCommand.class.getName(), "linux-demo", "--pages", "8");
     }

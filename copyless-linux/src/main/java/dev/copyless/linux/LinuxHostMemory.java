@@ -164,13 +164,17 @@ public final class LinuxHostMemory implements HostMemory {
         }
         if (reclaim == HostReclaim.KERNEL) {
             long[] pages = new long[limits.length];
+            long[] wmin = new long[limits.length];
+            long[] wlow = new long[limits.length];
             NodeLimit[] unlimited = new NodeLimit[limits.length];
             for (int n = 0; n < limits.length; n++) {
                 pages[n] = limits[n].pages();
+                wmin[n] = limits[n].wmarkMin();
+                wlow[n] = limits[n].wmarkLow();
                 unlimited[n] = new NodeLimit(Integer.MAX_VALUE / 2, 0, 0, 0); // the kernel's node decides, not our shadow
             }
             this.limits = unlimited;
-            this.nodeRoom = NodeRoom.shrink(realNode, pages);
+            this.nodeRoom = NodeRoom.shrink(realNode, pages, wmin, wlow);
             this.rescanNs = KERNEL_RESCAN_NS;
         } else {
             this.limits = limits.clone();
@@ -905,6 +909,9 @@ public final class LinuxHostMemory implements HostMemory {
             }
             for (NodeRoom.Node n : nodeRoom.nodes()) {
                 out.put("node" + n.node() + "_room_pages", n.freePagesAfter());
+                out.put("node" + n.node() + "_wmark_min", n.wmarkMin());
+                out.put("node" + n.node() + "_wmark_low", n.wmarkLow());
+                out.put("node" + n.node() + "_wmark_high", n.wmarkHigh());
             }
         }
     }

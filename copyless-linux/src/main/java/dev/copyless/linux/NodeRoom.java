@@ -15,7 +15,9 @@ import java.util.Optional;
  * that node ({@code /sys/devices/system/node/nodeN/hugepages/hugepages-2048kB/nr_hugepages}):
  * the kernel takes them out of the buddy allocator and never reclaims them. {@link #close}
  * gives them back. The node's watermarks stay those of its full size (the kernel computes them
- * at boot). Before that, the process's own memory (the JVM: its heap, code and the JDK files
+ * at boot from their full size; {@link #shrink} sets them to the scenario's through
+ * {@code vm.min_free_kbytes} and {@code vm.watermark_scale_factor}, read back from
+ * {@code /proc/zoneinfo}). Before that, the process's own memory (the JVM: its heap, code and the JDK files
  * it maps) is locked ({@code mlockall(MCL_CURRENT)}), so that the kernel's reclaim pages out
  * guest RAM, mapped afterwards, and not the program that drives it: on a real host the
  * hypervisor's own memory is small next to guest RAM; here the JVM's would be as large as the
@@ -26,14 +28,25 @@ import java.util.Optional;
 public final class NodeRoom implements AutoCloseable {
     static final long HUGE_KIB = 2048;
 
-    /** One real node: the room wanted, the huge pages it had and holds now, and its free memory after. */
-    public record Node(int node, long targetPages, long hugePagesBefore, long hugePagesAfter, long freePagesAfter) {}
+    /**
+     * One real node: the room wanted, the huge pages it had and holds now, its free memory
+     * after, and its watermarks then (pages, summed over its zones).
+     */
+    public record Node(int node, long targetPages, long hugePagesBefore, long hugePagesAfter, long freePagesAfter,
+                       long wmarkMin, long wmarkLow, long wmarkHigh) {}
+
+    static final Path MIN_FREE_KBYTES = Path.of("/proc/sys/vm/min_free_kbytes");
+    static final Path WATERMARK_SCALE_FACTOR = Path.of("/proc/sys/vm/watermark_scale_factor");
 
     private final List<Node> nodes;
+    private final long minFreeKbytesBefore;
+    private final long scaleFactorBefore;
     private boolean closed;
 
-    private NodeRoom(List<Node> nodes) {
+    private NodeRoom(List<Node> nodes, long minFreeKbytesBefore, long scaleFactorBefore) {
         this.nodes = List.copyOf(nodes);
+        this.minFreeKbytesBefore = minFreeKbytesBefore;
+        this.scaleFactorBefore = scaleFactorBefore;
     }
 
     public List<Node> nodes() {
@@ -64,14 +77,36 @@ public final class NodeRoom implements AutoCloseable {
     }
 
     /**
-     * Resizes the real nodes: {@code realNode[n]} is the node of scenario node {@code n} and
-     * {@code pages[n]} its size; nodes shared by several scenario nodes get the sum.
+     * Resizes the real nodes: {@code realNode[n]} is the node of scenario node {@code n},
+     * {@code pages[n]} its size and {@code wmarkMin[n]}, {@code wmarkLow[n]} its watermarks;
+     * nodes shared by several scenario nodes get the sum. The kernel's watermarks are set
+     * first: {@code vm.min_free_kbytes} to the sum of the scenario's min watermarks (the kernel
+     * spreads it over the zones by size, at least 128 KiB), and
+     * {@code vm.watermark_scale_factor} so that the gap from min to low is the scenario's
+     * (at least 1, 0.01% of the node). At 1 GiB a node's own would be 30-50 MiB, the whole room.
      */
-    public static NodeRoom shrink(int[] realNode, long[] pages) {
+    public static NodeRoom shrink(int[] realNode, long[] pages, long[] wmarkMin, long[] wmarkLow) {
         int[] online = LinuxHost.onlineNodes();
         List<Node> out = new ArrayList<>();
+        long minFreeBefore;
+        long scaleBefore;
+        try {
+            minFreeBefore = readLong(MIN_FREE_KBYTES);
+            scaleBefore = readLong(WATERMARK_SCALE_FACTOR);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the kernel's watermark settings: " + e.getMessage(), e);
+        }
         Syscalls.mlockall(Syscalls.MCL_CURRENT); // the JVM as it is now; guest RAM is mapped later and stays reclaimable
         try {
+            long minKib = 0;
+            long gapKib = 0;
+            for (int n = 0; n < pages.length; n++) {
+                minKib += wmarkMin[n] * 4;
+                gapKib = Math.max(gapKib, (wmarkLow[n] - wmarkMin[n]) * 4);
+            }
+            Files.writeString(MIN_FREE_KBYTES, String.valueOf(Math.max(128, minKib)));
+            long managedKib = Math.max(1, zoneinfo(LinuxHost.readProcFile("/proc/zoneinfo"), realNode[0])[3] * 4);
+            Files.writeString(WATERMARK_SCALE_FACTOR, String.valueOf(Math.max(1, Math.min(3000, gapKib * 10_000 / managedKib))));
             for (int r : online) {
                 long target = 0;
                 boolean used = false;
@@ -89,6 +124,7 @@ public final class NodeRoom implements AutoCloseable {
                 // a few passes: the kernel may hand out fewer huge pages than asked, and the free
                 // memory moves while it gathers them (per-CPU lists, reclaim, compaction)
                 for (int pass = 0; pass < 4; pass++) {
+                    // MemFree leaves out the per-CPU lists' free pages, but gathering huge pages drains them
                     long extra = (memFreeKib(r) - target * 4) / HUGE_KIB;
                     if (extra <= 0) {
                         break;
@@ -100,14 +136,51 @@ public final class NodeRoom implements AutoCloseable {
                     }
                     held = now;
                 }
-                out.add(new Node(r, target, before, held, memFreeKib(r) / 4));
+                long[] w = zoneinfo(LinuxHost.readProcFile("/proc/zoneinfo"), r);
+                out.add(new Node(r, target, before, held, memFreeKib(r) / 4, w[0], w[1], w[2]));
             }
         } catch (IOException | SyscallException e) {
-            NodeRoom partial = new NodeRoom(out);
+            NodeRoom partial = new NodeRoom(out, minFreeBefore, scaleBefore);
             partial.close();
             throw new IllegalStateException("cannot resize the NUMA nodes: " + e.getMessage(), e);
         }
-        return new NodeRoom(out);
+        return new NodeRoom(out, minFreeBefore, scaleBefore);
+    }
+
+    /**
+     * {@code {min, low, high, managed, pcp}} of a node in pages, summed over its zones, from
+     * {@code /proc/zoneinfo} ({@code Node 1, zone DMA32} sections with {@code min}, {@code low},
+     * {@code high} and {@code managed} lines, and per CPU a {@code count:} of free pages in its
+     * per-CPU list).
+     */
+    static long[] zoneinfo(String text, int node) {
+        long[] out = new long[5];
+        boolean in = false;
+        for (String line : text.lines().toList()) {
+            String t = line.trim();
+            if (t.startsWith("Node ")) {
+                in = t.startsWith("Node " + node + ",");
+                continue;
+            }
+            if (!in) {
+                continue;
+            }
+            String[] f = t.split("\\s+");
+            if (f.length == 2) {
+                int k = switch (f[0]) {
+                    case "min" -> 0;
+                    case "low" -> 1;
+                    case "high" -> 2;
+                    case "managed" -> 3;
+                    case "count:" -> 4;
+                    default -> -1;
+                };
+                if (k >= 0) {
+                    out[k] += Long.parseLong(f[1]);
+                }
+            }
+        }
+        return out;
     }
 
     /** {@code Node N MemFree: X kB} of {@code /sys/devices/system/node/nodeN/meminfo}. */
@@ -141,6 +214,12 @@ public final class NodeRoom implements AutoCloseable {
             Syscalls.munlockall();
         } catch (SyscallException e) {
             // nothing was locked
+        }
+        try {
+            Files.writeString(WATERMARK_SCALE_FACTOR, String.valueOf(scaleFactorBefore));
+            Files.writeString(MIN_FREE_KBYTES, String.valueOf(minFreeKbytesBefore));
+        } catch (IOException e) {
+            // the test VM is thrown away after the run
         }
         for (Node n : nodes) {
             try {

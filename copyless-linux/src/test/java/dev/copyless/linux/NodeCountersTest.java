@@ -48,6 +48,42 @@ class NodeCountersTest {
     }
 
     @Test
+    void watermarksOfANodeSummedOverItsZones() {
+        String zoneinfo = """
+                Node 0, zone      DMA
+                  pages free     3840
+                        boost    0
+                        min      16
+                        low      20
+                        high     24
+                        spanned  4095
+                        managed  3840
+                Node 0, zone    DMA32
+                  pages free     200000
+                        min      100
+                        low      125
+                        high     150
+                        managed  250000
+                        nr_free_pages 200000
+                Node 1, zone    DMA32
+                  pages free     9000
+                        min      51
+                        low      102
+                        high     153
+                        managed  257000
+                  pagesets
+                    cpu: 0
+                              count:    700
+                              high:     1000
+                    cpu: 1
+                              count:    12
+                """;
+        assertThat(NodeRoom.zoneinfo(zoneinfo, 0)).containsExactly(116, 145, 174, 253840, 0);
+        assertThat(NodeRoom.zoneinfo(zoneinfo, 1)).containsExactly(51, 102, 153, 257000, 712);
+        assertThat(NodeRoom.zoneinfo(zoneinfo, 2)).containsExactly(0, 0, 0, 0, 0);
+    }
+
+    @Test
     void reclaimKeys() {
         assertThat(HostReclaim.fromKey("kernel")).isEqualTo(HostReclaim.KERNEL);
         assertThat(HostReclaim.fromKey("pageout")).isEqualTo(HostReclaim.PAGEOUT);
