@@ -99,9 +99,9 @@ final class ScenarioOptions {
                 throw new ScenarioException("--backend linux: " + why.get());
             }
             if (reclaim == dev.copyless.linux.HostReclaim.KERNEL) {
-                err.println("note: --host-reclaim kernel: each host node of the scenario gets that much free memory on its"
-                        + " node (the rest is set aside as huge pages), and the kernel's own kswapd, direct reclaim, swap cache"
-                        + " and readahead page guest RAM out; the scenario's watermarks and reclaim batch are the kernel's");
+                err.println("note: --host-reclaim kernel: each real node is given the free memory and watermarks of its scenario"
+                        + " node (the rest set aside as huge pages, the JVM locked), and the kernel's own kswapd, direct reclaim,"
+                        + " swap cache and readahead page guest RAM out (docs/VM.md)");
             }
             for (String note : new String[] {LinuxBackend.placementNote(s), LinuxBackend.primitiveNote()}) {
                 if (!note.isEmpty()) {

@@ -69,4 +69,32 @@ class VmBootTest {
         assertThat(naive.get("source_node_swapins").asInt()).isEqualTo(pages);
         assertThat(naive.get("cross_node_bytes_copied").asLong()).isEqualTo(pages * 4096L);
     }
+
+    @Test
+    void theKernelsOwnReclaimPagesGuestRamOutOnNodesOfTheScenariosSize() throws Exception {
+        assumeTrue(NOT_BOOTABLE.isEmpty(), () -> "skipped: " + NOT_BOOTABLE.orElse(""));
+        CliTest.Result r = CliTest.run("vm", "--timeout", "20min", "--", "compare", "--backend", "linux", "--host-reclaim",
+                "kernel", "--duration", "1s", "--format", "json");
+        assertThat(r.code()).as("stderr: %s", r.err()).isZero();
+        JsonNode policies = new ObjectMapper().readTree(r.out()).get("policies");
+        long foundSwapped = 0;
+        long kernelPswpout = 0;
+        for (String p : List.of("none", "naive", "copyless")) {
+            JsonNode m = policies.get(p);
+            assertThat(m.get("pages_lost").asLong()).as(p).isZero();
+            assertThat(m.get("pages_verified").asLong()).as(p).isPositive();
+            for (String node : List.of("node0", "node1")) {
+                // the default scenario's nodes are 40 MiB, 10,240 pages; the kernel hands out huge pages 2 MiB at a time
+                assertThat(m.get(node + "_room_pages").asLong()).as("%s %s", p, node).isBetween(8_000L, 13_000L);
+                assertThat(m.get(node + "_wmark_high").asLong()).as("%s %s: the scenario's watermarks, not a 1 GiB node's", p, node)
+                        .isLessThan(1_000L);
+            }
+            assertThat(m.get("pgsteal_kswapd").asLong()).as("%s: this backend's kswapd pages nothing out", p).isZero();
+            foundSwapped += m.get("rescan_found_swapped").asLong();
+            kernelPswpout += m.get("kernel_pswpout").asLong();
+        }
+        assertThat(foundSwapped).as("guest pages the kernel swapped out, found in the pagemap").isPositive();
+        assertThat(kernelPswpout).isPositive();
+        assertThat(policies.get("copyless").get("migrated_pages_checked").asLong()).isPositive();
+    }
 }

@@ -22,7 +22,9 @@ import java.util.Optional;
  * guest RAM, mapped afterwards, and not the program that drives it: on a real host the
  * hypervisor's own memory is small next to guest RAM; here the JVM's would be as large as the
  * scenario's nodes. New memory of the JVM and the page cache still compete for the room. A
- * system-wide change, so it is done only in the copyless test VM
+ * The unmapped page cache is dropped first ({@code vm.drop_caches}), or the kernel would find
+ * room in it that the scenario's node has not. A system-wide change, so it is done only in the
+ * copyless test VM
  * ({@link LinuxHost#TEST_VM_MARKER} on the kernel command line).
  */
 public final class NodeRoom implements AutoCloseable {
@@ -37,6 +39,7 @@ public final class NodeRoom implements AutoCloseable {
 
     static final Path MIN_FREE_KBYTES = Path.of("/proc/sys/vm/min_free_kbytes");
     static final Path WATERMARK_SCALE_FACTOR = Path.of("/proc/sys/vm/watermark_scale_factor");
+    static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
 
     private final List<Node> nodes;
     private final long minFreeKbytesBefore;
@@ -98,6 +101,8 @@ public final class NodeRoom implements AutoCloseable {
         }
         Syscalls.mlockall(Syscalls.MCL_CURRENT); // the JVM as it is now; guest RAM is mapped later and stays reclaimable
         try {
+            // the page cache left unmapped (the build's files read over 9p) would be room the scenario's node has not
+            Files.writeString(DROP_CACHES, "1");
             long minKib = 0;
             long gapKib = 0;
             for (int n = 0; n < pages.length; n++) {
