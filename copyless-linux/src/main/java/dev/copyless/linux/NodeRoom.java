@@ -21,9 +21,9 @@ import java.util.Optional;
  * it maps) is locked ({@code mlockall(MCL_CURRENT)}), so that the kernel's reclaim pages out
  * guest RAM, mapped afterwards, and not the program that drives it: on a real host the
  * hypervisor's own memory is small next to guest RAM; here the JVM's would be as large as the
- * scenario's nodes. New memory of the JVM and the page cache still compete for the room. A
- * The unmapped page cache is dropped first ({@code vm.drop_caches}), or the kernel would find
- * room in it that the scenario's node has not. A system-wide change, so it is done only in the
+ * scenario's nodes. New memory of the JVM and the page cache still compete for the room. The
+ * unmapped page cache is dropped first ({@code vm.drop_caches}), or the kernel would find room
+ * in it that the scenario's node has not. A system-wide change, so it is done only in the
  * copyless test VM
  * ({@link LinuxHost#TEST_VM_MARKER} on the kernel command line).
  */
