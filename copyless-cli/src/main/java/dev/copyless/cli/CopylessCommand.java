@@ -1,10 +1,11 @@
 package dev.copyless.cli;
 
 import dev.copyless.host.HostOutOfMemoryException;
+import dev.copyless.input.UserError;
 import dev.copyless.scenario.ScenarioException;
 import java.io.PrintWriter;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /**
  * The {@code copyless} command: entry point and error policy. A user's mistake (a bad flag,
@@ -45,7 +46,7 @@ public final class CopylessCommand implements Runnable {
             return EXIT_USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
-            if (ex instanceof ScenarioException || ex instanceof HostOutOfMemoryException) {
+            if (ex instanceof UserError || ex instanceof HostOutOfMemoryException) {
                 err.println("copyless: error: " + ex.getMessage());
                 return EXIT_USAGE;
             }

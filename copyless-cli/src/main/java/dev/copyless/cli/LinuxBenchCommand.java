@@ -80,7 +80,7 @@ final class LinuxBenchCommand implements Callable<Integer> {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("repeat", r.repeat());
         root.put("nodes", Arrays.stream(r.nodes()).boxed().toList());
-        root.put("swap", LinuxHost.swapDevices().stream().map(d -> d.name() + ":" + d.type()).toList());
+        root.put("swap", LinuxHost.swapAreas().stream().map(d -> d.name() + ":" + d.type()).toList());
         root.put("primitive", r.primitive().key());
         if (!r.placementNote().isEmpty()) {
             root.put("note", r.placementNote());
@@ -116,7 +116,7 @@ final class LinuxBenchCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "linux-bench: median of %d run(s) per path, each on fresh guest RAM; copyless primitive %s;"
                         + " host nodes %s; swap %s%n",
                 r.repeat(), r.primitive().key(), Arrays.toString(r.nodes()),
-                LinuxHost.swapDevices().stream().map(LinuxHost.SwapDevice::name).toList());
+                LinuxHost.swapAreas().stream().map(LinuxHost.SwapArea::name).toList());
         if (!r.placementNote().isEmpty()) {
             out.println("note: " + r.placementNote());
         }

@@ -123,7 +123,7 @@ final class LinuxDemoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "linux-demo: %,d pages per path, vNode 0 (node %d) -> vNode 1 (node %d); host nodes %s;"
                         + " copyless order %s, primitive %s; %s pairing; swap %s%n",
                 r.pages(), r.sourceNode(), r.destinationNode(), Arrays.toString(r.nodes()), r.order().key(), r.primitive().key(),
-                r.shuffled() ? "shuffled" : "sequential", LinuxHost.swapDevices().stream().map(LinuxHost.SwapDevice::name).toList());
+                r.shuffled() ? "shuffled" : "sequential", LinuxHost.swapAreas().stream().map(LinuxHost.SwapArea::name).toList());
         if (!r.placementNote().isEmpty()) {
             out.println("note: " + r.placementNote());
         }

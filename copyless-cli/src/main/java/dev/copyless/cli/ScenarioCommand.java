@@ -18,7 +18,8 @@ final class ScenarioCommand implements Callable<Integer> {
     Action action;
 
     static final class Action {
-        @Option(names = "--print-default", description = "Print the default scenario (YAML, commented).")
+        @Option(names = "--print-default", description = "Print the default scenario: YAML with a comment on every key,"
+                + " every key outside the lists at its default (docs/SCENARIO.md lists them all).")
         boolean printDefault;
 
         @Option(names = "--check", paramLabel = "FILE", description = "Validate a scenario file and summarise it.")

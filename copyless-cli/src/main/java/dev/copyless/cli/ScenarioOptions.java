@@ -1,13 +1,14 @@
 package dev.copyless.cli;
 
+import dev.copyless.linux.LinuxBackend;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.scenario.TraceScenario;
 import dev.copyless.scenario.Units;
-import java.nio.file.Path;
-import dev.copyless.linux.LinuxBackend;
 import dev.copyless.sim.HostFactory;
+import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
@@ -149,7 +150,7 @@ final class ScenarioOptions {
             s = s.withCopyless(new Scenario.Copyless(o, holdBack != null ? holdBack : c.holdBack(), c.batch()));
         }
         if (trace != null) {
-            s = dev.copyless.trace.TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,
+            s = TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,
                     scenario == null, scenario == null ? "the default scenario" : scenario.toString());
         } else if (traceLayout != null || traceTimeScale != null) {
             throw new ScenarioException((traceLayout != null ? "--trace-layout" : "--trace-time-scale")

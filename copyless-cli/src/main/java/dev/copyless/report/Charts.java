@@ -1,5 +1,6 @@
 package dev.copyless.report;
 
+import dev.copyless.balancer.BalancingPolicy;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -9,8 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import org.knowm.xchart.AnnotationLine;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
+import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.CategorySeries;
@@ -68,9 +69,9 @@ final class Charts {
     /** The colour of a policy, the same in every chart: copyless blue, naive vermillion, none grey. */
     static Color policyColor(String policy, int index) {
         return switch (policy) {
-            case "copyless" -> BLUE;
-            case "naive" -> VERMILLION;
-            case "none" -> GREY;
+            case BalancingPolicy.COPYLESS -> BLUE;
+            case BalancingPolicy.NAIVE -> VERMILLION;
+            case BalancingPolicy.NONE -> GREY;
             default -> PALETTE[(index + 2) % PALETTE.length];
         };
     }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.testkit.Scenarios;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -13,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RealBytesCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private static final String SMALL = dev.copyless.Scenarios.SMALL;
+    private static final String SMALL = Scenarios.SMALL;
 
     @Test
     void compareWithRealBytesVerifiesEveryPageOfEveryPolicy(@TempDir Path dir) throws Exception {
@@ -24,7 +26,7 @@ class RealBytesCliTest {
         assertThat(r.err()).doesNotContain("warning");
         JsonNode root = JSON.readTree(r.out());
         assertThat(root.get("scenario").get("real_bytes").asBoolean()).isTrue();
-        for (String p : new String[] {"none", "naive", "copyless"}) {
+        for (String p : BalancingPolicy.KEYS) {
             JsonNode m = root.get("policies").get(p);
             assertThat(m.get("pages_verified").asLong()).as(p).isPositive();
             assertThat(m.get("pages_lost").asLong()).as(p).isZero();

@@ -9,6 +9,7 @@ import dev.copyless.hypervisor.MovedPageListView;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
+import dev.copyless.mm.PageState;
 
 /**
  * The invention's guest side. Every balancing attempt first inspects the moved-page list
@@ -41,7 +42,7 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
 
     @Override
     public String key() {
-        return "copyless";
+        return COPYLESS;
     }
 
     @Override
@@ -96,7 +97,7 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
             if (status == Errno.OK) {
                 ns += b.migrateCost();
                 vm.remap(gvpn, src, dst);
-                b.countMovedBalanced(req.listedKind[i] == dev.copyless.mm.PageState.SWAPPED);
+                b.countMovedBalanced(req.listedKind[i] == PageState.SWAPPED);
                 b.completed(callNs + b.migrateCost());
             } else if (status == -Errno.EAGAIN || status == -Errno.ETIMEDOUT) {
                 vm.freeGfn(dst);

@@ -1,7 +1,9 @@
 package dev.copyless.balancer;
 
+import dev.copyless.clock.CostModel;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;
+import dev.copyless.guest.NumaHooks;
 import dev.copyless.guest.Task;
 import dev.copyless.guest.Vcpu;
 import dev.copyless.host.HostMemory;
@@ -15,7 +17,6 @@ import dev.copyless.metrics.RunMetrics;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.CostModel;
 
 /**
  * The guest kernel's automatic NUMA balancing, one per VM, written once for every policy
@@ -38,7 +39,7 @@ import dev.copyless.sim.CostModel;
  * guest's hypercall driver ({@link #hypercall}): per-VM sequence numbers, the binary request
  * block of docs/ABI.md in the vCPU's shared area, timeouts and retries.
  */
-public final class NumaBalancer {
+public final class NumaBalancer implements NumaHooks {
     private final GuestVm vm;
     private final Hypervisor hypervisor;
     private final HostMemory host;
@@ -143,6 +144,7 @@ public final class NumaBalancer {
      *
      * @return virtual ns spent
      */
+    @Override
     public long taskNumaWork(Task t, long now) {
         t.setNextScanAt(now + scanPeriodNs);
         if (!policy.scans()) {
@@ -191,6 +193,7 @@ public final class NumaBalancer {
      *
      * @return virtual ns spent (fault plus any migration)
      */
+    @Override
     public long doNumaPage(Vcpu cpu, Task t, int gvpn) {
         int[] pt = vm.pageTable();
         int gfn = GuestPte.gfn(pt[gvpn]);
@@ -313,6 +316,7 @@ public final class NumaBalancer {
     }
 
     /** Completes a vCPU's pending migrations. */
+    @Override
     public long flush(Vcpu cpu) {
         return policy.flush(this, cpu);
     }

@@ -1,5 +1,6 @@
 package dev.copyless.guest;
 
+import dev.copyless.host.VnodeLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -20,9 +21,9 @@ public final class GuestVm {
 
     private final int id;
     private final String name;
+    private final VnodeLayout layout;
     private final int[] vnodeStart;
     private final int[] vnodeCount;
-    private final int[] vnodeHostNode;
     /** Free gfns of vNode v live in {@code freeStack[vnodeStart[v] .. vnodeStart[v] + freeCount[v])}. */
     private final int[] freeStack;
     private final int[] freeCount;
@@ -36,7 +37,6 @@ public final class GuestVm {
         this.id = id;
         this.name = name;
         this.vnodeCount = vnodeCount.clone();
-        this.vnodeHostNode = vnodeHostNode.clone();
         this.vnodeStart = new int[vnodeCount.length];
         long total = 0;
         for (int v = 0; v < vnodeCount.length; v++) {
@@ -47,6 +47,7 @@ public final class GuestVm {
             throw new IllegalArgumentException("guest memory too large: " + total + " pages, at most " + GuestPte.MAX_GFN);
         }
         int gfns = (int) total;
+        layout = new VnodeLayout(gfns, vnodeStart, vnodeHostNode);
         freeStack = new int[gfns];
         freeCount = new int[vnodeCount.length];
         for (int v = 0; v < vnodeCount.length; v++) {
@@ -94,19 +95,20 @@ public final class GuestVm {
     }
 
     public int[] vnodeHostNodes() {
-        return vnodeHostNode.clone();
+        return layout.nodes();
     }
 
     public int hostNodeOf(int vnode) {
-        return vnodeHostNode[vnode];
+        return layout.node(vnode);
     }
 
     public int vnodeOf(int gfn) {
-        int v = vnodeStart.length - 1;
-        while (vnodeStart[v] > gfn) {
-            v--;
-        }
-        return v;
+        return layout.vnodeOf(gfn);
+    }
+
+    /** The guest RAM's vNode layout, the one the hypervisor and the host were given. */
+    public VnodeLayout layout() {
+        return layout;
     }
 
     public int freeGfns(int vnode) {
@@ -193,14 +195,5 @@ public final class GuestVm {
     /** Whether gfn is on the free list of its vNode (for the invariant checker). */
     public boolean isFree(int gfn) {
         return rmap[gfn] == NO_GFN;
-    }
-
-    /** Number of gfns in the guest's free lists. */
-    public int totalFree() {
-        int s = 0;
-        for (int c : freeCount) {
-            s += c;
-        }
-        return s;
     }
 }

@@ -63,10 +63,6 @@ public final class Task {
         return workload;
     }
 
-    public Vcpu vcpu() {
-        return vcpu;
-    }
-
     public int vnode() {
         return vcpu.vnode();
     }

@@ -1,8 +1,8 @@
 package dev.copyless.guest;
 
+import dev.copyless.clock.Agent;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
-import dev.copyless.sim.Agent;
 import java.util.List;
 import java.util.SplittableRandom;
 

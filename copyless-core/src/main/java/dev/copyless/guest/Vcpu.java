@@ -1,14 +1,13 @@
 package dev.copyless.guest;
 
-import dev.copyless.balancer.NumaBalancer;
+import dev.copyless.clock.Agent;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.host.HostMemory;
 import dev.copyless.hypervisor.HypercallArea;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.metrics.RunMetrics;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.Agent;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +29,7 @@ public final class Vcpu extends Agent {
     private final int hostNode;
     private final GuestVm vm;
     private final HostMemory host;
-    private final NumaBalancer balancer;
+    private final NumaHooks balancer;
     private final RunMetrics metrics;
     private final Engine engine;
     private final long quantumNs;
@@ -43,7 +42,7 @@ public final class Vcpu extends Agent {
     private long slowLocal;
     private long slowRemote;
 
-    public Vcpu(int id, int vnode, GuestVm vm, HostMemory host, NumaBalancer balancer, CostModel cost,
+    public Vcpu(int id, int vnode, GuestVm vm, HostMemory host, NumaHooks balancer, CostModel cost,
                 RunMetrics metrics, Engine engine, long quantumNs) {
         this.id = id;
         this.vnode = vnode;

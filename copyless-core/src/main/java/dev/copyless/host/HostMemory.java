@@ -1,5 +1,6 @@
 package dev.copyless.host;
 
+import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 
 /**
@@ -87,7 +88,7 @@ public interface HostMemory extends AutoCloseable {
     default long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
         long ns = 0;
         for (int i = 0; i < count; i++) {
-            if (status[i] != dev.copyless.mm.Errno.OK) {
+            if (status[i] != Errno.OK) {
                 continue;
             }
             long r = migrate(vm, srcGfn[i], dstGfn[i], order);

@@ -1,11 +1,12 @@
 package dev.copyless.hypervisor;
 
+import dev.copyless.clock.CostModel;
 import dev.copyless.host.HostMemory;
+import dev.copyless.host.VnodeLayout;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
-import dev.copyless.sim.CostModel;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,30 +46,18 @@ public final class Hypervisor {
     /** Per VM: the host's id, its layout, its list, and the hypercall state (last sequence number, rate limit). */
     private static final class VmRecord {
         final int hostVmId;
-        final int gfns;
-        final int[] vnodeStart;
-        final int[] vnodeNode;
+        final VnodeLayout layout;
         final MovedPageList list;
         final TokenBucket calls;
         final TokenBucket pages;
         long lastSeq;
 
-        VmRecord(int hostVmId, int gfns, int[] vnodeStart, int[] vnodeNode, MovedPageList list, HypercallConfig c) {
+        VmRecord(int hostVmId, VnodeLayout layout, MovedPageList list, HypercallConfig c) {
             this.hostVmId = hostVmId;
-            this.gfns = gfns;
-            this.vnodeStart = vnodeStart;
-            this.vnodeNode = vnodeNode;
+            this.layout = layout;
             this.list = list;
             this.calls = new TokenBucket(c.rateLimitCalls(), c.burstNs(), 1);
             this.pages = new TokenBucket(c.rateLimitPages(), c.burstNs(), HypercallAbi.MAX_ENTRIES);
-        }
-
-        int vnodeOf(int gfn) {
-            int v = vnodeStart.length - 1;
-            while (vnodeStart[v] > gfn) {
-                v--;
-            }
-            return v;
         }
     }
 
@@ -99,10 +88,11 @@ public final class Hypervisor {
      * @return the VM id
      */
     public int createVm(int gfns, int[] vnodeStart, int[] vnodeNode, boolean holdBack) {
+        VnodeLayout layout = new VnodeLayout(gfns, vnodeStart, vnodeNode);
         MovedPageList list = new MovedPageList(gfns);
         int id = host.registerVm(gfns, vnodeStart, vnodeNode, list::update);
         host.setHoldBack(id, holdBack);
-        vms.add(new VmRecord(id, gfns, vnodeStart.clone(), vnodeNode.clone(), list, config));
+        vms.add(new VmRecord(id, layout, list, config));
         return vms.size() - 1;
     }
 
@@ -201,10 +191,10 @@ public final class Hypervisor {
             return refuse(AbiError.THROTTLED, reply, seq, HypercallAbi.NO_INDEX);
         }
         int dstVnode = HypercallAbi.u16(request, HypercallAbi.REQ_DST_VNODE);
-        if (dstVnode >= r.vnodeStart.length) {
+        if (dstVnode >= r.layout.vnodes()) {
             return refuse(AbiError.BAD_VNODE, reply, seq, HypercallAbi.NO_INDEX);
         }
-        if (HypercallAbi.u16(request, HypercallAbi.REQ_DST_HOST_NODE) != r.vnodeNode[dstVnode]) {
+        if (HypercallAbi.u16(request, HypercallAbi.REQ_DST_HOST_NODE) != r.layout.node(dstVnode)) {
             return refuse(AbiError.BAD_HOST_NODE, reply, seq, HypercallAbi.NO_INDEX);
         }
         for (int i = 0; i < n; i++) {
@@ -260,7 +250,7 @@ public final class Hypervisor {
      * in {@link #src} / {@link #dst}.
      */
     private AbiError validateEntry(VmRecord r, int dstVnode, long s, long d, int i) {
-        if (Long.compareUnsigned(s, r.gfns) >= 0 || Long.compareUnsigned(d, r.gfns) >= 0) {
+        if (Long.compareUnsigned(s, r.layout.gfns()) >= 0 || Long.compareUnsigned(d, r.layout.gfns()) >= 0) {
             return AbiError.GFN_OUT_OF_RANGE;
         }
         int sg = (int) s;
@@ -268,7 +258,7 @@ public final class Hypervisor {
         if (sg == dg) {
             return AbiError.SAME_GFN;
         }
-        if (r.vnodeOf(dg) != dstVnode) {
+        if (r.layout.vnodeOf(dg) != dstVnode) {
             return AbiError.WRONG_VNODE;
         }
         for (int j = 0; j < i; j++) {

@@ -32,10 +32,6 @@ public final class MigrationRequest {
         return count == 0;
     }
 
-    public boolean isFull() {
-        return count == MAX_PAGES;
-    }
-
     public void add(int src, int dst, int guestVirtualPage, int kind) {
         srcGfn[count] = src;
         dstGfn[count] = dst;

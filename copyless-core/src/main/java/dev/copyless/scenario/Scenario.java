@@ -1,6 +1,8 @@
 package dev.copyless.scenario;
 
+import dev.copyless.hypervisor.HypercallConfig;
 import dev.copyless.swap.FaultConfig;
+import dev.copyless.trace.TraceWorkload;
 import java.util.List;
 
 /**
@@ -85,7 +87,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
                     double zipfExponent, long phaseNs, String sharedRegion, String trace, int traceThread,
                     long thinkNs) {
             this(name, vnode, pages, pattern, hotFraction, hotProbability, zipfExponent, phaseNs, sharedRegion, trace,
-                    traceThread, thinkNs, 1.0, dev.copyless.trace.TraceWorkload.DEFAULT_NS_PER_INSTRUCTION);
+                    traceThread, thinkNs, 1.0, TraceWorkload.DEFAULT_NS_PER_INSTRUCTION);
         }
     }
 
@@ -134,19 +136,19 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
                             int retries, long channelSeed, double dropRate, double duplicateRate,
                             double reorderRate) {
         /** The section that gives {@code c} (the inverse of {@link #config()}). */
-        public static Hypercall of(dev.copyless.hypervisor.HypercallConfig c) {
+        public static Hypercall of(HypercallConfig c) {
             return new Hypercall(c.rateLimitCalls(), c.rateLimitPages(), c.burstNs(), c.timeoutNs(), c.retries(),
                     c.channelSeed(), c.dropRate(), c.duplicateRate(), c.reorderRate());
         }
 
         /** The hypervisor's view of these settings. */
-        public dev.copyless.hypervisor.HypercallConfig config() {
-            return new dev.copyless.hypervisor.HypercallConfig(rateLimitCalls, rateLimitPages, rateLimitBurstNs,
+        public HypercallConfig config() {
+            return new HypercallConfig(rateLimitCalls, rateLimitPages, rateLimitBurstNs,
                     timeoutNs, retries, channelSeed, dropRate, duplicateRate, reorderRate);
         }
     }
 
-    /** Cost model values in ns (see {@link dev.copyless.sim.CostModel}). */
+    /** Cost model values in ns (see {@link dev.copyless.clock.CostModel}). */
     public record Cost(long accessLocalNs, long accessRemoteNs, long pageCopyLocalNs, long zeroPageNs,
                        long eptFaultNs, long hintFaultNs, long pteUpdateNs, long migratePageNs,
                        long hypercallExitNs, long hypercallPageNs, long reclaimScanNs) {}

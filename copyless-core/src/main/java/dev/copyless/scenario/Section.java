@@ -1,34 +1,32 @@
 package dev.copyless.scenario;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.copyless.scenario.ScenarioSchema.Key;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * A YAML mapping being read by {@link ScenarioParser}: typed getters that remember which
- * keys were asked for, so that {@link #finish()} can reject any other key by its full path
- * ({@code host.nodes[1].memroy}) and list the keys that are expected there.
+ * A YAML mapping being read by {@link ScenarioParser}: typed getters that look each key up in
+ * {@link ScenarioSchema} by its path, take the declared default when the key is missing, and
+ * check the value against the declared {@link KeyType}. A mistake becomes a
+ * one-line {@link ScenarioException} naming the file, the key's full path
+ * ({@code host.nodes[1].memory}), what is expected and what was found. Asking for a key the
+ * schema does not declare, or as another type, is a bug in the parser
+ * ({@link IllegalStateException}).
  */
 final class Section {
     private final String source;
     private final String path;
     private final JsonNode node;
-    private final Set<String> known = new LinkedHashSet<>();
-    /** When non-null, every key asked for is recorded here under the normalised path (schema learning). */
-    private final java.util.Map<String, Set<String>> recorder;
+    /** When non-null, every key asked for is added (the test that the parser reads every declared key). */
+    private final Set<Key> read;
 
-    Section(String source, String path, JsonNode node) {
-        this(source, path, node, null);
-    }
-
-    Section(String source, String path, JsonNode node, java.util.Map<String, Set<String>> recorder) {
+    Section(String source, String path, JsonNode node, Set<Key> read) {
         this.source = source;
         this.path = path;
         this.node = node;
-        this.recorder = recorder;
+        this.read = read;
         if (node != null && !node.isObject()) {
             throw error(path.isEmpty() ? "the scenario" : path, "expected a mapping of keys", node);
         }
@@ -51,153 +49,197 @@ final class Section {
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    /** A list index in a path, normalised away for the schema ({@code vms[0].tasks[1]} -> {@code vms[].tasks[]}). */
-    static String normalise(String path) {
-        return path.replaceAll("\\[\\d+\\]", "[]");
-    }
-
-    private void know(String key) {
-        known.add(key);
-        if (recorder != null) {
-            recorder.computeIfAbsent(normalise(path), k -> new LinkedHashSet<>()).add(key);
+    /** The declared key {@code name} of this mapping, which must be of type {@code type}. */
+    private Key key(String name, Class<? extends KeyType> type) {
+        String p = ScenarioSchema.normalise(keyPath(name));
+        Key k = ScenarioSchema.key(p);
+        if (k == null || !type.isInstance(k.type())) {
+            throw new IllegalStateException("scenario key " + p + " is not declared in ScenarioSchema as "
+                    + type.getSimpleName() + (k == null ? "" : " but as " + k.type()));
         }
+        if (read != null) {
+            read.add(k);
+        }
+        return k;
     }
 
-    boolean has(String key) {
-        know(key);
-        return node != null && node.has(key) && !node.get(key).isNull();
+    /** The value given in the file, or null. */
+    private JsonNode given(Key k) {
+        JsonNode v = node == null ? null : node.get(k.name());
+        return v == null || v.isNull() ? null : v;
     }
 
-    private JsonNode raw(String key) {
-        know(key);
-        return node == null ? null : node.get(key);
+    /** The value given, else the declared default, else null. */
+    private JsonNode value(Key k) {
+        JsonNode v = given(k);
+        return v != null ? v : ScenarioSchema.defaultNode(k);
     }
 
-    String string(String key, String dflt) {
-        JsonNode v = raw(key);
-        if (v == null || v.isNull()) {
-            return dflt;
+    /** True if the file gives the key a value (of any type). */
+    boolean has(String name) {
+        return given(key(name, KeyType.class)) != null;
+    }
+
+    /** The value as given in the file (null if missing), for checks that quote it. */
+    JsonNode node(String name) {
+        return given(key(name, KeyType.class));
+    }
+
+    /** A {@link KeyType.Text} or {@link KeyType.Watermark}; null if missing without default. */
+    String string(String name) {
+        Key k = key(name, KeyType.class);
+        if (!(k.type() instanceof KeyType.Text || k.type() instanceof KeyType.Watermark)) {
+            throw new IllegalStateException("scenario key " + k.path() + " is not text but " + k.type());
+        }
+        return text(k);
+    }
+
+    private String text(Key k) {
+        JsonNode v = value(k);
+        if (v == null) {
+            return null;
         }
         if (!v.isValueNode()) {
-            throw error(keyPath(key), "expected a single value", v);
+            throw error(keyPath(k.name()), "expected a single value", v);
         }
         return v.asText();
     }
 
-    String oneOf(String key, String dflt, String... allowed) {
-        String v = string(key, dflt);
-        for (String a : allowed) {
-            if (a.equals(v)) {
-                return v;
-            }
+    /** A {@link KeyType.Choice}. */
+    String oneOf(String name) {
+        Key k = key(name, KeyType.Choice.class);
+        List<String> allowed = ((KeyType.Choice) k.type()).values();
+        String v = text(k);
+        if (!allowed.contains(v)) {
+            throw error(keyPath(name), "expected one of " + String.join(", ", allowed), value(k));
         }
-        throw error(keyPath(key), "expected one of " + String.join(", ", allowed), raw(key));
+        return v;
     }
 
-    long integer(String key, long dflt, long min, long max) {
-        JsonNode v = raw(key);
-        if (v == null || v.isNull()) {
-            return dflt;
-        }
-        if (!v.canConvertToLong() || !v.isIntegralNumber()) {
-            throw error(keyPath(key), "expected an integer between " + min + " and " + max, v);
-        }
-        long x = v.asLong();
-        if (x < min || x > max) {
-            throw error(keyPath(key), "expected an integer between " + min + " and " + max, v);
-        }
-        return x;
+    /** A {@link KeyType.Int}. */
+    long integer(String name) {
+        Key k = key(name, KeyType.Int.class);
+        KeyType.Int r = (KeyType.Int) k.type();
+        return integral(k, r.min(), r.max(), "expected an integer between " + r.min() + " and " + r.max());
     }
 
-    double decimal(String key, double dflt, double min, double max) {
-        JsonNode v = raw(key);
-        if (v == null || v.isNull()) {
-            return dflt;
+    /** A {@link KeyType.NodeId}: any integer, which the caller checks against the nodes there are. */
+    long nodeId(String name) {
+        Key k = key(name, KeyType.NodeId.class);
+        return integral(k, Long.MIN_VALUE, Long.MAX_VALUE, "expected an integer");
+    }
+
+    /** An {@link KeyType.Index}: the id of the {@code i}th item of a list, which must be {@code i}. */
+    int index(String name, int i) {
+        Key k = key(name, KeyType.Index.class);
+        JsonNode v = given(k);
+        if (v != null && (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() != i)) {
+            throw error(keyPath(name), "expected " + i + " (ids are the items' positions: 0, 1, 2, ...)", v);
         }
-        if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
-            throw error(keyPath(key), "expected a number between " + min + " and " + max, v);
+        return i;
+    }
+
+    private long integral(Key k, long min, long max, String expected) {
+        JsonNode v = value(k);
+        if (v == null) {
+            throw error(keyPath(k.name()), expected, null);
+        }
+        if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
+            throw error(keyPath(k.name()), expected, v);
+        }
+        return v.asLong();
+    }
+
+    /** A {@link KeyType.Decimal}. */
+    double decimal(String name) {
+        Key k = key(name, KeyType.Decimal.class);
+        KeyType.Decimal r = (KeyType.Decimal) k.type();
+        JsonNode v = value(k);
+        if (v == null || !v.isNumber() || v.asDouble() < r.min() || v.asDouble() > r.max()) {
+            throw error(keyPath(name), "expected a number between " + r.min() + " and " + r.max(), v);
         }
         return v.asDouble();
     }
 
-    boolean bool(String key, boolean dflt) {
-        JsonNode v = raw(key);
-        if (v == null || v.isNull()) {
-            return dflt;
-        }
-        if (!v.isBoolean()) {
-            throw error(keyPath(key), "expected true or false", v);
+    /** A {@link KeyType.Bool}. */
+    boolean bool(String name) {
+        Key k = key(name, KeyType.Bool.class);
+        JsonNode v = value(k);
+        if (v == null || !v.isBoolean()) {
+            throw error(keyPath(name), "expected true or false", v);
         }
         return v.asBoolean();
     }
 
-    /** A size in bytes ("64MiB", "1GiB", "4096", "16384 pages"), converted to whole 4 KiB pages. */
-    long pages(String key, String dflt, long minPages) {
-        JsonNode v = raw(key);
-        String text = v == null || v.isNull() ? dflt : v.asText();
-        if (text == null) {
-            throw error(keyPath(key), "expected a size like 64MiB", v);
+    /** A {@link KeyType.Size} ("64MiB", "1GiB", "4096", "16384 pages"), in whole 4 KiB pages. */
+    long pages(String name) {
+        Key k = key(name, KeyType.Size.class);
+        KeyType.Size r = (KeyType.Size) k.type();
+        JsonNode v = value(k);
+        if (v == null) {
+            throw error(keyPath(name), "expected a size like 64MiB", null);
         }
-        long pages = Units.pages(text);
+        long pages = Units.pages(v.asText());
         if (pages < 0) {
-            throw error(keyPath(key), "expected a size like 64MiB, 1GiB or '16384 pages'", v);
+            throw error(keyPath(name), "expected a size like 64MiB, 1GiB or '16384 pages'", v);
         }
-        if (pages < minPages) {
-            throw error(keyPath(key), "expected a size of at least " + minPages + " page(s) of 4 KiB", v);
+        if (pages < r.minPages()) {
+            throw error(keyPath(name), "expected a size of at least " + r.minPages() + " page(s) of 4 KiB", v);
+        }
+        if (pages > r.maxPages()) {
+            throw error(keyPath(name), "expected a size below 8TiB", v);
         }
         return pages;
     }
 
-    /** A duration ("100ms", "30us", "2s", "500ns"; a bare number is ns), strictly positive. */
-    long nanos(String key, String dflt) {
-        JsonNode v = raw(key);
-        String text = v == null || v.isNull() ? dflt : v.asText();
-        long ns = text == null ? -1 : Units.nanos(text);
+    /** A {@link KeyType.Duration} ("100ms", "30us", "2s", "500ns"; a bare number is ns), in ns. */
+    long nanos(String name) {
+        Key k = key(name, KeyType.Duration.class);
+        long max = ((KeyType.Duration) k.type()).maxNs();
+        JsonNode v = value(k);
+        long ns = v == null ? -1 : Units.nanos(v.asText());
         if (ns <= 0) {
-            throw error(keyPath(key), "expected a positive duration like 100ms, 30us or 2s", v);
+            throw error(keyPath(name), "expected a positive duration like 100ms, 30us or 2s", v);
+        }
+        if (ns > max) {
+            throw error(keyPath(name), "expected a duration of at most " + Units.duration(max), v);
         }
         return ns;
     }
 
-    Section section(String key) {
-        JsonNode v = raw(key);
-        return new Section(source, keyPath(key), v == null || v.isNull() ? null : v, recorder);
+    /** A {@link KeyType.Mapping}: missing, an empty one (every key in it takes its default). */
+    Section section(String name) {
+        Key k = key(name, KeyType.Mapping.class);
+        return new Section(source, keyPath(name), value(k), read);
     }
 
-    List<Section> list(String key, boolean required) {
-        JsonNode v = raw(key);
+    /**
+     * A {@link KeyType.Items} list, one section per item: non-empty if the key is
+     * required, at most the declared number of items.
+     */
+    List<Section> list(String name) {
+        Key k = key(name, KeyType.Items.class);
+        KeyType.Items r = (KeyType.Items) k.type();
+        JsonNode v = value(k);
+        if (v == null || !v.isArray() || (k.required() && v.isEmpty())) {
+            throw error(keyPath(name), k.required() ? "expected a non-empty list" : "expected a list", v);
+        }
+        if (v.size() > r.max()) {
+            throw refuse(keyPath(name), "expected at most " + r.max() + " " + r.noun());
+        }
         List<Section> out = new ArrayList<>();
-        if (v == null || v.isNull()) {
-            if (required) {
-                throw error(keyPath(key), "expected a non-empty list", v);
-            }
-            return out;
-        }
-        if (!v.isArray() || (required && v.isEmpty())) {
-            throw error(keyPath(key), "expected a non-empty list", v);
-        }
         for (int i = 0; i < v.size(); i++) {
-            out.add(new Section(source, keyPath(key) + "[" + i + "]", v.get(i), recorder));
+            out.add(new Section(source, keyPath(name) + "[" + i + "]", v.get(i), read));
         }
         return out;
     }
 
-    JsonNode node(String key) {
-        return raw(key);
-    }
-
-    /** Rejects every key that no getter asked for. */
-    void finish() {
-        if (node == null) {
-            return;
+    /** A {@link KeyType.NodeMap} or {@link KeyType.Slit}, given or default, for the parser to check. */
+    JsonNode structure(String name) {
+        Key k = key(name, KeyType.class);
+        if (!(k.type() instanceof KeyType.NodeMap || k.type() instanceof KeyType.Slit)) {
+            throw new IllegalStateException("scenario key " + k.path() + " is no structure but " + k.type());
         }
-        Iterator<String> it = node.fieldNames();
-        while (it.hasNext()) {
-            String k = it.next();
-            if (!known.contains(k)) {
-                throw new ScenarioException(source + ": unknown key '" + keyPath(k) + "'; expected one of: "
-                        + String.join(", ", known));
-            }
-        }
+        return value(k);
     }
 }

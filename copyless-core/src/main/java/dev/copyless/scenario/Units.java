@@ -64,6 +64,18 @@ public final class Units {
         };
     }
 
+    /** The shortest exact spelling of a duration in ns, as {@link #nanos} reads it: 1000000000 -> "1s". */
+    public static String duration(long ns) {
+        String[] units = {"s", "ms", "us"};
+        long[] scale = {1_000_000_000L, 1_000_000L, 1_000L};
+        for (int i = 0; i < units.length; i++) {
+            if (ns % scale[i] == 0) {
+                return ns / scale[i] + units[i];
+            }
+        }
+        return ns + "ns";
+    }
+
     /** "40 MiB" style rendering of a page count. */
     public static String size(long pages) {
         long bytes = pages * PAGE;

@@ -1,12 +1,14 @@
 package dev.copyless.sim;
 
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.host.HostMemory;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.scenario.Scenario;
 
 /**
  * Builds the host a {@link Simulation} runs on: the backend behind the {@link HostMemory}
- * seam. {@link #SIMULATED} is the embedded default (the {@link dev.copyless.host.SimulatedHost}
+ * seam. {@link #SIMULATED} is the embedded default (the {@link dev.copyless.kernel.SimulatedHost}
  * with its kswapd and demotion agents); the Linux backend ({@code dev.copyless.linux.LinuxBackend})
  * maps guest RAM in real memory and uses the kernel's swap. Guest, balancer and hypervisor
  * code are the same for every backend.

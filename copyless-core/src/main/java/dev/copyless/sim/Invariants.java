@@ -2,12 +2,12 @@ package dev.copyless.sim;
 
 import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;
-import dev.copyless.host.FrameOwner;
 import dev.copyless.host.HostMemory;
-import dev.copyless.host.HostNode;
-import dev.copyless.host.SimulatedHost;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MovedPageList;
+import dev.copyless.kernel.HostNode;
+import dev.copyless.kernel.SimulatedHost;
+import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.PageState;
 import dev.copyless.swap.SwapDevice;
 import java.util.List;

@@ -2,22 +2,25 @@ package dev.copyless.sim;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.balancer.NumaBalancer;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.Task;
 import dev.copyless.guest.TaskScheduler;
 import dev.copyless.guest.Vcpu;
-import dev.copyless.host.DemotionAgent;
-import dev.copyless.host.HostConfig;
 import dev.copyless.host.HostMemory;
-import dev.copyless.host.HostNode;
-import dev.copyless.host.ModelPageStore;
-import dev.copyless.host.OffHeapPageStore;
-import dev.copyless.host.PageStore;
-import dev.copyless.host.SimulatedHost;
 import dev.copyless.host.Verification;
 import dev.copyless.hypervisor.Hypervisor;
+import dev.copyless.kernel.DemotionAgent;
+import dev.copyless.kernel.HostConfig;
+import dev.copyless.kernel.HostNode;
+import dev.copyless.kernel.ModelPageStore;
+import dev.copyless.kernel.OffHeapPageStore;
+import dev.copyless.kernel.PageStore;
+import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.RunMetrics;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.PageState;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.swap.SwapDevice;
@@ -26,10 +29,10 @@ import dev.copyless.swap.SwapProfile;
 import dev.copyless.trace.TraceWorkload;
 import dev.copyless.workload.HotColdWorkload;
 import dev.copyless.workload.PhaseWorkload;
-import dev.copyless.workload.ZipfWorkload;
 import dev.copyless.workload.SequentialWorkload;
 import dev.copyless.workload.UniformWorkload;
 import dev.copyless.workload.Workload;
+import dev.copyless.workload.ZipfWorkload;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,7 +108,7 @@ public final class Simulation implements AutoCloseable {
     }
 
     /** {@link HostFactory#SIMULATED}: the scenario's nodes and swap devices, kswapd, and the demotion agent. */
-    static SimulatedHost simulatedHost(Scenario s, CostModel cost, dev.copyless.metrics.VmStat stat, Engine engine) {
+    static SimulatedHost simulatedHost(Scenario s, CostModel cost, VmStat stat, Engine engine) {
         Scenario.Host h = s.host();
         HostNode[] nodes = new HostNode[h.nodes().size()];
         for (int i = 0; i < nodes.length; i++) {
@@ -129,7 +132,7 @@ public final class Simulation implements AutoCloseable {
             throw e;
         }
         if (hc.demotionEnabled()) {
-            engine.wake(new DemotionAgent(host), hc.demotionInterval());
+            engine.wake(host.demotionAgent(), hc.demotionInterval());
         }
         return host;
     }

@@ -1,8 +1,10 @@
 package dev.copyless.swap;
 
+import dev.copyless.mm.FrameOwner;
+
 /**
  * A swap device: {@code slots} 4 KiB slots, each free or owned by one guest page. Slot
- * ownership is packed as in {@link dev.copyless.host.FrameOwner}. Slots are handed out from
+ * ownership is packed as in {@link dev.copyless.mm.FrameOwner}. Slots are handed out from
  * a free stack that starts in ascending order, so pages reclaimed together sit in
  * neighbouring slots and swap readahead ({@code page-cluster}) finds them, as with the
  * kernel's swap cluster allocator.
@@ -21,7 +23,7 @@ public final class SwapDevice {
         this.profile = profile;
         this.owner = new long[slots];
         this.freeStack = new int[slots];
-        java.util.Arrays.fill(owner, dev.copyless.host.FrameOwner.FREE);
+        java.util.Arrays.fill(owner, FrameOwner.FREE);
         for (int i = 0; i < slots; i++) {
             freeStack[i] = slots - 1 - i;
         }
@@ -59,7 +61,7 @@ public final class SwapDevice {
     }
 
     public void free(int slot) {
-        owner[slot] = dev.copyless.host.FrameOwner.FREE;
+        owner[slot] = FrameOwner.FREE;
         freeStack[freeTop++] = slot;
     }
 

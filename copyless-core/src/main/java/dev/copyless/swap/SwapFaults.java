@@ -10,7 +10,7 @@ import dev.copyless.host.PageContent;
  *
  * <p>The host calls it from {@code swap_writepage} and {@code swap_read_folio}; what a fault
  * does to the page (stays resident, retried, lost) is the host's business
- * ({@link dev.copyless.host.SimulatedHost}).
+ * ({@link dev.copyless.kernel.SimulatedHost}).
  */
 public final class SwapFaults {
     /** Reads retried after a failed swap read before the page is given up as lost. */

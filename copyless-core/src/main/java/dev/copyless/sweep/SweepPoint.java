@@ -1,6 +1,7 @@
 package dev.copyless.sweep;
 
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.Simulation;
@@ -33,8 +34,8 @@ public record SweepPoint(int id, long seed, Map<String, String> values, List<Str
             BalancingPolicy policy = BalancingPolicy.of(p, s.copyless());
             try {
                 out.put(p, new Simulation(s, policy).run());
-            } catch (dev.copyless.host.HostOutOfMemoryException e) {
-                throw new dev.copyless.host.HostOutOfMemoryException("sweep point " + id + " (" + key() + "), policy " + p
+            } catch (HostOutOfMemoryException e) {
+                throw new HostOutOfMemoryException("sweep point " + id + " (" + key() + "), policy " + p
                         + ": " + e.getMessage());
             }
         }

@@ -1,6 +1,5 @@
 package dev.copyless.trace;
 
-import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -76,7 +75,7 @@ public final class LackeyConverter implements LackeyParser.Listener {
     @Override
     public void thread(int t) {
         if (t < 0 || t >= MAX_TID) {
-            throw new ScenarioException("Valgrind thread id " + t + " out of range");
+            throw new TraceException("Valgrind thread id " + t + " out of range");
         }
         if (t >= pending.length) {
             pending = Arrays.copyOf(pending, Math.max(t + 1, pending.length * 2));

@@ -1,6 +1,5 @@
 package dev.copyless.trace;
 
-import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +22,7 @@ import java.nio.charset.StandardCharsets;
  *       {@code **PID**}), superblock lines ({@code SB 04001a20} from
  *       {@code --trace-superblocks=yes}) and empty lines.</li>
  * </ul>
- * Anything else is malformed: a {@link ScenarioException} naming the source and line number.
+ * Anything else is malformed: a {@link TraceException} naming the source and line number.
  */
 public final class LackeyParser {
     private LackeyParser() {}
@@ -259,7 +258,7 @@ public final class LackeyParser {
             return -1;
         }
 
-        private ScenarioException malformed(int s, int e) {
+        private TraceException malformed(int s, int e) {
             StringBuilder text = new StringBuilder();
             for (int i = s; i < Math.min(e, s + 60); i++) {
                 int ch = buf[i] & 0xFF;
@@ -268,7 +267,7 @@ public final class LackeyParser {
             if (e - s > 60) {
                 text.append("...");
             }
-            return new ScenarioException(source + ": line " + line + ": not a Lackey trace line: '" + text
+            return new TraceException(source + ": line " + line + ": not a Lackey trace line: '" + text
                     + "' (expected lines like 'I  04001a20,3' or ' L 04222cac,8' from valgrind --tool=lackey"
                     + " --trace-mem=yes)");
         }

@@ -1,6 +1,5 @@
 package dev.copyless.trace;
 
-import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -26,7 +25,7 @@ import java.util.zip.CRC32C;
  * as valid before both passes are through: {@link #read} returns a {@link TraceInfo} only for
  * a file that passed every check, and throws otherwise.
  *
- * <p>Every error is a one-line {@link ScenarioException} of the form
+ * <p>Every error is a one-line {@link TraceException} of the form
  * {@code FILE: byte N: what is wrong}: a truncated file, a bad magic number, an unknown
  * version, a checksum mismatch, a page or thread index out of range, counts that disagree.
  */
@@ -79,17 +78,17 @@ public final class TraceReader {
      */
     public static TraceInfo read(Path file, Visitor visitor) {
         if (Files.isDirectory(file)) {
-            throw new ScenarioException(file + ": is a directory; expected a trace file (copyless trace record -o FILE)");
+            throw new TraceException(file + ": is a directory; expected a trace file (copyless trace record -o FILE)");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return new Check(file, ch, visitor).run();
         } catch (NoSuchFileException e) {
-            throw new ScenarioException(file + ": no such file; record a trace with 'copyless trace record -o "
+            throw new TraceException(file + ": no such file; record a trace with 'copyless trace record -o "
                     + file + " -- CMD ARGS...'");
         } catch (AccessDeniedException e) {
-            throw new ScenarioException(file + ": cannot read the trace: permission denied");
+            throw new TraceException(file + ": cannot read the trace: permission denied");
         } catch (IOException e) {
-            throw new ScenarioException(file + ": cannot read the trace: " + e.getMessage());
+            throw new TraceException(file + ": cannot read the trace: " + e.getMessage());
         }
     }
 
@@ -107,8 +106,8 @@ public final class TraceReader {
             this.length = ch.size();
         }
 
-        ScenarioException error(long offset, String what) {
-            return new ScenarioException(file + ": byte " + offset + ": " + what);
+        TraceException error(long offset, String what) {
+            return new TraceException(file + ": byte " + offset + ": " + what);
         }
 
         TraceInfo run() throws IOException {

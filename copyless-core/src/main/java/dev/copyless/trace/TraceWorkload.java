@@ -1,6 +1,5 @@
 package dev.copyless.trace;
 
-import dev.copyless.scenario.ScenarioException;
 import dev.copyless.workload.Workload;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -60,26 +59,22 @@ public final class TraceWorkload implements Workload {
     public static TraceWorkload open(Path file, int thread, double nsPerInstruction) {
         TraceInfo info = TraceReader.open(file);
         if (thread < 0 || thread >= info.threads().size()) {
-            throw new ScenarioException(file + ": no thread " + thread + " (the trace has threads 0.."
+            throw new TraceException(file + ": no thread " + thread + " (the trace has threads 0.."
                     + (info.threads().size() - 1) + ")");
         }
         if (!(nsPerInstruction >= 0) || Double.isInfinite(nsPerInstruction)) {
-            throw new ScenarioException(file + ": time per instruction must be a number >= 0, got " + nsPerInstruction);
+            throw new TraceException(file + ": time per instruction must be a number >= 0, got " + nsPerInstruction);
         }
         MemorySegment seg;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             if (ch.size() != info.fileBytes()) {
-                throw new ScenarioException(file + ": the trace changed while being opened; try again");
+                throw new TraceException(file + ": the trace changed while being opened; try again");
             }
             seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, info.fileBytes(), Arena.ofAuto());
         } catch (IOException e) {
-            throw new ScenarioException(file + ": cannot read the trace: " + e.getMessage());
+            throw new TraceException(file + ": cannot read the trace: " + e.getMessage());
         }
         return new TraceWorkload(seg, info, thread, nsPerInstruction);
-    }
-
-    public TraceInfo info() {
-        return info;
     }
 
     /** How many times the replay has wrapped around to the start of the trace. */

@@ -1,6 +1,5 @@
 package dev.copyless.trace;
 
-import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -26,7 +25,7 @@ import java.util.zip.CRC32C;
  * target's directory, and only {@link #finish()} (header, tables, CRC32C trailer, fsync, then
  * a check of the whole file by {@link TraceReader}) renames it onto the target, atomically.
  * {@link #close()} without {@code finish()}, any error, or the JVM exiting first deletes the
- * temporary file. Errors are {@link ScenarioException}s naming the target.
+ * temporary file. Errors are {@link TraceException}s naming the target.
  */
 public final class TraceWriter implements AutoCloseable {
     private final Path target;
@@ -82,10 +81,10 @@ public final class TraceWriter implements AutoCloseable {
         Path abs = target.toAbsolutePath().normalize();
         Path dir = abs.getParent();
         if (Files.isDirectory(abs)) {
-            throw new ScenarioException(target + ": is a directory; give the path of the trace file to write");
+            throw new TraceException(target + ": is a directory; give the path of the trace file to write");
         }
         if (dir == null || !Files.isDirectory(dir)) {
-            throw new ScenarioException(target + ": cannot write the trace: directory " + dir + " does not exist");
+            throw new TraceException(target + ": cannot write the trace: directory " + dir + " does not exist");
         }
         Path temp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong())
                 + ".tmp");
@@ -93,14 +92,14 @@ public final class TraceWriter implements AutoCloseable {
         try {
             ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (AccessDeniedException e) {
-            throw new ScenarioException(target + ": cannot write the trace: permission denied in " + dir);
+            throw new TraceException(target + ": cannot write the trace: permission denied in " + dir);
         } catch (NoSuchFileException e) {
-            throw new ScenarioException(target + ": cannot write the trace: directory " + dir + " does not exist");
+            throw new TraceException(target + ": cannot write the trace: directory " + dir + " does not exist");
         } catch (FileSystemException e) {
-            throw new ScenarioException(target + ": cannot write the trace: "
+            throw new TraceException(target + ": cannot write the trace: "
                     + (e.getReason() == null ? e.getMessage() : e.getReason()));
         } catch (IOException e) {
-            throw new ScenarioException(target + ": cannot write the trace: " + e.getMessage());
+            throw new TraceException(target + ": cannot write the trace: " + e.getMessage());
         }
         temp.toFile().deleteOnExit();
         TraceWriter w = new TraceWriter(target, temp, ch);
@@ -315,7 +314,7 @@ public final class TraceWriter implements AutoCloseable {
         TraceInfo info;
         try {
             info = TraceReader.read(temp, null);
-        } catch (ScenarioException e) {
+        } catch (TraceException e) {
             fail("the written trace failed its check (a bug; please report): " + e.getMessage());
             return null;
         }
@@ -330,7 +329,7 @@ public final class TraceWriter implements AutoCloseable {
 
     private void fail(String message) {
         abort();
-        throw new ScenarioException(target + ": " + message);
+        throw new TraceException(target + ": " + message);
     }
 
     private void abort() {

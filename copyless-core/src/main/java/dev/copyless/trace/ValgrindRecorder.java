@@ -1,6 +1,5 @@
 package dev.copyless.trace;
 
-import dev.copyless.scenario.ScenarioException;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -23,7 +22,7 @@ import java.util.function.Consumer;
  * {@link LackeyParser}). Child processes are not traced ({@code --trace-children=no}, Valgrind's
  * default): a script is traced as its interpreter only.
  *
- * <p>User errors ({@link ScenarioException}, one line): Valgrind not installed, a command that
+ * <p>User errors ({@link TraceException}, one line): Valgrind not installed, a command that
  * cannot start, an output path that cannot be written (checked before anything runs), a
  * command that exits with a non-zero status. In every error case the partial trace is deleted.
  */
@@ -42,7 +41,7 @@ public final class ValgrindRecorder {
      */
     public static TraceInfo record(Path valgrind, List<String> command, Path out, Consumer<String> note) {
         if (command.isEmpty()) {
-            throw new ScenarioException("trace record: expected a command after --, e.g. copyless trace record -o t"
+            throw new TraceException("trace record: expected a command after --, e.g. copyless trace record -o t"
                     + TraceFormat.EXTENSION + " -- sort big.txt");
         }
         String path = System.getenv("PATH");
@@ -71,7 +70,7 @@ public final class ValgrindRecorder {
             try {
                 p = new ProcessBuilder(argv).inheritIO().start();
             } catch (IOException e) {
-                throw new ScenarioException("trace record: cannot start " + vg + ": " + e.getMessage());
+                throw new TraceException("trace record: cannot start " + vg + ": " + e.getMessage());
             }
             AtomicBoolean opened = new AtomicBoolean();
             Process proc = p;
@@ -99,15 +98,15 @@ public final class ValgrindRecorder {
             }
             int rc = p.waitFor();
             if (rc != 0) {
-                throw new ScenarioException(command.get(0) + " exited with status " + rc + " under valgrind"
+                throw new TraceException(command.get(0) + " exited with status " + rc + " under valgrind"
                         + (rc == 126 || rc == 127 ? " (it could not be started)" : "") + "; no trace written");
             }
             return converter.finish();
         } catch (IOException e) {
-            throw new ScenarioException("trace record: " + e.getMessage());
+            throw new TraceException("trace record: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ScenarioException("trace record: interrupted; no trace written");
+            throw new TraceException("trace record: interrupted; no trace written");
         } finally {
             if (p != null && p.isAlive()) {
                 p.destroyForcibly();
@@ -129,13 +128,13 @@ public final class ValgrindRecorder {
     static Path findValgrind(Path given, String path) {
         if (given != null) {
             if (!Files.isRegularFile(given) || !Files.isExecutable(given)) {
-                throw new ScenarioException("--valgrind: " + given + " is not an executable file");
+                throw new TraceException("--valgrind: " + given + " is not an executable file");
             }
             return given;
         }
         Path found = onPath("valgrind", path);
         if (found == null) {
-            throw new ScenarioException("valgrind is not installed: install it (apt-get install valgrind) or give its"
+            throw new TraceException("valgrind is not installed: install it (apt-get install valgrind) or give its"
                     + " path with --valgrind PATH");
         }
         return found;
@@ -146,16 +145,16 @@ public final class ValgrindRecorder {
         if (name.contains("/")) {
             Path p = Path.of(name);
             if (!Files.exists(p)) {
-                throw new ScenarioException(name + ": no such file; cannot start the command");
+                throw new TraceException(name + ": no such file; cannot start the command");
             }
             if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
-                throw new ScenarioException(name + ": not an executable file; cannot start the command");
+                throw new TraceException(name + ": not an executable file; cannot start the command");
             }
             return p;
         }
         Path found = onPath(name, path);
         if (found == null) {
-            throw new ScenarioException(name + ": command not found (not on PATH); cannot start the command");
+            throw new TraceException(name + ": command not found (not on PATH); cannot start the command");
         }
         return found;
     }
@@ -186,12 +185,12 @@ public final class ValgrindRecorder {
         try {
             m = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).redirectErrorStream(true).start();
         } catch (IOException e) {
-            throw new ScenarioException("trace record: cannot run mkfifo (coreutils) to create a pipe for valgrind's"
+            throw new TraceException("trace record: cannot run mkfifo (coreutils) to create a pipe for valgrind's"
                     + " output: " + e.getMessage());
         }
         String msg = new String(m.getInputStream().readAllBytes()).trim();
         if (m.waitFor() != 0) {
-            throw new ScenarioException("trace record: mkfifo " + fifo + " failed: " + msg);
+            throw new TraceException("trace record: mkfifo " + fifo + " failed: " + msg);
         }
     }
 }

@@ -24,10 +24,6 @@ public final class HotColdWorkload implements Workload {
         return footprint;
     }
 
-    public int hotPages() {
-        return hot;
-    }
-
     @Override
     public int next(SplittableRandom rng) {
         if (hot == footprint || rng.nextDouble() < hotProbability) {

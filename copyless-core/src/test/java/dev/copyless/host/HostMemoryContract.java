@@ -2,12 +2,12 @@ package dev.copyless.host;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.copyless.clock.Engine;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.Engine;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

@@ -3,7 +3,6 @@ package dev.copyless.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.copyless.scenario.ScenarioException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -109,7 +108,7 @@ class LackeyParserTest {
             String input = "I  10,1\n L 20,4\n" + b + "\n S 30,2\n";
             assertThatThrownBy(() -> LackeyParser.parse(text(input), "trace.txt", new Events()))
                     .as(b.length() > 40 ? b.substring(0, 40) : b)
-                    .isInstanceOf(ScenarioException.class)
+                    .isInstanceOf(TraceException.class)
                     .hasMessageStartingWith("trace.txt: line 3: not a Lackey trace line");
         }
     }

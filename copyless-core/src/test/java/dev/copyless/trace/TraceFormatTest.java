@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +20,11 @@ import org.junit.jupiter.api.io.TempDir;
  * offset and never wrong data; structural errors in a file with a valid checksum; and the
  * writer, which leaves nothing behind unless it finishes.
  */
-class TraceFormatTest {
+public class TraceFormatTest {
     @TempDir
     Path dir;
 
-    record Rec(int tid, long vpn, long instr) {}
+    public record Rec(int tid, long vpn, long instr) {}
 
     /** A deterministic mix of threads, pages (local and far) and instruction deltas. */
     static List<Rec> records(int n, int threads, long seed) {
@@ -44,7 +43,7 @@ class TraceFormatTest {
         return out;
     }
 
-    static TraceInfo write(Path file, List<Rec> recs) {
+    public static TraceInfo write(Path file, List<Rec> recs) {
         try (TraceWriter w = TraceWriter.create(file)) {
             for (Rec r : recs) {
                 w.access(r.tid(), r.vpn(), r.instr());
@@ -131,7 +130,7 @@ class TraceFormatTest {
             Files.write(cut, java.util.Arrays.copyOf(full, len));
             int l = len;
             assertThatThrownBy(() -> tryRead(cut)).as("truncated to %d bytes", l)
-                    .isInstanceOf(ScenarioException.class)
+                    .isInstanceOf(TraceException.class)
                     .hasMessageStartingWith(cut + ": byte ")
                     .hasMessageMatching(len < 8 && len > 0 ? ".*(truncated|magic).*" : ".*truncated.*");
         }
@@ -151,7 +150,7 @@ class TraceFormatTest {
                 try {
                     tryRead(bad);
                     fail("byte %d ^ 0x%x was not detected", i, mask);
-                } catch (ScenarioException e) {
+                } catch (TraceException e) {
                     assertThat(e.getMessage()).as("byte %d", i).matches(java.util.regex.Pattern.quote(bad.toString())
                             + ": byte \\d+: .*");
                 }
@@ -271,7 +270,7 @@ class TraceFormatTest {
         }
         // a trace with no accesses is refused and removed
         TraceWriter empty = TraceWriter.create(target);
-        assertThatThrownBy(empty::finish).isInstanceOf(ScenarioException.class).hasMessageContaining("no data accesses");
+        assertThatThrownBy(empty::finish).isInstanceOf(TraceException.class).hasMessageContaining("no data accesses");
         empty.close();
         try (var files = Files.list(dir)) {
             assertThat(files).isEmpty();
@@ -292,12 +291,12 @@ class TraceFormatTest {
     @Test
     void unwritableDestinationsAreOneLineErrors() throws IOException {
         assertThatThrownBy(() -> TraceWriter.create(dir.resolve("no/such/dir/t.cltrace")))
-                .isInstanceOf(ScenarioException.class).hasMessageContaining("does not exist");
+                .isInstanceOf(TraceException.class).hasMessageContaining("does not exist");
         Path file = dir.resolve("plain");
         Files.writeString(file, "x");
         assertThatThrownBy(() -> TraceWriter.create(file.resolve("t.cltrace")))
-                .isInstanceOf(ScenarioException.class).hasMessageContaining("cannot write the trace");
-        assertThatThrownBy(() -> TraceWriter.create(dir)).isInstanceOf(ScenarioException.class)
+                .isInstanceOf(TraceException.class).hasMessageContaining("cannot write the trace");
+        assertThatThrownBy(() -> TraceWriter.create(dir)).isInstanceOf(TraceException.class)
                 .hasMessageContaining("is a directory");
     }
 }

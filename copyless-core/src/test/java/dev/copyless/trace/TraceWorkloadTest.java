@@ -3,7 +3,6 @@ package dev.copyless.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.copyless.scenario.ScenarioException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,7 +95,7 @@ class TraceWorkloadTest {
     void aMissingThreadIsAnError() {
         Path f = dir.resolve("m.cltrace");
         TraceFormatTest.write(f, List.of(new TraceFormatTest.Rec(1, 1, 1)));
-        assertThatThrownBy(() -> TraceWorkload.open(f, 1, 0.5)).isInstanceOf(ScenarioException.class)
+        assertThatThrownBy(() -> TraceWorkload.open(f, 1, 0.5)).isInstanceOf(TraceException.class)
                 .hasMessageContaining("no thread 1");
     }
 }

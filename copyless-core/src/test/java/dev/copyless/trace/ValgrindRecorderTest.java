@@ -3,7 +3,6 @@ package dev.copyless.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,7 @@ class ValgrindRecorderTest {
     @Test
     void valgrindMissingSaysHowToInstallIt() {
         assertThatThrownBy(() -> ValgrindRecorder.findValgrind(null, dir.toString()))
-                .isInstanceOf(ScenarioException.class)
+                .isInstanceOf(TraceException.class)
                 .hasMessage("valgrind is not installed: install it (apt-get install valgrind) or give its path with"
                         + " --valgrind PATH");
         assertThatThrownBy(() -> ValgrindRecorder.findValgrind(dir.resolve("vg"), dir.toString()))
@@ -49,7 +48,7 @@ class ValgrindRecorderTest {
     void anUnwritableOutputIsRefusedBeforeAnythingRuns() {
         assertThatThrownBy(() -> ValgrindRecorder.record(Path.of("/bin/true"), List.of("true"),
                 dir.resolve("missing/t.cltrace"), m -> { }))
-                .isInstanceOf(ScenarioException.class).hasMessageContaining("does not exist");
+                .isInstanceOf(TraceException.class).hasMessageContaining("does not exist");
         assertThatThrownBy(() -> ValgrindRecorder.record(Path.of("/bin/true"), List.of(), dir.resolve("t.cltrace"),
                 m -> { })).hasMessageContaining("expected a command after --");
     }

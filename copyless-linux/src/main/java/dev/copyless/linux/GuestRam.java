@@ -2,6 +2,7 @@ package dev.copyless.linux;
 
 import static dev.copyless.linux.Syscalls.PAGE_SIZE;
 
+import dev.copyless.mm.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;

@@ -1,10 +1,10 @@
 package dev.copyless.linux;
 
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.host.HostMemory;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.scenario.Scenario;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
 import dev.copyless.sim.HostFactory;
 import java.util.Optional;
 

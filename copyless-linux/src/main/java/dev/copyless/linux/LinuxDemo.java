@@ -37,7 +37,7 @@ public final class LinuxDemo {
 
     /** One path's measurements. */
     public record PathResult(String path, int pages, int pagesSwappedBefore, long elapsedNs, long bytesCopiedByUs,
-                             int pagesVerified, int pagesCorrupt, VmStat.Snapshot delta, int pagesOnDestinationNode,
+                             int pagesVerified, int pagesCorrupt, ProcVmstat.Snapshot delta, int pagesOnDestinationNode,
                              int pagesRefused, int movedListedBefore, int movedListedAfter, int mappingsBefore,
                              int mappingsAfter, NodePlacement.PathPlacement placement) {
         public double nsPerPage() {
@@ -142,7 +142,7 @@ public final class LinuxDemo {
     }
 
     /**
-     * Checks that swap is usable and big enough, then runs the three paths.
+     * Checks that swap is usable and big enough, then runs every path of {@link #PATHS}.
      *
      * @throws ScenarioException when it cannot run here (one line saying why and what to do)
      */
@@ -184,6 +184,14 @@ public final class LinuxDemo {
             dst = probe.vnodeNode(1);
         }
         return new Result(pages, LinuxHost.onlineNodes(), src, dst, note, order, shuffled, primitive, out);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Pages per path of {@link #warmUp}. */
@@ -252,7 +260,7 @@ public final class LinuxDemo {
                 expected[i] = i + 1;
                 ram.writePattern(i, expected[i]);
             }
-            for (int attempt = 0; attempt < 3; attempt++) {
+            for (int attempt = 0; attempt < 5; attempt++) {
                 if (deviceReads) {
                     ram.pageOutCold(0, n);
                 } else {
@@ -262,6 +270,7 @@ public final class LinuxDemo {
                 if (list.size() == n) {
                     break;
                 }
+                pause(); // a page whose first write is still in flight cannot be dropped yet: let the disk catch up
             }
             int swappedBefore = list.size();
             int[] status = new int[n];
@@ -283,7 +292,7 @@ public final class LinuxDemo {
             int inSwapCache = placement ? ram.inSwapCache(0, n).length : 0;
 
             NodeVmstat.Snapshot nodesBefore = placement ? NodeVmstat.snapshot() : null;
-            VmStat.Snapshot before = VmStat.snapshot();
+            ProcVmstat.Snapshot before = ProcVmstat.snapshot();
             long t0 = System.nanoTime();
             long bytes = switch (path) {
                 case "naive" -> MigrationPaths.naive(ram, src, dst, n);
@@ -299,7 +308,7 @@ public final class LinuxDemo {
                 default -> throw new IllegalArgumentException("unknown path " + path);
             };
             long elapsed = System.nanoTime() - t0 - readBackNs[0];
-            VmStat.Snapshot delta = VmStat.snapshot().minus(before);
+            ProcVmstat.Snapshot delta = ProcVmstat.snapshot().minus(before);
             NodeVmstat.Snapshot nodeDelta = placement ? NodeVmstat.snapshot().minus(nodesBefore) : null;
             int mappingsAfter = ram.mappings();
             list.scan();

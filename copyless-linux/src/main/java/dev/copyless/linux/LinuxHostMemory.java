@@ -2,15 +2,21 @@ package dev.copyless.linux;
 
 import static dev.copyless.linux.Syscalls.PAGE_SIZE;
 
+import dev.copyless.clock.Agent;
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
+import dev.copyless.host.GfnLocations;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
+import dev.copyless.host.MovedFrom;
+import dev.copyless.host.MovementAccounting;
 import dev.copyless.host.Verification;
+import dev.copyless.host.VnodeLayout;
 import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.Agent;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -44,7 +50,7 @@ import java.util.Map;
  * {@link MmuNotifier}, which keeps the exported moved-page list (claims 1, 10).
  *
  * <p><b>First migrations.</b> The kernel's own reclaim, and this backend's kswapd
- * ({@link Kswapd}): per logical node it keeps the VMs' resident pages under the scenario's
+ * ({@link PageoutDaemon}): per logical node it keeps the VMs' resident pages under the scenario's
  * node size, paging the coldest out with {@code MADV_PAGEOUT} (a clock over a software
  * accessed bit set by every access), as the issue's reproducible experiments require; no
  * cgroup or system setting is touched.
@@ -80,15 +86,15 @@ public final class LinuxHostMemory implements HostMemory {
     private final long rescanNs;
     private final PlacementCheck placement = new PlacementCheck();
     private final CostModel cost;
-    private final dev.copyless.metrics.VmStat stat;
+    private final VmStat stat;
     private final int reclaimBatch;
     private final List<Vm> vms = new ArrayList<>();
     private final Pagemap pagemap;
     private final long[] one = new long[1];
     private final int[] resident;
     private final int[] debt;
-    private final Kswapd kswapd;
-    private final VmStat.Snapshot kernelBefore;
+    private final PageoutDaemon kswapd;
+    private final ProcVmstat.Snapshot kernelBefore;
     private long bytesCopiedByUs;
     private long movedBytesCopiedByUs;
     /** Every guest load is folded in here, so the JIT cannot drop a load whose value is unused. */
@@ -106,28 +112,15 @@ public final class LinuxHostMemory implements HostMemory {
     private static final class Vm {
         final GuestRam ram;
         final MemorySegment mem;
-        final long[] state;
+        /** The location words, the moved-page predicate and the notifier: the seam's, shared with the simulated host. */
+        final GfnLocations loc;
         final long[] token;
-        final int[] vnodeStart;
-        final int[] vnodeNode;
-        final MmuNotifier notifier;
 
-        Vm(GuestRam ram, int[] vnodeStart, int[] vnodeNode, MmuNotifier notifier) {
+        Vm(GuestRam ram, GfnLocations loc) {
             this.ram = ram;
             this.mem = ram.segment();
-            this.state = new long[ram.gfns()];
+            this.loc = loc;
             this.token = new long[ram.gfns()];
-            this.vnodeStart = vnodeStart;
-            this.vnodeNode = vnodeNode;
-            this.notifier = notifier;
-        }
-
-        int pinned(int gfn) {
-            int v = vnodeStart.length - 1;
-            while (vnodeStart[v] > gfn) {
-                v--;
-            }
-            return vnodeNode[v];
         }
     }
 
@@ -136,13 +129,13 @@ public final class LinuxHostMemory implements HostMemory {
      * @param reclaimBatch pages paged out per kswapd batch ({@code SWAP_CLUSTER_MAX})
      * @param engine       the run's clock, on which this host's kswapd is woken
      */
-    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
+    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, VmStat stat,
                            Engine engine) {
         this(limits, reclaimBatch, cost, stat, engine, MovePrimitive.detect());
     }
 
     /** With a given primitive: {@link MovePrimitive#MREMAP} runs the fallback of kernels before 6.8 on any kernel. */
-    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
+    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, VmStat stat,
                            Engine engine, MovePrimitive primitive) {
         this(limits, reclaimBatch, cost, stat, engine, primitive, HostReclaim.PAGEOUT);
     }
@@ -153,7 +146,7 @@ public final class LinuxHostMemory implements HostMemory {
      * backend's kswapd pages nothing out: it only rescans the pagemap, every
      * {@link #KERNEL_RESCAN_NS}; the limits' watermarks are the kernel's own.
      */
-    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
+    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, VmStat stat,
                            Engine engine, MovePrimitive primitive, HostReclaim reclaim) {
         this.primitive = primitive;
         this.reclaim = reclaim;
@@ -179,17 +172,17 @@ public final class LinuxHostMemory implements HostMemory {
         } else {
             this.limits = limits.clone();
             this.nodeRoom = null;
-            this.rescanNs = Kswapd.RESCAN_NS;
+            this.rescanNs = PageoutDaemon.RESCAN_NS;
         }
         this.nodesBefore = NodeVmstat.snapshot();
-        this.vmstatBefore = VmStat.vmstat();
+        this.vmstatBefore = ProcVmstat.vmstat();
         this.cost = cost;
         this.stat = stat;
         this.reclaimBatch = Math.max(1, reclaimBatch);
         this.resident = new int[limits.length];
         this.debt = new int[limits.length];
-        this.kswapd = new Kswapd(engine);
-        this.kernelBefore = VmStat.snapshot();
+        this.kswapd = new PageoutDaemon(engine);
+        this.kernelBefore = ProcVmstat.snapshot();
         try {
             this.pagemap = new Pagemap(); // last: nothing after it can fail and leak the descriptor
         } catch (RuntimeException e) {
@@ -215,11 +208,6 @@ public final class LinuxHostMemory implements HostMemory {
         return primitive;
     }
 
-    /** The online node a logical node is on. */
-    public int realNode(int logical) {
-        return realNode[logical];
-    }
-
     /** Bytes of guest data copied by this process's own code (the naive guest copies). */
     public long bytesCopiedByUs() {
         return bytesCopiedByUs;
@@ -237,19 +225,24 @@ public final class LinuxHostMemory implements HostMemory {
 
     @Override
     public int registerVm(int gfns, int[] vnodeStart, int[] vnodeNode, MmuNotifier notifier) {
-        int[] pages = new int[vnodeStart.length];
-        int[] real = new int[vnodeStart.length];
+        VnodeLayout layout = new VnodeLayout(gfns, vnodeStart, vnodeNode);
+        int[] pages = new int[layout.vnodes()];
+        int[] real = new int[layout.vnodes()];
         for (int v = 0; v < pages.length; v++) {
-            pages[v] = (v + 1 < pages.length ? vnodeStart[v + 1] : gfns) - vnodeStart[v];
-            real[v] = realNode[vnodeNode[v]];
+            pages[v] = layout.end(v) - layout.start(v);
+            real[v] = realNode[layout.node(v)];
         }
         GuestRam ram = GuestRam.createBound(pages, real, primitive);
         mappingsBefore += ram.mappings();
-        vms.add(new Vm(ram, vnodeStart.clone(), vnodeNode.clone(), notifier));
+        vms.add(new Vm(ram, new GfnLocations(layout, notifier)));
         return vms.size() - 1;
     }
 
-    /** Recorded only: the kernel's swap readahead cannot be held back from user space (see class comment). */
+    /**
+     * Not enforceable here, and nothing is recorded: the kernel's swap readahead and promotion
+     * cannot be held back from user space (see the class comment); claim 12 is the simulated
+     * host's.
+     */
     @Override
     public void setHoldBack(int vm, boolean holdBack) {
         // The kernel decides readahead; nothing to hold back from user space.
@@ -257,41 +250,29 @@ public final class LinuxHostMemory implements HostMemory {
 
     @Override
     public long locate(int vm, int gfn) {
-        return vms.get(vm).state[gfn];
+        return vms.get(vm).loc.word(gfn);
     }
 
     @Override
     public int pinnedNode(int vm, int gfn) {
-        return vms.get(vm).pinned(gfn);
+        return vms.get(vm).loc.pinnedNode(gfn);
     }
 
     @Override
     public boolean isMoved(int vm, int gfn) {
-        Vm m = vms.get(vm);
-        return isMoved(m, gfn, m.state[gfn]);
-    }
-
-    private static boolean isMoved(Vm m, int gfn, long w) {
-        return switch (PageState.kind(w)) {
-            case PageState.SWAPPED -> true;
-            case PageState.RESIDENT -> PageState.nodeOrDevice(w) != m.pinned(gfn);
-            default -> false;
-        };
+        return vms.get(vm).loc.isMoved(gfn);
     }
 
     /** Sets a gfn's word, keeps the per-node resident count, and tells the notifier when the location changed. */
     private void setState(Vm m, int gfn, long w) {
-        long old = m.state[gfn];
+        long old = m.loc.word(gfn);
         if (PageState.isResident(old)) {
             resident[PageState.nodeOrDevice(old)]--;
         }
         if (PageState.isResident(w)) {
             resident[PageState.nodeOrDevice(w)]++;
         }
-        m.state[gfn] = w;
-        if (PageState.locationOnly(old) != PageState.locationOnly(w)) {
-            m.notifier.locationChanged(gfn, w, isMoved(m, gfn, w));
-        }
+        m.loc.set(gfn, w);
     }
 
     // ------------------------------------------------------------------ HostMemory operations
@@ -299,17 +280,17 @@ public final class LinuxHostMemory implements HostMemory {
     @Override
     public long touch(int vm, int gfn, int cpuNode) {
         Vm m = vms.get(vm);
-        long w = m.state[gfn];
+        long w = m.loc.word(gfn);
         if (PageState.isResident(w) && (w & PageState.MIGRATE_ON_TOUCH) == 0) {
             sink ^= m.mem.get(LONG, (long) gfn * PAGE_SIZE); // the guest's load (kept live through the sink)
-            m.state[gfn] = w | PageState.ACCESSED;
+            m.loc.setFlags(gfn, w | PageState.ACCESSED);
             return cost.accessNs(cpuNode, PageState.nodeOrDevice(w));
         }
         long t0 = System.nanoTime();
         fault(m, gfn, false);
         sink ^= m.mem.get(LONG, (long) gfn * PAGE_SIZE);
-        m.state[gfn] |= PageState.ACCESSED;
-        return System.nanoTime() - t0 + cost.accessNs(cpuNode, PageState.nodeOrDevice(m.state[gfn]));
+        m.loc.setFlags(gfn, m.loc.word(gfn) | PageState.ACCESSED);
+        return System.nanoTime() - t0 + cost.accessNs(cpuNode, PageState.nodeOrDevice(m.loc.word(gfn)));
     }
 
     /**
@@ -320,8 +301,8 @@ public final class LinuxHostMemory implements HostMemory {
      * naive balancer's read of a moved page: the bring-back of the patent's background.
      */
     private void fault(Vm m, int gfn, boolean balancingRead) {
-        long w = m.state[gfn];
-        int pinned = m.pinned(gfn);
+        long w = m.loc.word(gfn);
+        int pinned = m.loc.pinnedNode(gfn);
         switch (PageState.kind(w)) {
             case PageState.UNBACKED -> {
                 directReclaim(pinned);
@@ -351,7 +332,7 @@ public final class LinuxHostMemory implements HostMemory {
                     if (moveToNode(m, gfn, pinned)) {
                         stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
                     }
-                    m.state[gfn] &= ~PageState.MIGRATE_ON_TOUCH; // refused: the page stays remote, as on the simulated host
+                    m.loc.setFlags(gfn, m.loc.word(gfn) & ~PageState.MIGRATE_ON_TOUCH); // refused: the page stays remote, as on the simulated host
                 }
             }
         }
@@ -363,7 +344,7 @@ public final class LinuxHostMemory implements HostMemory {
      * @return false (nothing changed) when the kernel refused the move ({@code -ENOMEM}, {@code -EBUSY}...)
      */
     private boolean moveToNode(Vm m, int gfn, int node) {
-        long w = m.state[gfn];
+        long w = m.loc.word(gfn);
         int from = PageState.nodeOrDevice(w);
         if (realNode[from] != realNode[node]) {
             int[] status = new int[1];
@@ -386,46 +367,37 @@ public final class LinuxHostMemory implements HostMemory {
     public long copy(int vm, int srcGfn, int dstGfn) {
         Vm m = vms.get(vm);
         long t0 = System.nanoTime();
-        long before = m.state[srcGfn];
-        boolean moved = isMoved(m, srcGfn, before);
+        long before = m.loc.word(srcGfn);
+        boolean moved = m.loc.isMoved(srcGfn, before);
         boolean fromSwap = PageState.isSwapped(before);
         fault(m, srcGfn, true);
-        if (PageState.kind(m.state[dstGfn]) == PageState.SWAPPED) {
+        if (PageState.kind(m.loc.word(dstGfn)) == PageState.SWAPPED) {
             fault(m, dstGfn, false); // writing a swapped-out gfn swaps it in first
-        } else if (PageState.kind(m.state[dstGfn]) == PageState.UNBACKED) {
-            directReclaim(m.pinned(dstGfn));
+        } else if (PageState.kind(m.loc.word(dstGfn)) == PageState.UNBACKED) {
+            directReclaim(m.loc.pinnedNode(dstGfn));
             stat.inc(Counter.PGALLOC_ZERO);
-            setState(m, dstGfn, PageState.resident(m.pinned(dstGfn), 0));
+            setState(m, dstGfn, PageState.resident(m.loc.pinnedNode(dstGfn), 0));
         }
         MemorySegment.copy(m.mem, (long) srcGfn * PAGE_SIZE, m.mem, (long) dstGfn * PAGE_SIZE, PAGE_SIZE);
-        placement.guestCopy(m.ram, srcGfn, dstGfn, fromSwap, realNode[m.pinned(srcGfn)]);
+        placement.guestCopy(m.ram, srcGfn, dstGfn, fromSwap, realNode[m.loc.pinnedNode(srcGfn)]);
         bytesCopiedByUs += PAGE_SIZE;
         m.token[dstGfn] = m.token[srcGfn];
-        m.state[srcGfn] |= PageState.ACCESSED;
-        m.state[dstGfn] |= PageState.ACCESSED;
+        m.loc.setFlags(srcGfn, m.loc.word(srcGfn) | PageState.ACCESSED);
+        m.loc.setFlags(dstGfn, m.loc.word(dstGfn) | PageState.ACCESSED);
         stat.inc(Counter.GUEST_PAGE_COPIES);
-        int from = PageState.nodeOrDevice(m.state[srcGfn]);
-        int to = PageState.nodeOrDevice(m.state[dstGfn]);
+        int from = PageState.nodeOrDevice(m.loc.word(srcGfn));
+        int to = PageState.nodeOrDevice(m.loc.word(dstGfn));
         if (moved) {
-            stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
             movedBytesCopiedByUs += PAGE_SIZE;
         }
-        if (from != to) {
-            stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
-            if (moved) {
-                stat.add(Counter.MOVED_PAGE_INTERCONNECT_BYTES, PAGE_SIZE);
-                if (fromSwap) {
-                    stat.add(Counter.SWAPPED_PAGE_INTERCONNECT_BYTES, PAGE_SIZE);
-                }
-            }
-        }
+        MovementAccounting.pageCopy(stat, from, to, !moved ? MovedFrom.NOT_MOVED : fromSwap ? MovedFrom.SWAP : MovedFrom.NODE);
         return System.nanoTime() - t0 + cost.copyNs(from, to);
     }
 
     /** One entry of {@link #migratePages}; see there. */
     @Override
     public long migrate(int vm, int srcGfn, int dstGfn, MigrationOrder order) {
-        int[] status = {dev.copyless.mm.Errno.OK};
+        int[] status = {Errno.OK};
         long ns = migratePages(vm, new int[] {srcGfn}, new int[] {dstGfn}, 1, order, status);
         return status[0] < 0 ? status[0] : ns;
     }
@@ -473,12 +445,12 @@ public final class LinuxHostMemory implements HostMemory {
         int pairs = 0;
         for (int i = 0; i < count; i++) {
             batchIdx[i] = -1;
-            if (status[i] != dev.copyless.mm.Errno.OK) {
+            if (status[i] != Errno.OK) {
                 continue;
             }
             status[i] = checkEntry(m, srcGfn[i], dstGfn[i], readNow, pendingOn);
-            long w = m.state[srcGfn[i]];
-            if (status[i] == dev.copyless.mm.Errno.OK && readNow && PageState.isSwapped(w)) {
+            long w = m.loc.word(srcGfn[i]);
+            if (status[i] == Errno.OK && readNow && PageState.isSwapped(w)) {
                 batchIdx[i] = pairs;
                 rSrc[pairs] = srcGfn[i];
                 rDst[pairs] = dstGfn[i];
@@ -494,7 +466,7 @@ public final class LinuxHostMemory implements HostMemory {
             }
         }
         for (int i = 0; i < count; i++) {
-            if (status[i] != dev.copyless.mm.Errno.OK) {
+            if (status[i] != Errno.OK) {
                 continue;
             }
             int r = moveEntry(m, srcGfn[i], dstGfn[i], order);
@@ -513,7 +485,7 @@ public final class LinuxHostMemory implements HostMemory {
                 int[] idx = new int[count];
                 int n = 0;
                 for (int i = 0; i < count; i++) {
-                    if (batchIdx[i] >= 0 && PageState.isResident(m.state[dstGfn[i]])) {
+                    if (batchIdx[i] >= 0 && PageState.isResident(m.loc.word(dstGfn[i]))) {
                         idx[n++] = i;
                     }
                 }
@@ -523,7 +495,7 @@ public final class LinuxHostMemory implements HostMemory {
                 }
                 int[] nodes = NodePlacement.nodesOf(m.ram, dst, n);
                 for (int k = 0; k < n; k++) {
-                    placement.landed(nodes[k], realNode[m.pinned(dst[k])], realNode[m.pinned(srcGfn[idx[k]])]);
+                    placement.landed(nodes[k], realNode[m.loc.pinnedNode(dst[k])], realNode[m.loc.pinnedNode(srcGfn[idx[k]])]);
                 }
                 t0 += System.nanoTime() - c0;
             }
@@ -537,21 +509,21 @@ public final class LinuxHostMemory implements HostMemory {
      * destination node even after direct reclaim (the batch's pending swap-ins counted).
      */
     private int checkEntry(Vm m, int srcGfn, int dstGfn, boolean readNow, int[] pendingOn) {
-        long src = m.state[srcGfn];
-        if (!isMoved(m, srcGfn, src) || srcGfn == dstGfn) {
-            return -dev.copyless.mm.Errno.EAGAIN;
+        long src = m.loc.word(srcGfn);
+        if (!m.loc.isMoved(srcGfn, src) || srcGfn == dstGfn) {
+            return -Errno.EAGAIN;
         }
-        int dstNode = m.pinned(dstGfn);
+        int dstNode = m.loc.pinnedNode(dstGfn);
         if (readNow && PageState.isSwapped(src)) {
             if (resident[dstNode] + pendingOn[dstNode] >= limits[dstNode].pages()) {
                 directReclaim(dstNode);
                 if (resident[dstNode] + pendingOn[dstNode] >= limits[dstNode].pages()) {
-                    return -dev.copyless.mm.Errno.ENOMEM;
+                    return -Errno.ENOMEM;
                 }
             }
             pendingOn[dstNode]++;
         }
-        return dev.copyless.mm.Errno.OK;
+        return Errno.OK;
     }
 
     /**
@@ -563,9 +535,9 @@ public final class LinuxHostMemory implements HostMemory {
      * @return 0, or {@code -errno} when the primitive refused (nothing changed)
      */
     private int moveEntry(Vm m, int srcGfn, int dstGfn, MigrationOrder order) {
-        long src = m.state[srcGfn];
-        int dstNode = m.pinned(dstGfn);
-        if (PageState.kind(m.state[dstGfn]) != PageState.UNBACKED) { // a freed gfn the host still backs
+        long src = m.loc.word(srcGfn);
+        int dstNode = m.loc.pinnedNode(dstGfn);
+        if (PageState.kind(m.loc.word(dstGfn)) != PageState.UNBACKED) { // a freed gfn the host still backs
             releaseBacking(m, dstGfn);
         }
         try {
@@ -598,7 +570,7 @@ public final class LinuxHostMemory implements HostMemory {
                     ? PageState.swapped(Pagemap.swapType(entry), (int) Pagemap.swapOffset(entry))
                     : PageState.locationOnly(src);
             if (order == MigrationOrder.MIGRATE_BEFORE_MAP) {
-                m.state[dstGfn] = where | PageState.MIGRATE_ON_TOUCH; // settled, and notified, by swapInBatch
+                m.loc.setUnnotified(dstGfn, where | PageState.MIGRATE_ON_TOUCH); // settled, and notified, by swapInBatch
                 return 0;
             }
             setState(m, dstGfn, where | PageState.MIGRATE_ON_TOUCH); // claims 2-5: mapped to the slot
@@ -610,7 +582,7 @@ public final class LinuxHostMemory implements HostMemory {
             if (order == MigrationOrder.MIGRATE_BEFORE_MAP && moveToNode(m, dstGfn, dstNode)) {
                 stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
             } else {
-                m.state[dstGfn] |= PageState.MIGRATE_ON_TOUCH;
+                m.loc.setFlags(dstGfn, m.loc.word(dstGfn) | PageState.MIGRATE_ON_TOUCH);
             }
         }
         return 0;
@@ -623,9 +595,9 @@ public final class LinuxHostMemory implements HostMemory {
     private int primitiveError(SyscallException e) {
         primitiveFailures++;
         return -switch (e.errno()) {
-            case Errno.ENOMEM -> dev.copyless.mm.Errno.ENOMEM; // mremap: out of mappings (vm.max_map_count)
-            case Errno.EBUSY -> dev.copyless.mm.Errno.EBUSY; // UFFDIO_MOVE: the page is pinned or shared
-            default -> dev.copyless.mm.Errno.EINVAL;
+            case Errno.ENOMEM -> Errno.ENOMEM; // mremap: out of mappings (vm.max_map_count)
+            case Errno.EBUSY -> Errno.EBUSY; // UFFDIO_MOVE: the page is pinned or shared
+            default -> Errno.EINVAL;
         };
     }
 
@@ -657,12 +629,12 @@ public final class LinuxHostMemory implements HostMemory {
                 continue;
             }
             int g = dstGfn[i];
-            long w = m.state[g];
-            m.state[g] = PageState.UNBACKED_WORD; // what the notifier last heard of the destination
+            long w = m.loc.word(g);
+            m.loc.setUnnotified(g, PageState.UNBACKED_WORD); // what the notifier last heard of the destination
             if (all || populate(m, g)) {
                 stat.inc(Counter.PSWPIN);
                 stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
-                setState(m, g, PageState.resident(m.pinned(g), 0) | PageState.ACCESSED);
+                setState(m, g, PageState.resident(m.loc.pinnedNode(g), 0) | PageState.ACCESSED);
             } else {
                 setState(m, g, w); // the entry waits for the first touch
             }
@@ -683,7 +655,7 @@ public final class LinuxHostMemory implements HostMemory {
     @Override
     public long populate(int vm, int gfn) {
         Vm m = vms.get(vm);
-        if (PageState.kind(m.state[gfn]) != PageState.UNBACKED) {
+        if (PageState.kind(m.loc.word(gfn)) != PageState.UNBACKED) {
             return 0;
         }
         long t0 = System.nanoTime();
@@ -694,12 +666,12 @@ public final class LinuxHostMemory implements HostMemory {
     @Override
     public long pageOut(int vm, int gfn) {
         Vm m = vms.get(vm);
-        if (!PageState.isResident(m.state[gfn])) {
+        if (!PageState.isResident(m.loc.word(gfn))) {
             return 0;
         }
         long t0 = System.nanoTime();
         m.ram.pageOut(gfn, 1);
-        return pagedOut(m, gfn) ? System.nanoTime() - t0 : -dev.copyless.mm.Errno.ENOSPC;
+        return pagedOut(m, gfn) ? System.nanoTime() - t0 : -Errno.ENOSPC;
     }
 
     /** Reads a paged-out gfn's swap entry into the shadow; false when the kernel kept the page (swap full, pinned). */
@@ -722,16 +694,16 @@ public final class LinuxHostMemory implements HostMemory {
     @Override
     public long demote(int vm, int gfn, int node) {
         Vm m = vms.get(vm);
-        long w = m.state[gfn];
+        long w = m.loc.word(gfn);
         if (!PageState.isResident(w) || PageState.nodeOrDevice(w) == node) {
             return 0;
         }
         if (realNode[node] == realNode[PageState.nodeOrDevice(w)]) {
-            return -dev.copyless.mm.Errno.EINVAL;
+            return -Errno.EINVAL;
         }
         long t0 = System.nanoTime();
         if (!moveToNode(m, gfn, node)) {
-            return -dev.copyless.mm.Errno.ENOMEM; // the kernel kept the page where it was
+            return -Errno.ENOMEM; // the kernel kept the page where it was
         }
         stat.inc(Counter.PGDEMOTE_KSWAPD);
         return System.nanoTime() - t0;
@@ -764,11 +736,11 @@ public final class LinuxHostMemory implements HostMemory {
      * @return pages paged out
      */
     int shrink(int node, int batch) {
-        Kswapd.Hand h = kswapd.hands[node];
+        PageoutDaemon.Hand h = kswapd.hands[node];
         int done = 0;
         long total = 0;
         for (Vm m : vms) {
-            total += m.state.length;
+            total += m.loc.gfns();
         }
         for (long visited = 0; visited < 2 * total && done < batch && !vms.isEmpty(); visited++) {
             if (h.vm >= vms.size()) {
@@ -777,16 +749,16 @@ public final class LinuxHostMemory implements HostMemory {
             }
             Vm m = vms.get(h.vm);
             int gfn = h.gfn;
-            if (++h.gfn >= m.state.length) {
+            if (++h.gfn >= m.loc.gfns()) {
                 h.gfn = 0;
                 h.vm++;
             }
-            long w = m.state[gfn];
+            long w = m.loc.word(gfn);
             if (!PageState.isResident(w) || PageState.nodeOrDevice(w) != node) {
                 continue;
             }
             if ((w & PageState.ACCESSED) != 0) {
-                m.state[gfn] = w & ~PageState.ACCESSED;
+                m.loc.setFlags(gfn, w & ~PageState.ACCESSED);
                 continue;
             }
             m.ram.pageOut(gfn, 1);
@@ -811,12 +783,12 @@ public final class LinuxHostMemory implements HostMemory {
         int changed = 0;
         long[] buf = new long[4096];
         for (Vm m : vms) {
-            for (int g0 = 0; g0 < m.state.length; g0 += buf.length) {
-                int n = Math.min(buf.length, m.state.length - g0);
+            for (int g0 = 0; g0 < m.loc.gfns(); g0 += buf.length) {
+                int n = Math.min(buf.length, m.loc.gfns() - g0);
                 pagemap.read(m.ram.address(g0), n, buf);
                 for (int i = 0; i < n; i++) {
                     int gfn = g0 + i;
-                    long w = m.state[gfn];
+                    long w = m.loc.word(gfn);
                     long e = buf[i];
                     if (PageState.isResident(w) && Pagemap.swapped(e)) {
                         setState(m, gfn, PageState.swapped(Pagemap.swapType(e), (int) Pagemap.swapOffset(e)));
@@ -826,7 +798,7 @@ public final class LinuxHostMemory implements HostMemory {
                             stat.inc(Counter.PSWPOUT); // the kernel's reclaim made this first migration
                         }
                     } else if (PageState.isSwapped(w) && Pagemap.present(e)) {
-                        setState(m, gfn, PageState.resident(m.pinned(gfn), 0) | (w & PageState.ACCESSED));
+                        setState(m, gfn, PageState.resident(m.loc.pinnedNode(gfn), 0) | (w & PageState.ACCESSED));
                         rescanPresent++;
                         changed++;
                     }
@@ -847,7 +819,7 @@ public final class LinuxHostMemory implements HostMemory {
         List<Verification.LostPage> lost = new ArrayList<>();
         for (int vm = 0; vm < vms.size(); vm++) {
             Vm m = vms.get(vm);
-            for (int gfn = 0; gfn < m.state.length; gfn++) {
+            for (int gfn = 0; gfn < m.loc.gfns(); gfn++) {
                 if (m.token[gfn] == 0) {
                     continue;
                 }
@@ -870,7 +842,7 @@ public final class LinuxHostMemory implements HostMemory {
      */
     @Override
     public void gauges(Map<String, Long> out) {
-        VmStat.Snapshot d = VmStat.snapshot().minus(kernelBefore);
+        ProcVmstat.Snapshot d = ProcVmstat.snapshot().minus(kernelBefore);
         out.put("kernel_pswpin", d.pswpin());
         out.put("kernel_pswpout", d.pswpout());
         out.put("kernel_pgmajfault", d.processMajflt());
@@ -889,7 +861,7 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("mappings_after", (long) mappingsAfter);
         long swapped = 0;
         for (Vm m : vms) {
-            for (long w : m.state) {
+            for (long w : m.loc.words()) {
                 if (PageState.isSwapped(w)) {
                     swapped++;
                 }
@@ -898,21 +870,36 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("swap_slots_used", swapped);
         placement.gauges(out);
         if (reclaim == HostReclaim.KERNEL) {
-            Map<String, Long> v = VmStat.vmstat();
-            for (String k : java.util.List.of("pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct", "allocstall_normal",
-                    "allocstall_movable")) {
+            Map<String, Long> v = ProcVmstat.vmstat();
+            for (String k : java.util.List.of("pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct")) {
                 out.put("kernel_" + k, v.getOrDefault(k, 0L) - vmstatBefore.getOrDefault(k, 0L));
             }
+            long stalls = 0;
+            for (String k : java.util.List.of("allocstall_normal", "allocstall_movable")) {
+                stalls += v.getOrDefault(k, 0L) - vmstatBefore.getOrDefault(k, 0L);
+            }
+            out.put("kernel_allocstall", stalls);
             NodeVmstat.Snapshot nd = NodeVmstat.snapshot().minus(nodesBefore);
+            long refaults = 0;
             for (int node : nd.nodes()) {
-                out.put("kernel_node" + node + "_workingset_refault_anon", nd.get(node, "workingset_refault_anon"));
+                refaults += nd.get(node, "workingset_refault_anon");
             }
+            out.put("kernel_workingset_refault_anon", refaults);
+            long roomMin = Long.MAX_VALUE;
+            long roomMax = 0;
+            long[] wmark = new long[3];
             for (NodeRoom.Node n : nodeRoom.nodes()) {
-                out.put("node" + n.node() + "_room_pages", n.freePagesAfter());
-                out.put("node" + n.node() + "_wmark_min", n.wmarkMin());
-                out.put("node" + n.node() + "_wmark_low", n.wmarkLow());
-                out.put("node" + n.node() + "_wmark_high", n.wmarkHigh());
+                roomMin = Math.min(roomMin, n.freePagesAfter());
+                roomMax = Math.max(roomMax, n.freePagesAfter());
+                wmark[0] = Math.max(wmark[0], n.wmarkMin());
+                wmark[1] = Math.max(wmark[1], n.wmarkLow());
+                wmark[2] = Math.max(wmark[2], n.wmarkHigh());
             }
+            out.put("resized_node_free_pages_min", nodeRoom.nodes().isEmpty() ? 0 : roomMin);
+            out.put("resized_node_free_pages_max", roomMax);
+            out.put("resized_node_wmark_min", wmark[0]);
+            out.put("resized_node_wmark_low", wmark[1]);
+            out.put("resized_node_wmark_high", wmark[2]);
         }
     }
 
@@ -936,7 +923,7 @@ public final class LinuxHostMemory implements HostMemory {
      * cold gfns out in batches until the room is back above the high watermark; every
      * {@link #RESCAN_NS} of virtual time it also rescans the pagemap ({@link #rescan}).
      */
-    final class Kswapd extends Agent {
+    final class PageoutDaemon extends Agent {
         static final long RESCAN_NS = 10_000_000L;
 
         /** A clock hand over (vm, gfn). */
@@ -950,7 +937,7 @@ public final class LinuxHostMemory implements HostMemory {
         private final boolean[] running;
         private long nextRescan = rescanNs;
 
-        Kswapd(Engine engine) {
+        PageoutDaemon(Engine engine) {
             this.engine = engine;
             this.hands = new Hand[limits.length];
             this.running = new boolean[limits.length];

@@ -2,6 +2,7 @@ package dev.copyless.linux;
 
 import static dev.copyless.linux.Syscalls.PAGE_SIZE;
 
+import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -26,7 +27,7 @@ import java.util.Arrays;
  * </ul>
  *
  * Each returns the bytes of guest data copied by our own code (the kernel's swap I/O and
- * {@code move_pages} copies are measured separately through {@link VmStat}).
+ * {@code move_pages} copies are measured separately through {@link ProcVmstat}).
  */
 public final class MigrationPaths {
     private MigrationPaths() {}

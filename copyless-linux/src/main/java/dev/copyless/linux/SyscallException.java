@@ -1,5 +1,7 @@
 package dev.copyless.linux;
 
+import dev.copyless.mm.Errno;
+
 /**
  * A failed system call: carries the call's name, the arguments that matter and the captured
  * {@code errno} with its kernel name ({@code mbind(...): EINVAL (errno 22)}). Plumbing for the

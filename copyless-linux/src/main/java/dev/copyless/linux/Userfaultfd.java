@@ -1,5 +1,6 @@
 package dev.copyless.linux;
 
+import dev.copyless.mm.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -2,13 +2,13 @@ package dev.copyless.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.copyless.clock.CostModel;
+import dev.copyless.clock.Engine;
 import dev.copyless.host.Verification;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
-import dev.copyless.sim.CostModel;
-import dev.copyless.sim.Engine;
 import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;

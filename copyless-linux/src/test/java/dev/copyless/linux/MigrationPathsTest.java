@@ -2,6 +2,7 @@ package dev.copyless.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

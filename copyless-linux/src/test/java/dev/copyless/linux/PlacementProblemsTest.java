@@ -14,7 +14,7 @@ class PlacementProblemsTest {
 
     private static LinuxDemo.PathResult path(String name, int verified, int onDest, int refused, int swapins, long cross) {
         NodeVmstat.Snapshot none = new NodeVmstat.Snapshot(new int[] {0, 1}, new long[2][NodeVmstat.KEYS.size()]);
-        return new LinuxDemo.PathResult(name, N, N, 1, 0, verified, 2 * N - verified, new VmStat.Snapshot(N, 0, 0, 0, 0, 0, 0),
+        return new LinuxDemo.PathResult(name, N, N, 1, 0, verified, 2 * N - verified, new ProcVmstat.Snapshot(N, 0, 0, 0, 0, 0, 0),
                 onDest, refused, N, 0, 2, 2, new NodePlacement.PathPlacement(onDest, swapins, cross, 0, none));
     }
 

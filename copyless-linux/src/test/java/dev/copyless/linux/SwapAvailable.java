@@ -20,6 +20,27 @@ final class SwapAvailable {
         assumeTrue(why.isEmpty(), () -> "skipped: UFFDIO_MOVE is not usable here: " + why.orElse(""));
     }
 
+    /**
+     * {@link GuestRam#pageOutCold} until the list shows all {@code count} pages swapped (at
+     * most 5 tries, 50 ms apart): the second {@code MADV_PAGEOUT} cannot drop a page whose
+     * first write is still in flight, which a busy disk makes likely.
+     */
+    static void pageOutCold(GuestRam ram, MovedPageScanner list, int gfn, int count) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            ram.pageOutCold(gfn, count);
+            list.scan();
+            if (list.size() >= count) {
+                return;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** Skips unless both swap and UFFDIO_MOVE are usable. */
     static void assumeSwapAndUffdioMove() {
         assume();

@@ -1,0 +1,85 @@
+package dev.copyless.clock;
+
+import java.util.Arrays;
+
+/**
+ * The virtual-time price of everything the simulated host, hypervisor and guest do, in
+ * nanoseconds. Defaults and their sources are in {@code docs/COST-MODEL.md}; every value can
+ * be overridden from the scenario's {@code cost:} section.
+ *
+ * <p>Matrices are indexed {@code [cpuNode][memoryNode]} (access) and {@code [from][to]}
+ * (copy) and derived from the host's SLIT distance table: a distance of 10 is local, the
+ * remote access latency is interpolated linearly in {@code distance - 10} through the
+ * measured 2-socket point (distance 21 = {@code accessRemoteNs}); a remote page copy costs
+ * the local copy scaled by {@code distance / 10} (a copy across the link runs at about half
+ * the local memcpy bandwidth on a 2-socket host, 20.8 GB/s UPI).
+ */
+public final class CostModel {
+    public static final int PAGE_SIZE = 4096;
+
+    public final long accessLocalNs;
+    public final long accessRemoteNs;
+    public final long pageCopyLocalNs;
+    public final long zeroPageNs;
+    public final long eptFaultNs;
+    public final long hintFaultNs;
+    public final long pteUpdateNs;
+    public final long migratePageNs;
+    public final long hypercallExitNs;
+    public final long hypercallPageNs;
+    public final long reclaimScanNs;
+
+    private final long[][] access;
+    private final long[][] copy;
+
+    public CostModel(int[][] distance, long accessLocalNs, long accessRemoteNs, long pageCopyLocalNs,
+                     long zeroPageNs, long eptFaultNs, long hintFaultNs, long pteUpdateNs,
+                     long migratePageNs, long hypercallExitNs, long hypercallPageNs, long reclaimScanNs) {
+        this.accessLocalNs = accessLocalNs;
+        this.accessRemoteNs = accessRemoteNs;
+        this.pageCopyLocalNs = pageCopyLocalNs;
+        this.zeroPageNs = zeroPageNs;
+        this.eptFaultNs = eptFaultNs;
+        this.hintFaultNs = hintFaultNs;
+        this.pteUpdateNs = pteUpdateNs;
+        this.migratePageNs = migratePageNs;
+        this.hypercallExitNs = hypercallExitNs;
+        this.hypercallPageNs = hypercallPageNs;
+        this.reclaimScanNs = reclaimScanNs;
+        int n = distance.length;
+        access = new long[n][n];
+        copy = new long[n][n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                int d = distance[i][j];
+                access[i][j] = accessLocalNs + Math.round((accessRemoteNs - accessLocalNs) * (d - 10) / 11.0);
+                copy[i][j] = Math.round(pageCopyLocalNs * d / 10.0);
+            }
+        }
+    }
+
+    /** Defaults of {@code docs/COST-MODEL.md} for the given SLIT table. */
+    public static CostModel defaults(int[][] distance) {
+        return new CostModel(distance, 89, 139, 410, 400, 1_500, 1_000, 10, 2_000, 1_500, 200, 50);
+    }
+
+    /** Latency of one guest access from a vCPU on {@code cpuNode} to memory on {@code memNode}. */
+    public long accessNs(int cpuNode, int memNode) {
+        return access[cpuNode][memNode];
+    }
+
+    /** The access matrix row for a vCPU's node: hot-path callers keep a reference to it. */
+    public long[] accessRow(int cpuNode) {
+        return access[cpuNode];
+    }
+
+    /** Time to copy one 4 KiB page from {@code from} to {@code to}. */
+    public long copyNs(int from, int to) {
+        return copy[from][to];
+    }
+
+    @Override
+    public String toString() {
+        return "CostModel" + Arrays.deepToString(access) + Arrays.deepToString(copy);
+    }
+}

@@ -1,0 +1,192 @@
+package dev.copyless.kernel;
+
+import static dev.copyless.mm.PageState.ACCESSED;
+import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
+
+import dev.copyless.host.GfnLocations;
+import dev.copyless.host.MovedFrom;
+import dev.copyless.host.MovementAccounting;
+import dev.copyless.metrics.Counter;
+import dev.copyless.mm.Errno;
+import dev.copyless.mm.FrameOwner;
+import dev.copyless.mm.MigrationOrder;
+import dev.copyless.mm.PageState;
+import dev.copyless.swap.SwapDevice;
+
+/**
+ * Page migration, as {@code mm/migrate.c}: a resident page's frame moved to another node
+ * ({@code migrate_pages} for promotion and migrate-on-touch), and the host half of the
+ * copyless path: a page the host had moved to a new source location (a swap slot or another
+ * node) migrated straight to the node backing the destination vNode, in either order
+ * (claims 1-8, 15-19), one page or a hypercall's batch with its swap reads plugged together.
+ * No byte of a requested migration passes through the source gfn's pinned node.
+ */
+final class Migrate {
+    private final Kernel k;
+    /** The plug of the batch in progress ({@link #migratePages}). */
+    private final BlkPlug plug = new BlkPlug();
+
+    Migrate(Kernel k) {
+        this.k = k;
+    }
+
+    /**
+     * Moves a resident gfn's frame to {@code nodeId} (promotion, migrate-on-touch); the copy's
+     * time is added to {@code op}.
+     *
+     * @param moved whether the copy completes the balancing migration of a moved page
+     * @return false when {@code nodeId} has no frame (nothing changed)
+     */
+    boolean moveFrame(Op op, int vm, int gfn, long word, int nodeId, boolean bringBack, long extraFlags,
+                      MovedFrom moved) {
+        int from = PageState.nodeOrDevice(word);
+        int pfn = k.alloc.allocFrame(op, nodeId, vm, gfn, bringBack);
+        if (pfn < 0) {
+            return false;
+        }
+        k.store.copyFrame(from, PageState.id(word), nodeId, pfn);
+        k.nodes[from].free(PageState.id(word));
+        k.vm(vm).set(gfn, PageState.resident(nodeId, pfn) | extraFlags);
+        k.stat.inc(Counter.HOST_PAGE_COPIES);
+        MovementAccounting.pageCopy(k.stat, from, nodeId, moved);
+        op.ns += k.cost.copyNs(from, nodeId);
+        return true;
+    }
+
+    /**
+     * Claim 1's host-side migration of {@code srcGfn} (moved) to {@code dstGfn}'s pinned node,
+     * see {@link dev.copyless.host.HostMemory#migrate}. Migrate-before-map (claims 6-8) reads
+     * and writes the data into the destination node, then maps it; map-then-migrate (claims
+     * 2-5) maps the new source location to the destination gfn and leaves the data to move on
+     * its first touch. Swap reads of a batch go under {@code plug}.
+     */
+    long migrate(int vm, int srcGfn, int dstGfn, MigrationOrder order, BlkPlug plug) {
+        GfnLocations loc = k.vm(vm);
+        long src = loc.word(srcGfn);
+        if (!loc.isMoved(srcGfn, src)) {
+            return -Errno.EAGAIN;
+        }
+        Op op = k.enter(FrameOwner.FREE, plug);
+        try {
+            return migrate(op, vm, srcGfn, dstGfn, src, order);
+        } finally {
+            k.exit(op);
+        }
+    }
+
+    private long migrate(Op op, int vm, int srcGfn, int dstGfn, long src, MigrationOrder order) {
+        GfnLocations loc = k.vm(vm);
+        int dstNode = loc.pinnedNode(dstGfn);
+        boolean fromSwap = PageState.isSwapped(src);
+        int srcNode = fromSwap ? -1 : PageState.nodeOrDevice(src);
+        long token = k.shadow.expected(vm, srcGfn);
+        if (order == MigrationOrder.MIGRATE_BEFORE_MAP && srcNode != dstNode) {
+            long r = migrateBeforeMap(op, vm, srcGfn, dstGfn, src, dstNode, fromSwap, srcNode);
+            if (r < 0) {
+                return r;
+            }
+        } else {
+            mapThenMigrate(vm, srcGfn, dstGfn, src, dstNode, fromSwap, srcNode);
+        }
+        k.shadow.expect(vm, srcGfn, 0); // the data's expected token follows its new owner
+        k.shadow.expect(vm, dstGfn, token);
+        return op.ns;
+    }
+
+    /** Claims 6-8: read from the new source location and write into the destination node, then map. */
+    private long migrateBeforeMap(Op op, int vm, int srcGfn, int dstGfn, long src, int dstNode, boolean fromSwap,
+                                  int srcNode) {
+        GfnLocations loc = k.vm(vm);
+        long dstWord = loc.word(dstGfn);
+        int pfn;
+        boolean reused = PageState.isResident(dstWord) && PageState.nodeOrDevice(dstWord) == dstNode;
+        if (reused) {
+            pfn = PageState.id(dstWord); // a freed gfn still backed there: its frame takes the data
+        } else {
+            pfn = k.alloc.allocFrame(op, dstNode, vm, dstGfn, false);
+            if (pfn < 0) {
+                return -Errno.ENOMEM;
+            }
+        }
+        if (fromSwap) {
+            SwapDevice d = k.swaps[PageState.nodeOrDevice(src)];
+            int io = k.io.swapReadFolio(op, d, PageState.id(src), dstNode, pfn, false);
+            if (io != PageIo.IO_OK) { // the page is lost: the source gfn is poisoned, the destination stays free
+                if (reused) {
+                    k.memory.zap(vm, dstGfn, loc.word(dstGfn));
+                } else {
+                    k.nodes[dstNode].free(pfn);
+                }
+                k.failure.poison(vm, srcGfn, src, io);
+                return -Errno.EIO;
+            }
+        } else {
+            k.store.copyFrame(srcNode, PageState.id(src), dstNode, pfn);
+        }
+        if (!reused) {
+            k.memory.zap(vm, dstGfn, loc.word(dstGfn));
+        }
+        k.nodes[dstNode].setOwner(pfn, FrameOwner.of(vm, dstGfn));
+        if (fromSwap) {
+            SwapDevice d = k.swaps[PageState.nodeOrDevice(src)];
+            d.free(PageState.id(src));
+            k.stat.inc(Counter.PSWPIN);
+            MovementAccounting.swapRead(k.stat, MovedFrom.SWAP);
+            if (op.plug != null && !d.profile().synchronousIo()) { // a block device takes the batch's reads at once
+                op.plug.addRead(d.profile());
+            } else { // zram decompresses page by page on the CPU
+                op.ns += d.profile().pageReadNs();
+            }
+        } else {
+            k.nodes[srcNode].free(PageState.id(src));
+            k.stat.inc(Counter.HOST_PAGE_COPIES);
+            MovementAccounting.pageCopy(k.stat, srcNode, dstNode, MovedFrom.NODE);
+            op.ns += k.cost.copyNs(srcNode, dstNode);
+        }
+        loc.set(srcGfn, PageState.UNBACKED_WORD);
+        // migrated pages keep their young bit (folio_migrate_flags), as the guest's copy leaves its destination young
+        loc.set(dstGfn, PageState.resident(dstNode, pfn) | ACCESSED);
+        return 0;
+    }
+
+    /**
+     * Claims 2-5: remove the source mapping and map the new source location to the
+     * destination; the data moves into the destination node on first touch (or never moves,
+     * when it already is there). No byte moves now.
+     */
+    private void mapThenMigrate(int vm, int srcGfn, int dstGfn, long src, int dstNode, boolean fromSwap,
+                                int srcNode) {
+        GfnLocations loc = k.vm(vm);
+        k.memory.zap(vm, dstGfn, loc.word(dstGfn));
+        long flags = srcNode == dstNode ? 0 : MIGRATE_ON_TOUCH;
+        if (fromSwap) {
+            k.swaps[PageState.nodeOrDevice(src)].setOwner(PageState.id(src), FrameOwner.of(vm, dstGfn));
+        } else {
+            k.nodes[srcNode].setOwner(PageState.id(src), FrameOwner.of(vm, dstGfn));
+        }
+        loc.set(srcGfn, PageState.UNBACKED_WORD);
+        loc.set(dstGfn, PageState.locationOnly(src) | flags | (fromSwap ? 0 : ACCESSED));
+    }
+
+    /**
+     * A hypercall's batch ({@link dev.copyless.host.HostMemory#migratePages}): entries already
+     * refused keep their status, the others are migrated one by one with their swap reads
+     * plugged, so a block device serves them together (one latency, then one transfer each).
+     */
+    long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
+        BlkPlug plug = this.plug.start();
+        long ns = 0;
+        for (int i = 0; i < count; i++) {
+            if (status[i] != Errno.OK) {
+                continue;
+            }
+            long r = migrate(vm, srcGfn[i], dstGfn[i], order, plug);
+            if (r < 0) {
+                status[i] = (int) r;
+            } else {
+                ns += r;
+            }
+        }
+        return ns + plug.finishNs();
+    }
+}
