@@ -70,7 +70,7 @@ final class LinuxDemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ScenarioException("--order: " + e.getMessage());
         }
-        if (checkPlacement && dev.copyless.linux.LinuxHost.onlineNodes().length < 2) {
+        if (checkPlacement && LinuxHost.onlineNodes().length < 2) {
             throw new ScenarioException("--check-placement needs a host with two NUMA nodes and this one has one; run it in the"
                     + " test VM: copyless vm -- linux-demo --check-placement");
         }

@@ -1,5 +1,6 @@
 package dev.copyless.cli;
 
+import dev.copyless.linux.HostReclaim;
 import dev.copyless.linux.LinuxBackend;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
@@ -8,7 +9,9 @@ import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.scenario.TraceScenario;
 import dev.copyless.scenario.Units;
 import dev.copyless.sim.HostFactory;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -60,21 +63,21 @@ final class ScenarioOptions {
     String hostReclaim;
 
     /** The reclaim of {@code --host-reclaim}; a one-line error for a bad value or one without {@code --backend linux}. */
-    dev.copyless.linux.HostReclaim hostReclaim() {
-        dev.copyless.linux.HostReclaim r;
+    HostReclaim hostReclaim() {
+        HostReclaim r;
         try {
-            r = dev.copyless.linux.HostReclaim.fromKey(hostReclaim);
+            r = HostReclaim.fromKey(hostReclaim);
         } catch (IllegalArgumentException e) {
             throw new ScenarioException("--host-reclaim: " + e.getMessage());
         }
-        if (r != dev.copyless.linux.HostReclaim.PAGEOUT && backend != Backend.linux) {
+        if (r != HostReclaim.PAGEOUT && backend != Backend.linux) {
             throw new ScenarioException("--host-reclaim " + r.key() + ": only with --backend linux");
         }
         return r;
     }
 
     /** The host factory for {@code s}: {@link Backend#factory} with this run's {@code --host-reclaim}. */
-    HostFactory factory(Scenario s, java.io.PrintWriter err) {
+    HostFactory factory(Scenario s, PrintWriter err) {
         return backend.factory(s, err, hostReclaim());
     }
 
@@ -82,8 +85,8 @@ final class ScenarioOptions {
     enum Backend {
         simulated, linux;
 
-        HostFactory factory(Scenario s, java.io.PrintWriter err) {
-            return factory(s, err, dev.copyless.linux.HostReclaim.PAGEOUT);
+        HostFactory factory(Scenario s, PrintWriter err) {
+            return factory(s, err, HostReclaim.PAGEOUT);
         }
 
         /**
@@ -91,15 +94,15 @@ final class ScenarioOptions {
          * usable here (else a one-line {@link ScenarioException}: exit code 2) and says once on
          * {@code err} how the scenario's nodes map onto this host's.
          */
-        HostFactory factory(Scenario s, java.io.PrintWriter err, dev.copyless.linux.HostReclaim reclaim) {
+        HostFactory factory(Scenario s, PrintWriter err, HostReclaim reclaim) {
             if (this == simulated) {
                 return HostFactory.SIMULATED;
             }
-            java.util.Optional<String> why = LinuxBackend.unusableReason(s, reclaim);
+            Optional<String> why = LinuxBackend.unusableReason(s, reclaim);
             if (why.isPresent()) {
                 throw new ScenarioException("--backend linux: " + why.get());
             }
-            if (reclaim == dev.copyless.linux.HostReclaim.KERNEL) {
+            if (reclaim == HostReclaim.KERNEL) {
                 err.println("note: --host-reclaim kernel: each real node is given the free memory and watermarks of its scenario"
                         + " node (the rest set aside as huge pages, the JVM locked), and the kernel's own kswapd, direct reclaim,"
                         + " swap cache and readahead page guest RAM out (docs/VM.md)");

@@ -1,11 +1,13 @@
 package dev.copyless.cli;
 
+import dev.copyless.linux.LinuxHost;
 import dev.copyless.vm.Share;
 import dev.copyless.vm.Shares;
 import dev.copyless.vm.VmAssets;
 import dev.copyless.vm.VmException;
 import dev.copyless.vm.VmRunner;
 import dev.copyless.vm.VmSpec;
+import java.io.File;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -115,7 +120,7 @@ final class VmCommand implements Callable<Integer> {
     }
 
     /** The command to run in the guest must be a copyless command other than {@code vm}. */
-    static void checkCommand(List<String> command, java.util.Set<String> known) {
+    static void checkCommand(List<String> command, Set<String> known) {
         if (command.isEmpty()) {
             throw VmException.usage("give the copyless command to run in the VM after --, e.g. copyless vm -- linux-demo"
                     + " --pages 2048");
@@ -140,7 +145,7 @@ final class VmCommand implements Callable<Integer> {
 
     /** A wall-clock limit like {@code 90s}, {@code 10min} or {@code 1h}. */
     static Duration parseTimeout(String text) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*([0-9]{1,6})\\s*(s|min|h)\\s*").matcher(text);
+        Matcher m = Pattern.compile("\\s*([0-9]{1,6})\\s*(s|min|h)\\s*").matcher(text);
         if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
             throw VmException.usage("--timeout: expected a time like 90s, 10min or 1h, got '" + text + "'");
         }
@@ -154,13 +159,13 @@ final class VmCommand implements Callable<Integer> {
 
     /** True inside the copyless test VM: its kernel command line carries the marker. */
     static boolean isInsideVm() {
-        return dev.copyless.linux.LinuxHost.isTestVm();
+        return LinuxHost.isTestVm();
     }
 
     /** This JVM's class path, absolute (the shaded jar under ./copyless; target/classes and jars in tests). */
     static List<Path> classPath() {
         List<Path> out = new ArrayList<>();
-        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+        for (String e : System.getProperty("java.class.path").split(File.pathSeparator)) {
             if (!e.isBlank()) {
                 Path p = Path.of(e).toAbsolutePath().normalize();
                 if (Files.exists(p)) {

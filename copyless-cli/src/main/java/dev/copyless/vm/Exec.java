@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,7 +117,7 @@ final class Exec {
                 continue;
             }
             Path p = Path.of(d, name);
-            if (java.nio.file.Files.isRegularFile(p) && java.nio.file.Files.isExecutable(p)) {
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
                 return p;
             }
         }

@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -143,14 +145,14 @@ public final class Initramfs {
             c.file("lib/modules/" + m.name() + ".ko", 0644, m.ko());
             order.append(m.name()).append('\n');
         }
-        c.file("lib/modules/load-order", 0644, order.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(libraries).entrySet()) {
+        c.file("lib/modules/load-order", 0644, order.toString().getBytes(StandardCharsets.US_ASCII));
+        for (Map.Entry<String, byte[]> e : new TreeMap<>(libraries).entrySet()) {
             c.file(e.getKey(), 0755, e.getValue());
         }
-        c.file("etc/passwd", 0644, "root:x:0:0:root:/root:/bin/sh\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        c.file("etc/group", 0644, "root:x:0:\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        c.file("etc/passwd", 0644, "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.US_ASCII));
+        c.file("etc/group", 0644, "root:x:0:\n".getBytes(StandardCharsets.US_ASCII));
         c.file("etc/fstab", 0644, new byte[0]); // busybox swapoff -a and mount -a read it
-        c.file("etc/hostname", 0644, "copyless-vm\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        c.file("etc/hostname", 0644, "copyless-vm\n".getBytes(StandardCharsets.US_ASCII));
         return c.finish();
     }
 }

@@ -1,5 +1,6 @@
 package dev.copyless.vm;
 
+import dev.copyless.linux.LinuxHost;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +31,7 @@ public final class QemuCommand {
     private QemuCommand() {}
 
     /** The marker on the guest kernel's command line (read back from {@code /proc/cmdline}). */
-    public static final String GUEST_MARKER = dev.copyless.linux.LinuxHost.TEST_VM_MARKER;
+    public static final String GUEST_MARKER = LinuxHost.TEST_VM_MARKER;
 
     /** The kernel command line. */
     public static String kernelCommandLine() {

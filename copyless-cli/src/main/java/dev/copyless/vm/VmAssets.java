@@ -1,15 +1,19 @@
 package dev.copyless.vm;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -21,6 +25,7 @@ import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Everything the test VM boots from, prepared on first use and cached: QEMU, busybox-static
@@ -199,7 +204,7 @@ public final class VmAssets {
     private Exec.Result apt(List<String> cmd) throws IOException {
         Exec.Result r = Exec.run(cmd, cache, Map.of("DEBIAN_FRONTEND", "noninteractive"), null);
         Files.writeString(cache.resolve("apt.log"), "$ " + String.join(" ", cmd) + "\n" + r.outText() + r.err() + "\n",
-                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         return r;
     }
 
@@ -431,12 +436,12 @@ public final class VmAssets {
     static void extractVmlinux(Path vmlinuz, Path out, Map<Tool, Path> tools) throws IOException {
         byte[] bz = Files.readAllBytes(vmlinuz);
         KernelImage.Payload p = KernelImage.payload(bz);
-        byte[] compressed = java.util.Arrays.copyOfRange(bz, p.offset(), p.offset() + p.length());
+        byte[] compressed = Arrays.copyOfRange(bz, p.offset(), p.offset() + p.length());
         byte[] vmlinux = switch (p.compression()) {
             case ZSTD -> decompress(List.of(tools.get(ZSTD).toString(), "-dc"), compressed);
             case XZ -> decompress(List.of(tools.get(BUSYBOX).toString(), "unxz", "-c"), compressed);
             case GZIP -> {
-                try (InputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(compressed))) {
+                try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
                     yield in.readAllBytes();
                 }
             }
@@ -535,7 +540,7 @@ public final class VmAssets {
     }
 
     static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> s = Files.walk(p)) {

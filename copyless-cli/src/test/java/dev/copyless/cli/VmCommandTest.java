@@ -3,6 +3,8 @@ package dev.copyless.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.vm.VmException;
+import dev.copyless.vm.VmSpec;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -62,12 +64,12 @@ class VmCommandTest {
 
     @Test
     void theGuestRunsThisJdkWithTheSameClassPath() {
-        List<String> c = VmCommand.guestCommand(java.nio.file.Path.of("/j"), List.of(java.nio.file.Path.of("/r/a.jar"),
-                java.nio.file.Path.of("/r/classes")), List.of("linux-demo", "--pages", "8"), 512);
+        List<String> c = VmCommand.guestCommand(Path.of("/j"), List.of(Path.of("/r/a.jar"),
+                Path.of("/r/classes")), List.of("linux-demo", "--pages", "8"), 512);
         assertThat(c.get(0)).isEqualTo("/j/bin/java");
         assertThat(c).contains("--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xms512m", "-Xmx512m");
-        assertThat(VmCommand.heapMiB(dev.copyless.vm.VmSpec.of(2, "1G", 2, "1G", 20))).isEqualTo(512);
-        assertThat(VmCommand.heapMiB(dev.copyless.vm.VmSpec.of(1, "768M", 1, "1G", 20))).isEqualTo(192);
+        assertThat(VmCommand.heapMiB(VmSpec.of(2, "1G", 2, "1G", 20))).isEqualTo(512);
+        assertThat(VmCommand.heapMiB(VmSpec.of(1, "768M", 1, "1G", 20))).isEqualTo(192);
         assertThat(c.subList(c.indexOf("-cp"), c.size())).containsExactly("-cp", "/r/a.jar:/r/classes",
                 CopylessCommand.class.getName(), "linux-demo", "--pages", "8");
     }

@@ -2,6 +2,7 @@ package dev.copyless.linux;
 
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.ScenarioException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +91,7 @@ public final class LinuxDemo {
      * node and copied every page across once (the guest's copy, or the kernel's migration).
      */
     public static List<String> placementProblems(Result r) {
-        List<String> out = new java.util.ArrayList<>();
+        List<String> out = new ArrayList<>();
         if (r.sourceNode() == r.destinationNode()) {
             out.add("vNodes 0 and 1 are both on node " + r.sourceNode() + ": nothing crosses nodes on this host");
             return out;

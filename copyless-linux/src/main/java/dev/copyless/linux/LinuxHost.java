@@ -2,6 +2,8 @@ package dev.copyless.linux;
 
 import dev.copyless.mm.Errno;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,8 +37,8 @@ public final class LinuxHost {
      * the size the file reports, which procfs gives as 0, and can return a truncated text.)
      */
     public static String readProcFile(String path) throws IOException {
-        try (java.io.InputStream in = Files.newInputStream(Path.of(path))) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        try (InputStream in = Files.newInputStream(Path.of(path))) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
         }
     }
 

@@ -871,11 +871,11 @@ public final class LinuxHostMemory implements HostMemory {
         placement.gauges(out);
         if (reclaim == HostReclaim.KERNEL) {
             Map<String, Long> v = ProcVmstat.vmstat();
-            for (String k : java.util.List.of("pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct")) {
+            for (String k : List.of("pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct")) {
                 out.put("kernel_" + k, v.getOrDefault(k, 0L) - vmstatBefore.getOrDefault(k, 0L));
             }
             long stalls = 0;
-            for (String k : java.util.List.of("allocstall_normal", "allocstall_movable")) {
+            for (String k : List.of("allocstall_normal", "allocstall_movable")) {
                 stalls += v.getOrDefault(k, 0L) - vmstatBefore.getOrDefault(k, 0L);
             }
             out.put("kernel_allocstall", stalls);
