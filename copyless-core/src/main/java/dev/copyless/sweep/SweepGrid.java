@@ -27,7 +27,7 @@ import java.util.Set;
  *
  * <pre>
  * base: default                  # or a scenario file, relative to the grid file
- * policies: [none, naive, copyless]
+ * policies: [none, naive, copyless, copyless-holdback]
  * seeds: [42]
  * parameters:
  *   memory-pressure: [1.0, 1.2, 1.5]
@@ -113,6 +113,10 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
             String name = e.getKey();
             if (name.equals("policy")) {
                 continue;
+            }
+            if (name.equals("hold-back")) {
+                throw new ScenarioException(source + ": parameters.hold-back: removed; hold-back (claim 12) is a policy"
+                        + " of its own now: list copyless and copyless-holdback under policies");
             }
             if (!SweepParameters.NAMES.contains(name)) {
                 throw new ScenarioException(source + ": unknown parameter 'parameters." + name + "'; expected one of: "
