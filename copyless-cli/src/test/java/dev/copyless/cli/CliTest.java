@@ -82,7 +82,7 @@ class CliTest {
 
     @Test
     void compareTableShowsTheFourPoliciesThenEachRatioToNaive() {
-        Result r = run("compare", "--duration", "300ms");
+        Result r = run("compare", "--duration", "600ms");
         assertThat(r.code()).as(r.err()).isZero();
         String head = r.out().lines().filter(l -> l.startsWith("metric ")).findFirst().orElseThrow();
         assertThat(head.substring(40).strip().split(" +")).containsExactly("none", "naive", "copyless",
@@ -115,7 +115,7 @@ class CliTest {
 
     @Test
     void compareWithSeedsGivesEachNumberItsMeanIntervalAndValuesAndEachRatioToNaive() throws Exception {
-        Result r = run("compare", "--seeds", "3", "--duration", "300ms", "--format", "json");
+        Result r = run("compare", "--seeds", "3", "--duration", "600ms", "--format", "json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode root = JSON.readTree(r.out());
         assertThat(root.get("scenario").get("seeds").toString()).isEqualTo("[42,43,44]");
@@ -136,7 +136,7 @@ class CliTest {
         JsonNode v = pol.get("naive").get("pswpout").get("values");
         assertThat(v.get(0).asLong() != v.get(1).asLong() || v.get(1).asLong() != v.get(2).asLong()).isTrue();
         // and each seed's run is the run of that seed
-        Result one = run("run", "--policy", "naive", "--seed", "43", "--duration", "300ms", "--format", "json");
+        Result one = run("run", "--policy", "naive", "--seed", "43", "--duration", "600ms", "--format", "json");
         assertThat(JSON.readTree(one.out()).get("policies").get("naive").get("pswpout").asLong()).isEqualTo(v.get(1).asLong());
         JsonNode ratios = root.get("ratios");
         assertThat(ratios.fieldNames()).toIterable().containsExactly("copyless/naive", "copyless-holdback/naive");
@@ -152,12 +152,15 @@ class CliTest {
 
     @Test
     void compareTableWithSeedsShowsMeanAndHalfWidth() {
-        Result r = run("compare", "--seeds", "2", "--duration", "300ms");
+        Result r = run("compare", "--seeds", "2", "--duration", "600ms");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("seeds 42..43").contains("95% confidence interval");
-        String row = r.out().lines().filter(l -> l.startsWith("data_movements_per_balanced_moved_page ")).findFirst()
-                .orElseThrow();
-        assertThat(row.substring(40).strip().split(" {2,}")).hasSize(6).allSatisfy(cell -> assertThat(cell).contains(" ± "));
+        String row = r.out().lines().filter(l -> l.startsWith("moved_page_data_movements ")).findFirst().orElseThrow();
+        String[] cells = row.substring(40).strip().split(" {2,}");
+        assertThat(cells).hasSize(6).allSatisfy(cell -> assertThat(cell).matches("[0-9.,]+ ± [0-9.,]+"));
+        assertThat(cells[0]).isEqualTo("0 ± 0"); // none balances nothing, under every seed
+        // naive: 2 movements per balanced moved page, so its mean is far from 0 and its ratios below 1
+        assertThat(Double.parseDouble(cells[4].split(" ")[0])).isBetween(0.0, 1.0);
     }
 
     @Test
