@@ -323,8 +323,9 @@ final class RunReport {
                 }
             }
         }
-        HorizontalBarChart c = Charts.horizontalBars("What copyless saved: copyless / naive (lower is better)",
-                "copyless / naive  (1.0 = same as naive, 0 = all saved)", "", Charts.WIDTH,
+        String over = vals.size() > 1 ? "each copyless policy / naive" : "copyless / naive";
+        HorizontalBarChart c = Charts.horizontalBars("What copyless saved: " + over + " (lower is better)",
+                over + "  (1.0 = same as naive, 0 = all saved)", "", Charts.WIDTH,
                 Math.max(340, 90 + 44 * labels.size() * Math.max(1, vals.size())));
         if (labels.isEmpty()) {
             labels.add("(no ratio defined: naive made none of these)");
@@ -335,6 +336,8 @@ final class RunReport {
             c.addSeries(e.getKey() + " / naive", e.getValue(), labels).setFillColor(Charts.policyColor(e.getKey(), i++));
         }
         c.getStyler().setLegendVisible(vals.size() > 1);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         c.getStyler().setXAxisMin(0.0);
         c.getStyler().setXAxisMax(Math.ceil(max * 1.15 * 10) / 10);
         c.getStyler().setDecimalPattern("0.00");
