@@ -7,12 +7,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code copyless compare}: the same scenario and seed under {@code none}, {@code naive} and
- * {@code copyless}, side by side with the copyless/naive ratio.
+ * {@code copyless compare}: the same scenario and seed under every policy of
+ * {@link BalancingPolicy#KEYS} ({@code none}, {@code naive}, {@code copyless} with hold-back off,
+ * {@code copyless-holdback}), side by side with {@code copyless/naive} and
+ * {@code copyless-holdback/naive}; with {@code --seeds N}, means and confidence intervals.
  */
 @Command(name = "compare", mixinStandardHelpOptions = true,
-        description = {"Run the same scenario and seed under none, naive and copyless and print them side by side",
-                "with the copyless/naive ratio (or one JSON object with --format json)."})
+        description = {"Run the same scenario and seed under none, naive, copyless (hold-back off) and copyless-holdback",
+                "(claim 12 added) and print them side by side with the copyless/naive and copyless-holdback/naive",
+                "ratios (or one JSON object with --format json); --seeds N: means and 95% confidence intervals."})
 final class CompareCommand implements Callable<Integer> {
     @Mixin
     ScenarioOptions scenario;

@@ -21,9 +21,10 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * Runs one scenario under several policies, in parallel on the available cores (each run is
- * an independent pure function of scenario and policy), with a progress bar on stderr once
- * the runs have taken more than a second and stderr is a terminal.
+ * Runs one scenario under several policies, and with {@code --seeds} under several seeds, in
+ * parallel on a fixed pool of the available cores (each run is an independent pure function of
+ * scenario, seed and policy), with a progress bar on stderr once the runs have taken more than a
+ * second and stderr is a terminal.
  */
 final class Runner {
     private Runner() {}
@@ -39,8 +40,22 @@ final class Runner {
      */
     static Map<String, RunResult> run(Scenario s, List<String> policies, boolean progress, HostFactory host,
                                       boolean sequential) {
-        Progress bar = new Progress(progress, policies.size(), s.durationNs());
-        int threads = sequential ? 1 : Math.max(1, Math.min(policies.size(), Runtime.getRuntime().availableProcessors()));
+        Map<String, RunResult> out = new LinkedHashMap<>();
+        run(s, policies, List.of(s.seed()), progress, host, sequential).forEach((k, v) -> out.put(k, v.getFirst()));
+        return out;
+    }
+
+    /**
+     * Runs every policy once per seed ({@code --seeds N}): policies x seeds independent runs on a
+     * fixed pool of {@code availableProcessors()} threads (one thread when {@code sequential}).
+     *
+     * @return per policy, in the order given, its results in the order of {@code seeds}
+     */
+    static Map<String, List<RunResult>> run(Scenario base, List<String> policies, List<Long> seeds, boolean progress,
+                                            HostFactory host, boolean sequential) {
+        int runs = policies.size() * seeds.size();
+        Progress bar = new Progress(progress, runs, base.durationNs());
+        int threads = sequential ? 1 : Math.max(1, Math.min(runs, Runtime.getRuntime().availableProcessors()));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "copyless-run");
             t.setDaemon(true);
@@ -48,21 +63,29 @@ final class Runner {
         });
         try {
             List<Future<RunResult>> futures = new ArrayList<>();
-            for (int i = 0; i < policies.size(); i++) {
-                int idx = i;
-                BalancingPolicy p = BalancingPolicy.of(policies.get(i), s.copyless());
-                String key = policies.get(i);
-                futures.add(pool.submit(() -> {
-                    try {
-                        return new Simulation(s, p, host).run(t -> bar.update(idx, t));
-                    } catch (HostOutOfMemoryException e) {
-                        throw new HostOutOfMemoryException("under policy " + key + ": " + e.getMessage());
-                    }
-                }));
+            for (int j = 0; j < seeds.size(); j++) {
+                Scenario s = seeds.size() == 1 && seeds.getFirst() == base.seed() ? base : base.withSeed(seeds.get(j));
+                String seedNote = seeds.size() == 1 ? "" : " (seed " + seeds.get(j) + ")";
+                for (int i = 0; i < policies.size(); i++) {
+                    int idx = j * policies.size() + i;
+                    BalancingPolicy p = BalancingPolicy.of(policies.get(i), s.copyless());
+                    String key = policies.get(i);
+                    futures.add(pool.submit(() -> {
+                        try {
+                            return new Simulation(s, p, host).run(t -> bar.update(idx, t));
+                        } catch (HostOutOfMemoryException e) {
+                            throw new HostOutOfMemoryException("under policy " + key + seedNote + ": " + e.getMessage());
+                        }
+                    }));
+                }
             }
-            Map<String, RunResult> out = new LinkedHashMap<>();
+            Map<String, List<RunResult>> out = new LinkedHashMap<>();
             for (int i = 0; i < policies.size(); i++) {
-                out.put(policies.get(i), futures.get(i).get());
+                List<RunResult> perSeed = new ArrayList<>();
+                for (int j = 0; j < seeds.size(); j++) {
+                    perSeed.add(futures.get(j * policies.size() + i).get());
+                }
+                out.put(policies.get(i), perSeed);
             }
             return out;
         } catch (ExecutionException e) {

@@ -33,9 +33,13 @@ final class ScenarioOptions {
             description = "Copyless migration order: migrate-before-map (claims 6-8) or map-then-migrate (claims 2-5).")
     String order;
 
-    @Option(names = "--hold-back", negatable = true, paramLabel = "BOOL",
-            description = "Claim 12 hold-back for the copyless policy (default: the scenario's, true).")
+    /** Removed: hold-back is the policy copyless-holdback. Kept hidden so that its use gets a hint, not "unknown option". */
+    @Option(names = "--hold-back", negatable = true, hidden = true)
     Boolean holdBack;
+
+    /** The one-line error for the removed {@code --[no-]hold-back}. */
+    static final String HOLD_BACK_REMOVED = "--[no-]hold-back: removed; hold-back (claim 12) is a policy of its own now:"
+            + " compare prints copyless (hold-back off) and copyless-holdback side by side; run takes --policy copyless-holdback";
 
     @Option(names = "--trace", paramLabel = "FILE",
             description = {"Replay a recorded trace (copyless trace record): the first VM's tasks become one task per",
@@ -129,6 +133,9 @@ final class ScenarioOptions {
 
     /** The scenario of {@code --scenario}, or {@code fallback} when none is given, with every override applied. */
     Scenario load(Scenario fallback) {
+        if (holdBack != null) {
+            throw new ScenarioException(HOLD_BACK_REMOVED);
+        }
         Scenario s = scenario == null ? fallback : ScenarioParser.load(scenario);
         if (seed != null) {
             s = s.withSeed(seed);
@@ -140,17 +147,15 @@ final class ScenarioOptions {
             }
             s = s.withDuration(ns);
         }
-        if (order != null || holdBack != null) {
+        if (order != null) {
             Scenario.Copyless c = s.copyless();
-            String o = c.order();
-            if (order != null) {
-                try {
-                    o = MigrationOrder.fromKey(order).key();
-                } catch (IllegalArgumentException e) {
-                    throw new ScenarioException("--order: " + e.getMessage());
-                }
+            String o;
+            try {
+                o = MigrationOrder.fromKey(order).key();
+            } catch (IllegalArgumentException e) {
+                throw new ScenarioException("--order: " + e.getMessage());
             }
-            s = s.withCopyless(new Scenario.Copyless(o, holdBack != null ? holdBack : c.holdBack(), c.batch()));
+            s = s.withCopyless(new Scenario.Copyless(o, c.batch()));
         }
         if (trace != null) {
             s = TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,

@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {"Run every point of a parameter grid (memory pressure, swap device, hot-set size, VMs,",
-                "task-move rate, order, hold-back, policies) in parallel; stream one CSV row per point; --resume",
+                "task-move rate, order, policies) in parallel; stream one CSV row per point; --resume",
                 "finishes an interrupted sweep. Writes DIR/results.csv, results.json, grid.yaml and charts."})
 final class SweepCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

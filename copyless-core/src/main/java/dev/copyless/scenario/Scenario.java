@@ -124,8 +124,11 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     /** @param faultAround pages considered per migrating hinting fault (1 = stock Linux) */
     public record Balancer(long scanPeriodNs, int scanPages, int faultAround) {}
 
-    /** The copyless policy's options: request order, hold-back (claim 12), pages per hypercall. */
-    public record Copyless(String order, boolean holdBack, int batch) {}
+    /**
+     * The copyless policies' options: request order and pages per hypercall. Hold-back (claim 12)
+     * is not an option: it is the policy {@code copyless-holdback}.
+     */
+    public record Copyless(String order, int batch) {}
 
     /**
      * The hypercall channel ({@code hypercall:}, docs/ABI.md): per-VM rate limits in calls and

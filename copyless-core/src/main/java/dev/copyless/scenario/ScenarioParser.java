@@ -129,6 +129,10 @@ public final class ScenarioParser {
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
             ScenarioSchema.Key k = allowed.stream().filter(a -> a.name().equals(e.getKey())).findFirst().orElse(null);
+            String removed = ScenarioSchema.removed(ScenarioSchema.normalise(child));
+            if (k == null && removed != null) {
+                throw new ScenarioException(source + ": " + child + ": " + removed);
+            }
             if (k == null) {
                 throw new ScenarioException(source + ": unknown key '" + child + "'; expected one of: "
                         + String.join(", ", allowed.stream().map(ScenarioSchema.Key::name).toList()));
@@ -165,8 +169,7 @@ public final class ScenarioParser {
         Scenario.Balancer balancer = new Scenario.Balancer(bal.nanos("scan-period"),
                 (int) Math.min(Integer.MAX_VALUE, bal.pages("scan-size")), (int) bal.integer("fault-around"));
         Section cl = s.section("copyless");
-        Scenario.Copyless copyless = new Scenario.Copyless(cl.oneOf("order"), cl.bool("hold-back"),
-                (int) cl.integer("batch"));
+        Scenario.Copyless copyless = new Scenario.Copyless(cl.oneOf("order"), (int) cl.integer("batch"));
         Scenario.Cost cost = cost(s.section("cost"));
         int buckets = (int) s.section("metrics").integer("time-buckets");
         FaultConfig faults = faults(s.section("faults"));

@@ -27,8 +27,8 @@ import java.util.Set;
  *
  * <pre>
  * base: default                  # or a scenario file, relative to the grid file
- * policies: [none, naive, copyless]
- * seeds: [42]
+ * policies: [none, naive, copyless, copyless-holdback]
+ * seeds: [42]                   # or a count, seeds: 5 (the base's seed and the 4 after it)
  * parameters:
  *   memory-pressure: [1.0, 1.2, 1.5]
  *   swap-device: [nvme, zram]
@@ -45,6 +45,9 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
                         Map<String, List<String>> parameters) {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> TOP = Set.of("base", "policies", "seeds", "parameters");
+
+    /** The most seeds {@code seeds: N} takes, as {@code --seeds}. */
+    public static final int MAX_SEEDS = 1000;
 
     public static SweepGrid load(Path file) {
         String text;
@@ -97,11 +100,24 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
             }
         }
         List<Long> seeds = new ArrayList<>();
-        for (String s : strings(root, "seeds", source, List.of(Long.toString(base.seed())))) {
-            try {
-                seeds.add(Long.parseLong(s));
-            } catch (NumberFormatException e) {
-                throw new ScenarioException(source + ": seeds: expected integers, got '" + s + "'");
+        JsonNode seedsNode = root.get("seeds");
+        if (seedsNode != null && seedsNode.isIntegralNumber()) {
+            // seeds: N, as compare --seeds N: the base scenario's seed and the N-1 after it
+            long n = seedsNode.asLong();
+            if (n < 1 || n > MAX_SEEDS) {
+                throw new ScenarioException(source + ": seeds: expected a count from 1 to " + MAX_SEEDS
+                        + " or a list of seeds like [42, 43], got " + n);
+            }
+            for (long i = 0; i < n; i++) {
+                seeds.add(base.seed() + i);
+            }
+        } else {
+            for (String s : strings(root, "seeds", source, List.of(Long.toString(base.seed())))) {
+                try {
+                    seeds.add(Long.parseLong(s));
+                } catch (NumberFormatException e) {
+                    throw new ScenarioException(source + ": seeds: expected integers, got '" + s + "'");
+                }
             }
         }
         if (params == null || !params.isObject() || params.isEmpty()) {
@@ -113,6 +129,10 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
             String name = e.getKey();
             if (name.equals("policy")) {
                 continue;
+            }
+            if (name.equals("hold-back")) {
+                throw new ScenarioException(source + ": parameters.hold-back: removed; hold-back (claim 12) is a policy"
+                        + " of its own now: list copyless and copyless-holdback under policies");
             }
             if (!SweepParameters.NAMES.contains(name)) {
                 throw new ScenarioException(source + ": unknown parameter 'parameters." + name + "'; expected one of: "

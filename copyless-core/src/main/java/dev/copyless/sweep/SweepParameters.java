@@ -20,14 +20,15 @@ import java.util.List;
  *   <li>{@code hot-fraction}: every task's hot-set share of its footprint.</li>
  *   <li>{@code vms}: the number of VMs: the first VM is replicated.</li>
  *   <li>{@code task-move-interval}: how often the guest scheduler moves a task.</li>
- *   <li>{@code copyless-order}, {@code hold-back}, {@code fault-around}, {@code duration}.</li>
+ *   <li>{@code copyless-order}, {@code fault-around}, {@code duration}.</li>
  * </ul>
+ * Hold-back is no parameter: it is the policy {@code copyless-holdback} (grid key {@code policies}).
  */
 public final class SweepParameters {
     private SweepParameters() {}
 
     public static final List<String> NAMES = List.of("memory-pressure", "swap-device", "hot-fraction", "vms",
-            "task-move-interval", "copyless-order", "hold-back", "fault-around", "duration");
+            "task-move-interval", "copyless-order", "fault-around", "duration");
 
     public static Scenario apply(Scenario s, String name, String value, String source) {
         String where = source + ": parameters." + name + ": ";
@@ -42,17 +43,10 @@ public final class SweepParameters {
             case "copyless-order" -> {
                 try {
                     yield s.withCopyless(new Scenario.Copyless(MigrationOrder.fromKey(value).key(),
-                            s.copyless().holdBack(), s.copyless().batch()));
+                            s.copyless().batch()));
                 } catch (IllegalArgumentException e) {
                     throw new ScenarioException(where + e.getMessage());
                 }
-            }
-            case "hold-back" -> {
-                if (!value.equals("true") && !value.equals("false")) {
-                    throw new ScenarioException(where + "expected true or false, got '" + value + "'");
-                }
-                yield s.withCopyless(new Scenario.Copyless(s.copyless().order(), Boolean.parseBoolean(value),
-                        s.copyless().batch()));
             }
             case "fault-around" -> new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), s.vms(), s.scheduler(),
                     new Scenario.Balancer(s.balancer().scanPeriodNs(), s.balancer().scanPages(),

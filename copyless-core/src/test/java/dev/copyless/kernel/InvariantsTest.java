@@ -609,7 +609,9 @@ class InvariantsTest {
             Scenario s = Scenarios.parse(yaml);
             String key = policies[(int) (seed % 3)];
             MigrationOrder order = rnd.nextBoolean() ? MigrationOrder.MAP_THEN_MIGRATE : MigrationOrder.MIGRATE_BEFORE_MAP;
-            BalancingPolicy p = BalancingPolicy.of(key, order, rnd.nextBoolean(), 1 + rnd.nextInt(32));
+            boolean holdBack = rnd.nextBoolean();
+            BalancingPolicy p = BalancingPolicy.of(key.equals("copyless") && holdBack ? "copyless-holdback" : key, order,
+                    1 + rnd.nextInt(32));
             Simulation sim = new Simulation(s, p).checkInvariantsAfterEachEvent(true);
             RunResult r;
             try {
@@ -734,7 +736,7 @@ class InvariantsTest {
     @Test
     void aSimulationCheckingEveryEventStopsAtTheFirstCorruption() {
         Scenario s = Scenarios.parse(Scenarios.SMALL).withDuration(100_000_000L);
-        Simulation sim = new Simulation(s, BalancingPolicy.of("copyless", MigrationOrder.MIGRATE_BEFORE_MAP, true, 16))
+        Simulation sim = new Simulation(s, BalancingPolicy.of("copyless-holdback", MigrationOrder.MIGRATE_BEFORE_MAP, 16))
                 .checkInvariantsAfterEachEvent(true);
         sim.engine().runUntil(50_000_000L, null);
         sim.checkInvariants();

@@ -103,7 +103,7 @@ class MetricCatalogueTest {
 
     private static RunResult smallRun(String policy) {
         return new Simulation(ScenarioParser.parse(Scenarios.SMALL, "small"),
-                BalancingPolicy.of(policy, MigrationOrder.MIGRATE_BEFORE_MAP, true, 16)).run();
+                BalancingPolicy.of(policy, MigrationOrder.MIGRATE_BEFORE_MAP, 16)).run();
     }
 
     @Test

@@ -156,7 +156,7 @@ class ClaimsTest {
     /** The baseline the invention improves on, so that claim 1's assertions are known to discriminate. */
     @Test
     void naiveBaseline_bringsTheDemotedPageBackToItsSourceNodeAndCopiesItTwice() {
-        Rig r = demotedPage(BalancingPolicy.of("naive", MIGRATE_BEFORE_MAP, false, 16), true);
+        Rig r = demotedPage(BalancingPolicy.of("naive", MIGRATE_BEFORE_MAP, 16), true);
         int g = r.gfnOf(0);
         int free0 = r.free(0);
         int mark = r.recorder.notifications.size();
@@ -411,7 +411,7 @@ class ClaimsTest {
 
         // a whole run: inspections == balancing attempts (each ends migrated or failed), hypercalls carry moved pages only
         Scenario s = Scenarios.parse(Scenarios.SMALL);
-        RunResult res = Scenarios.run(s, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, true));
+        RunResult res = Scenarios.run(s, Scenarios.policy("copyless-holdback", MIGRATE_BEFORE_MAP));
         long inspections = res.counter(Counter.MOVED_LIST_INSPECTIONS);
         assertThat(inspections).isPositive()
                 .isEqualTo(res.counter(Counter.NUMA_PAGES_MIGRATED) + res.counter(Counter.PGMIGRATE_FAIL));
@@ -419,7 +419,7 @@ class ClaimsTest {
                 - res.counter(Counter.HYPERCALL_STALE) - res.counter(Counter.HYPERCALL_ERRORS));
         assertThat(res.counter(Counter.GUEST_PAGE_COPIES))
                 .isEqualTo(res.counter(Counter.NUMA_PAGES_MIGRATED) - res.counter(Counter.BALANCED_MOVED_PAGES));
-        RunResult naive = Scenarios.run(s, Scenarios.policy("naive", MIGRATE_BEFORE_MAP, false));
+        RunResult naive = Scenarios.run(s, Scenarios.policy("naive", MIGRATE_BEFORE_MAP));
         assertThat(naive.counter(Counter.NUMA_PAGES_MIGRATED)).isPositive();
         assertThat(naive.counter(Counter.MOVED_LIST_INSPECTIONS)).isZero();
         assertThat(naive.counter(Counter.HYPERCALLS)).isZero();
@@ -429,7 +429,7 @@ class ClaimsTest {
 
     @Test
     void claim10_theHypervisorKeepsTheListUpToDateWithEveryFirstMigrationAndReturn() {
-        Rig r = Rig.builder().policy(BalancingPolicy.of("copyless", MIGRATE_BEFORE_MAP, false, 16))
+        Rig r = Rig.builder().policy(BalancingPolicy.of("copyless", MIGRATE_BEFORE_MAP, 16))
                 .promoteOnTouch(true).build();
         MovedPageList list = r.list();
         int a = r.fault(0, 0);
@@ -520,8 +520,11 @@ class ClaimsTest {
 
     @Test
     void claim12_holdBackKeepsListedPagesOffTheirSourceNodeUntilTheGuestAsks() {
-        for (boolean holdBack : new boolean[] {true, false}) {
-            BalancingPolicy p = BalancingPolicy.of("copyless", MIGRATE_BEFORE_MAP, holdBack, 16);
+        // the key decides: copyless-holdback holds back, copyless (the hypercall alone) does not
+        for (String key : new String[] {BalancingPolicy.COPYLESS_HOLDBACK, BalancingPolicy.COPYLESS}) {
+            boolean holdBack = key.equals(BalancingPolicy.COPYLESS_HOLDBACK);
+            BalancingPolicy p = BalancingPolicy.of(key, MIGRATE_BEFORE_MAP, 16);
+            assertThat(p.holdBack()).isEqualTo(holdBack);
 
             // promotion of a demoted page on touch (memory tiering)
             Rig t = demotedPage(p, true);
@@ -585,8 +588,8 @@ class ClaimsTest {
 
         // a whole run: with hold-back nothing speculative returns a page to its source node
         Scenario tiered = Scenarios.parse(Scenarios.TIERED);
-        RunResult on = Scenarios.run(tiered, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, true));
-        RunResult off = Scenarios.run(tiered, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, false));
+        RunResult on = Scenarios.run(tiered, Scenarios.policy("copyless-holdback", MIGRATE_BEFORE_MAP));
+        RunResult off = Scenarios.run(tiered, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP));
         assertThat(on.counter(Counter.HOLDBACK_SKIPPED)).isPositive();
         assertThat(on.counter(Counter.PAGES_BROUGHT_BACK)).isZero();
         assertThat(on.counter(Counter.PGPROMOTE_SUCCESS)).isZero();
@@ -634,7 +637,7 @@ class ClaimsTest {
     @Test
     void claim14_hostSystemWithPinnedVnodesProvidesTheListAndMigratesFromTheMemoryNodeOnRequest() {
         Scenario s = Scenarios.parse(Scenarios.TIERED);
-        Simulation sim = new Simulation(s, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, true));
+        Simulation sim = new Simulation(s, Scenarios.policy("copyless-holdback", MIGRATE_BEFORE_MAP));
 
         // vNodes pinned to their host nodes
         GuestVm vm = sim.vms().get(0);
@@ -786,8 +789,8 @@ class ClaimsTest {
         Scenario s = ScenarioParser.load(program);
         assertThat(s.host().demotionTarget()).containsExactly(2, 2, -1);
 
-        RunResult copyless = Scenarios.run(s, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, true));
-        RunResult naive = Scenarios.run(s, Scenarios.policy("naive", MIGRATE_BEFORE_MAP, false));
+        RunResult copyless = Scenarios.run(s, Scenarios.policy("copyless-holdback", MIGRATE_BEFORE_MAP));
+        RunResult naive = Scenarios.run(s, Scenarios.policy("naive", MIGRATE_BEFORE_MAP));
 
         long balanced = copyless.counter(Counter.BALANCED_MOVED_PAGES_NODE);
         assertThat(balanced).isPositive();

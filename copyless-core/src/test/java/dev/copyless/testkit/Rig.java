@@ -109,7 +109,7 @@ public final class Rig implements AutoCloseable {
     }
 
     public static BalancingPolicy copyless(MigrationOrder order) {
-        return BalancingPolicy.of("copyless", order, true, 16);
+        return BalancingPolicy.of("copyless-holdback", order, 16);
     }
 
     // ------------------------------------------------------------------ guest-side helpers

@@ -323,9 +323,11 @@ public final class LinuxHostMemory implements HostMemory {
                 } else if (balancingRead) {
                     stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
                     stat.inc(Counter.PAGES_BROUGHT_BACK);
-                    debt[pinned]++;
                 }
                 setState(m, gfn, PageState.resident(pinned, 0) | PageState.ACCESSED);
+                if (balancingRead && (w & PageState.MIGRATE_ON_TOUCH) == 0) {
+                    broughtBack(pinned);
+                }
             }
             default -> {
                 if ((w & PageState.MIGRATE_ON_TOUCH) != 0) { // a map-then-migrate request from another node
@@ -718,6 +720,21 @@ public final class LinuxHostMemory implements HostMemory {
     }
 
     // ------------------------------------------------------------------ reclaim, rescans, verification
+
+    /**
+     * A page brought back to {@code node} by a balancing read: when it leaves the node's free room
+     * below the high watermark (the node must reclaim to get back there), the node owes one page,
+     * paid by the next page this backend's pageout daemon or direct reclaim pages out there
+     * ({@code evictions_caused}, the model's rule in {@code kernel.PageAlloc}). A bring-back onto
+     * a node with room to spare causes no eviction, so {@code evictions_caused} can be lower than
+     * {@code pages_brought_back}; the kernel's own reclaim of guest RAM is not attributed (it
+     * shows in {@code rescan_found_swapped}).
+     */
+    private void broughtBack(int node) {
+        if (limits[node].pages() - resident[node] < limits[node].wmarkHigh()) {
+            debt[node]++;
+        }
+    }
 
     /** Direct reclaim: an allocation on a node at its min watermark pages a batch out first ({@code pgsteal_direct}). */
     private void directReclaim(int node) {
