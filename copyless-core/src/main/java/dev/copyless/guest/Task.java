@@ -19,6 +19,11 @@ public final class Task {
     private final Workload workload;
     private final long thinkNs;
     final SplittableRandom rng;
+    /** Draws which accesses are stores: a stream of its own, so the access sequence does not depend on it. */
+    private final SplittableRandom storeRng;
+    /** Share of accesses that are stores, and the same as a threshold on {@code nextLong() >>> 11}. */
+    private final double writeFraction;
+    private final long storeThreshold;
     Vcpu vcpu;
 
     int scanOffset;
@@ -30,6 +35,20 @@ public final class Task {
      * @param thinkNs compute time between two accesses (virtual ns): the access rate of the task
      */
     public Task(int id, String name, int gvpnStart, Workload workload, long thinkNs, int vnodes, long seed) {
+        this(id, name, gvpnStart, workload, thinkNs, vnodes, seed, 0);
+    }
+
+    /**
+     * @param writeFraction share of the task's accesses that are stores, drawn from a seeded stream of the task's own
+     */
+    public Task(int id, String name, int gvpnStart, Workload workload, long thinkNs, int vnodes, long seed,
+                double writeFraction) {
+        if (!(writeFraction >= 0 && writeFraction <= 1)) {
+            throw new IllegalArgumentException("write fraction " + writeFraction + " is not in [0, 1]");
+        }
+        this.writeFraction = writeFraction;
+        this.storeThreshold = (long) (writeFraction * (1L << 53));
+        this.storeRng = new SplittableRandom(seed ^ 0x5DEECE66DL * 0x9E3779B97F4A7C15L);
         this.id = id;
         this.thinkNs = thinkNs;
         this.name = name;
@@ -61,6 +80,18 @@ public final class Task {
 
     public Workload workload() {
         return workload;
+    }
+
+    public double writeFraction() {
+        return writeFraction;
+    }
+
+    /** Whether the next access is a store (allocates nothing). */
+    boolean nextIsStore() {
+        if (storeThreshold == 0) {
+            return false;
+        }
+        return (storeRng.nextLong() >>> 11) < storeThreshold;
     }
 
     public int vnode() {

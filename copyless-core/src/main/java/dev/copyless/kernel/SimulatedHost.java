@@ -77,6 +77,19 @@ public final class SimulatedHost implements HostMemory {
         return k.swaps[id];
     }
 
+    /**
+     * The swap cache's pairing of a slot with a frame, for the invariant checker: the frame
+     * ({@code node << 32 | pfn}) caching slot {@code slot} of device {@code dev}, or -1.
+     */
+    public long swapCacheFrame(int dev, int slot) {
+        return k.swap.frameOfSlot(dev, slot);
+    }
+
+    /** The slot ({@code dev << 32 | slot}) whose data frame {@code pfn} of {@code node} caches, or -1. */
+    public long swapCacheSlot(int node, int pfn) {
+        return k.swap.slotOfFrame(node, pfn);
+    }
+
     public int swapDeviceCount() {
         return k.swaps.length;
     }
@@ -132,7 +145,12 @@ public final class SimulatedHost implements HostMemory {
 
     @Override
     public long touch(int vm, int gfn, int cpuNode) {
-        return k.memory.touch(vm, gfn, cpuNode);
+        return k.memory.touch(vm, gfn, cpuNode, false);
+    }
+
+    @Override
+    public long touch(int vm, int gfn, int cpuNode, boolean write) {
+        return k.memory.touch(vm, gfn, cpuNode, write);
     }
 
     @Override

@@ -48,10 +48,20 @@ public enum Counter {
     // --- copyless's own ---
     /** Balancing migrations whose source page was moved by the host when the guest decided. */
     BALANCED_MOVED_PAGES("balanced_moved_pages"),
-    /** Of those, pages whose new source location was a swap slot. */
+    /** Of those, pages whose new source location was a swap slot, read from the device (not in the swap cache). */
     BALANCED_MOVED_PAGES_SWAP("balanced_moved_pages_swap"),
     /** Of those, pages whose new source location was another memory node (demotion). */
     BALANCED_MOVED_PAGES_NODE("balanced_moved_pages_node"),
+    /**
+     * Balanced moved pages whose data sat in the host's swap cache (swapped entry, data in a
+     * frame brought by readahead): one data movement under either policy.
+     */
+    BALANCED_MOVED_PAGES_SWAPCACHE("balanced_moved_pages_swapcache"),
+    /**
+     * Faults that found the page's data in the host's swap cache ({@code swap_cache_get_folio}
+     * succeeded): minor faults, no device read. Linux has no vmstat event for it.
+     */
+    SWAP_CACHE_HITS("swap_cache_hits"),
     /** 4 KiB data movements done to complete balancing migrations of moved pages. */
     MOVED_PAGE_DATA_MOVEMENTS("moved_page_data_movements"),
     /** Bytes copied between two different host nodes (any page copy or migration). */
