@@ -8,6 +8,7 @@ import dev.copyless.host.MmuNotifier;
 import dev.copyless.host.Verification;
 import dev.copyless.host.VnodeLayout;
 import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
 import dev.copyless.swap.FaultConfig;
@@ -88,6 +89,11 @@ public final class SimulatedHost implements HostMemory {
     /** The slot ({@code dev << 32 | slot}) whose data frame {@code pfn} of {@code node} caches, or -1. */
     public long swapCacheSlot(int node, int pfn) {
         return k.swap.slotOfFrame(node, pfn);
+    }
+
+    /** One kswapd reclaim pass of up to {@code nr} pages over {@code node} ({@code shrink_node}); its nanoseconds. */
+    long shrinkNode(int node, int nr) {
+        return k.vmscan.shrinkNode(k.nodes[node], nr, false, FrameOwner.FREE);
     }
 
     public int swapDeviceCount() {
