@@ -66,7 +66,7 @@ public class BalancingMigrationBenchmark {
     /** A whole simulation of a balancing-heavy scenario. */
     @State(Scope.Thread)
     public static class Run {
-        @Param({"naive", "copyless"})
+        @Param({BalancingPolicy.NAIVE, BalancingPolicy.COPYLESS})
         public String policy;
 
         /** {@code churn}, {@code default}, {@code fits} or a scenario file. */
@@ -186,7 +186,7 @@ public class BalancingMigrationBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             migrationOrder = MigrationOrder.fromKey(order);
-            build("copyless");
+            build(BalancingPolicy.COPYLESS);
         }
 
         /**
@@ -225,7 +225,7 @@ public class BalancingMigrationBenchmark {
     public static class CopyPages extends Pages {
         @Setup(Level.Trial)
         public void setUp() {
-            build("naive");
+            build(BalancingPolicy.NAIVE);
         }
 
         /**

@@ -40,7 +40,7 @@ public final class BenchScenarios {
                 + "': expected default, fits, churn or the path of a scenario YAML file");
     }
 
-    /** The policy {@code key} ({@code none}, {@code naive}, {@code copyless}) with the scenario's copyless options. */
+    /** The policy {@code key} (one of {@link BalancingPolicy#KEYS}) with the scenario's copyless options. */
     public static BalancingPolicy policy(String key, Scenario s) {
         return BalancingPolicy.of(key, s.copyless());
     }

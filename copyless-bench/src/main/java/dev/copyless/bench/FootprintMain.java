@@ -1,6 +1,7 @@
 package dev.copyless.bench;
 
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
@@ -61,7 +62,7 @@ public final class FootprintMain {
                       - {name: t0, vnode: 0, footprint: 64MiB, pattern: hot-cold}
                 """.formatted(gibPerNode);
         Scenario s = ScenarioParser.parse(yaml, "footprint scenario");
-        BalancingPolicy policy = BenchScenarios.policy("copyless", s);
+        BalancingPolicy policy = BenchScenarios.policy(BalancingPolicy.COPYLESS, s);
 
         long gfns = s.vms().getFirst().pages();
         long frames = 0;
@@ -76,7 +77,7 @@ public final class FootprintMain {
 
         // load and initialise the classes a build and a run use, so that the baseline holds their static state
         Scenario small = BenchScenarios.load("fits");
-        new Simulation(small.withDuration(1_000_000), BenchScenarios.policy("copyless", small)).run();
+        new Simulation(small.withDuration(1_000_000), BenchScenarios.policy(BalancingPolicy.COPYLESS, small)).run();
         long before = usedAfterGc();
 
         long t0 = System.nanoTime();
@@ -102,7 +103,7 @@ public final class FootprintMain {
         System.out.printf(Locale.ROOT, "JVM: %s %s, max heap %d MiB, GC %s%n", System.getProperty("java.vm.name"),
                 System.getProperty("java.version"), Runtime.getRuntime().maxMemory() >> 20, gcNames());
         System.out.printf(Locale.ROOT, "build: %.0f ms; run of %d virtual ms: %.0f ms (%d guest accesses)%n",
-                (t1 - t0) / 1e6, s.durationNs() / 1_000_000, (t3 - t2) / 1e6, r.counter("guest_accesses"));
+                (t1 - t0) / 1e6, s.durationNs() / 1_000_000, (t3 - t2) / 1e6, r.counter(Counter.GUEST_ACCESSES));
         System.out.printf(Locale.ROOT, "heap used before build: %.1f MiB%n", before / 1048576.0);
         System.out.printf(Locale.ROOT, "heap held by the simulation after build: %.1f MiB = %.2f B per guest page%n",
                 measured / 1048576.0, (double) measured / gfns);

@@ -53,8 +53,8 @@ public class GuestAccessBenchmark {
     @Param({"fits", "default"})
     public String scenario;
 
-    /** {@code none}, {@code naive} or {@code copyless}. */
-    @Param({"copyless"})
+    /** One of {@link BalancingPolicy#KEYS}. */
+    @Param({BalancingPolicy.COPYLESS})
     public String policy;
 
     private Scenario spec;

@@ -1,6 +1,6 @@
 package dev.copyless.cli;
 
-import java.util.List;
+import dev.copyless.balancer.BalancingPolicy;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +25,6 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return output.runAndPrint(spec, scenario, List.of("none", "naive", "copyless"));
+        return output.runAndPrint(spec, scenario, BalancingPolicy.KEYS);
     }
 }

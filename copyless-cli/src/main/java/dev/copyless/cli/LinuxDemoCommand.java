@@ -18,16 +18,20 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code copyless linux-demo}: the three balancing-migration paths (naive, linux-move,
- * copyless) on this machine's real memory and swap ({@link LinuxDemo}), side by side, or one
- * JSON object {@code {"pages": N, "nodes": [...], "paths": {"naive": {...}, ...}}}. When the
- * process cannot use swap it says so in one line with what to do, exit code 2.
+ * {@code copyless linux-demo}: the balancing-migration paths (naive, linux-move one page and
+ * 512 pages per {@code move_pages} call, copyless) on this machine's real memory and swap
+ * ({@link LinuxDemo}), side by side, or one JSON object {@code {"pages": N, "nodes": [...],
+ * "primitive": "uffdio-move", "paths": {"naive": {...}, ...}}}; each path carries
+ * {@code mappings_before} and {@code mappings_after}. When the process cannot use swap it says
+ * so in one line with what to do, exit code 2.
  */
 @Command(name = "linux-demo", mixinStandardHelpOptions = true,
         description = {"On this Linux host's real memory and swap: map guest RAM (two vNodes bound with MPOL_BIND),",
-                "page N source pages out (MADV_PAGEOUT), and migrate them to free pages of the other vNode three ways:",
-                "naive (read and copy), linux-move (fault in + move_pages) and copyless (mremap moves the swap",
-                "entries; no data read). Verifies every page. Needs root and an active swap device."})
+                "page N source pages out (MADV_PAGEOUT), and migrate them to free pages of the other vNode: naive (read",
+                "and copy), linux-move-per-page and linux-move (fault in + move_pages, 1 or 512 pages per call) and",
+                "copyless (UFFDIO_MOVE moves the swap entries, no data read, guest RAM stays one mapping; then",
+                "MADV_WILLNEED + MADV_POPULATE_READ; mremap on kernels before 6.8). Verifies every page and counts",
+                "guest RAM's mappings before and after. Needs root and an active swap device."})
 final class LinuxDemoCommand implements Callable<Integer> {
 
     @Option(names = "--pages", paramLabel = "N", defaultValue = "4096",
@@ -42,8 +46,8 @@ final class LinuxDemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the source-to-destination pairing (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--sequential", description = "Pair source gfn i with destination gfn N + i (one mremap per batch)"
-            + " instead of a seeded shuffle (one mremap, and one new mapping, per page).")
+    @Option(names = "--sequential", description = "Pair source gfn i with destination gfn N + i (copyless moves the batch"
+            + " in one call) instead of a seeded shuffle (one call per page).")
     boolean sequential;
 
     @Mixin
@@ -78,8 +82,12 @@ final class LinuxDemoCommand implements Callable<Integer> {
         root.put("destination_node", r.destinationNode());
         root.put("copyless_order", r.order().key());
         root.put("pairing", r.shuffled() ? "shuffled" : "sequential");
+        root.put("primitive", r.primitive().key());
         if (!r.placementNote().isEmpty()) {
             root.put("note", r.placementNote());
+        }
+        if (!r.primitive().note().isEmpty()) {
+            root.put("primitive_note", r.primitive().note());
         }
         Map<String, Object> paths = new LinkedHashMap<>();
         r.paths().forEach((k, v) -> paths.put(k, v.toMap()));
@@ -89,17 +97,20 @@ final class LinuxDemoCommand implements Callable<Integer> {
 
     static void table(PrintWriter out, LinuxDemo.Result r) {
         out.printf(Locale.ROOT, "linux-demo: %,d pages per path, vNode 0 (node %d) -> vNode 1 (node %d); host nodes %s;"
-                        + " copyless order %s; %s pairing; swap %s%n",
-                r.pages(), r.sourceNode(), r.destinationNode(), Arrays.toString(r.nodes()), r.order().key(), r.shuffled() ? "shuffled" : "sequential",
-                LinuxHost.swapDevices().stream().map(LinuxHost.SwapDevice::name).toList());
+                        + " copyless order %s, primitive %s; %s pairing; swap %s%n",
+                r.pages(), r.sourceNode(), r.destinationNode(), Arrays.toString(r.nodes()), r.order().key(), r.primitive().key(),
+                r.shuffled() ? "shuffled" : "sequential", LinuxHost.swapAreas().stream().map(LinuxHost.SwapArea::name).toList());
         if (!r.placementNote().isEmpty()) {
             out.println("note: " + r.placementNote());
+        }
+        if (!r.primitive().note().isEmpty()) {
+            out.println("note: " + r.primitive().note());
         }
         out.println();
         List<String> cols = new ArrayList<>(r.paths().keySet());
         StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-28s", "metric"));
         for (String c : cols) {
-            head.append(String.format(Locale.ROOT, "%14s", c));
+            head.append(String.format(Locale.ROOT, "%21s", c));
         }
         head.append(String.format(Locale.ROOT, "%16s", "copyless/naive"));
         out.println(head);
@@ -107,7 +118,7 @@ final class LinuxDemoCommand implements Callable<Integer> {
         for (String key : r.paths().get(cols.get(0)).toMap().keySet()) {
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-28s", key));
             for (String c : cols) {
-                line.append(String.format(Locale.ROOT, "%14s",
+                line.append(String.format(Locale.ROOT, "%21s",
                         Output.fmt(((Number) r.paths().get(c).toMap().get(key)).doubleValue())));
             }
             double cl = ((Number) r.paths().get("copyless").toMap().get(key)).doubleValue();
@@ -116,6 +127,7 @@ final class LinuxDemoCommand implements Callable<Integer> {
             out.println(line);
         }
         out.println();
-        out.println("pswpin, pswpout, pgmajfault: /proc/vmstat deltas (system-wide); process_majflt: this process only.");
+        out.println("pswpin, pswpout, pgmajfault: /proc/vmstat deltas (system-wide); process_majflt: this process only;"
+                + " mappings: /proc/self/maps entries spanning guest RAM before and after the migration.");
     }
 }

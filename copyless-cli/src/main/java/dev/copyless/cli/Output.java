@@ -3,7 +3,15 @@ package dev.copyless.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.metrics.Detail;
+import dev.copyless.metrics.Gauge;
+import dev.copyless.metrics.Latency;
+import dev.copyless.metrics.Metric;
+import dev.copyless.metrics.MetricCatalogue;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.metrics.Scalar;
+import dev.copyless.metrics.Statistic;
 import dev.copyless.scenario.Scenario;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -13,22 +21,15 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Prints results: a side-by-side table (headline metrics first, then every counter, then
- * latency summaries), or one JSON object
+ * Prints results: a side-by-side table (the {@linkplain MetricCatalogue#HEADLINE headline}
+ * metrics first, then every other number of the catalogue, then latency summaries), or one JSON object
  * {@code {"scenario": {...}, "policies": {"none": {...}, ...}}}.
  */
 final class Output {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** Metrics shown first, in this order: what the invention changes. */
-    static final List<String> HEADLINE = List.of(
-            "balanced_moved_pages", "moved_page_data_movements", "data_movements_per_balanced_moved_page",
-            "swapped_page_interconnect_bytes", "moved_page_interconnect_bytes", "interconnect_bytes",
-            "evictions_caused", "pages_brought_back", "pswpin", "pswpout", "pgmajfault", "hypercalls",
-            "hypercall_pages", "numa_pages_migrated", "freed_gfns_still_backed", "remote_access_fraction");
-
-    /** Content verification gauges: in the table only when they mean something (real bytes or fault injection). */
-    static final List<String> VERIFICATION = List.of("pages_verified", "pages_lost", "pages_lost_silently");
+    /** The latency statistics the table shows for each {@link Latency}, in this order. */
+    static final List<Statistic> TABLE_STATISTICS = List.of(Statistic.P50, Statistic.P99, Statistic.MEAN);
 
     /** Lost pages listed one by one in a warning before "and N more". */
     static final int LOST_PAGES_SHOWN = 20;
@@ -79,7 +80,7 @@ final class Output {
                 s.faults().enabled() ? "; swap faults injected" : "");
         boolean verification = s.host().realBytes() || s.faults().enabled() || backend.equals("linux");
         List<String> cols = new ArrayList<>(results.keySet());
-        boolean ratio = results.containsKey("naive") && results.containsKey("copyless");
+        boolean ratio = results.containsKey(BalancingPolicy.NAIVE) && results.containsKey(BalancingPolicy.COPYLESS);
         StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-40s", "metric"));
         for (String c : cols) {
             head.append(String.format(Locale.ROOT, "%16s", c));
@@ -89,41 +90,25 @@ final class Output {
         }
         out.println(head);
         out.println("-".repeat(head.length()));
-        List<String> names = new ArrayList<>(HEADLINE);
+        List<Scalar> rows = new ArrayList<>();
+        MetricCatalogue.HEADLINE.forEach(m -> rows.add(Scalar.of(m)));
         RunResult first = results.values().iterator().next();
-        for (Map.Entry<String, Object> e : first.metrics().entrySet()) {
-            if (e.getValue() instanceof Number && !names.contains(e.getKey())
-                    && (verification || !VERIFICATION.contains(e.getKey()))) {
-                names.add(e.getKey());
+        for (Metric m : MetricCatalogue.ALL) {
+            if (m.scalar() && !m.headline() && first.has(m)
+                    && (verification || !(m instanceof Gauge g && g.scope() == Gauge.Scope.CONTENT_CHECK))) {
+                rows.add(Scalar.of(m));
             }
         }
-        for (int i = 0; i < names.size(); i++) {
-            if (i == HEADLINE.size()) {
+        for (int i = 0; i < rows.size(); i++) {
+            if (i == MetricCatalogue.HEADLINE.size()) {
                 out.println();
             }
-            row(out, names.get(i), cols, results, ratio);
+            row(out, rows.get(i), cols, results, ratio);
         }
         out.println();
-        for (String h : List.of("balancing_migration_latency_ns", "guest_access_latency_ns")) {
-            for (String q : List.of("p50", "p99", "mean")) {
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-40s", h + " " + q));
-                double n = Double.NaN;
-                double c = Double.NaN;
-                for (String col : cols) {
-                    Object v = ((Map<?, ?>) results.get(col).metrics().get(h)).get(q);
-                    double d = ((Number) v).doubleValue();
-                    if (col.equals("naive")) {
-                        n = d;
-                    }
-                    if (col.equals("copyless")) {
-                        c = d;
-                    }
-                    line.append(String.format(Locale.ROOT, "%16s", fmt(d)));
-                }
-                if (ratio) {
-                    line.append(String.format(Locale.ROOT, "%16s", ratio(c, n)));
-                }
-                out.println(line);
+        for (Latency l : Latency.values()) {
+            for (Statistic q : TABLE_STATISTICS) {
+                row(out, Scalar.of(l, q), cols, results, ratio);
             }
         }
     }
@@ -134,31 +119,34 @@ final class Output {
      */
     static void warnLostPages(PrintWriter err, Map<String, RunResult> results) {
         results.forEach((policy, r) -> {
-            List<Map<String, Object>> lost = r.lostPages();
+            List<RunResult.LostPage> lost = r.lostPages();
             if (lost.isEmpty()) {
                 return;
             }
             err.printf(Locale.ROOT, "warning: policy %s lost %,d page(s); their data is gone, never silently replaced:%n",
                     policy, lost.size());
             for (int i = 0; i < Math.min(lost.size(), LOST_PAGES_SHOWN); i++) {
-                Map<String, Object> p = lost.get(i);
-                err.printf(Locale.ROOT, "  vm %s gfn %s: %s%n", p.get("vm"), p.get("gfn"), p.get("reason"));
+                RunResult.LostPage p = lost.get(i);
+                err.printf(Locale.ROOT, "  vm %s gfn %s: %s%n", p.vm(), p.gfn(), p.reason());
             }
             if (lost.size() > LOST_PAGES_SHOWN) {
-                err.printf(Locale.ROOT, "  ... and %,d more (all in --format json, lost_pages)%n", lost.size() - LOST_PAGES_SHOWN);
+                err.printf(Locale.ROOT, "  ... and %,d more (all in --format json, %s)%n", lost.size() - LOST_PAGES_SHOWN,
+                        Detail.LOST_PAGES.metricName());
             }
         });
         err.flush();
     }
 
-    private static void row(PrintWriter out, String name, List<String> cols, Map<String, RunResult> results, boolean ratio) {
-        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-40s", name));
+    /** One row: the number's key, its value under each policy, and copyless/naive when both ran. */
+    private static void row(PrintWriter out, Scalar x, List<String> cols, Map<String, RunResult> results, boolean ratio) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-40s", x.metric().metricName()
+                + (x.statistic() == null ? "" : " " + x.statistic().key())));
         for (String c : cols) {
-            line.append(String.format(Locale.ROOT, "%16s", fmt(results.get(c).number(name))));
+            line.append(String.format(Locale.ROOT, "%16s", fmt(results.get(c).value(x))));
         }
         if (ratio) {
             line.append(String.format(Locale.ROOT, "%16s",
-                    ratio(results.get("copyless").number(name), results.get("naive").number(name))));
+                    ratio(results.get(BalancingPolicy.COPYLESS).value(x), results.get(BalancingPolicy.NAIVE).value(x))));
         }
         out.println(line);
     }

@@ -4,6 +4,8 @@ import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.hypervisor.AbiError;
 import dev.copyless.hypervisor.HypercallConfig;
 import dev.copyless.linux.LinuxBackend;
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Gauge;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.Errno;
 import dev.copyless.reliability.HypercallFuzzer;
@@ -50,7 +52,7 @@ import picocli.CommandLine.Spec;
                 "and request-channel fault, the hypercall ABI fuzz and the concurrency stress; print faults tried, inputs",
                 "tried, pages verified and pages lost. Exit code 1 if a page is lost silently or anything breaks."})
 final class ReliabilityCommand implements Callable<Integer> {
-    private static final List<String> BOTH = List.of("naive", "copyless");
+    private static final List<String> BOTH = List.of(BalancingPolicy.NAIVE, BalancingPolicy.COPYLESS);
 
     @Option(names = "--fuzz-inputs", paramLabel = "N", defaultValue = "300000",
             description = "Inputs of the hypercall ABI fuzz (default: ${DEFAULT-VALUE}).")
@@ -100,40 +102,40 @@ final class ReliabilityCommand implements Callable<Integer> {
         Scenario shortRun = real.withDuration(faultNs);
 
         err.println("reliability: real-bytes compare of the default scenario");
-        runs("real bytes", "no fault", real, List.of("none", "naive", "copyless"), false, List.of());
+        runs("real bytes", "no fault", real, BalancingPolicy.KEYS, false, List.of());
 
         err.println("reliability: swap faults");
-        swapFault(shortRun, "swap write EIO (5%)", new FaultConfig(seed, 0, 0, 0.05, 0, 0, 0, 0), "swap_write_errors");
+        swapFault(shortRun, "swap write EIO (5%)", new FaultConfig(seed, 0, 0, 0.05, 0, 0, 0, 0), Counter.SWAP_WRITE_ERRORS);
         swapFault(shortRun, "swap read EIO, transient (5%)", new FaultConfig(seed, 0.05, 0, 0, 0, 0, 0, 0),
-                "swap_read_errors", "swap_read_retries");
+                Counter.SWAP_READ_ERRORS, Counter.SWAP_READ_RETRIES);
         swapFault(shortRun, "swap read EIO, persistent (1%)", new FaultConfig(seed, 0.01, 1, 0, 0, 0, 0, 0),
-                "swap_read_errors", "pages_poisoned");
+                Counter.SWAP_READ_ERRORS, Counter.PAGES_POISONED);
         swapFault(shortRun, "torn swap writes, caught at completion (5%)", new FaultConfig(seed, 0, 0, 0, 0.05, 0, 0, 0),
-                "swap_torn_writes", "swap_rewrites");
+                Counter.SWAP_TORN_WRITES, Counter.SWAP_REWRITES);
         swapFault(shortRun, "torn swap writes, silent (1%)", new FaultConfig(seed, 0, 0, 0, 0.01, 1, 0, 0),
-                "swap_torn_writes", "swap_checksum_failures", "pages_poisoned");
+                Counter.SWAP_TORN_WRITES, Counter.SWAP_CHECKSUM_FAILURES, Counter.PAGES_POISONED);
         swapFault(shortRun, "slow swap I/O (10%, +1 ms)", new FaultConfig(seed, 0, 0, 0, 0, 0, 0.1, 1_000_000),
-                "swap_slow_io");
+                Counter.SWAP_SLOW_IO);
 
         err.println("reliability: request channel faults and rate limits");
         HypercallConfig base = shortRun.hypercall().config();
-        channelFault(shortRun, "requests dropped (10%)", base.withFaults(seed, 0.1, 0, 0), "hypercall_dropped",
-                "hypercall_retries");
-        channelFault(shortRun, "requests duplicated (10%)", base.withFaults(seed, 0, 0.1, 0), "hypercall_duplicated",
-                "hypercall_replays_refused");
-        channelFault(shortRun, "requests reordered (10%)", base.withFaults(seed, 0, 0, 0.1), "hypercall_reordered",
-                "hypercall_replays_refused");
-        channelFault(shortRun, "rate limit (1,000 calls/s)", base.withRateLimits(1_000, 0), "hypercall_throttled");
+        channelFault(shortRun, "requests dropped (10%)", base.withFaults(seed, 0.1, 0, 0), Counter.HYPERCALL_DROPPED,
+                Counter.HYPERCALL_RETRIES);
+        channelFault(shortRun, "requests duplicated (10%)", base.withFaults(seed, 0, 0.1, 0), Counter.HYPERCALL_DUPLICATED,
+                Counter.HYPERCALL_REPLAYS_REFUSED);
+        channelFault(shortRun, "requests reordered (10%)", base.withFaults(seed, 0, 0, 0.1), Counter.HYPERCALL_REORDERED,
+                Counter.HYPERCALL_REPLAYS_REFUSED);
+        channelFault(shortRun, "rate limit (1,000 calls/s)", base.withRateLimits(1_000, 0), Counter.HYPERCALL_THROTTLED);
 
         fuzz();
 
         err.println("reliability: concurrency stress");
         Scenario stress = ScenarioParser.stressScenario().withRealBytes(true);
-        for (String p : List.of("none", "naive", "copyless")) {
+        for (String p : BalancingPolicy.KEYS) {
             stress("stress, simulated host", "real threads", stress, p, HostFactory.SIMULATED, wallMs);
         }
         stress("stress, simulated host", "real threads + swap faults", stress.withFaults(
-                new FaultConfig(seed, 0.005, 0.5, 0.005, 0.005, 0.5, 0.05, 20_000)), "copyless", HostFactory.SIMULATED, wallMs);
+                new FaultConfig(seed, 0.005, 0.5, 0.005, 0.005, 0.5, 0.05, 20_000)), BalancingPolicy.COPYLESS, HostFactory.SIMULATED, wallMs);
         Optional<String> linux = LinuxBackend.unusableReason(stress);
         if (linux.isEmpty()) {
             for (String p : BOTH) {
@@ -145,34 +147,34 @@ final class ReliabilityCommand implements Callable<Integer> {
         return print();
     }
 
-    private void swapFault(Scenario s, String what, FaultConfig f, String... counters) {
+    private void swapFault(Scenario s, String what, FaultConfig f, Counter... counters) {
         runs("swap faults", what, s.withFaults(f), BOTH, f.destroysData(), List.of(counters));
     }
 
-    private void channelFault(Scenario s, String what, HypercallConfig c, String... counters) {
-        runs("request channel", what, s.withHypercall(Scenario.Hypercall.of(c)), List.of("copyless"), false, List.of(counters));
+    private void channelFault(Scenario s, String what, HypercallConfig c, Counter... counters) {
+        runs("request channel", what, s.withHypercall(Scenario.Hypercall.of(c)), List.of(BalancingPolicy.COPYLESS), false, List.of(counters));
     }
 
-    private void runs(String part, String what, Scenario s, List<String> policies, boolean mayLose, List<String> counters) {
+    private void runs(String part, String what, Scenario s, List<String> policies, boolean mayLose, List<Counter> counters) {
         Map<String, RunResult> r = Runner.run(s, policies, false);
         r.forEach((p, res) -> rows.add(row(part, what, p, mayLose, res, counters)));
     }
 
-    private static Row row(String part, String what, String policy, boolean mayLose, RunResult res, List<String> counters) {
+    private static Row row(String part, String what, String policy, boolean mayLose, RunResult res, List<Counter> counters) {
         Map<String, Long> tried = new LinkedHashMap<>();
-        for (String c : counters) {
-            tried.put(c, res.counter(c));
+        for (Counter c : counters) {
+            tried.put(c.metricName(), res.counter(c));
         }
-        @SuppressWarnings("unchecked")
-        List<Object> lost = (List<Object>) res.metrics().getOrDefault("lost_pages", List.of());
-        return new Row(part, what, policy, mayLose, tried, res.counter("pages_verified"), res.counter("pages_lost"),
-                res.counter("pages_lost_silently"), lost.subList(0, Math.min(5, lost.size())));
+        List<Object> lost = new ArrayList<>();
+        res.lostPages().stream().limit(5).forEach(p -> lost.add(p.toJson()));
+        return new Row(part, what, policy, mayLose, tried, res.gauge(Gauge.PAGES_VERIFIED), res.gauge(Gauge.PAGES_LOST),
+                res.gauge(Gauge.PAGES_LOST_SILENTLY), lost);
     }
 
     private void stress(String part, String what, Scenario s, String policy, HostFactory host, long wallMs) {
         ConcurrentRun.Report r = new ConcurrentRun(s, BalancingPolicy.of(policy, s.copyless()), host, seed).run(wallMs);
         boolean destroys = s.faults().destroysData();
-        Row row = row(part, what, policy, destroys, r.result(), List.of("hypercall_stale", "swap_read_errors", "swap_torn_writes"));
+        Row row = row(part, what, policy, destroys, r.result(), List.of(Counter.HYPERCALL_STALE, Counter.SWAP_READ_ERRORS, Counter.SWAP_TORN_WRITES));
         Map<String, Long> tried = new LinkedHashMap<>(r.counts());
         tried.remove("threads");
         tried.remove("wall_ms");
@@ -215,15 +217,15 @@ final class ReliabilityCommand implements Callable<Integer> {
             Map<String, Object> root = new LinkedHashMap<>();
             root.put("rows", rows);
             root.putAll(extra);
-            root.put("pages_verified", rows.stream().mapToLong(Row::pagesVerified).sum());
-            root.put("pages_lost", rows.stream().mapToLong(Row::pagesLost).sum());
-            root.put("pages_lost_silently", silent);
+            root.put(Gauge.PAGES_VERIFIED.metricName(), rows.stream().mapToLong(Row::pagesVerified).sum());
+            root.put(Gauge.PAGES_LOST.metricName(), rows.stream().mapToLong(Row::pagesLost).sum());
+            root.put(Gauge.PAGES_LOST_SILENTLY.metricName(), silent);
             root.put("failed", failed);
             root.put("ok", ok);
             Output.printJson(out, root);
         } else {
-            out.printf(Locale.ROOT, "%-24s %-44s %-9s %14s %10s %8s  %s%n", "part", "what", "policy", "pages_verified",
-                    "pages_lost", "silently", "tried");
+            out.printf(Locale.ROOT, "%-24s %-44s %-9s %14s %10s %8s  %s%n", "part", "what", "policy",
+                    Gauge.PAGES_VERIFIED.metricName(), Gauge.PAGES_LOST.metricName(), "silently", "tried");
             for (Row r : rows) {
                 StringBuilder t = new StringBuilder();
                 r.tried().forEach((k, v) -> t.append(k).append('=').append(Output.fmt(v)).append(' '));

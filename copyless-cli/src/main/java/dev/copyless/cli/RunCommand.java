@@ -1,5 +1,6 @@
 package dev.copyless.cli;
 
+import dev.copyless.balancer.BalancingPolicy;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -14,8 +15,8 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ScenarioOptions scenario;
 
-    @Option(names = "--policy", paramLabel = "POLICY", defaultValue = "copyless",
-            description = "none, naive or copyless (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--policy", paramLabel = "POLICY", defaultValue = BalancingPolicy.COPYLESS,
+            description = BalancingPolicy.KEYS_TEXT + " (default: ${DEFAULT-VALUE}).")
     String policy;
 
     @Mixin
@@ -26,9 +27,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!List.of("none", "naive", "copyless").contains(policy)) {
+        if (!BalancingPolicy.isKey(policy)) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                    "--policy: expected none, naive or copyless, got '" + policy + "'");
+                    "--policy: expected " + BalancingPolicy.KEYS_TEXT + ", got '" + policy + "'");
         }
         return output.runAndPrint(spec, scenario, List.of(policy));
     }

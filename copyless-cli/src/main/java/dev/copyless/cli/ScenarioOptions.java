@@ -69,9 +69,10 @@ final class ScenarioOptions {
             if (why.isPresent()) {
                 throw new ScenarioException("--backend linux: " + why.get());
             }
-            String note = LinuxBackend.placementNote(s);
-            if (!note.isEmpty()) {
-                err.println(note);
+            for (String note : new String[] {LinuxBackend.placementNote(s), LinuxBackend.primitiveNote()}) {
+                if (!note.isEmpty()) {
+                    err.println(note);
+                }
             }
             err.println("note: on the Linux backend the scenario's swap devices are replaced by the kernel's active swap,"
                     + " hold-back cannot stop the kernel's readahead, and times are measured, so runs are not repeatable");

@@ -1,6 +1,9 @@
 package dev.copyless.cli;
 
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Gauge;
+import dev.copyless.metrics.Metric;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
@@ -31,9 +34,9 @@ import picocli.CommandLine.Spec;
                 "the simulated host always holds real bytes here."})
 final class StressCommand implements Callable<Integer> {
     /** Metrics shown after the driver's counts: the request path's races and the content check. */
-    static final List<String> METRICS = List.of("balanced_moved_pages", "moved_page_data_movements", "hypercall_pages",
-            "hypercall_stale", "hypercall_errors", "pgmigrate_fail", "pages_brought_back", "pswpin", "pswpout",
-            "pages_verified", "pages_lost");
+    static final List<Metric> METRICS = List.of(Counter.BALANCED_MOVED_PAGES, Counter.MOVED_PAGE_DATA_MOVEMENTS,
+            Counter.HYPERCALL_PAGES, Counter.HYPERCALL_STALE, Counter.HYPERCALL_ERRORS, Counter.PGMIGRATE_FAIL,
+            Counter.PAGES_BROUGHT_BACK, Counter.PSWPIN, Counter.PSWPOUT, Gauge.PAGES_VERIFIED, Gauge.PAGES_LOST);
 
     @Mixin
     ScenarioOptions scenario;
@@ -42,7 +45,7 @@ final class StressCommand implements Callable<Integer> {
             description = "Wall time per policy, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}).")
     String wall;
 
-    @Option(names = "--policies", paramLabel = "LIST", split = ",", defaultValue = "none,naive,copyless",
+    @Option(names = "--policies", paramLabel = "LIST", split = ",", defaultValue = BalancingPolicy.KEYS_CSV,
             description = "Policies to run, one after the other (default: ${DEFAULT-VALUE}).")
     List<String> policies;
 
@@ -59,8 +62,8 @@ final class StressCommand implements Callable<Integer> {
             throw new ScenarioException("--wall: expected a wall time between 1ms and 1h, like 500ms or 2s, got '" + wall + "'");
         }
         for (String p : policies) {
-            if (!List.of("none", "naive", "copyless").contains(p)) {
-                throw new ScenarioException("--policies: unknown policy '" + p + "'; use none, naive, copyless");
+            if (!BalancingPolicy.isKey(p)) {
+                throw new ScenarioException("--policies: unknown policy '" + p + "'; use " + String.join(", ", BalancingPolicy.KEYS));
             }
         }
         Scenario s = scenario.load(ScenarioParser.stressScenario()).withRealBytes(true);
@@ -76,7 +79,12 @@ final class StressCommand implements Callable<Integer> {
             root.put("scenario", s.name());
             root.put("backend", scenario.backend.name());
             Map<String, Object> pol = new LinkedHashMap<>();
-            reports.forEach((k, r) -> pol.put(k, Map.of("driver", r.counts(), "metrics", r.result().metrics())));
+            reports.forEach((k, r) -> {
+                Map<String, Object> one = new LinkedHashMap<>(); // driver, then metrics, in every run (Map.of has no order)
+                one.put("driver", r.counts());
+                one.put("metrics", r.result().metrics());
+                pol.put(k, one);
+            });
             root.put("policies", pol);
             Output.printJson(out, root);
             return 0;
@@ -93,12 +101,12 @@ final class StressCommand implements Callable<Integer> {
             out.println(line);
         }
         out.println();
-        for (String name : METRICS) {
-            if (!reports.values().iterator().next().result().metrics().containsKey(name)) {
+        for (Metric m : METRICS) {
+            if (!reports.values().iterator().next().result().has(m)) {
                 continue;
             }
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-32s", name));
-            reports.values().forEach(r -> line.append(String.format(Locale.ROOT, "%16s", Output.fmt(r.result().number(name)))));
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-32s", m.metricName()));
+            reports.values().forEach(r -> line.append(String.format(Locale.ROOT, "%16s", Output.fmt(r.result().number(m)))));
             out.println(line);
         }
         return 0;

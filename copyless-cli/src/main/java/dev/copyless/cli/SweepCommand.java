@@ -2,7 +2,12 @@ package dev.copyless.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.copyless.metrics.Latency;
+import dev.copyless.metrics.Metric;
+import dev.copyless.metrics.MetricCatalogue;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.metrics.Scalar;
+import dev.copyless.metrics.Statistic;
 import dev.copyless.report.ReportWriter;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.sweep.SweepGrid;
@@ -167,7 +172,10 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         List<Map<String, Object>> rows = readRows(csv);
-        JSON.writeValue(dir.resolve("results.json").toFile(), Map.of("grid", grid.toString(), "points", rows));
+        Map<String, Object> json = new LinkedHashMap<>(); // grid first, then points, in every run (Map.of has no order)
+        json.put("grid", grid.toString());
+        json.put("points", rows);
+        JSON.writeValue(dir.resolve("results.json").toFile(), json);
         ReportWriter.writeSweep(dir, new ArrayList<>(g.parameters().keySet()), rows);
         if (report != null) {
             ReportWriter.writeSweep(report, new ArrayList<>(g.parameters().keySet()), rows);
@@ -177,20 +185,29 @@ final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The CSV row of a finished point: id, seed, parameter values, then policy.metric for every scalar metric. */
+    /** The summary fields a sweep row keeps of each latency, in this order. */
+    static final List<Statistic> ROW_STATISTICS = List.of(Statistic.MEAN, Statistic.P50, Statistic.P99);
+
+    /**
+     * The CSV row of a finished point: id, seed, parameter values, then {@code policy.metric} for every
+     * scalar metric of the catalogue the run holds, and {@code policy.latency.statistic} for
+     * {@link #ROW_STATISTICS} of each latency summary.
+     */
     static Map<String, Object> row(SweepGrid g, SweepPoint p, Map<String, RunResult> results) {
         Map<String, Object> row = new LinkedHashMap<>();
         row.put("point", p.id());
         row.put("seed", p.seed());
         row.putAll(p.values());
         for (Map.Entry<String, RunResult> e : results.entrySet()) {
-            for (Map.Entry<String, Object> m : e.getValue().metrics().entrySet()) {
-                if (m.getValue() instanceof Number) {
-                    row.put(e.getKey() + "." + m.getKey(), m.getValue());
-                } else if (m.getValue() instanceof Map<?, ?> summary && summary.containsKey("p99")) {
-                    for (String q : List.of("mean", "p50", "p99")) {
-                        row.put(e.getKey() + "." + m.getKey() + "." + q, summary.get(q));
+            RunResult r = e.getValue();
+            for (Metric m : MetricCatalogue.ALL) {
+                if (m instanceof Latency l) {
+                    for (Statistic q : ROW_STATISTICS) {
+                        Scalar x = Scalar.of(l, q);
+                        row.put(e.getKey() + "." + x.key(), r.json(x));
                     }
+                } else if (m.scalar() && r.has(m)) {
+                    row.put(e.getKey() + "." + m.metricName(), r.json(Scalar.of(m)));
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.copyless.report;
 
+import dev.copyless.balancer.BalancingPolicy;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -68,9 +69,9 @@ final class Charts {
     /** The colour of a policy, the same in every chart: copyless blue, naive vermillion, none grey. */
     static Color policyColor(String policy, int index) {
         return switch (policy) {
-            case "copyless" -> BLUE;
-            case "naive" -> VERMILLION;
-            case "none" -> GREY;
+            case BalancingPolicy.COPYLESS -> BLUE;
+            case BalancingPolicy.NAIVE -> VERMILLION;
+            case BalancingPolicy.NONE -> GREY;
             default -> PALETTE[(index + 2) % PALETTE.length];
         };
     }

@@ -3,7 +3,12 @@ package dev.copyless.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.copyless.metrics.Latency;
+import dev.copyless.metrics.Metric;
+import dev.copyless.metrics.MetricCatalogue;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.metrics.Scalar;
+import dev.copyless.metrics.Statistic;
 import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,49 +91,50 @@ public final class ReportWriter {
         save(dir, "report.html", html.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** One row per policy: {@code policy}, every scalar metric, then each latency summary field. */
+    /**
+     * One row per policy: {@code policy}, every scalar metric of the catalogue that a result holds (in
+     * catalogue order), then each field of each latency summary ({@code guest_access_latency_ns.p99}).
+     * Counters, gauges and summary fields other than the mean are integers; ratios and means are
+     * decimals (a mean with no fraction is written as an integer).
+     */
     static String csv(Map<String, RunResult> results) {
-        List<String> cols = new ArrayList<>();
-        for (RunResult r : results.values()) {
-            for (Map.Entry<String, Object> e : r.metrics().entrySet()) {
-                if (e.getValue() instanceof Number && !cols.contains(e.getKey())) {
-                    cols.add(e.getKey());
-                }
+        List<Scalar> cols = new ArrayList<>();
+        for (Metric m : MetricCatalogue.ALL) {
+            if (m.scalar() && results.values().stream().anyMatch(r -> r.has(m))) {
+                cols.add(Scalar.of(m));
             }
         }
-        for (RunResult r : results.values()) {
-            for (Map.Entry<String, Object> e : r.metrics().entrySet()) {
-                if (e.getValue() instanceof Map<?, ?> m && m.containsKey("p99")) {
-                    for (Object q : m.keySet()) {
-                        String c = e.getKey() + "." + q;
-                        if (!cols.contains(c)) {
-                            cols.add(c);
-                        }
-                    }
-                }
+        for (Latency l : Latency.values()) {
+            for (Statistic q : Statistic.values()) {
+                cols.add(Scalar.of(l, q));
             }
         }
         StringBuilder b = new StringBuilder("policy");
-        for (String c : cols) {
-            b.append(',').append(cell(c));
+        for (Scalar c : cols) {
+            b.append(',').append(cell(c.key()));
         }
         b.append('\n');
         for (Map.Entry<String, RunResult> e : results.entrySet()) {
             b.append(cell(e.getKey()));
-            for (String c : cols) {
-                double v = RunReport.value(e.getValue(), c);
-                Object raw = e.getValue().metrics().get(c);
+            for (Scalar c : cols) {
                 b.append(',');
-                if (raw instanceof Long || raw instanceof Integer) {
-                    b.append(raw);
-                } else if (!Double.isNaN(v)) {
-                    b.append(v == Math.rint(v) && Math.abs(v) < 1e15 && !(raw instanceof Double)
-                            ? Long.toString((long) v) : BigDecimal.valueOf(v).toPlainString());
+                if (e.getValue().has(c)) {
+                    b.append(number(e.getValue().json(c), c.statistic() != null));
                 }
             }
             b.append('\n');
         }
         return b.toString();
+    }
+
+    /** A CSV number: an integer as is; a decimal in plain notation, or as an integer when a summary field has no fraction. */
+    private static String number(Number n, boolean summaryField) {
+        if (n instanceof Long || n instanceof Integer) {
+            return n.toString();
+        }
+        double v = n.doubleValue();
+        return summaryField && v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
+                : BigDecimal.valueOf(v).toPlainString();
     }
 
     private static String cell(String s) {

@@ -1,6 +1,19 @@
 package dev.copyless.report;
 
+import static dev.copyless.balancer.BalancingPolicy.COPYLESS;
+import static dev.copyless.balancer.BalancingPolicy.NAIVE;
+import static dev.copyless.balancer.BalancingPolicy.NONE;
+
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Latency;
+import dev.copyless.metrics.LatencySummary;
+import dev.copyless.metrics.Metric;
+import dev.copyless.metrics.MetricCatalogue;
+import dev.copyless.metrics.Ratio;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.metrics.Scalar;
+import dev.copyless.metrics.Statistic;
+import dev.copyless.metrics.Unit;
 import java.awt.Color;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,32 +33,33 @@ import org.knowm.xchart.style.Styler;
  * numbers in words, the headline table with copyless/naive ratios, then captioned charts.
  */
 final class RunReport {
-    /** Metrics of the headline table, in order (the same as the CLI table's headline block). */
-    static final List<String> HEADLINE = List.of(
-            "balanced_moved_pages", "moved_page_data_movements", "data_movements_per_balanced_moved_page",
-            "swapped_page_interconnect_bytes", "moved_page_interconnect_bytes", "interconnect_bytes",
-            "evictions_caused", "pages_brought_back", "pswpin", "pswpout", "pgmajfault", "hypercalls",
-            "hypercall_pages", "numa_pages_migrated", "freed_gfns_still_backed", "remote_access_fraction");
-
     /** The data-movement kinds of chart (b): together they make up every 4 KiB data movement of a run. */
-    static final List<String> MOVEMENT_KINDS = List.of("pswpin", "pswpout", "guest_page_copies", "host_page_copies");
+    static final List<Counter> MOVEMENT_KINDS = List.of(Counter.PSWPIN, Counter.PSWPOUT, Counter.GUEST_PAGE_COPIES,
+            Counter.HOST_PAGE_COPIES);
 
     private static final Color[] KIND_COLORS = {Charts.ORANGE, Charts.SKY, Charts.GREEN, Charts.PURPLE};
 
-    /** One ratio of the savings chart: its label, and how to read the value from a result. */
-    private record Saving(String label, String key) {}
+    /** Rows of the headline table after the catalogue's headline metrics: the latencies that matter most. */
+    static final List<Scalar> LATENCY_ROWS = List.of(Scalar.of(Latency.GUEST_ACCESS_LATENCY_NS, Statistic.MEAN),
+            Scalar.of(Latency.BALANCING_MIGRATION_LATENCY_NS, Statistic.P50),
+            Scalar.of(Latency.BALANCING_MIGRATION_LATENCY_NS, Statistic.P99));
+
+    /** One ratio of the savings chart: its label, and the number it divides. */
+    private record Saving(String label, Scalar value) {}
+
+    private static final Scalar GUEST_MEAN = Scalar.of(Latency.GUEST_ACCESS_LATENCY_NS, Statistic.MEAN);
 
     private static final List<Saving> SAVINGS = List.of(
-            new Saving("data movements per balanced moved page", "data_movements_per_balanced_moved_page"),
-            new Saving("moved-page data movements", "moved_page_data_movements"),
-            new Saving("moved-page interconnect bytes", "moved_page_interconnect_bytes"),
-            new Saving("all interconnect bytes", "interconnect_bytes"),
-            new Saving("evictions caused", "evictions_caused"),
-            new Saving("swap reads (pswpin)", "pswpin"),
-            new Saving("swap writes (pswpout)", "pswpout"),
-            new Saving("major faults (pgmajfault)", "pgmajfault"),
-            new Saving("mean guest access latency", "guest_access_latency_ns.mean"),
-            new Saving("mean balancing-migration latency", "balancing_migration_latency_ns.mean"));
+            new Saving("data movements per balanced moved page", Scalar.of(Ratio.DATA_MOVEMENTS_PER_BALANCED_MOVED_PAGE)),
+            new Saving("moved-page data movements", Scalar.of(Counter.MOVED_PAGE_DATA_MOVEMENTS)),
+            new Saving("moved-page interconnect bytes", Scalar.of(Counter.MOVED_PAGE_INTERCONNECT_BYTES)),
+            new Saving("all interconnect bytes", Scalar.of(Counter.INTERCONNECT_BYTES)),
+            new Saving("evictions caused", Scalar.of(Counter.EVICTIONS_CAUSED)),
+            new Saving("swap reads (pswpin)", Scalar.of(Counter.PSWPIN)),
+            new Saving("swap writes (pswpout)", Scalar.of(Counter.PSWPOUT)),
+            new Saving("major faults (pgmajfault)", Scalar.of(Counter.PGMAJFAULT)),
+            new Saving("mean guest access latency", GUEST_MEAN),
+            new Saving("mean balancing-migration latency", Scalar.of(Latency.BALANCING_MIGRATION_LATENCY_NS, Statistic.MEAN)));
 
     private final Map<String, Object> scenario;
     private final Map<String, RunResult> results;
@@ -58,44 +72,54 @@ final class RunReport {
         this.scenario = scenario;
         this.results = results;
         this.policies = new ArrayList<>(results.keySet());
-        this.comparable = results.containsKey("naive") && results.containsKey("copyless");
+        this.comparable = results.containsKey(NAIVE) && results.containsKey(COPYLESS);
     }
 
     // ---------------------------------------------------------------- reading metrics
 
-    /** A scalar metric, or a summary field as {@code summary.field}; NaN when absent. */
-    static double value(RunResult r, String key) {
-        Object v = r.metrics().get(key);
-        if (v == null && key.contains(".")) {
-            int dot = key.indexOf('.');
-            if (r.metrics().get(key.substring(0, dot)) instanceof Map<?, ?> m) {
-                v = m.get(key.substring(dot + 1));
-            }
-        }
-        return v instanceof Number n ? n.doubleValue() : Double.NaN;
+    /** One number of a result; NaN when the run does not hold it. */
+    static double value(RunResult r, Scalar x) {
+        return r.has(x) ? r.value(x) : Double.NaN;
     }
 
-    private double value(String policy, String key) {
-        return value(results.get(policy), key);
+    private double value(String policy, Scalar x) {
+        return value(results.get(policy), x);
     }
 
-    private static double[] doubles(Object list, double scale) {
-        List<?> l = list instanceof List<?> x ? x : List.of();
+    private double value(String policy, Metric m) {
+        return value(policy, Scalar.of(m));
+    }
+
+    private static double[] doubles(List<? extends Number> l, double scale) {
         double[] d = new double[l.size()];
         for (int i = 0; i < d.length; i++) {
-            d[i] = ((Number) l.get(i)).doubleValue() * scale;
+            d[i] = l.get(i).doubleValue() * scale;
         }
         return d;
     }
 
-    private Map<?, ?> overTime(String policy) {
-        return results.get(policy).metrics().get("counters_over_time") instanceof Map<?, ?> m ? m : Map.of();
+    private RunResult.CountersOverTime overTime(String policy) {
+        return results.get(policy).countersOverTime();
     }
 
-    private double ratio(String key) {
-        double n = value("naive", key);
-        double c = value("copyless", key);
+    /** The end of each time bucket of a policy's run, in ms. */
+    private double[] times(String policy) {
+        return doubles(overTime(policy).tMs(), 1);
+    }
+
+    /** A sampled counter's cumulative values, bucket by bucket, times {@code scale}. */
+    private double[] sampled(String policy, Counter c, double scale) {
+        return doubles(overTime(policy).of(c), scale);
+    }
+
+    private double ratio(Scalar x) {
+        double n = value(NAIVE, x);
+        double c = value(COPYLESS, x);
         return n == 0 || Double.isNaN(n) || Double.isNaN(c) ? Double.NaN : c / n;
+    }
+
+    private double ratio(Metric m) {
+        return ratio(Scalar.of(m));
     }
 
     // ---------------------------------------------------------------- charts
@@ -120,13 +144,12 @@ final class RunReport {
         double max = 0;
         for (int i = 0; i < policies.size(); i++) {
             String p = policies.get(i);
-            List<?> pts = results.get(p).metrics().get("remote_access_fraction_over_time") instanceof List<?> l ? l : List.of();
+            List<RunResult.RemoteFraction> pts = results.get(p).remoteFractionOverTime();
             double[] x = new double[pts.size()];
             double[] y = new double[pts.size()];
             for (int j = 0; j < pts.size(); j++) {
-                Map<?, ?> pt = (Map<?, ?>) pts.get(j);
-                x[j] = ((Number) pt.get("t_ms")).doubleValue();
-                y[j] = ((Number) pt.get("remote_fraction")).doubleValue() * 100;
+                x[j] = pts.get(j).tMs();
+                y[j] = pts.get(j).remoteFraction() * 100;
                 max = Math.max(max, y[j]);
             }
             if (x.length > 0) {
@@ -152,14 +175,13 @@ final class RunReport {
         int w = policies.size() == 1 ? Charts.WIDTH : Math.max(380, (Charts.WIDTH + 300) / policies.size());
         List<XYChart> out = new ArrayList<>();
         for (String p : policies) {
-            Map<?, ?> over = overTime(p);
-            double[] t = doubles(over.get("t_ms"), 1);
+            double[] t = times(p);
             XYChart c = Charts.xy(p, "virtual time (ms)",
                     "4 KiB data movements, cumulative", w, Charts.PANEL_HEIGHT);
             for (int k = 0; k < MOVEMENT_KINDS.size(); k++) {
-                double[] y = doubles(over.get(MOVEMENT_KINDS.get(k)), 1);
+                double[] y = sampled(p, MOVEMENT_KINDS.get(k), 1);
                 if (t.length > 0 && y.length == t.length) {
-                    Charts.line(c, MOVEMENT_KINDS.get(k), t, y, KIND_COLORS[k], Charts.SOLID);
+                    Charts.line(c, MOVEMENT_KINDS.get(k).metricName(), t, y, KIND_COLORS[k], Charts.SOLID);
                 }
             }
             double[] total = totalMovements(p);
@@ -175,10 +197,9 @@ final class RunReport {
     }
 
     private double[] totalMovements(String p) {
-        Map<?, ?> over = overTime(p);
-        double[] total = new double[doubles(over.get("t_ms"), 1).length];
-        for (String k : MOVEMENT_KINDS) {
-            double[] y = doubles(over.get(k), 1);
+        double[] total = new double[times(p).length];
+        for (Counter k : MOVEMENT_KINDS) {
+            double[] y = sampled(p, k, 1);
             for (int i = 0; i < Math.min(y.length, total.length); i++) {
                 total[i] += y[i];
             }
@@ -186,24 +207,28 @@ final class RunReport {
         return total;
     }
 
+    /** A panel of the swap chart: the counter, the panel's title and its y axis. */
+    private record SwapPanel(Counter counter, String title, String yTitle) {}
+
     private List<XYChart> swap() {
-        String[][] kinds = {{"pswpin", "Swap reads (pswpin)", "pages read from swap, cumulative"},
-                {"pswpout", "Swap writes (pswpout)", "pages written to swap, cumulative"}};
+        List<SwapPanel> kinds = List.of(
+                new SwapPanel(Counter.PSWPIN, "Swap reads (pswpin)", "pages read from swap, cumulative"),
+                new SwapPanel(Counter.PSWPOUT, "Swap writes (pswpout)", "pages written to swap, cumulative"));
         double max = 0;
         for (String p : policies) {
-            for (String[] k : kinds) {
-                for (double v : doubles(overTime(p).get(k[0]), 1)) {
+            for (SwapPanel k : kinds) {
+                for (double v : sampled(p, k.counter(), 1)) {
                     max = Math.max(max, v);
                 }
             }
         }
         List<XYChart> out = new ArrayList<>();
-        for (String[] k : kinds) {
-            XYChart c = Charts.xy(k[1], "virtual time (ms)", k[2], (Charts.WIDTH + 200) / 2, Charts.PANEL_HEIGHT);
+        for (SwapPanel k : kinds) {
+            XYChart c = Charts.xy(k.title(), "virtual time (ms)", k.yTitle(), (Charts.WIDTH + 200) / 2, Charts.PANEL_HEIGHT);
             for (int i = 0; i < policies.size(); i++) {
                 String p = policies.get(i);
-                double[] t = doubles(overTime(p).get("t_ms"), 1);
-                double[] y = doubles(overTime(p).get(k[0]), 1);
+                double[] t = times(p);
+                double[] y = sampled(p, k.counter(), 1);
                 if (t.length > 0 && y.length == t.length) {
                     Charts.line(c, p, t, y, Charts.policyColor(p, i), Charts.SOLID);
                 }
@@ -222,8 +247,8 @@ final class RunReport {
         double max = 0;
         for (int i = 0; i < policies.size(); i++) {
             String p = policies.get(i);
-            double[] t = doubles(overTime(p).get("t_ms"), 1);
-            double[] y = doubles(overTime(p).get("interconnect_bytes"), 1.0 / (1024 * 1024));
+            double[] t = times(p);
+            double[] y = sampled(p, Counter.INTERCONNECT_BYTES, 1.0 / (1024 * 1024));
             for (double v : y) {
                 max = Math.max(max, v);
             }
@@ -239,20 +264,21 @@ final class RunReport {
 
     /** Percentile bars per policy that migrated anything; null when no policy did. */
     private CategoryChart latency() {
-        List<String> qs = List.of("p50", "p90", "p99", "max", "mean");
-        List<String> cats = List.of("p50", "p90", "p99", "max", "mean");
+        List<Statistic> qs = List.of(Statistic.P50, Statistic.P90, Statistic.P99, Statistic.MAX, Statistic.MEAN);
+        List<String> cats = qs.stream().map(Statistic::key).toList();
         CategoryChart c = Charts.bars("Balancing-migration latency distribution",
                 "statistic over all balancing migrations of the run",
                 "latency (µs)", Charts.WIDTH, Charts.HEIGHT);
         boolean any = false;
         for (int i = 0; i < policies.size(); i++) {
             String p = policies.get(i);
-            if (!(value(p, "balancing_migration_latency_ns.count") > 0)) {
+            LatencySummary l = results.get(p).latency(Latency.BALANCING_MIGRATION_LATENCY_NS);
+            if (!(l.count() > 0)) {
                 continue;
             }
             List<Double> ys = new ArrayList<>();
-            for (String q : qs) {
-                ys.add(value(p, "balancing_migration_latency_ns." + q) / 1000.0);
+            for (Statistic q : qs) {
+                ys.add(l.get(q) / 1000.0);
             }
             CategorySeries s = c.addSeries(p, cats, ys);
             s.setFillColor(Charts.policyColor(p, i));
@@ -271,7 +297,7 @@ final class RunReport {
         List<Double> vals = new ArrayList<>();
         double max = 1;
         for (Saving s : SAVINGS) {
-            double r = ratio(s.key());
+            double r = ratio(s.value());
             if (!Double.isNaN(r)) {
                 labels.add(s.label());
                 vals.add(r);
@@ -298,7 +324,7 @@ final class RunReport {
     private void timeAxis(XYChart c) {
         double end = scenario.get("duration_ns") instanceof Number d ? d.doubleValue() / 1e6 : 0;
         for (String p : policies) {
-            double[] t = doubles(overTime(p).get("t_ms"), 1);
+            double[] t = times(p);
             if (t.length > 0) {
                 end = Math.max(end, t[t.length - 1]);
             }
@@ -332,7 +358,7 @@ final class RunReport {
         charts();
         String name = String.valueOf(scenario.getOrDefault("name", "scenario"));
         Html h = new Html("copyless report: " + name + " (" + String.join(", ", policies) + ")");
-        h.h1(comparable ? "copyless report: copyless vs naive" + (results.containsKey("none") ? " vs none" : "")
+        h.h1(comparable ? "copyless report: copyless vs naive" + (results.containsKey(NONE) ? " vs none" : "")
                 : "copyless report: " + policies.getFirst() + " policy");
         h.raw("<p class=\"sub\">" + scenarioLine() + "</p>");
 
@@ -359,7 +385,7 @@ final class RunReport {
                 "<b>Remote-access fraction over time</b> for " + who + ": the share of guest accesses in each time "
                         + "bucket that found their page on a host node other than the accessing vCPU's. Balancing "
                         + "pulls it down after each task move"
-                        + (results.containsKey("none") ? "; <code>none</code> never balances." : "."));
+                        + (results.containsKey(NONE) ? "; <code>none</code> never balances." : "."));
         h.figure("data-movements.png", pngs.get("data-movements.png"), "cumulative data movements by kind",
                 "<b>Cumulative 4 KiB data movements by kind</b>"
                         + (policies.size() > 1 ? ", one panel per policy on the same scale" : " for " + who)
@@ -369,7 +395,7 @@ final class RunReport {
                         + "their sum.");
         h.figure("swap-io.png", pngs.get("swap-io.png"), "swap reads and writes over time",
                 "<b>Swap reads and writes over time</b> (cumulative pages) for " + who + "."
-                        + (results.containsKey("naive") ? " naive's swap-ins bring moved pages back to the node they "
+                        + (results.containsKey(NAIVE) ? " naive's swap-ins bring moved pages back to the node they "
                                 + "are leaving, and the evictions they cause add swap writes." : ""));
         h.figure("interconnect-bytes.png", pngs.get("interconnect-bytes.png"), "interconnect bytes over time",
                 "<b>Interconnect traffic</b>: cumulative bytes copied between two different host nodes (guest and "
@@ -381,7 +407,7 @@ final class RunReport {
                     "<b>Balancing-migration latency</b> per policy, in µs of virtual time from a migrating hinting "
                             + "fault to the page's remap: median (p50), p90, p99, maximum and mean. A copyless batch "
                             + "counts once per page with the whole call's time."
-                            + (results.containsKey("none") ? " <code>none</code> migrates nothing and is left out."
+                            + (results.containsKey(NONE) ? " <code>none</code> migrates nothing and is left out."
                                     : ""));
         } else {
             h.note("No balancing migration happened in this run, so there is no latency distribution to show.");
@@ -435,40 +461,40 @@ final class RunReport {
     }
 
     private List<String> compareSentences() {
-        String c = Html.policy("copyless");
-        String n = Html.policy("naive");
+        String c = Html.policy(COPYLESS);
+        String n = Html.policy(NAIVE);
         List<String> s = new ArrayList<>();
-        double cp = value("copyless", "data_movements_per_balanced_moved_page");
-        double np = value("naive", "data_movements_per_balanced_moved_page");
+        double cp = value(COPYLESS, Ratio.DATA_MOVEMENTS_PER_BALANCED_MOVED_PAGE);
+        double np = value(NAIVE, Ratio.DATA_MOVEMENTS_PER_BALANCED_MOVED_PAGE);
         s.add(c + " made <b>" + Html.fixed2(cp) + "</b> data movements per balanced moved page, " + n + " <b>"
-                + Html.fixed2(np) + "</b>" + Html.change(ratio("data_movements_per_balanced_moved_page"), "fewer",
+                + Html.fixed2(np) + "</b>" + Html.change(ratio(Ratio.DATA_MOVEMENTS_PER_BALANCED_MOVED_PAGE), "fewer",
                         "more") + ".");
         s.add("To complete the balancing of pages the host had moved, " + c + " made "
-                + Html.count(value("copyless", "moved_page_data_movements")) + " data movements for "
-                + Html.count(value("copyless", "balanced_moved_pages")) + " pages, " + n + " "
-                + Html.count(value("naive", "moved_page_data_movements")) + " for "
-                + Html.count(value("naive", "balanced_moved_pages")) + " pages.");
-        s.add(c + " sent <b>" + Html.bytes(value("copyless", "moved_page_interconnect_bytes"))
+                + Html.count(value(COPYLESS, Counter.MOVED_PAGE_DATA_MOVEMENTS)) + " data movements for "
+                + Html.count(value(COPYLESS, Counter.BALANCED_MOVED_PAGES)) + " pages, " + n + " "
+                + Html.count(value(NAIVE, Counter.MOVED_PAGE_DATA_MOVEMENTS)) + " for "
+                + Html.count(value(NAIVE, Counter.BALANCED_MOVED_PAGES)) + " pages.");
+        s.add(c + " sent <b>" + Html.bytes(value(COPYLESS, Counter.MOVED_PAGE_INTERCONNECT_BYTES))
                 + "</b> of moved-page data across the interconnect, " + n + " <b>"
-                + Html.bytes(value("naive", "moved_page_interconnect_bytes")) + "</b>; all interconnect traffic: "
-                + Html.bytes(value("copyless", "interconnect_bytes")) + " vs "
-                + Html.bytes(value("naive", "interconnect_bytes"))
-                + Html.change(ratio("interconnect_bytes"), "less", "more") + ".");
-        s.add("Bringing moved pages back caused <b>" + Html.count(value("copyless", "evictions_caused"))
-                + "</b> evictions under " + c + " and <b>" + Html.count(value("naive", "evictions_caused"))
-                + "</b> under " + n + Html.change(ratio("evictions_caused"), "fewer", "more") + ".");
-        s.add("Swap reads (<code>pswpin</code>): " + c + " " + Html.count(value("copyless", "pswpin")) + ", " + n
-                + " " + Html.count(value("naive", "pswpin")) + Html.change(ratio("pswpin"), "fewer", "more")
-                + "; swap writes (<code>pswpout</code>): " + Html.count(value("copyless", "pswpout")) + " vs "
-                + Html.count(value("naive", "pswpout")) + Html.change(ratio("pswpout"), "fewer", "more") + ".");
-        s.add("Mean guest access latency: " + c + " " + Html.nanos(value("copyless", "guest_access_latency_ns.mean"))
-                + ", " + n + " " + Html.nanos(value("naive", "guest_access_latency_ns.mean"))
-                + Html.change(ratio("guest_access_latency_ns.mean"), "lower", "higher") + ".");
-        if (results.containsKey("none")) {
-            s.add("Without balancing (" + Html.policy("none") + "), " + pct(value("none", "remote_access_fraction"))
+                + Html.bytes(value(NAIVE, Counter.MOVED_PAGE_INTERCONNECT_BYTES)) + "</b>; all interconnect traffic: "
+                + Html.bytes(value(COPYLESS, Counter.INTERCONNECT_BYTES)) + " vs "
+                + Html.bytes(value(NAIVE, Counter.INTERCONNECT_BYTES))
+                + Html.change(ratio(Counter.INTERCONNECT_BYTES), "less", "more") + ".");
+        s.add("Bringing moved pages back caused <b>" + Html.count(value(COPYLESS, Counter.EVICTIONS_CAUSED))
+                + "</b> evictions under " + c + " and <b>" + Html.count(value(NAIVE, Counter.EVICTIONS_CAUSED))
+                + "</b> under " + n + Html.change(ratio(Counter.EVICTIONS_CAUSED), "fewer", "more") + ".");
+        s.add("Swap reads (<code>pswpin</code>): " + c + " " + Html.count(value(COPYLESS, Counter.PSWPIN)) + ", " + n
+                + " " + Html.count(value(NAIVE, Counter.PSWPIN)) + Html.change(ratio(Counter.PSWPIN), "fewer", "more")
+                + "; swap writes (<code>pswpout</code>): " + Html.count(value(COPYLESS, Counter.PSWPOUT)) + " vs "
+                + Html.count(value(NAIVE, Counter.PSWPOUT)) + Html.change(ratio(Counter.PSWPOUT), "fewer", "more") + ".");
+        s.add("Mean guest access latency: " + c + " " + Html.nanos(value(COPYLESS, GUEST_MEAN))
+                + ", " + n + " " + Html.nanos(value(NAIVE, GUEST_MEAN))
+                + Html.change(ratio(GUEST_MEAN), "lower", "higher") + ".");
+        if (results.containsKey(NONE)) {
+            s.add("Without balancing (" + Html.policy(NONE) + "), " + pct(value(NONE, Ratio.REMOTE_ACCESS_FRACTION))
                     + " of guest accesses were remote; " + n + " brought that to "
-                    + pct(value("naive", "remote_access_fraction")) + " and " + c + " to "
-                    + pct(value("copyless", "remote_access_fraction")) + ".");
+                    + pct(value(NAIVE, Ratio.REMOTE_ACCESS_FRACTION)) + " and " + c + " to "
+                    + pct(value(COPYLESS, Ratio.REMOTE_ACCESS_FRACTION)) + ".");
         }
         return s;
     }
@@ -476,17 +502,17 @@ final class RunReport {
     private List<String> singleSentences(String p) {
         String x = Html.policy(p);
         List<String> s = new ArrayList<>();
-        s.add(x + " made <b>" + Html.fixed2(value(p, "data_movements_per_balanced_moved_page"))
-                + "</b> data movements per balanced moved page (" + Html.count(value(p, "moved_page_data_movements"))
-                + " movements for " + Html.count(value(p, "balanced_moved_pages")) + " balanced moved pages).");
-        s.add("It sent " + Html.bytes(value(p, "moved_page_interconnect_bytes"))
-                + " of moved-page data across the interconnect (" + Html.bytes(value(p, "interconnect_bytes"))
-                + " in all) and caused " + Html.count(value(p, "evictions_caused")) + " evictions.");
-        s.add("Swap: " + Html.count(value(p, "pswpin")) + " pages read (<code>pswpin</code>), "
-                + Html.count(value(p, "pswpout")) + " written (<code>pswpout</code>); "
-                + Html.count(value(p, "pgmajfault")) + " major faults.");
-        s.add(pct(value(p, "remote_access_fraction")) + " of guest accesses were remote; mean guest access latency "
-                + Html.nanos(value(p, "guest_access_latency_ns.mean")) + ".");
+        s.add(x + " made <b>" + Html.fixed2(value(p, Ratio.DATA_MOVEMENTS_PER_BALANCED_MOVED_PAGE))
+                + "</b> data movements per balanced moved page (" + Html.count(value(p, Counter.MOVED_PAGE_DATA_MOVEMENTS))
+                + " movements for " + Html.count(value(p, Counter.BALANCED_MOVED_PAGES)) + " balanced moved pages).");
+        s.add("It sent " + Html.bytes(value(p, Counter.MOVED_PAGE_INTERCONNECT_BYTES))
+                + " of moved-page data across the interconnect (" + Html.bytes(value(p, Counter.INTERCONNECT_BYTES))
+                + " in all) and caused " + Html.count(value(p, Counter.EVICTIONS_CAUSED)) + " evictions.");
+        s.add("Swap: " + Html.count(value(p, Counter.PSWPIN)) + " pages read (<code>pswpin</code>), "
+                + Html.count(value(p, Counter.PSWPOUT)) + " written (<code>pswpout</code>); "
+                + Html.count(value(p, Counter.PGMAJFAULT)) + " major faults.");
+        s.add(pct(value(p, Ratio.REMOTE_ACCESS_FRACTION)) + " of guest accesses were remote; mean guest access latency "
+                + Html.nanos(value(p, GUEST_MEAN)) + ".");
         return s;
     }
 
@@ -503,22 +529,21 @@ final class RunReport {
         if (comparable) {
             head.add("copyless / naive");
         }
-        List<String> keys = new ArrayList<>(HEADLINE);
-        keys.add("guest_access_latency_ns.mean");
-        keys.add("balancing_migration_latency_ns.p50");
-        keys.add("balancing_migration_latency_ns.p99");
+        List<Scalar> keys = new ArrayList<>();
+        MetricCatalogue.HEADLINE.forEach(m -> keys.add(Scalar.of(m)));
+        keys.addAll(LATENCY_ROWS);
         List<List<String>> rows = new ArrayList<>();
-        for (String k : keys) {
+        for (Scalar k : keys) {
             List<String> r = new ArrayList<>();
-            r.add("<code>" + Html.esc(k) + "</code>");
+            r.add("<code>" + Html.esc(k.key()) + "</code>");
             for (String p : policies) {
                 double v = value(p, k);
-                r.add(Double.isNaN(v) ? "–" : k.endsWith("_bytes") ? Html.bytes(v)
-                        : k.contains("latency_ns") ? Html.nanos(v) : Html.count(v));
+                r.add(Double.isNaN(v) ? "–" : k.unit() == Unit.BYTES ? Html.bytes(v)
+                        : k.unit() == Unit.NANOSECONDS ? Html.nanos(v) : Html.count(v));
             }
             if (comparable) {
-                double n = value("naive", k);
-                double c = value("copyless", k);
+                double n = value(NAIVE, k);
+                double c = value(COPYLESS, k);
                 String cell = Html.ratio(c, n);
                 if (n > 0 && c / n < 0.995) {
                     cell = "<span class=\"good\">" + cell + "</span>";

@@ -1,5 +1,12 @@
 package dev.copyless.report;
 
+import static dev.copyless.balancer.BalancingPolicy.COPYLESS;
+import static dev.copyless.balancer.BalancingPolicy.NAIVE;
+
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Latency;
+import dev.copyless.metrics.Scalar;
+import dev.copyless.metrics.Statistic;
 import dev.copyless.scenario.Units;
 import java.awt.Color;
 import java.util.ArrayList;
@@ -7,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.style.Styler;
@@ -19,18 +27,23 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * one PNG per parameter and a sweep report.html with the charts and their numbers.
  */
 final class SweepReport {
-    /** A ratio drawn per parameter: label, and the row keys (after "copyless." / "naive.") tried in order. */
-    private record Metric(String label, Color color, List<String> keys) {}
+    /**
+     * A cost whose copyless/naive ratio is drawn per parameter: label, colour, and the row keys (after "copyless." / "naive.") tried in
+     * order: the catalogue's key, then names older sweep files used.
+     */
+    private record Cost(String label, Color color, List<String> keys) {
+        Cost(String label, Color color, Scalar value, String... olderKeys) {
+            this(label, color, Stream.concat(Stream.of(value.key()), Stream.of(olderKeys)).toList());
+        }
+    }
 
-    static final String LATENCY_KEY = "guest_access_latency_ns.mean";
-
-    private static final List<Metric> METRICS = List.of(
-            new Metric("moved-page data movements", Charts.BLUE, List.of("moved_page_data_movements")),
-            new Metric("evictions caused", Charts.VERMILLION, List.of("evictions_caused")),
-            new Metric("swap reads (pswpin)", Charts.ORANGE, List.of("pswpin")),
-            new Metric("interconnect bytes", Charts.GREEN, List.of("interconnect_bytes")),
-            new Metric("mean guest access latency", Charts.PURPLE,
-                    List.of(LATENCY_KEY, "guest_access_latency_ns_mean", "mean_guest_access_latency_ns")));
+    private static final List<Cost> METRICS = List.of(
+            new Cost("moved-page data movements", Charts.BLUE, Scalar.of(Counter.MOVED_PAGE_DATA_MOVEMENTS)),
+            new Cost("evictions caused", Charts.VERMILLION, Scalar.of(Counter.EVICTIONS_CAUSED)),
+            new Cost("swap reads (pswpin)", Charts.ORANGE, Scalar.of(Counter.PSWPIN)),
+            new Cost("interconnect bytes", Charts.GREEN, Scalar.of(Counter.INTERCONNECT_BYTES)),
+            new Cost("mean guest access latency", Charts.PURPLE, Scalar.of(Latency.GUEST_ACCESS_LATENCY_NS, Statistic.MEAN),
+                    "guest_access_latency_ns_mean", "mean_guest_access_latency_ns"));
 
     private final List<String> parameters;
     private final List<Map<String, Object>> rows;
@@ -45,8 +58,8 @@ final class SweepReport {
     /** copyless/naive of one metric in one row; NaN when either is missing or naive is 0. */
     static double ratio(Map<String, Object> row, List<String> keys) {
         for (String k : keys) {
-            Object n = row.get("naive." + k);
-            Object c = row.get("copyless." + k);
+            Object n = row.get(NAIVE + "." + k);
+            Object c = row.get(COPYLESS + "." + k);
             if (n instanceof Number nn && c instanceof Number cn) {
                 return nn.doubleValue() == 0 ? Double.NaN : cn.doubleValue() / nn.doubleValue();
             }
@@ -89,7 +102,7 @@ final class SweepReport {
     }
 
     /** Mean ratio of {@code m} over the rows whose {@code parameter} is {@code value}; NaN if none is defined. */
-    private double meanRatio(String parameter, String value, Metric m) {
+    private double meanRatio(String parameter, String value, Cost m) {
         double sum = 0;
         int n = 0;
         for (Map<String, Object> r : rows) {
@@ -108,7 +121,7 @@ final class SweepReport {
         CategoryChart c = Charts.categoryLines("Savings against " + parameter + " (copyless / naive)",
                 parameter + " (swept value)", "copyless / naive  (lower is better)", Charts.WIDTH, Charts.HEIGHT);
         double max = 1;
-        for (Metric m : METRICS) {
+        for (Cost m : METRICS) {
             List<Double> ys = new ArrayList<>();
             boolean any = false;
             for (String v : values) {
@@ -153,12 +166,12 @@ final class SweepReport {
 
         h.h2("At a glance", "glance");
         List<String> items = new ArrayList<>();
-        for (Metric m : METRICS) {
+        for (Cost m : METRICS) {
             double r = meanRatio(null, null, m);
             items.add(Double.isNaN(r) ? Html.esc(m.label()) + ": no copyless/naive ratio (naive or copyless did not "
                     + "run, or naive's value was 0 everywhere)."
-                    : Html.esc(m.label()) + ": " + Html.policy("copyless") + " needed <b>"
-                            + String.format(Locale.ROOT, "%.2f", r) + "×</b> what " + Html.policy("naive")
+                    : Html.esc(m.label()) + ": " + Html.policy(COPYLESS) + " needed <b>"
+                            + String.format(Locale.ROOT, "%.2f", r) + "×</b> what " + Html.policy(NAIVE)
                             + " needed, on average over the runs" + Html.change(r, "less", "more") + ".");
         }
         h.list(items);
@@ -177,7 +190,7 @@ final class SweepReport {
             List<String> head = new ArrayList<>();
             head.add(Html.esc(p));
             head.add("runs");
-            for (Metric m : METRICS) {
+            for (Cost m : METRICS) {
                 head.add(Html.esc(m.label()));
             }
             List<List<String>> trs = new ArrayList<>();
@@ -185,7 +198,7 @@ final class SweepReport {
                 List<String> tr = new ArrayList<>();
                 tr.add(Html.esc(v));
                 tr.add(String.valueOf(rows.stream().filter(r -> v.equals(String.valueOf(r.get(p)))).count()));
-                for (Metric m : METRICS) {
+                for (Cost m : METRICS) {
                     double r = meanRatio(p, v, m);
                     tr.add(Double.isNaN(r) ? "–" : String.format(Locale.ROOT, "%.3f", r));
                 }

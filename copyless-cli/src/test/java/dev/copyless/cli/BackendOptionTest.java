@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.linux.LinuxHost;
+import dev.copyless.metrics.Gauge;
 import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -24,8 +26,11 @@ class BackendOptionTest {
         assertThat(r.code()).as("stderr: %s", r.err()).isZero();
         JsonNode root = new ObjectMapper().readTree(r.out());
         assertThat(root.get("scenario").get("backend").asText()).isEqualTo("linux");
-        for (String p : new String[] {"none", "naive", "copyless"}) {
+        for (String p : BalancingPolicy.KEYS) {
             JsonNode m = root.get("policies").get(p);
+            for (Gauge g : Gauge.values()) {
+                assertThat(m.has(g.metricName())).as("%s reports %s", p, g.metricName()).isTrue();
+            }
             assertThat(m.get("pages_verified").asLong()).as(p).isPositive();
             assertThat(m.get("pages_lost").asLong()).as(p).isZero();
             assertThat(m.get("pswpout").asLong()).as("%s: the backend's kswapd paged out", p).isPositive();

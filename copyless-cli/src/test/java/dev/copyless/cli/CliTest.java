@@ -4,12 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Gauge;
+import dev.copyless.metrics.Metric;
+import dev.copyless.metrics.MetricCatalogue;
 import dev.copyless.scenario.ScenarioParser;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,7 +51,7 @@ class CliTest {
         assertThat(root.get("scenario").get("name").asText()).isEqualTo("default");
         JsonNode pol = root.get("policies");
         assertThat(pol.fieldNames()).toIterable().containsExactly("none", "naive", "copyless");
-        for (String p : new String[] {"none", "naive", "copyless"}) {
+        for (String p : BalancingPolicy.KEYS) {
             for (Counter c : Counter.values()) {
                 assertThat(pol.get(p).has(c.metricName())).as(p + " has " + c.metricName()).isTrue();
             }
@@ -73,6 +79,35 @@ class CliTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("none").contains("naive").contains("copyless/naive")
                 .contains("moved_page_data_movements").contains("evictions_caused");
+    }
+
+    @Test
+    void theTableShowsTheHeadlineThenEveryOtherNumberThenTheLatencies() {
+        Result r = run("compare", "--duration", "300ms");
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> lines = r.out().lines().toList();
+        int head = lines.indexOf(lines.stream().filter(l -> l.startsWith("metric ")).findFirst().orElseThrow());
+        assertThat(lines.get(head + 1)).matches("-+");
+        int first = head + 2;
+        List<List<String>> blocks = new ArrayList<>(List.of(new ArrayList<>()));
+        for (String l : lines.subList(first, lines.size())) {
+            if (l.isBlank()) {
+                blocks.add(new ArrayList<>());
+            } else {
+                blocks.getLast().add(l.substring(0, 40).strip());
+            }
+        }
+        assertThat(blocks).hasSize(3);
+        assertThat(blocks.get(0)).containsExactlyElementsOf(MetricCatalogue.HEADLINE.stream().map(Metric::metricName).toList());
+        List<String> rest = MetricCatalogue.ALL.stream()
+                .filter(m -> m.scalar() && !m.headline())
+                .filter(m -> !(m instanceof Gauge g) || g.scope() == Gauge.Scope.EVERY_RUN)
+                .map(Metric::metricName).toList();
+        assertThat(blocks.get(1)).containsExactlyElementsOf(rest).contains("pgmigrate_success", "virtual_time_ns")
+                .doesNotContain("pages_verified", "kernel_pswpin");
+        assertThat(blocks.get(2)).containsExactly("balancing_migration_latency_ns p50", "balancing_migration_latency_ns p99",
+                "balancing_migration_latency_ns mean", "guest_access_latency_ns p50", "guest_access_latency_ns p99",
+                "guest_access_latency_ns mean");
     }
 
     @Test

@@ -4,13 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.copyless.linux.LinuxDemo;
 import dev.copyless.linux.LinuxHost;
+import dev.copyless.linux.MovePrimitive;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code copyless linux-demo}: the JSON shape on a host where swap is usable; elsewhere the
+ * {@code copyless linux-demo}: the JSON shape on a host where swap is usable (every path
+ * verified, the mapping counts, and under {@code UFFDIO_MOVE} no new mapping); elsewhere the
  * one-line refusal with exit code 2.
  */
 class LinuxDemoCommandTest {
@@ -26,11 +29,12 @@ class LinuxDemoCommandTest {
         assertThat(root.get("nodes").isArray()).isTrue();
         assertThat(root.get("nodes").size()).isPositive();
         JsonNode paths = root.get("paths");
-        assertThat(paths.fieldNames()).toIterable().containsExactly("naive", "linux-move", "copyless");
-        for (String p : List.of("naive", "linux-move", "copyless")) {
+        assertThat(paths.fieldNames()).toIterable().containsExactlyElementsOf(LinuxDemo.PATHS);
+        assertThat(root.get("primitive").asText()).isEqualTo(MovePrimitive.detect().key());
+        for (String p : LinuxDemo.PATHS) {
             JsonNode n = paths.get(p);
             for (String k : List.of("ns_per_page", "bytes_copied_by_us", "pages_verified", "pages_corrupt", "pswpin",
-                    "pswpout", "pgmajfault", "pages_on_destination_node")) {
+                    "pswpout", "pgmajfault", "pages_on_destination_node", "mappings_before", "mappings_after")) {
                 assertThat(n.has(k)).as("%s.%s", p, k).isTrue();
                 assertThat(n.get(k).isNumber()).as("%s.%s", p, k).isTrue();
             }
@@ -40,6 +44,14 @@ class LinuxDemoCommandTest {
         }
         assertThat(paths.get("naive").get("bytes_copied_by_us").asLong()).isEqualTo(512L * 4096);
         assertThat(paths.get("copyless").get("bytes_copied_by_us").asLong()).isZero();
+        JsonNode c = paths.get("copyless");
+        if (MovePrimitive.detect() == MovePrimitive.UFFDIO_MOVE) {
+            assertThat(c.get("mappings_after").asInt()).as("UFFDIO_MOVE splits no mapping")
+                    .isEqualTo(c.get("mappings_before").asInt());
+            assertThat(root.has("primitive_note")).isFalse();
+        } else {
+            assertThat(root.get("primitive_note").asText()).contains("vm.max_map_count");
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.testkit.Scenarios;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ class RealBytesCliTest {
         assertThat(r.err()).doesNotContain("warning");
         JsonNode root = JSON.readTree(r.out());
         assertThat(root.get("scenario").get("real_bytes").asBoolean()).isTrue();
-        for (String p : new String[] {"none", "naive", "copyless"}) {
+        for (String p : BalancingPolicy.KEYS) {
             JsonNode m = root.get("policies").get(p);
             assertThat(m.get("pages_verified").asLong()).as(p).isPositive();
             assertThat(m.get("pages_lost").asLong()).as(p).isZero();

@@ -3,6 +3,7 @@ package dev.copyless.balancer;
 import dev.copyless.guest.Vcpu;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
+import java.util.List;
 
 /**
  * How the guest carries out a balancing migration once {@link NumaBalancer} has decided
@@ -11,7 +12,29 @@ import dev.copyless.scenario.Scenario;
  */
 public sealed interface BalancingPolicy permits NoBalancing, NaiveBalancing, CopylessBalancing {
 
-    /** The policy's name in scenarios, tables and JSON: {@code none}, {@code naive}, {@code copyless}. */
+    /** Key of {@link NoBalancing}: {@code numa_balancing=0}, the baseline. */
+    String NONE = "none";
+
+    /** Key of {@link NaiveBalancing}: today's guest, which copies a page the host had moved. */
+    String NAIVE = "naive";
+
+    /** Key of {@link CopylessBalancing}: the invention's guest. */
+    String COPYLESS = "copyless";
+
+    /**
+     * Every policy's key, in the order a comparison runs and prints them (the columns of
+     * {@code copyless compare}, the objects of its JSON). The one list of policies: commands,
+     * grids and reports take it from here.
+     */
+    List<String> KEYS = List.of(NONE, NAIVE, COPYLESS);
+
+    /** The keys as a comma-separated list, for a command-line default ({@code none,naive,copyless}). */
+    String KEYS_CSV = NONE + "," + NAIVE + "," + COPYLESS;
+
+    /** The keys as words for a message: {@code none, naive or copyless}. */
+    String KEYS_TEXT = NONE + ", " + NAIVE + " or " + COPYLESS;
+
+    /** The policy's name in scenarios, tables and JSON: one of {@link #KEYS}. */
     String key();
 
     /** Whether the NUMA scanner runs at all ({@code numa_balancing} enabled). */
@@ -38,10 +61,15 @@ public sealed interface BalancingPolicy permits NoBalancing, NaiveBalancing, Cop
 
     static BalancingPolicy of(String key, MigrationOrder order, boolean holdBack, int batch) {
         return switch (key) {
-            case "none" -> new NoBalancing();
-            case "naive" -> new NaiveBalancing();
-            case "copyless" -> new CopylessBalancing(order, holdBack, batch);
-            default -> throw new IllegalArgumentException("unknown policy '" + key + "'; expected none, naive or copyless");
+            case NONE -> new NoBalancing();
+            case NAIVE -> new NaiveBalancing();
+            case COPYLESS -> new CopylessBalancing(order, holdBack, batch);
+            default -> throw new IllegalArgumentException("unknown policy '" + key + "'; expected " + KEYS_TEXT);
         };
+    }
+
+    /** Whether {@code key} names a policy (one of {@link #KEYS}). */
+    static boolean isKey(String key) {
+        return KEYS.contains(key);
     }
 }

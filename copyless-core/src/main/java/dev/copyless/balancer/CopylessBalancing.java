@@ -42,7 +42,7 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
 
     @Override
     public String key() {
-        return "copyless";
+        return COPYLESS;
     }
 
     @Override

@@ -10,7 +10,7 @@ import dev.copyless.guest.Vcpu;
 public record NaiveBalancing() implements BalancingPolicy {
     @Override
     public String key() {
-        return "naive";
+        return NAIVE;
     }
 
     @Override

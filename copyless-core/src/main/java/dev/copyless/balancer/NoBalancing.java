@@ -6,7 +6,7 @@ import dev.copyless.guest.Vcpu;
 public record NoBalancing() implements BalancingPolicy {
     @Override
     public String key() {
-        return "none";
+        return NONE;
     }
 
     @Override

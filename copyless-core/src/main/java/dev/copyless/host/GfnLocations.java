@@ -13,7 +13,8 @@ import dev.copyless.mm.PageState;
  *
  * <p>One writer at a time (the backend's caller serialises, as the host's page-table lock
  * does); {@link #words()} hands the array to the vCPU access fast path, which may set
- * {@link PageState#ACCESSED} and nothing else.
+ * {@link PageState#ACCESSED} and, on a store,
+ * {@link PageState#DIRTY}, and nothing else.
  */
 public final class GfnLocations {
     private final long[] words;
@@ -71,6 +72,15 @@ public final class GfnLocations {
 
     /** Sets a gfn's word when only flags change (same location): no notification. */
     public void setFlags(int gfn, long word) {
+        words[gfn] = word;
+    }
+
+    /**
+     * Sets a gfn's word without a notification, for a backend that settles a location in two
+     * steps and tells the notifier once, with the settled word (the Linux backend's batch: the
+     * destination is first mapped to the moved swap entry, then read in).
+     */
+    public void setUnnotified(int gfn, long word) {
         words[gfn] = word;
     }
 

@@ -125,7 +125,7 @@ public final class SimulatedHost implements HostMemory {
 
     /**
      * The VM's location words, for the vCPU access fast path and the invariant checker only:
-     * callers may set {@link PageState#ACCESSED} and nothing else.
+     * callers may set {@link PageState#ACCESSED} and {@link PageState#DIRTY} (a store) and nothing else.
      */
     @Override
     public long[] stateArray(int vm) {

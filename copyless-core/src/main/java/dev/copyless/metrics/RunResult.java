@@ -1,20 +1,77 @@
 package dev.copyless.metrics;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.HdrHistogram.Histogram;
 
 /**
- * The results of one policy's run, flattened for tables and JSON: every {@link Counter}
- * under its metric name, the end-of-run gauges, derived ratios, latency summaries and the
- * remote-access fraction over time. Immutable once built.
+ * The results of one policy's run, by catalogue entry: every {@link Counter}, the end-of-run
+ * {@link Gauge}s the run reported, the {@link Ratio}s derived from the counters, the
+ * {@link Latency} summaries, the pages found lost, the remote-access fraction over time and the
+ * sampled counters over time. Immutable once built; safe to hand to another thread.
  *
- * @param policy  {@code none}, {@code naive} or {@code copyless}
- * @param metrics metric name -> number, histogram summary or time series, in output order
+ * <p>{@link #metrics()} is the run's JSON object ({@code --format json}), in the order of
+ * {@link MetricCatalogue#ALL}; everything else reads the typed accessors.
  */
-public record RunResult(String policy, Map<String, Object> metrics) {
+public final class RunResult {
+    private final String policy;
+    private final long[] counters;
+    private final Map<Gauge, Long> gauges;
+    private final List<LostPage> lostPages;
+    private final Map<Latency, LatencySummary> latencies;
+    private final List<RemoteFraction> remoteFractionOverTime;
+    private final CountersOverTime countersOverTime;
+    private final Map<String, Object> json;
+
+    /**
+     * A page the end-of-run verification found lost.
+     *
+     * @param detected the loss was declared (a poisoned entry) or would be caught by the slot's
+     *                 checksum; false means silently wrong data
+     */
+    public record LostPage(int vm, int gfn, String reason, boolean detected) {
+        /** The JSON object of {@code lost_pages}: {@code vm, gfn, reason, detected}. */
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("vm", vm);
+            m.put("gfn", gfn);
+            m.put("reason", reason);
+            m.put("detected", detected);
+            return m;
+        }
+    }
+
+    /** The remote-access fraction of the time bucket that starts at {@code tMs}. */
+    public record RemoteFraction(double tMs, double remoteFraction) {}
+
+    /**
+     * The cumulative value of each of {@link RunMetrics#SAMPLED} at the end of each time bucket.
+     *
+     * @param tMs    the end of each bucket, in ms of virtual time
+     * @param values counter -> one value per bucket, in the order of {@link RunMetrics#SAMPLED}
+     */
+    public record CountersOverTime(List<Double> tMs, Map<Counter, List<Long>> values) {
+        /** The values of {@code c} bucket by bucket; empty when {@code c} is not sampled. */
+        public List<Long> of(Counter c) {
+            return values.getOrDefault(c, List.of());
+        }
+    }
+
+    private RunResult(String policy, long[] counters, Map<Gauge, Long> gauges, List<LostPage> lostPages,
+                      Map<Latency, LatencySummary> latencies, List<RemoteFraction> remoteFractionOverTime,
+                      CountersOverTime countersOverTime) {
+        this.policy = policy;
+        this.counters = counters;
+        this.gauges = gauges;
+        this.lostPages = lostPages;
+        this.latencies = latencies;
+        this.remoteFractionOverTime = remoteFractionOverTime;
+        this.countersOverTime = countersOverTime;
+        this.json = Collections.unmodifiableMap(toJson());
+    }
 
     /** Builds the result of a finished run with no lost pages. */
     public static RunResult of(String policy, RunMetrics m, Map<String, Long> gauges, long virtualNs) {
@@ -24,92 +81,197 @@ public record RunResult(String policy, Map<String, Object> metrics) {
     /**
      * Builds the result of a finished run.
      *
-     * @param lostPages the pages the end-of-run verification found lost ({@code vm}, {@code gfn},
-     *                  {@code reason}), kept under {@code lost_pages}
+     * @param gauges    end-of-run values by name, as the run and its host backend report them; each name
+     *                  must be a {@link Gauge}'s
+     * @param lostPages the pages the end-of-run verification found lost: {@code vm}, {@code gfn},
+     *                  {@code reason}, {@code detected} each
+     * @throws IllegalArgumentException when a gauge's name is not declared in {@link Gauge}
      */
     public static RunResult of(String policy, RunMetrics m, Map<String, Long> gauges, long virtualNs,
                                List<Map<String, Object>> lostPages) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (Counter c : Counter.values()) {
-            out.put(c.metricName(), m.stat.get(c));
+        Map<Gauge, Long> g = new EnumMap<>(Gauge.class);
+        gauges.forEach((name, v) -> g.put(Gauge.byName(name), v));
+        g.put(Gauge.VIRTUAL_TIME_NS, virtualNs);
+        List<LostPage> lost = new ArrayList<>();
+        for (Map<String, Object> p : lostPages) {
+            lost.add(new LostPage(((Number) p.get("vm")).intValue(), ((Number) p.get("gfn")).intValue(),
+                    String.valueOf(p.get("reason")), Boolean.TRUE.equals(p.get("detected"))));
         }
-        out.putAll(gauges);
-        out.put("lost_pages", List.copyOf(lostPages));
-        long balanced = m.stat.get(Counter.BALANCED_MOVED_PAGES);
-        out.put("data_movements_per_balanced_moved_page",
-                balanced == 0 ? 0.0 : round((double) m.stat.get(Counter.MOVED_PAGE_DATA_MOVEMENTS) / balanced));
-        long acc = m.stat.get(Counter.GUEST_ACCESSES);
-        out.put("remote_access_fraction", acc == 0 ? 0.0 : round((double) m.stat.get(Counter.REMOTE_ACCESSES) / acc));
-        out.put("virtual_time_ns", virtualNs);
-        out.put("balancing_migration_latency_ns", summary(m.migrationLatency));
-        out.put("guest_access_latency_ns", summary(m.accessLatency));
-        List<Map<String, Object>> series = new ArrayList<>();
+        long[] counters = new long[Counter.values().length];
+        for (Counter c : Counter.values()) {
+            counters[c.ordinal()] = m.stat.get(c);
+        }
+        Map<Latency, LatencySummary> latencies = new EnumMap<>(Latency.class);
+        latencies.put(Latency.BALANCING_MIGRATION_LATENCY_NS, LatencySummary.of(m.migrationLatency));
+        latencies.put(Latency.GUEST_ACCESS_LATENCY_NS, LatencySummary.of(m.accessLatency));
+        List<RemoteFraction> series = new ArrayList<>();
         for (int b = 0; b < m.buckets(); b++) {
             double f = m.remoteFraction(b);
             if (!Double.isNaN(f)) {
-                Map<String, Object> p = new LinkedHashMap<>();
-                p.put("t_ms", round(b * m.bucketNs() / 1e6));
-                p.put("remote_fraction", round(f));
-                series.add(p);
+                series.add(new RemoteFraction(round(b * m.bucketNs() / 1e6), round(f)));
             }
         }
-        out.put("remote_access_fraction_over_time", series);
-        Map<String, Object> over = new LinkedHashMap<>();
         List<Double> t = new ArrayList<>();
         for (int b = 0; b < m.buckets(); b++) {
             t.add(round((b + 1) * m.bucketNs() / 1e6));
         }
-        over.put("t_ms", t);
+        Map<Counter, List<Long>> sampled = new LinkedHashMap<>();
         for (int i = 0; i < RunMetrics.SAMPLED.length; i++) {
             List<Long> v = new ArrayList<>();
             for (int b = 0; b < m.buckets(); b++) {
                 v.add(m.sampled(b, i));
             }
-            over.put(RunMetrics.SAMPLED[i].metricName(), v);
+            sampled.put(RunMetrics.SAMPLED[i], List.copyOf(v));
         }
-        out.put("counters_over_time", over);
-        return new RunResult(policy, java.util.Collections.unmodifiableMap(out));
+        return new RunResult(policy, counters, Collections.unmodifiableMap(g), List.copyOf(lost),
+                Collections.unmodifiableMap(latencies), List.copyOf(series),
+                new CountersOverTime(List.copyOf(t), Collections.unmodifiableMap(sampled)));
     }
 
-    private static Map<String, Object> summary(Histogram h) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("count", h.getTotalCount());
-        s.put("mean", h.getTotalCount() == 0 ? 0.0 : round(h.getMean()));
-        s.put("p50", h.getValueAtPercentile(50));
-        s.put("p90", h.getValueAtPercentile(90));
-        s.put("p99", h.getValueAtPercentile(99));
-        s.put("max", h.getMaxValue());
-        return s;
-    }
-
-    private static double round(double v) {
+    static double round(double v) {
         return Math.round(v * 10_000.0) / 10_000.0;
     }
 
-    /** The pages the end-of-run verification found lost: {@code vm}, {@code gfn}, {@code reason} each. */
-    @SuppressWarnings("unchecked")
-    public List<Map<String, Object>> lostPages() {
-        return metrics.get("lost_pages") instanceof List<?> l ? (List<Map<String, Object>>) l : List.of();
-    }
-
-    /** A counter or gauge by metric name. */
-    public long counter(String name) {
-        Object v = metrics.get(name);
-        if (!(v instanceof Long l)) {
-            throw new IllegalArgumentException("no counter named " + name);
-        }
-        return l;
+    /** {@code none}, {@code naive} or {@code copyless}: the policy that ran. */
+    public String policy() {
+        return policy;
     }
 
     public long counter(Counter c) {
-        return counter(c.metricName());
+        return counters[c.ordinal()];
     }
 
-    public double number(String name) {
-        Object v = metrics.get(name);
-        if (!(v instanceof Number n)) {
-            throw new IllegalArgumentException("no number named " + name);
+    /** Whether the run reported this gauge (the Linux backend's own gauges appear only on it). */
+    public boolean has(Gauge g) {
+        return gauges.containsKey(g);
+    }
+
+    /**
+     * @throws IllegalArgumentException when the run did not report it ({@link #has})
+     */
+    public long gauge(Gauge g) {
+        Long v = gauges.get(g);
+        if (v == null) {
+            throw new IllegalArgumentException("this run did not report " + g.metricName()
+                    + (g.scope() == Gauge.Scope.LINUX_BACKEND ? " (only the Linux backend does)" : ""));
         }
-        return n.doubleValue();
+        return v;
+    }
+
+    public double ratio(Ratio r) {
+        return r.of(counters);
+    }
+
+    public LatencySummary latency(Latency l) {
+        return latencies.get(l);
+    }
+
+    /** Whether the run holds this metric: every metric but the gauges a backend does not report. */
+    public boolean has(Metric m) {
+        return !(m instanceof Gauge g) || has(g);
+    }
+
+    /**
+     * The value of a scalar metric (a counter, a reported gauge or a ratio).
+     *
+     * @throws IllegalArgumentException for a latency summary or a detail (no single number), or a gauge
+     *                                  the run did not report
+     */
+    public double number(Metric m) {
+        return switch (m) {
+            case Counter c -> counter(c);
+            case Gauge g -> gauge(g);
+            case Ratio r -> ratio(r);
+            case Latency l -> throw new IllegalArgumentException(l.metricName() + " is a summary: read one statistic");
+            case Detail d -> throw new IllegalArgumentException(d.metricName() + " is a list, not a number");
+        };
+    }
+
+    /** Whether the run holds this number ({@link #has(Metric)}). */
+    public boolean has(Scalar s) {
+        return has(s.metric());
+    }
+
+    /** One number: a scalar metric's value, or one statistic of a latency summary. */
+    public double value(Scalar s) {
+        return s.statistic() == null ? number(s.metric()) : latency((Latency) s.metric()).get(s.statistic());
+    }
+
+    /**
+     * One number as JSON writes it: a {@code Long} for counters, gauges and every summary field but
+     * the mean, a {@code Double} for ratios and means.
+     */
+    public Number json(Scalar s) {
+        if (s.statistic() != null) {
+            return latency((Latency) s.metric()).json(s.statistic());
+        }
+        return switch (s.metric()) {
+            case Counter c -> Long.valueOf(counter(c));
+            case Gauge g -> Long.valueOf(gauge(g));
+            case Ratio r -> Double.valueOf(ratio(r));
+            default -> throw new IllegalArgumentException(s.key() + " is not a single number");
+        };
+    }
+
+    /** The pages the end-of-run verification found lost, in the order it found them. */
+    public List<LostPage> lostPages() {
+        return lostPages;
+    }
+
+    /** The remote-access fraction per time bucket, for the buckets in which the guests made an access. */
+    public List<RemoteFraction> remoteFractionOverTime() {
+        return remoteFractionOverTime;
+    }
+
+    public CountersOverTime countersOverTime() {
+        return countersOverTime;
+    }
+
+    /**
+     * The run's JSON object ({@code --format json}, {@code results.json}): every metric the run holds
+     * under its name, in the order of {@link MetricCatalogue#ALL}. Two runs with equal results have
+     * equal objects.
+     */
+    public Map<String, Object> metrics() {
+        return json;
+    }
+
+    private Map<String, Object> toJson() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Metric m : MetricCatalogue.ALL) {
+            if (has(m)) {
+                out.put(m.metricName(), json(m));
+            }
+        }
+        return out;
+    }
+
+    private Object json(Metric m) {
+        return switch (m) {
+            case Counter c -> counter(c);
+            case Gauge g -> gauge(g);
+            case Ratio r -> ratio(r);
+            case Latency l -> latency(l).toJson();
+            case Detail d -> switch (d) {
+                case LOST_PAGES -> lostPages.stream().map(LostPage::toJson).toList();
+                case REMOTE_ACCESS_FRACTION_OVER_TIME -> remoteFractionOverTime.stream().map(p -> {
+                    Map<String, Object> pt = new LinkedHashMap<>();
+                    pt.put("t_ms", p.tMs());
+                    pt.put("remote_fraction", p.remoteFraction());
+                    return pt;
+                }).toList();
+                case COUNTERS_OVER_TIME -> {
+                    Map<String, Object> over = new LinkedHashMap<>();
+                    over.put("t_ms", countersOverTime.tMs());
+                    countersOverTime.values().forEach((c, v) -> over.put(c.metricName(), v));
+                    yield over;
+                }
+            };
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "RunResult[" + policy + "]";
     }
 }

@@ -1,9 +1,10 @@
 package dev.copyless.mm;
 
 /**
- * Per-page status codes returned by host memory operations and in hypercall replies, with
- * the values and meanings of their Linux errno namesakes ({@code move_pages(2)} style:
- * 0 is success, a negative value is {@code -errno}).
+ * The Linux x86-64 {@code errno} values copyless uses, with their kernel names: the per-page
+ * status codes of host memory operations and hypercall replies ({@code move_pages(2)} style: 0
+ * is success, a negative value is {@code -errno}), and what the Linux backend's system calls
+ * can fail with (reported as e.g. {@code mbind: EINVAL (errno 22)}, never a bare number).
  */
 public final class Errno {
     private Errno() {}
@@ -40,6 +41,36 @@ public final class Errno {
     /** Operation already in progress: a replayed hypercall (its sequence number is not new). */
     public static final int EALREADY = 114;
 
+    /** No such file or directory (a system call's missing object; {@code UFFDIO_MOVE}: no source page). */
+    public static final int ENOENT = 2;
+    /** No such process. */
+    public static final int ESRCH = 3;
+    /** Interrupted system call. */
+    public static final int EINTR = 4;
+    /** Bad file descriptor. */
+    public static final int EBADF = 9;
+    /** Permission denied. */
+    public static final int EACCES = 13;
+    /** File exists ({@code UFFDIO_MOVE}: the destination is populated). */
+    public static final int EEXIST = 17;
+    /** Cross-device link ({@code UFFDIO_MOVE}: a page shared with another process). */
+    public static final int EXDEV = 18;
+    /** Too many open files in the system. */
+    public static final int ENFILE = 23;
+    /** Too many open files in the process. */
+    public static final int EMFILE = 24;
+    /** Inappropriate ioctl for the descriptor. */
+    public static final int ENOTTY = 25;
+    /** Result out of range. */
+    public static final int ERANGE = 34;
+    /** Function not implemented (a system call this kernel lacks). */
+    public static final int ENOSYS = 38;
+    /** Operation not supported. */
+    public static final int EOPNOTSUPP = 95;
+    /** Memory page has a hardware error (a poisoned page). */
+    public static final int EHWPOISON = 133;
+
+    /** The kernel's name of an errno value (sign ignored), or {@code E<n>} for one not listed. */
     public static String name(int errno) {
         return switch (Math.abs(errno)) {
             case OK -> "OK";
@@ -58,6 +89,20 @@ public final class Errno {
             case EPROTONOSUPPORT -> "EPROTONOSUPPORT";
             case ETIMEDOUT -> "ETIMEDOUT";
             case EALREADY -> "EALREADY";
+            case ENOENT -> "ENOENT";
+            case ESRCH -> "ESRCH";
+            case EINTR -> "EINTR";
+            case EBADF -> "EBADF";
+            case EACCES -> "EACCES";
+            case EEXIST -> "EEXIST";
+            case EXDEV -> "EXDEV";
+            case ENFILE -> "ENFILE";
+            case EMFILE -> "EMFILE";
+            case ENOTTY -> "ENOTTY";
+            case ERANGE -> "ERANGE";
+            case ENOSYS -> "ENOSYS";
+            case EOPNOTSUPP -> "EOPNOTSUPP";
+            case EHWPOISON -> "EHWPOISON";
             default -> "E" + Math.abs(errno);
         };
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
@@ -83,7 +84,7 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
             base = ScenarioParser.load(p);
         }
         JsonNode params = root.get("parameters");
-        List<String> policies = strings(root, "policies", source, List.of("none", "naive", "copyless"));
+        List<String> policies = strings(root, "policies", source, BalancingPolicy.KEYS);
         if (params != null && params.isObject() && params.has("policy")) {
             if (root.has("policies")) {
                 throw new ScenarioException(source + ": give the policies either as 'policies' or as 'parameters.policy', not both");
@@ -91,8 +92,8 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
             policies = strings(params, "policy", source, null); // every point runs each policy, side by side
         }
         for (String p : policies) {
-            if (!List.of("none", "naive", "copyless").contains(p)) {
-                throw new ScenarioException(source + ": policies: expected none, naive or copyless, got '" + p + "'");
+            if (!BalancingPolicy.isKey(p)) {
+                throw new ScenarioException(source + ": policies: expected " + BalancingPolicy.KEYS_TEXT + ", got '" + p + "'");
             }
         }
         List<Long> seeds = new ArrayList<>();

@@ -10,6 +10,7 @@ import dev.copyless.host.PageContent;
 import dev.copyless.host.Verification;
 import dev.copyless.kernel.PageStore;
 import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Gauge;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.MigrationOrder;
@@ -50,8 +51,8 @@ class RealBytesTest {
         assertThat(v.backed()).isPositive();
         assertThat(v.lost()).isEmpty();
         assertThat(v.verified()).isEqualTo(v.backed());
-        assertThat(real.counter("pages_verified")).isEqualTo(v.backed());
-        assertThat(real.counter("pages_lost")).isZero();
+        assertThat(real.gauge(Gauge.PAGES_VERIFIED)).isEqualTo(v.backed());
+        assertThat(real.gauge(Gauge.PAGES_LOST)).isZero();
         assertThat(real.lostPages()).isEmpty();
         for (Counter c : Counter.values()) {
             assertThat(real.counter(c)).as(c.metricName()).isEqualTo(model.counter(c));

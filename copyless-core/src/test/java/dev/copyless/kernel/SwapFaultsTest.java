@@ -11,6 +11,8 @@ import dev.copyless.host.Verification;
 import dev.copyless.kernel.PageStore;
 import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Gauge;
+import dev.copyless.metrics.Latency;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
@@ -23,7 +25,6 @@ import dev.copyless.swap.FaultConfig;
 import dev.copyless.testkit.Rig;
 import dev.copyless.testkit.Scenarios;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,11 +69,11 @@ class SwapFaultsTest {
         assertThat(v.realBytes()).isTrue();
         assertThat(v.backed()).isPositive();
         assertThat(v.verified() + v.pagesLost()).as("verified + lost == backed").isEqualTo(v.backed());
-        assertThat(r.counter("pages_verified")).isEqualTo(v.verified());
-        assertThat(r.counter("pages_lost")).isEqualTo(v.pagesLost());
+        assertThat(r.gauge(Gauge.PAGES_VERIFIED)).isEqualTo(v.verified());
+        assertThat(r.gauge(Gauge.PAGES_LOST)).isEqualTo(v.pagesLost());
         assertThat(r.lostPages()).hasSize((int) v.pagesLost());
-        for (Map<String, Object> p : r.lostPages()) {
-            assertThat((String) p.get("reason")).isNotBlank();
+        for (RunResult.LostPage p : r.lostPages()) {
+            assertThat(p.reason()).isNotBlank();
         }
     }
 
@@ -126,8 +127,8 @@ class SwapFaultsTest {
         assertThat(slow.count(Counter.SWAP_SLOW_IO)).isPositive();
         assertThat(base.count(Counter.SWAP_SLOW_IO)).isZero();
         assertThat(slow.verification().lost()).isEmpty();
-        double slowMean = ((Number) ((Map<?, ?>) slow.result().metrics().get("guest_access_latency_ns")).get("mean")).doubleValue();
-        double baseMean = ((Number) ((Map<?, ?>) base.result().metrics().get("guest_access_latency_ns")).get("mean")).doubleValue();
+        double slowMean = slow.result().latency(Latency.GUEST_ACCESS_LATENCY_NS).mean();
+        double baseMean = base.result().latency(Latency.GUEST_ACCESS_LATENCY_NS).mean();
         assertThat(slowMean).as("slow swap reads make guest accesses slower").isGreaterThan(baseMean);
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Ratio;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
@@ -47,7 +48,7 @@ class HeadlineTest {
         } else {
             assertThat(movements).isPositive().isLessThanOrEqualTo(balanced);
         }
-        assertThat(r.number("data_movements_per_balanced_moved_page")).isLessThanOrEqualTo(1.0);
+        assertThat(r.ratio(Ratio.DATA_MOVEMENTS_PER_BALANCED_MOVED_PAGE)).isLessThanOrEqualTo(1.0);
         assertThat(r.counter(Counter.SWAPPED_PAGE_INTERCONNECT_BYTES)).isZero();
         assertThat(r.counter(Counter.MOVED_PAGE_INTERCONNECT_BYTES)).isZero();
         // hold-back: nothing is brought back to the node a page is leaving, so nothing is evicted for it
@@ -81,6 +82,6 @@ class HeadlineTest {
         assertThat(r.counter(Counter.NUMA_HINT_FAULTS)).isZero();
         assertThat(r.counter(Counter.BALANCED_MOVED_PAGES)).isZero();
         assertThat(r.counter(Counter.MOVED_PAGE_DATA_MOVEMENTS)).isZero();
-        assertThat(r.number("remote_access_fraction")).isPositive();
+        assertThat(r.ratio(Ratio.REMOTE_ACCESS_FRACTION)).isPositive();
     }
 }

@@ -2,6 +2,7 @@ package dev.copyless.linux;
 
 import static dev.copyless.linux.Syscalls.PAGE_SIZE;
 
+import dev.copyless.mm.Errno;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -15,7 +16,13 @@ import java.util.Arrays;
  * ({@link #placementNote()} says so once).
  *
  * <p>Transparent huge pages are disabled on the mapping ({@code MADV_NOHUGEPAGE}) so that
- * every gfn is one 4 KiB page the kernel swaps on its own. Not thread-safe.
+ * every gfn is one 4 KiB page the kernel swaps on its own. Where the kernel has
+ * {@code UFFDIO_MOVE} ({@link MovePrimitive#UFFDIO_MOVE}, Linux 6.8 and later), the whole
+ * mapping is registered with a {@link Userfaultfd} in write-protect mode for every path, so
+ * that every path runs on the same memory; the registration changes nothing else about it.
+ * {@link #mappings} counts the mappings guest RAM spans ({@code /proc/self/maps}): one per
+ * vNode bound to a distinct node (vNodes with equal policies merge), and it stays so under
+ * {@code UFFDIO_MOVE}. Not thread-safe.
  */
 public final class GuestRam implements AutoCloseable {
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
@@ -27,9 +34,12 @@ public final class GuestRam implements AutoCloseable {
     private final int[] vnodeNode;
     private final int hostNodes;
     private final MemorySegment ram;
+    private final MovePrimitive primitive;
+    private final Userfaultfd uffd;
     private boolean closed;
 
-    private GuestRam(int[] vnodePages, int[] vnodeRealNode, int hostNodes) {
+    private GuestRam(int[] vnodePages, int[] vnodeRealNode, int hostNodes, MovePrimitive primitive) {
+        this.primitive = primitive;
         this.vnodeStart = new int[vnodePages.length];
         this.vnodeNode = vnodeRealNode.clone();
         this.hostNodes = hostNodes;
@@ -45,34 +55,92 @@ public final class GuestRam implements AutoCloseable {
         long len = (long) total * PAGE_SIZE;
         this.base = Syscalls.mmapAnonymous(0, len, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
                 Syscalls.MAP_PRIVATE | Syscalls.MAP_NORESERVE);
+        Userfaultfd u = null;
         try {
             Syscalls.madvise(base, len, Syscalls.MADV_NOHUGEPAGE);
             for (int v = 0; v < vnodePages.length; v++) {
-                bind(vnodeStart[v], vnodePages[v], vnodeNode[v]);
+                Syscalls.mbind(base + (long) vnodeStart[v] * PAGE_SIZE, vnodePages[v] * PAGE_SIZE, Syscalls.MPOL_BIND,
+                        vnodeNode[v], 0);
+            }
+            if (primitive == MovePrimitive.UFFDIO_MOVE) {
+                u = Userfaultfd.openForMove();
+                u.registerWriteProtect(base, len);
             }
         } catch (RuntimeException e) {
+            if (u != null) {
+                u.close();
+            }
             Syscalls.munmap(base, len);
             throw e;
         }
+        this.uffd = u;
         this.ram = Syscalls.segment(base, len);
     }
 
-    /** Maps guest RAM with {@code vnodePages[v]} pages in vNode {@code v}, on this host's online nodes. */
+    /** Maps guest RAM with {@code vnodePages[v]} pages in vNode {@code v}, on this host's online nodes, for this kernel's primitive. */
     public static GuestRam create(int... vnodePages) {
+        return create(MovePrimitive.detect(), vnodePages);
+    }
+
+    /** {@link #create(int...)} for a given primitive ({@code MREMAP} runs the fallback on any kernel). */
+    public static GuestRam create(MovePrimitive primitive, int... vnodePages) {
         int[] online = LinuxHost.onlineNodes();
         int[] nodes = new int[vnodePages.length];
         for (int v = 0; v < nodes.length; v++) {
             nodes[v] = online[v % online.length];
         }
-        return new GuestRam(vnodePages, nodes, online.length);
+        return new GuestRam(vnodePages, nodes, online.length, primitive);
     }
 
     /** Maps guest RAM with {@code vnodePages[v]} pages in vNode {@code v} bound to online node {@code realNode[v]}. */
     public static GuestRam createBound(int[] vnodePages, int[] realNode) {
+        return createBound(vnodePages, realNode, MovePrimitive.detect());
+    }
+
+    /** {@link #createBound(int[], int[])} for a given primitive. */
+    public static GuestRam createBound(int[] vnodePages, int[] realNode, MovePrimitive primitive) {
         if (realNode.length != vnodePages.length) {
             throw new IllegalArgumentException(vnodePages.length + " vNodes but " + realNode.length + " nodes");
         }
-        return new GuestRam(vnodePages, realNode, LinuxHost.onlineNodes().length);
+        return new GuestRam(vnodePages, realNode, LinuxHost.onlineNodes().length, primitive);
+    }
+
+    /** The primitive copyless moves this guest RAM's entries with. */
+    public MovePrimitive primitive() {
+        return primitive;
+    }
+
+    /** The userfaultfd guest RAM is registered with ({@link MovePrimitive#UFFDIO_MOVE}), or null under {@code mremap}. */
+    Userfaultfd userfaultfd() {
+        return uffd;
+    }
+
+    /**
+     * The number of mappings ({@code /proc/self/maps} lines) that guest RAM's address range
+     * spans: 1 per run of vNodes with one policy, and more after each {@code mremap} that split
+     * it. What {@code mappings_before} and {@code mappings_after} report.
+     */
+    public int mappings() {
+        check(0, 0);
+        long end = base + (long) gfns * PAGE_SIZE;
+        int n = 0;
+        try {
+            for (String line : LinuxHost.readProcFile("/proc/self/maps").lines().toList()) {
+                int dash = line.indexOf('-');
+                int sp = line.indexOf(' ');
+                if (dash < 0 || sp < dash) {
+                    continue;
+                }
+                long lo = Long.parseUnsignedLong(line.substring(0, dash), 16);
+                long hi = Long.parseUnsignedLong(line.substring(dash + 1, sp), 16);
+                if (lo < end && hi > base) {
+                    n++;
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read /proc/self/maps", e);
+        }
+        return n;
     }
 
     /** One line when vNodes had to share host nodes (e.g. a one-node machine), else empty. */
@@ -177,6 +245,68 @@ public final class GuestRam implements AutoCloseable {
         pageOut(gfn, count);
     }
 
+    /**
+     * {@code MADV_WILLNEED}: starts the swap-in of every swapped page of the range without
+     * waiting for it (the reads go to the device together; the pages land in the swap cache,
+     * allocated under the range's policy, and a later fault maps them).
+     */
+    public void willNeed(int gfn, int count) {
+        madvise(gfn, count, Syscalls.MADV_WILLNEED);
+    }
+
+    private static volatile boolean vectorAdvice = true;
+
+    /**
+     * {@code MADV_WILLNEED} over {@code n} gfn ranges ({@code gfn[i]}, {@code count[i]} pages),
+     * in the given order: {@link Syscalls#processMadviseSelf} takes up to 1,024 ranges per call,
+     * so a scattered batch is a few system calls rather than one per page; on a kernel without
+     * {@code process_madvise} for this advice (before 5.10, or where it is refused), one
+     * {@code madvise} per range, in the same order.
+     */
+    public void willNeed(int[] gfn, int[] count, int n) {
+        long[] addrs = new long[n];
+        long[] lens = new long[n];
+        for (int i = 0; i < n; i++) {
+            check(gfn[i], count[i]);
+            addrs[i] = address(gfn[i]);
+            lens[i] = count[i] * PAGE_SIZE;
+        }
+        int done = 0;
+        while (done < n && vectorAdvice) {
+            int k = Math.min(Syscalls.IOV_MAX, n - done);
+            long want = 0;
+            for (int i = done; i < done + k; i++) {
+                want += lens[i];
+            }
+            long got;
+            try {
+                got = Syscalls.processMadviseSelf(addrs, lens, done, k, Syscalls.MADV_WILLNEED);
+            } catch (SyscallException e) {
+                if (e.errno() != Errno.ENOSYS && e.errno() != Errno.EINVAL && e.errno() != Errno.EPERM) {
+                    throw e;
+                }
+                vectorAdvice = false; // the kernel does not take it: one madvise per range from here on
+                break;
+            }
+            if (got < want) { // stopped part way: go on range by range from where it stopped
+                int i = done;
+                while (i < done + k && got >= lens[i]) {
+                    got -= lens[i++];
+                }
+                done = i;
+                if (done < n) {
+                    Syscalls.madvise(addrs[done], lens[done], Syscalls.MADV_WILLNEED); // says why, if it fails
+                    done++;
+                }
+                continue;
+            }
+            done += k;
+        }
+        for (int i = done; i < n; i++) {
+            Syscalls.madvise(addrs[i], lens[i], Syscalls.MADV_WILLNEED);
+        }
+    }
+
     /** {@code MADV_POPULATE_READ}: faults the range in for reading (swapped pages are swapped in). */
     public void populateRead(int gfn, int count) {
         madvise(gfn, count, Syscalls.MADV_POPULATE_READ);
@@ -249,7 +379,13 @@ public final class GuestRam implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            Syscalls.munmap(base, (long) gfns * PAGE_SIZE);
+            try {
+                Syscalls.munmap(base, (long) gfns * PAGE_SIZE);
+            } finally {
+                if (uffd != null) {
+                    uffd.close();
+                }
+            }
         }
     }
 }

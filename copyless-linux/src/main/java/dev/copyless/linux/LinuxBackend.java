@@ -49,6 +49,16 @@ public final class LinuxBackend implements HostFactory {
         return new LinuxHostMemory(limits, s.host().reclaimBatch(), cost, stat, engine);
     }
 
+    /**
+     * What a run on this backend should say once about copyless's primitive: empty with
+     * {@code UFFDIO_MOVE}; under the {@code mremap} fallback (kernels before 6.8), that every
+     * scattered move splits guest RAM's mapping and {@code vm.max_map_count} bounds them.
+     */
+    public static String primitiveNote() {
+        String n = MovePrimitive.detect().note();
+        return n.isEmpty() ? "" : "note: " + n;
+    }
+
     /** What a run on this backend should say once about node placement (empty on a host with enough nodes). */
     public static String placementNote(Scenario s) {
         int online = LinuxHost.onlineNodes().length;

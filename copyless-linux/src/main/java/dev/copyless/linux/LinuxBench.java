@@ -15,13 +15,19 @@ import java.util.Map;
  * two cases: {@link SwapCase#SWAP_CACHE} (right after one {@code MADV_PAGEOUT}: faults hit the
  * swap cache and read nothing) and {@link SwapCase#DEVICE} (page out, populate, page out again:
  * every swap-in reads the device); the {@code pswpin} delta of each path says which one it was.
- * Changes no system-wide setting. Measurement; implements no claim.
+ * Each path's figures carry the mappings guest RAM spans after it ran, and its ratios to naive
+ * and to the raw swap-in in place (the floor). Changes no system-wide setting. Measurement;
+ * implements no claim.
  */
 public final class LinuxBench {
     private LinuxBench() {}
 
     /** The paths, in the order they run within one repetition. */
-    public static final List<String> PATHS = List.of("naive", "linux-move", "copyless", "copyless-map-then-migrate", "raw-swap-in");
+    public static final List<String> PATHS = List.of("naive", "linux-move-per-page", "linux-move", "copyless",
+            "copyless-map-then-migrate", "raw-swap-in");
+
+    /** The floor every ratio is also taken against: the swap-in of the sources in place. */
+    public static final String FLOOR = "raw-swap-in";
 
     /** How the sources were paged out. */
     public enum SwapCase {
@@ -66,30 +72,37 @@ public final class LinuxBench {
             m.put("pages_verified", runs.stream().mapToLong(PathResultSummary::pagesVerified).sum());
             m.put("pages_corrupt", runs.stream().mapToLong(PathResultSummary::pagesCorrupt).sum());
             m.put("pages_refused", runs.stream().mapToLong(PathResultSummary::pagesRefused).sum());
+            m.put("mappings_before", runs.stream().mapToInt(PathResultSummary::mappingsBefore).max().orElse(0));
+            m.put("mappings_after", runs.stream().mapToInt(PathResultSummary::mappingsAfter).max().orElse(0));
             return m;
         }
     }
 
     /** What a cell keeps of one {@link LinuxDemo.PathResult}. */
     public record PathResultSummary(double nsPerPage, long pswpin, long pgmajfault, int pagesSwappedBefore,
-                                    int pagesVerified, int pagesCorrupt, int pagesRefused) {
+                                    int pagesVerified, int pagesCorrupt, int pagesRefused, int mappingsBefore,
+                                    int mappingsAfter) {
         static PathResultSummary of(LinuxDemo.PathResult r) {
             return new PathResultSummary(r.nsPerPage(), r.delta().pswpin(), r.delta().pgmajfault(), r.pagesSwappedBefore(),
-                    r.pagesVerified(), r.pagesCorrupt(), r.pagesRefused());
+                    r.pagesVerified(), r.pagesCorrupt(), r.pagesRefused(), r.mappingsBefore(), r.mappingsAfter());
         }
     }
 
     /** One page count, swap case and pairing: every path. */
     public record Cell(int pages, SwapCase swapCase, boolean shuffled, Map<String, PathFigures> paths) {
-        /** copyless (migrate-before-map) over naive, linux-move and raw-swap-in, in median ns per page. */
+        /** copyless (migrate-before-map) over every other path but map-then-migrate, in median ns per page. */
         public Map<String, Double> ratios() {
-            double c = paths.get("copyless").medianNsPerPage();
             Map<String, Double> m = new LinkedHashMap<>();
-            for (String other : List.of("naive", "linux-move", "raw-swap-in")) {
-                double o = paths.get(other).medianNsPerPage();
-                m.put("copyless/" + other, o == 0 ? Double.NaN : Math.round(c / o * 1000) / 1000.0);
+            for (String other : List.of("naive", "linux-move-per-page", "linux-move", FLOOR)) {
+                m.put("copyless/" + other, ratio("copyless", other));
             }
             return m;
+        }
+
+        /** Median ns per page of {@code path} over that of {@code other}, to 3 decimals (NaN when other is 0). */
+        public double ratio(String path, String other) {
+            double o = paths.get(other).medianNsPerPage();
+            return o == 0 ? Double.NaN : Math.round(paths.get(path).medianNsPerPage() / o * 1000) / 1000.0;
         }
 
         public long pagesCorrupt() {
@@ -98,7 +111,8 @@ public final class LinuxBench {
     }
 
     /** The whole benchmark. */
-    public record Result(int[] nodes, String placementNote, int repeat, List<Cell> cells, List<String> skipped) {}
+    public record Result(int[] nodes, String placementNote, int repeat, MovePrimitive primitive, List<Cell> cells,
+                         List<String> skipped) {}
 
     /**
      * Checks that swap is usable and big enough, then runs every cell.
@@ -127,19 +141,15 @@ public final class LinuxBench {
                     + " MiB of free swap and " + free * 4 / 1024 + " MiB are free; enable a bigger swap file "
                     + LinuxHost.ENABLE_SWAP_HINT);
         }
-        // warm-up (JIT, first-call linkage), not reported
-        for (int w = 0; w < 2; w++) {
-            for (String p : PATHS) {
-                runOne(p, Math.min(256, maxPages), seed, false, w == 0);
-            }
-        }
+        LinuxDemo.warmUp(List.of("naive", "linux-move-per-page", "linux-move", "copyless", FLOOR),
+                MigrationOrder.MIGRATE_BEFORE_MAP, seed);
+        MovePrimitive primitive = MovePrimitive.detect();
         List<Cell> cells = new ArrayList<>();
         List<String> skipped = new ArrayList<>();
         for (int pages : pageCounts) {
             for (boolean shuffled : pairings) {
                 if (shuffled && pages > LinuxDemo.maxPages()) {
-                    skipped.add(pages + " pages, shuffled pairing: one mapping per moved page would pass vm.max_map_count"
-                            + " (at most " + LinuxDemo.maxPages() + " pages)");
+                    skipped.add(pages + " pages, shuffled pairing: " + primitive.note());
                     continue;
                 }
                 for (SwapCase c : SwapCase.values()) {
@@ -160,7 +170,7 @@ public final class LinuxBench {
         try (GuestRam probe = GuestRam.create(1, 1)) {
             note = probe.placementNote();
         }
-        return new Result(LinuxHost.onlineNodes(), note, repeat, cells, skipped);
+        return new Result(LinuxHost.onlineNodes(), note, repeat, primitive, cells, skipped);
     }
 
     private static LinuxDemo.PathResult runOne(String path, int pages, long seed, boolean shuffled, boolean device) {

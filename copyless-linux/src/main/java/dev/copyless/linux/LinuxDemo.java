@@ -2,32 +2,39 @@ package dev.copyless.linux;
 
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.ScenarioException;
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * The experiment behind {@code copyless linux-demo}: for each of the three paths of
- * {@link MigrationPaths}, a fresh two-vNode guest RAM ({@link GuestRam}), a pattern written
+ * The experiment behind {@code copyless linux-demo}: for each path of {@link #PATHS}
+ * ({@link MigrationPaths}), a fresh two-vNode guest RAM ({@link GuestRam}), a pattern written
  * into every source page, a forced page-out that leaves the data on the swap device (the
  * host's first migration of claim 1, {@code MADV_PAGEOUT}), the moved-page list built from
  * the pagemap ({@link MovedPageScanner}), then the balancing migration of every swapped
  * source gfn A (vNode 0) to a free gfn B (vNode 1, paired in a seeded shuffled order so no two
  * pairs are contiguous), timed, and verified: every page's content, the node of every
  * destination page ({@code move_pages} query), the deltas of {@code pswpin}, {@code pswpout},
- * {@code pgmajfault}, and the bytes copied by our own code.
+ * {@code pgmajfault}, the bytes copied by our own code, and the number of mappings guest RAM
+ * spans before and after the migration ({@link GuestRam#mappings}: unchanged under
+ * {@code UFFDIO_MOVE}, one more per scattered page under the {@code mremap} fallback).
  */
 public final class LinuxDemo {
     private LinuxDemo() {}
 
-    public static final List<String> PATHS = List.of("naive", "linux-move", "copyless");
+    /**
+     * The paths: {@code naive}; {@code linux-move-per-page} and {@code linux-move} (fault-in,
+     * then {@code move_pages} one page per call, or {@link MigrationPaths#MOVE_PAGES_BATCH} per
+     * call); {@code copyless} (in the order given to {@link #run}).
+     */
+    public static final List<String> PATHS = List.of("naive", "linux-move-per-page", "linux-move", "copyless");
 
     /** One path's measurements. */
     public record PathResult(String path, int pages, int pagesSwappedBefore, long elapsedNs, long bytesCopiedByUs,
-                             int pagesVerified, int pagesCorrupt, VmStat.Snapshot delta, int pagesOnDestinationNode,
-                             int pagesRefused, int movedListedBefore, int movedListedAfter) {
+                             int pagesVerified, int pagesCorrupt, ProcVmstat.Snapshot delta, int pagesOnDestinationNode,
+                             int pagesRefused, int movedListedBefore, int movedListedAfter, int mappingsBefore,
+                             int mappingsAfter) {
         public double nsPerPage() {
             return pages == 0 ? 0 : (double) elapsedNs / pages;
         }
@@ -49,6 +56,8 @@ public final class LinuxDemo {
             m.put("pages_refused", pagesRefused);
             m.put("moved_pages_listed_before", movedListedBefore);
             m.put("moved_pages_listed_after", movedListedAfter);
+            m.put("mappings_before", mappingsBefore);
+            m.put("mappings_after", mappingsAfter);
             m.put("elapsed_ns", elapsedNs);
             return m;
         }
@@ -56,21 +65,15 @@ public final class LinuxDemo {
 
     /** The whole demo. */
     public record Result(int pages, int[] nodes, int sourceNode, int destinationNode, String placementNote,
-                         MigrationOrder order, boolean shuffled, Map<String, PathResult> paths) {}
+                         MigrationOrder order, boolean shuffled, MovePrimitive primitive, Map<String, PathResult> paths) {}
 
-    /** The largest {@code --pages}: each scattered copyless move can split off a mapping, bounded by vm.max_map_count. */
+    /** The most pages a path may move here: 1,048,576, or what vm.max_map_count leaves under the mremap fallback. */
     public static int maxPages() {
-        long maxMaps = 65530;
-        try {
-            maxMaps = Long.parseLong(LinuxHost.readProcFile("/proc/sys/vm/max_map_count").trim());
-        } catch (IOException | NumberFormatException e) {
-            // keep the kernel default
-        }
-        return (int) Math.max(1, Math.min(1 << 20, (maxMaps - 4096) / 3));
+        return MovePrimitive.detect().maxScatteredPages(1 << 20);
     }
 
     /**
-     * Checks that swap is usable and big enough, then runs the three paths.
+     * Checks that swap is usable and big enough, then runs every path of {@link #PATHS}.
      *
      * @throws ScenarioException when it cannot run here (one line saying why and what to do)
      */
@@ -84,9 +87,10 @@ public final class LinuxDemo {
      * sequential (A = i to B = N + i: one {@code mremap} moves the whole batch).
      */
     public static Result run(int pages, MigrationOrder order, long seed, boolean shuffled) {
+        MovePrimitive primitive = MovePrimitive.detect();
         if (pages < 1 || pages > maxPages()) {
-            throw new ScenarioException("--pages must be between 1 and " + maxPages() + " (each scattered copyless move may"
-                    + " split a mapping, and vm.max_map_count bounds them), got " + pages);
+            throw new ScenarioException("--pages must be between 1 and " + maxPages()
+                    + (primitive == MovePrimitive.MREMAP ? " (" + primitive.note() + ")" : "") + ", got " + pages);
         }
         LinuxHost.swapUnusableReason().ifPresent(r -> {
             throw new ScenarioException(r);
@@ -97,10 +101,7 @@ public final class LinuxDemo {
                     + " MiB of free swap and " + free * 4 / 1024 + " MiB are free; enable a bigger swap file "
                     + LinuxHost.ENABLE_SWAP_HINT);
         }
-        // warm-up (JIT, first-call linkage), not reported
-        for (String p : PATHS) {
-            runPath(p, Math.min(128, pages), order, seed, shuffled);
-        }
+        warmUp(PATHS, order, seed);
         Map<String, PathResult> out = new LinkedHashMap<>();
         String note = "";
         int src = 0;
@@ -113,7 +114,33 @@ public final class LinuxDemo {
             src = probe.vnodeNode(0);
             dst = probe.vnodeNode(1);
         }
-        return new Result(pages, LinuxHost.onlineNodes(), src, dst, note, order, shuffled, out);
+        return new Result(pages, LinuxHost.onlineNodes(), src, dst, note, order, shuffled, primitive, out);
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Pages per path of {@link #warmUp}. */
+    static final int WARM_UP_PAGES = 2048;
+
+    /**
+     * Runs every path twice on {@link #WARM_UP_PAGES} shuffled pages in the swap cache, not
+     * reported: the first runs of a JVM pay for class loading, the linkage of every native
+     * call and interpreted code (a cold {@code UFFDIO_MOVE} call through FFM costs tens of
+     * microseconds, a compiled one under one), which is not the cost of any path. Swap-cache
+     * hits make it quick: no device read.
+     */
+    static void warmUp(List<String> paths, MigrationOrder order, long seed) {
+        for (int round = 0; round < 2; round++) {
+            for (String p : paths) {
+                runPath(p, WARM_UP_PAGES, order, seed + round, true, false);
+            }
+        }
     }
 
     /** One path on a fresh guest RAM of two vNodes of {@code pages} pages each. */
@@ -130,12 +157,19 @@ public final class LinuxDemo {
      * One path, with the sources paged out either so that the next fault reads the swap device
      * ({@code deviceReads}: {@link GuestRam#pageOutCold}) or with one {@code MADV_PAGEOUT}, which
      * leaves them in the swap cache (faults hit it and read nothing). Besides {@link #PATHS},
-     * {@code path} may be {@code "raw-swap-in"}: {@code MADV_POPULATE_READ} of the sources in
-     * place, the swap-in no migration path can avoid (the data stays at gfn A).
+     * {@code path} may be {@code "raw-swap-in"}: {@code MADV_WILLNEED} and
+     * {@code MADV_POPULATE_READ} of the sources in place, the swap-in no migration path can
+     * avoid, with its reads in flight together (the data stays at gfn A).
      */
     public static PathResult runPath(String path, int pages, MigrationOrder order, long seed, boolean shuffled,
                                      boolean deviceReads) {
-        try (GuestRam ram = GuestRam.create(pages, pages); MovedPageScanner list = new MovedPageScanner(ram)) {
+        return runPath(path, pages, order, seed, shuffled, deviceReads, MovePrimitive.detect());
+    }
+
+    /** {@link #runPath(String, int, MigrationOrder, long, boolean, boolean)} with a given copyless primitive. */
+    public static PathResult runPath(String path, int pages, MigrationOrder order, long seed, boolean shuffled,
+                                     boolean deviceReads, MovePrimitive primitive) {
+        try (GuestRam ram = GuestRam.create(primitive, pages, pages); MovedPageScanner list = new MovedPageScanner(ram)) {
             int n = pages;
             int[] src = new int[n];
             int[] dst = new int[n];
@@ -157,7 +191,7 @@ public final class LinuxDemo {
                 expected[i] = i + 1;
                 ram.writePattern(i, expected[i]);
             }
-            for (int attempt = 0; attempt < 3; attempt++) {
+            for (int attempt = 0; attempt < 5; attempt++) {
                 if (deviceReads) {
                     ram.pageOutCold(0, n);
                 } else {
@@ -167,25 +201,30 @@ public final class LinuxDemo {
                 if (list.size() == n) {
                     break;
                 }
+                pause(); // a page whose first write is still in flight cannot be dropped yet: let the disk catch up
             }
             int swappedBefore = list.size();
             int[] status = new int[n];
             int destNode = ram.vnodeNode(1);
+            int mappingsBefore = ram.mappings();
 
-            VmStat.Snapshot before = VmStat.snapshot();
+            ProcVmstat.Snapshot before = ProcVmstat.snapshot();
             long t0 = System.nanoTime();
             long bytes = switch (path) {
                 case "naive" -> MigrationPaths.naive(ram, src, dst, n);
-                case "linux-move" -> MigrationPaths.linuxMove(ram, src, n, destNode, status);
+                case "linux-move-per-page" -> MigrationPaths.linuxMove(ram, src, n, destNode, status, 1);
+                case "linux-move" -> MigrationPaths.linuxMove(ram, src, n, destNode, status, MigrationPaths.MOVE_PAGES_BATCH);
                 case "copyless" -> MigrationPaths.copyless(ram, list, src, dst, n, order, status);
                 case "raw-swap-in" -> {
+                    MigrationPaths.forEachRun(src, n, ram::willNeed);
                     MigrationPaths.forEachRun(src, n, ram::populateRead);
                     yield 0L;
                 }
                 default -> throw new IllegalArgumentException("unknown path " + path);
             };
             long elapsed = System.nanoTime() - t0;
-            VmStat.Snapshot delta = VmStat.snapshot().minus(before);
+            ProcVmstat.Snapshot delta = ProcVmstat.snapshot().minus(before);
+            int mappingsAfter = ram.mappings();
             list.scan();
             int listedAfter = list.size();
 
@@ -198,7 +237,7 @@ public final class LinuxDemo {
                         expected[dst[i]] = expected[src[i]]; // A stays backed with its old data (the guest just frees it)
                         destGfns[d++] = dst[i];
                     }
-                    case "linux-move", "raw-swap-in" -> destGfns[d++] = src[i]; // the data stays at gfn A
+                    case "linux-move", "linux-move-per-page", "raw-swap-in" -> destGfns[d++] = src[i]; // the data stays at gfn A
                     default -> {
                         if (status[i] == 0) {
                             expected[dst[i]] = expected[src[i]];
@@ -228,7 +267,7 @@ public final class LinuxDemo {
                 }
             }
             return new PathResult(path, n, swappedBefore, elapsed, bytes, ok, bad, delta, onDest, refused,
-                    swappedBefore, listedAfter);
+                    swappedBefore, listedAfter, mappingsBefore, mappingsAfter);
         }
     }
 }

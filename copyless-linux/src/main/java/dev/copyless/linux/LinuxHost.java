@@ -1,5 +1,6 @@
 package dev.copyless.linux;
 
+import dev.copyless.mm.Errno;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ public final class LinuxHost {
             + " && mkswap /var/tmp/copyless.swap && swapon /var/tmp/copyless.swap (swapoff and rm it when done)";
 
     /** One active swap device of {@code /proc/swaps}. */
-    public record SwapDevice(String name, String type, long sizeKiB, long usedKiB, int priority) {
+    public record SwapArea(String name, String type, long sizeKiB, long usedKiB, int priority) {
         public long freePages() {
             return (sizeKiB - usedKiB) / 4;
         }
@@ -69,14 +70,14 @@ public final class LinuxHost {
     }
 
     /** The active swap devices. */
-    public static List<SwapDevice> swapDevices() {
-        List<SwapDevice> out = new ArrayList<>();
+    public static List<SwapArea> swapAreas() {
+        List<SwapArea> out = new ArrayList<>();
         try {
             List<String> lines = readProcFile("/proc/swaps").lines().toList();
             for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
                 String[] f = line.trim().split("\\s+");
                 if (f.length >= 5) {
-                    out.add(new SwapDevice(f[0], f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), Integer.parseInt(f[4])));
+                    out.add(new SwapArea(f[0], f[1], Long.parseLong(f[2]), Long.parseLong(f[3]), Integer.parseInt(f[4])));
                 }
             }
         } catch (IOException e) {
@@ -87,7 +88,7 @@ public final class LinuxHost {
 
     /** Free swap pages over all active devices. */
     public static long freeSwapPages() {
-        return swapDevices().stream().mapToLong(SwapDevice::freePages).sum();
+        return swapAreas().stream().mapToLong(SwapArea::freePages).sum();
     }
 
     static boolean isRoot() {
@@ -112,7 +113,7 @@ public final class LinuxHost {
             return Optional.of("swap is not usable: not running as root (the swap type and offset in /proc/self/pagemap"
                     + " need CAP_SYS_ADMIN); run as root, with a swap device active (" + ENABLE_SWAP_HINT + ")");
         }
-        if (swapDevices().isEmpty()) {
+        if (swapAreas().isEmpty()) {
             return Optional.of("swap is not usable: no swap device is active (/proc/swaps is empty); enable one " + ENABLE_SWAP_HINT);
         }
         if (freeSwapPages() < 16) {

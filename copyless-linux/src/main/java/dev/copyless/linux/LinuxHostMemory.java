@@ -5,10 +5,16 @@ import static dev.copyless.linux.Syscalls.PAGE_SIZE;
 import dev.copyless.clock.Agent;
 import dev.copyless.clock.CostModel;
 import dev.copyless.clock.Engine;
+import dev.copyless.host.GfnLocations;
 import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
+import dev.copyless.host.MovedFrom;
+import dev.copyless.host.MovementAccounting;
 import dev.copyless.host.Verification;
+import dev.copyless.host.VnodeLayout;
 import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
 import java.lang.foreign.MemorySegment;
@@ -22,12 +28,14 @@ import java.util.Map;
  * {@link GuestRam} mapping, vNode {@code v} {@code mbind}-ed {@code MPOL_BIND} to its host
  * node, and the kernel's swap holds what is paged out. Guest accesses are real loads, the
  * naive guest copy is a real 4 KiB copy through the guest's memory (the kernel swaps the
- * source in on its own node first), and claim 1's host operation is
- * {@link MigrationPaths#moveEntries} ({@code mremap} of the swap entry, no data read) followed,
- * for migrate-before-map (claims 6-8), by {@code MADV_POPULATE_READ} (a swap-in that reads the
- * device allocates on the destination's policy node; a page still in the swap cache is mapped
- * where it already is) or, for map-then-migrate (claims 2-5), by nothing: the guest's first
- * touch swaps it in there.
+ * source in on its own node first), and claim 1's host operation is {@link #migratePages}: the
+ * swap entry moves to the destination gfn without a read ({@link MovePrimitive}:
+ * {@code UFFDIO_MOVE} on Linux 6.8 and later, which keeps guest RAM one mapping; {@code mremap}
+ * before), then, for migrate-before-map (claims 6-8), the batch's pages are read in together
+ * onto the destination's node ({@link SwapInBatch}: {@code MADV_WILLNEED} in swap-slot order,
+ * then {@code MADV_POPULATE_READ}; a page still in the swap cache is mapped where it already
+ * is) or, for map-then-migrate (claims 2-5), nothing is read: the guest's first touch swaps it
+ * in there.
  *
  * <p><b>Nodes.</b> The scenario's host nodes are kept as the logical node numbers every other
  * layer sees; logical node {@code n} is the online node {@code online[n mod N]}. On a one-node
@@ -42,7 +50,7 @@ import java.util.Map;
  * {@link MmuNotifier}, which keeps the exported moved-page list (claims 1, 10).
  *
  * <p><b>First migrations.</b> The kernel's own reclaim, and this backend's kswapd
- * ({@link Kswapd}): per logical node it keeps the VMs' resident pages under the scenario's
+ * ({@link PageoutDaemon}): per logical node it keeps the VMs' resident pages under the scenario's
  * node size, paging the coldest out with {@code MADV_PAGEOUT} (a clock over a software
  * accessed bit set by every access), as the issue's reproducible experiments require; no
  * cgroup or system setting is touched.
@@ -54,7 +62,9 @@ import java.util.Map;
  * deltas ({@code kernel_pswpin}, {@code kernel_pswpout}, {@code kernel_pgmajfault}), the bytes
  * of guest data our own code copied ({@code bytes_copied_by_us}; of pages the host had moved:
  * {@code moved_page_bytes_copied_by_us}, 0 under copyless) and the
- * content verification of every page ({@code pages_verified}, {@code pages_lost}).
+ * content verification of every page ({@code pages_verified}, {@code pages_lost}), and the
+ * mappings guest RAM spans at registration and at the end ({@code mappings_before},
+ * {@code mappings_after}: equal under {@code UFFDIO_MOVE}).
  *
  * <p>Claim 12's hold-back cannot be enforced here: swap readahead is the kernel's. Not
  * thread-safe: one run drives it from the engine's thread.
@@ -67,16 +77,17 @@ public final class LinuxHostMemory implements HostMemory {
 
     private final int[] realNode;
     private final NodeLimit[] limits;
+    private final MovePrimitive primitive;
     private final CostModel cost;
-    private final dev.copyless.metrics.VmStat stat;
+    private final VmStat stat;
     private final int reclaimBatch;
     private final List<Vm> vms = new ArrayList<>();
     private final Pagemap pagemap;
     private final long[] one = new long[1];
     private final int[] resident;
     private final int[] debt;
-    private final Kswapd kswapd;
-    private final VmStat.Snapshot kernelBefore;
+    private final PageoutDaemon kswapd;
+    private final ProcVmstat.Snapshot kernelBefore;
     private long bytesCopiedByUs;
     private long movedBytesCopiedByUs;
     /** Every guest load is folded in here, so the JIT cannot drop a load whose value is unused. */
@@ -84,6 +95,8 @@ public final class LinuxHostMemory implements HostMemory {
     private long rescanSwappedOut;
     private long mbindFailures;
     private long populateFailures;
+    private long primitiveFailures;
+    private int mappingsBefore;
     private long rescanPresent;
     private long nextToken = 1;
     private boolean closed;
@@ -92,28 +105,15 @@ public final class LinuxHostMemory implements HostMemory {
     private static final class Vm {
         final GuestRam ram;
         final MemorySegment mem;
-        final long[] state;
+        /** The location words, the moved-page predicate and the notifier: the seam's, shared with the simulated host. */
+        final GfnLocations loc;
         final long[] token;
-        final int[] vnodeStart;
-        final int[] vnodeNode;
-        final MmuNotifier notifier;
 
-        Vm(GuestRam ram, int[] vnodeStart, int[] vnodeNode, MmuNotifier notifier) {
+        Vm(GuestRam ram, GfnLocations loc) {
             this.ram = ram;
             this.mem = ram.segment();
-            this.state = new long[ram.gfns()];
+            this.loc = loc;
             this.token = new long[ram.gfns()];
-            this.vnodeStart = vnodeStart;
-            this.vnodeNode = vnodeNode;
-            this.notifier = notifier;
-        }
-
-        int pinned(int gfn) {
-            int v = vnodeStart.length - 1;
-            while (vnodeStart[v] > gfn) {
-                v--;
-            }
-            return vnodeNode[v];
         }
     }
 
@@ -122,8 +122,15 @@ public final class LinuxHostMemory implements HostMemory {
      * @param reclaimBatch pages paged out per kswapd batch ({@code SWAP_CLUSTER_MAX})
      * @param engine       the run's clock, on which this host's kswapd is woken
      */
-    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, dev.copyless.metrics.VmStat stat,
+    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, VmStat stat,
                            Engine engine) {
+        this(limits, reclaimBatch, cost, stat, engine, MovePrimitive.detect());
+    }
+
+    /** With a given primitive: {@link MovePrimitive#MREMAP} runs the fallback of kernels before 6.8 on any kernel. */
+    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, VmStat stat,
+                           Engine engine, MovePrimitive primitive) {
+        this.primitive = primitive;
         int[] online = LinuxHost.onlineNodes();
         this.limits = limits.clone();
         this.realNode = new int[limits.length];
@@ -135,15 +142,15 @@ public final class LinuxHostMemory implements HostMemory {
         this.reclaimBatch = Math.max(1, reclaimBatch);
         this.resident = new int[limits.length];
         this.debt = new int[limits.length];
-        this.kswapd = new Kswapd(engine);
-        this.kernelBefore = VmStat.snapshot();
+        this.kswapd = new PageoutDaemon(engine);
+        this.kernelBefore = ProcVmstat.snapshot();
         this.pagemap = new Pagemap(); // last: nothing after it can fail and leak the descriptor
-        engine.wake(kswapd, Kswapd.RESCAN_NS);
+        engine.wake(kswapd, PageoutDaemon.RESCAN_NS);
     }
 
-    /** The online node a logical node is on. */
-    public int realNode(int logical) {
-        return realNode[logical];
+    /** The primitive that moves entries in this host's guest RAM. */
+    public MovePrimitive primitive() {
+        return primitive;
     }
 
     /** Bytes of guest data copied by this process's own code (the naive guest copies). */
@@ -163,18 +170,24 @@ public final class LinuxHostMemory implements HostMemory {
 
     @Override
     public int registerVm(int gfns, int[] vnodeStart, int[] vnodeNode, MmuNotifier notifier) {
-        int[] pages = new int[vnodeStart.length];
-        int[] real = new int[vnodeStart.length];
+        VnodeLayout layout = new VnodeLayout(gfns, vnodeStart, vnodeNode);
+        int[] pages = new int[layout.vnodes()];
+        int[] real = new int[layout.vnodes()];
         for (int v = 0; v < pages.length; v++) {
-            pages[v] = (v + 1 < pages.length ? vnodeStart[v + 1] : gfns) - vnodeStart[v];
-            real[v] = realNode[vnodeNode[v]];
+            pages[v] = layout.end(v) - layout.start(v);
+            real[v] = realNode[layout.node(v)];
         }
-        GuestRam ram = GuestRam.createBound(pages, real);
-        vms.add(new Vm(ram, vnodeStart.clone(), vnodeNode.clone(), notifier));
+        GuestRam ram = GuestRam.createBound(pages, real, primitive);
+        mappingsBefore += ram.mappings();
+        vms.add(new Vm(ram, new GfnLocations(layout, notifier)));
         return vms.size() - 1;
     }
 
-    /** Recorded only: the kernel's swap readahead cannot be held back from user space (see class comment). */
+    /**
+     * Not enforceable here, and nothing is recorded: the kernel's swap readahead and promotion
+     * cannot be held back from user space (see the class comment); claim 12 is the simulated
+     * host's.
+     */
     @Override
     public void setHoldBack(int vm, boolean holdBack) {
         // The kernel decides readahead; nothing to hold back from user space.
@@ -182,41 +195,29 @@ public final class LinuxHostMemory implements HostMemory {
 
     @Override
     public long locate(int vm, int gfn) {
-        return vms.get(vm).state[gfn];
+        return vms.get(vm).loc.word(gfn);
     }
 
     @Override
     public int pinnedNode(int vm, int gfn) {
-        return vms.get(vm).pinned(gfn);
+        return vms.get(vm).loc.pinnedNode(gfn);
     }
 
     @Override
     public boolean isMoved(int vm, int gfn) {
-        Vm m = vms.get(vm);
-        return isMoved(m, gfn, m.state[gfn]);
-    }
-
-    private static boolean isMoved(Vm m, int gfn, long w) {
-        return switch (PageState.kind(w)) {
-            case PageState.SWAPPED -> true;
-            case PageState.RESIDENT -> PageState.nodeOrDevice(w) != m.pinned(gfn);
-            default -> false;
-        };
+        return vms.get(vm).loc.isMoved(gfn);
     }
 
     /** Sets a gfn's word, keeps the per-node resident count, and tells the notifier when the location changed. */
     private void setState(Vm m, int gfn, long w) {
-        long old = m.state[gfn];
+        long old = m.loc.word(gfn);
         if (PageState.isResident(old)) {
             resident[PageState.nodeOrDevice(old)]--;
         }
         if (PageState.isResident(w)) {
             resident[PageState.nodeOrDevice(w)]++;
         }
-        m.state[gfn] = w;
-        if (PageState.locationOnly(old) != PageState.locationOnly(w)) {
-            m.notifier.locationChanged(gfn, w, isMoved(m, gfn, w));
-        }
+        m.loc.set(gfn, w);
     }
 
     // ------------------------------------------------------------------ HostMemory operations
@@ -224,17 +225,17 @@ public final class LinuxHostMemory implements HostMemory {
     @Override
     public long touch(int vm, int gfn, int cpuNode) {
         Vm m = vms.get(vm);
-        long w = m.state[gfn];
+        long w = m.loc.word(gfn);
         if (PageState.isResident(w) && (w & PageState.MIGRATE_ON_TOUCH) == 0) {
             sink ^= m.mem.get(LONG, (long) gfn * PAGE_SIZE); // the guest's load (kept live through the sink)
-            m.state[gfn] = w | PageState.ACCESSED;
+            m.loc.setFlags(gfn, w | PageState.ACCESSED);
             return cost.accessNs(cpuNode, PageState.nodeOrDevice(w));
         }
         long t0 = System.nanoTime();
         fault(m, gfn, false);
         sink ^= m.mem.get(LONG, (long) gfn * PAGE_SIZE);
-        m.state[gfn] |= PageState.ACCESSED;
-        return System.nanoTime() - t0 + cost.accessNs(cpuNode, PageState.nodeOrDevice(m.state[gfn]));
+        m.loc.setFlags(gfn, m.loc.word(gfn) | PageState.ACCESSED);
+        return System.nanoTime() - t0 + cost.accessNs(cpuNode, PageState.nodeOrDevice(m.loc.word(gfn)));
     }
 
     /**
@@ -245,8 +246,8 @@ public final class LinuxHostMemory implements HostMemory {
      * naive balancer's read of a moved page: the bring-back of the patent's background.
      */
     private void fault(Vm m, int gfn, boolean balancingRead) {
-        long w = m.state[gfn];
-        int pinned = m.pinned(gfn);
+        long w = m.loc.word(gfn);
+        int pinned = m.loc.pinnedNode(gfn);
         switch (PageState.kind(w)) {
             case PageState.UNBACKED -> {
                 directReclaim(pinned);
@@ -275,7 +276,7 @@ public final class LinuxHostMemory implements HostMemory {
                     if (moveToNode(m, gfn, pinned)) {
                         stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
                     }
-                    m.state[gfn] &= ~PageState.MIGRATE_ON_TOUCH; // refused: the page stays remote, as on the simulated host
+                    m.loc.setFlags(gfn, m.loc.word(gfn) & ~PageState.MIGRATE_ON_TOUCH); // refused: the page stays remote, as on the simulated host
                 }
             }
         }
@@ -287,7 +288,7 @@ public final class LinuxHostMemory implements HostMemory {
      * @return false (nothing changed) when the kernel refused the move ({@code -ENOMEM}, {@code -EBUSY}...)
      */
     private boolean moveToNode(Vm m, int gfn, int node) {
-        long w = m.state[gfn];
+        long w = m.loc.word(gfn);
         int from = PageState.nodeOrDevice(w);
         if (realNode[from] != realNode[node]) {
             int[] status = new int[1];
@@ -309,73 +310,179 @@ public final class LinuxHostMemory implements HostMemory {
     public long copy(int vm, int srcGfn, int dstGfn) {
         Vm m = vms.get(vm);
         long t0 = System.nanoTime();
-        long before = m.state[srcGfn];
-        boolean moved = isMoved(m, srcGfn, before);
+        long before = m.loc.word(srcGfn);
+        boolean moved = m.loc.isMoved(srcGfn, before);
         boolean fromSwap = PageState.isSwapped(before);
         fault(m, srcGfn, true);
-        if (PageState.kind(m.state[dstGfn]) == PageState.SWAPPED) {
+        if (PageState.kind(m.loc.word(dstGfn)) == PageState.SWAPPED) {
             fault(m, dstGfn, false); // writing a swapped-out gfn swaps it in first
-        } else if (PageState.kind(m.state[dstGfn]) == PageState.UNBACKED) {
-            directReclaim(m.pinned(dstGfn));
+        } else if (PageState.kind(m.loc.word(dstGfn)) == PageState.UNBACKED) {
+            directReclaim(m.loc.pinnedNode(dstGfn));
             stat.inc(Counter.PGALLOC_ZERO);
-            setState(m, dstGfn, PageState.resident(m.pinned(dstGfn), 0));
+            setState(m, dstGfn, PageState.resident(m.loc.pinnedNode(dstGfn), 0));
         }
         MemorySegment.copy(m.mem, (long) srcGfn * PAGE_SIZE, m.mem, (long) dstGfn * PAGE_SIZE, PAGE_SIZE);
         bytesCopiedByUs += PAGE_SIZE;
         m.token[dstGfn] = m.token[srcGfn];
-        m.state[srcGfn] |= PageState.ACCESSED;
-        m.state[dstGfn] |= PageState.ACCESSED;
+        m.loc.setFlags(srcGfn, m.loc.word(srcGfn) | PageState.ACCESSED);
+        m.loc.setFlags(dstGfn, m.loc.word(dstGfn) | PageState.ACCESSED);
         stat.inc(Counter.GUEST_PAGE_COPIES);
-        int from = PageState.nodeOrDevice(m.state[srcGfn]);
-        int to = PageState.nodeOrDevice(m.state[dstGfn]);
+        int from = PageState.nodeOrDevice(m.loc.word(srcGfn));
+        int to = PageState.nodeOrDevice(m.loc.word(dstGfn));
         if (moved) {
-            stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
             movedBytesCopiedByUs += PAGE_SIZE;
         }
-        if (from != to) {
-            stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
-            if (moved) {
-                stat.add(Counter.MOVED_PAGE_INTERCONNECT_BYTES, PAGE_SIZE);
-                if (fromSwap) {
-                    stat.add(Counter.SWAPPED_PAGE_INTERCONNECT_BYTES, PAGE_SIZE);
-                }
-            }
-        }
+        MovementAccounting.pageCopy(stat, from, to, !moved ? MovedFrom.NOT_MOVED : fromSwap ? MovedFrom.SWAP : MovedFrom.NODE);
         return System.nanoTime() - t0 + cost.copyNs(from, to);
     }
 
+    /** One entry of {@link #migratePages}; see there. */
     @Override
     public long migrate(int vm, int srcGfn, int dstGfn, MigrationOrder order) {
+        int[] status = {Errno.OK};
+        long ns = migratePages(vm, new int[] {srcGfn}, new int[] {dstGfn}, 1, order, status);
+        return status[0] < 0 ? status[0] : ns;
+    }
+
+    /**
+     * Claim 1's host operation for one hypercall's batch, in four steps.
+     *
+     * <ol>
+     *   <li>The checks of every entry not already refused ({@code -EAGAIN}: the source is not
+     *       moved any more; {@code -ENOMEM}: the destination node has no room for a
+     *       migrate-before-map swap-in).
+     *   <li>Migrate-before-map (claims 6-8): the swapped sources' reads are planned as one
+     *       {@link SwapInBatch}, and started at the sources under the destination's node when
+     *       that gives the device longer runs.
+     *   <li>Each entry moves: the destination's old backing, if the freed gfn still had one, is
+     *       released ({@code MADV_DONTNEED}), then the source's page-table entry moves to the
+     *       destination with the guest RAM's {@link MovePrimitive} ({@code UFFDIO_MOVE}: guest
+     *       RAM stays one mapping; {@code mremap} on older kernels, the destination then
+     *       re-bound to its vNode's node) without reading the data. A source resident on
+     *       another node moves with its page and, for migrate-before-map, is then
+     *       {@code move_pages}-ed to the destination's node.
+     *   <li>Migrate-before-map: the batch's swapped destinations are read in together (at the
+     *       destinations, in swap-slot order, unless started in step 2) and populated
+     *       ({@code MADV_POPULATE_READ}); each lands on the destination's node. For
+     *       map-then-migrate (claims 2-5) nothing is read: the entry stays a swap entry with a
+     *       migrate-on-touch flag and the guest's first touch reads it.
+     * </ol>
+     *
+     * <p>A refused entry changes nothing, except that a freed destination may have lost its
+     * stale backing and a source read in step 2 may sit in the swap cache. An error of the
+     * primitive is answered {@code -ENOMEM} when the process is out of mappings ({@code mremap},
+     * {@code vm.max_map_count}), {@code -EBUSY} when the page cannot move (pinned or shared),
+     * else {@code -EINVAL}; the guest leaves the page for a later fault.
+     */
+    @Override
+    public long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
         Vm m = vms.get(vm);
-        long src = m.state[srcGfn];
-        if (!isMoved(m, srcGfn, src) || srcGfn == dstGfn) {
-            return -dev.copyless.mm.Errno.EAGAIN;
-        }
-        int dstNode = m.pinned(dstGfn);
         long t0 = System.nanoTime();
-        if (PageState.isSwapped(src) && order == MigrationOrder.MIGRATE_BEFORE_MAP && resident[dstNode] >= limits[dstNode].pages()) {
-            directReclaim(dstNode);
-            if (resident[dstNode] >= limits[dstNode].pages()) {
-                return -dev.copyless.mm.Errno.ENOMEM;
+        boolean readNow = order == MigrationOrder.MIGRATE_BEFORE_MAP;
+        int[] pendingOn = new int[limits.length];
+        int[] batchIdx = new int[count]; // entry -> its pair in the read batch, or -1
+        int[] rSrc = new int[count];
+        int[] rDst = new int[count];
+        long[] rSlot = new long[count];
+        int pairs = 0;
+        for (int i = 0; i < count; i++) {
+            batchIdx[i] = -1;
+            if (status[i] != Errno.OK) {
+                continue;
+            }
+            status[i] = checkEntry(m, srcGfn[i], dstGfn[i], readNow, pendingOn);
+            long w = m.loc.word(srcGfn[i]);
+            if (status[i] == Errno.OK && readNow && PageState.isSwapped(w)) {
+                batchIdx[i] = pairs;
+                rSrc[pairs] = srcGfn[i];
+                rDst[pairs] = dstGfn[i];
+                rSlot[pairs++] = MigrationPaths.slotKey(PageState.nodeOrDevice(w), PageState.id(w) & 0xFFFF_FFFFL);
             }
         }
-        try {
-            MigrationPaths.moveEntries(m.ram, srcGfn, dstGfn, 1); // the PTE (swap entry or page) moves: no data read
-        } catch (SyscallException e) {
-            // ENOMEM: the process is out of mappings (vm.max_map_count); state unchanged, the guest gives up for now
-            return -(e.errno() == Errno.ENOMEM ? dev.copyless.mm.Errno.ENOMEM : dev.copyless.mm.Errno.EINVAL);
+        SwapInBatch reads = pairs == 0 ? null : SwapInBatch.plan(m.ram, rSrc, rDst, rSlot, pairs);
+        if (reads != null) {
+            try {
+                reads.beforeMoves();
+            } catch (SyscallException e) {
+                populateFailures++; // the reads not started here are made by the populate below
+            }
         }
-        int v = m.ram.vnodeOf(dstGfn);
-        try {
-            m.ram.bind(dstGfn, 1, m.ram.vnodeNode(v)); // the moved mapping carried the source's policy
-        } catch (SyscallException e) {
-            mbindFailures++; // out of mappings: the data still moved; its swap-in follows the source's policy
+        for (int i = 0; i < count; i++) {
+            if (status[i] != Errno.OK) {
+                continue;
+            }
+            int r = moveEntry(m, srcGfn[i], dstGfn[i], order);
+            if (r < 0) {
+                status[i] = r;
+                if (batchIdx[i] >= 0) {
+                    reads.skip(batchIdx[i]);
+                    batchIdx[i] = -1;
+                }
+            }
         }
-        long dstOld = m.state[dstGfn];
-        if (PageState.isResident(dstOld)) { // mremap replaced the freed destination's page
-            m.state[dstGfn] = PageState.UNBACKED_WORD;
-            resident[PageState.nodeOrDevice(dstOld)]--;
-            m.notifier.locationChanged(dstGfn, PageState.UNBACKED_WORD, false);
+        if (reads != null) {
+            swapInBatch(m, reads, dstGfn, batchIdx, count);
+        }
+        return System.nanoTime() - t0;
+    }
+
+    /**
+     * The checks of one entry, before anything moves: {@code -EAGAIN} when the source is not
+     * moved (any more), {@code -ENOMEM} when a migrate-before-map swap-in has no room on the
+     * destination node even after direct reclaim (the batch's pending swap-ins counted).
+     */
+    private int checkEntry(Vm m, int srcGfn, int dstGfn, boolean readNow, int[] pendingOn) {
+        long src = m.loc.word(srcGfn);
+        if (!m.loc.isMoved(srcGfn, src) || srcGfn == dstGfn) {
+            return -Errno.EAGAIN;
+        }
+        int dstNode = m.loc.pinnedNode(dstGfn);
+        if (readNow && PageState.isSwapped(src)) {
+            if (resident[dstNode] + pendingOn[dstNode] >= limits[dstNode].pages()) {
+                directReclaim(dstNode);
+                if (resident[dstNode] + pendingOn[dstNode] >= limits[dstNode].pages()) {
+                    return -Errno.ENOMEM;
+                }
+            }
+            pendingOn[dstNode]++;
+        }
+        return Errno.OK;
+    }
+
+    /**
+     * One checked entry moves: the primitive, the shadow. A swapped source under
+     * migrate-before-map leaves the destination's shadow at its swap entry with
+     * {@link PageState#MIGRATE_ON_TOUCH}, not yet told to the notifier ({@link #swapInBatch}
+     * settles it).
+     *
+     * @return 0, or {@code -errno} when the primitive refused (nothing changed)
+     */
+    private int moveEntry(Vm m, int srcGfn, int dstGfn, MigrationOrder order) {
+        long src = m.loc.word(srcGfn);
+        int dstNode = m.loc.pinnedNode(dstGfn);
+        if (PageState.kind(m.loc.word(dstGfn)) != PageState.UNBACKED) { // a freed gfn the host still backs
+            releaseBacking(m, dstGfn);
+        }
+        try {
+            moveEntryOnce(m, srcGfn, dstGfn);
+        } catch (SyscallException e) {
+            if (e.errno() != Errno.EEXIST) {
+                return primitiveError(e);
+            }
+            releaseBacking(m, dstGfn); // the kernel backed it behind the shadow's back: release and retry once
+            try {
+                moveEntryOnce(m, srcGfn, dstGfn);
+            } catch (SyscallException again) {
+                return primitiveError(again);
+            }
+        }
+        if (m.ram.primitive() == MovePrimitive.MREMAP) {
+            int v = m.ram.vnodeOf(dstGfn);
+            try {
+                m.ram.bind(dstGfn, 1, m.ram.vnodeNode(v)); // the moved mapping carried the source's policy
+            } catch (SyscallException e) {
+                mbindFailures++; // out of mappings: the data still moved; its swap-in follows the source's policy
+            }
         }
         m.token[dstGfn] = m.token[srcGfn];
         m.token[srcGfn] = 0;
@@ -385,28 +492,79 @@ public final class LinuxHostMemory implements HostMemory {
             long where = Pagemap.swapped(entry)
                     ? PageState.swapped(Pagemap.swapType(entry), (int) Pagemap.swapOffset(entry))
                     : PageState.locationOnly(src);
-            if (order == MigrationOrder.MIGRATE_BEFORE_MAP && populate(m, dstGfn)) {
-                stat.inc(Counter.PSWPIN);
-                stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
-                setState(m, dstGfn, PageState.resident(dstNode, 0) | PageState.ACCESSED);
-            } else { // map-then-migrate, or a swap-in that failed: the entry waits for the first touch
-                setState(m, dstGfn, where | PageState.MIGRATE_ON_TOUCH); // claims 2-5: mapped to the slot
+            if (order == MigrationOrder.MIGRATE_BEFORE_MAP) {
+                m.loc.setUnnotified(dstGfn, where | PageState.MIGRATE_ON_TOUCH); // settled, and notified, by swapInBatch
+                return 0;
             }
-        } else {
-            int srcNode = PageState.nodeOrDevice(src);
-            setState(m, dstGfn, PageState.resident(srcNode, 0) | PageState.ACCESSED);
-            if (srcNode != dstNode) {
-                if (order == MigrationOrder.MIGRATE_BEFORE_MAP && moveToNode(m, dstGfn, dstNode)) {
-                    stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
-                } else {
-                    m.state[dstGfn] |= PageState.MIGRATE_ON_TOUCH;
-                }
+            setState(m, dstGfn, where | PageState.MIGRATE_ON_TOUCH); // claims 2-5: mapped to the slot
+            return 0;
+        }
+        int srcNode = PageState.nodeOrDevice(src);
+        setState(m, dstGfn, PageState.resident(srcNode, 0) | PageState.ACCESSED);
+        if (srcNode != dstNode) {
+            if (order == MigrationOrder.MIGRATE_BEFORE_MAP && moveToNode(m, dstGfn, dstNode)) {
+                stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+            } else {
+                m.loc.setFlags(dstGfn, m.loc.word(dstGfn) | PageState.MIGRATE_ON_TOUCH);
             }
         }
-        return System.nanoTime() - t0;
+        return 0;
     }
 
-    /** Claims 6-8's swap-in onto the destination's node ({@code MADV_POPULATE_READ}); false if the kernel refused it. */
+    private void moveEntryOnce(Vm m, int srcGfn, int dstGfn) {
+        MigrationPaths.moveEntries(m.ram, srcGfn, dstGfn, 1); // the PTE (swap entry or page) moves: no data read
+    }
+
+    private int primitiveError(SyscallException e) {
+        primitiveFailures++;
+        return -switch (e.errno()) {
+            case Errno.ENOMEM -> Errno.ENOMEM; // mremap: out of mappings (vm.max_map_count)
+            case Errno.EBUSY -> Errno.EBUSY; // UFFDIO_MOVE: the page is pinned or shared
+            default -> Errno.EINVAL;
+        };
+    }
+
+    /** Releases a freed gfn's backing ({@code MADV_DONTNEED}) so that an entry can move in; the notifier hears it. */
+    private void releaseBacking(Vm m, int gfn) {
+        m.ram.discard(gfn, 1);
+        m.token[gfn] = 0;
+        setState(m, gfn, PageState.UNBACKED_WORD);
+    }
+
+    /**
+     * Claims 6-8's data movement for a batch: the destinations of the entries with
+     * {@code batchIdx[i] >= 0} hold the swap entries just moved; {@link SwapInBatch#afterMoves}
+     * reads them in together and populates them. Each page that came in is resident on its
+     * pinned node (one {@code pswpin}, one movement); a page the kernel could not read keeps its
+     * swap entry with {@link PageState#MIGRATE_ON_TOUCH} ({@code populate_failures}), for its
+     * first touch.
+     */
+    private void swapInBatch(Vm m, SwapInBatch reads, int[] dstGfn, int[] batchIdx, int count) {
+        boolean all;
+        try {
+            reads.afterMoves();
+            all = true;
+        } catch (SyscallException e) {
+            all = false; // some page could not be read: find which, one by one
+        }
+        for (int i = 0; i < count; i++) {
+            if (batchIdx[i] < 0) {
+                continue;
+            }
+            int g = dstGfn[i];
+            long w = m.loc.word(g);
+            m.loc.setUnnotified(g, PageState.UNBACKED_WORD); // what the notifier last heard of the destination
+            if (all || populate(m, g)) {
+                stat.inc(Counter.PSWPIN);
+                stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
+                setState(m, g, PageState.resident(m.loc.pinnedNode(g), 0) | PageState.ACCESSED);
+            } else {
+                setState(m, g, w); // the entry waits for the first touch
+            }
+        }
+    }
+
+    /** Claims 6-8's swap-in of one page onto the destination's node ({@code MADV_POPULATE_READ}); false if the kernel refused it. */
     private boolean populate(Vm m, int gfn) {
         try {
             m.ram.populateRead(gfn, 1);
@@ -417,11 +575,10 @@ public final class LinuxHostMemory implements HostMemory {
         }
     }
 
-
     @Override
     public long populate(int vm, int gfn) {
         Vm m = vms.get(vm);
-        if (PageState.kind(m.state[gfn]) != PageState.UNBACKED) {
+        if (PageState.kind(m.loc.word(gfn)) != PageState.UNBACKED) {
             return 0;
         }
         long t0 = System.nanoTime();
@@ -432,12 +589,12 @@ public final class LinuxHostMemory implements HostMemory {
     @Override
     public long pageOut(int vm, int gfn) {
         Vm m = vms.get(vm);
-        if (!PageState.isResident(m.state[gfn])) {
+        if (!PageState.isResident(m.loc.word(gfn))) {
             return 0;
         }
         long t0 = System.nanoTime();
         m.ram.pageOut(gfn, 1);
-        return pagedOut(m, gfn) ? System.nanoTime() - t0 : -dev.copyless.mm.Errno.ENOSPC;
+        return pagedOut(m, gfn) ? System.nanoTime() - t0 : -Errno.ENOSPC;
     }
 
     /** Reads a paged-out gfn's swap entry into the shadow; false when the kernel kept the page (swap full, pinned). */
@@ -460,16 +617,16 @@ public final class LinuxHostMemory implements HostMemory {
     @Override
     public long demote(int vm, int gfn, int node) {
         Vm m = vms.get(vm);
-        long w = m.state[gfn];
+        long w = m.loc.word(gfn);
         if (!PageState.isResident(w) || PageState.nodeOrDevice(w) == node) {
             return 0;
         }
         if (realNode[node] == realNode[PageState.nodeOrDevice(w)]) {
-            return -dev.copyless.mm.Errno.EINVAL;
+            return -Errno.EINVAL;
         }
         long t0 = System.nanoTime();
         if (!moveToNode(m, gfn, node)) {
-            return -dev.copyless.mm.Errno.ENOMEM; // the kernel kept the page where it was
+            return -Errno.ENOMEM; // the kernel kept the page where it was
         }
         stat.inc(Counter.PGDEMOTE_KSWAPD);
         return System.nanoTime() - t0;
@@ -502,11 +659,11 @@ public final class LinuxHostMemory implements HostMemory {
      * @return pages paged out
      */
     int shrink(int node, int batch) {
-        Kswapd.Hand h = kswapd.hands[node];
+        PageoutDaemon.Hand h = kswapd.hands[node];
         int done = 0;
         long total = 0;
         for (Vm m : vms) {
-            total += m.state.length;
+            total += m.loc.gfns();
         }
         for (long visited = 0; visited < 2 * total && done < batch && !vms.isEmpty(); visited++) {
             if (h.vm >= vms.size()) {
@@ -515,16 +672,16 @@ public final class LinuxHostMemory implements HostMemory {
             }
             Vm m = vms.get(h.vm);
             int gfn = h.gfn;
-            if (++h.gfn >= m.state.length) {
+            if (++h.gfn >= m.loc.gfns()) {
                 h.gfn = 0;
                 h.vm++;
             }
-            long w = m.state[gfn];
+            long w = m.loc.word(gfn);
             if (!PageState.isResident(w) || PageState.nodeOrDevice(w) != node) {
                 continue;
             }
             if ((w & PageState.ACCESSED) != 0) {
-                m.state[gfn] = w & ~PageState.ACCESSED;
+                m.loc.setFlags(gfn, w & ~PageState.ACCESSED);
                 continue;
             }
             m.ram.pageOut(gfn, 1);
@@ -549,19 +706,19 @@ public final class LinuxHostMemory implements HostMemory {
         int changed = 0;
         long[] buf = new long[4096];
         for (Vm m : vms) {
-            for (int g0 = 0; g0 < m.state.length; g0 += buf.length) {
-                int n = Math.min(buf.length, m.state.length - g0);
+            for (int g0 = 0; g0 < m.loc.gfns(); g0 += buf.length) {
+                int n = Math.min(buf.length, m.loc.gfns() - g0);
                 pagemap.read(m.ram.address(g0), n, buf);
                 for (int i = 0; i < n; i++) {
                     int gfn = g0 + i;
-                    long w = m.state[gfn];
+                    long w = m.loc.word(gfn);
                     long e = buf[i];
                     if (PageState.isResident(w) && Pagemap.swapped(e)) {
                         setState(m, gfn, PageState.swapped(Pagemap.swapType(e), (int) Pagemap.swapOffset(e)));
                         rescanSwappedOut++;
                         changed++;
                     } else if (PageState.isSwapped(w) && Pagemap.present(e)) {
-                        setState(m, gfn, PageState.resident(m.pinned(gfn), 0) | (w & PageState.ACCESSED));
+                        setState(m, gfn, PageState.resident(m.loc.pinnedNode(gfn), 0) | (w & PageState.ACCESSED));
                         rescanPresent++;
                         changed++;
                     }
@@ -582,7 +739,7 @@ public final class LinuxHostMemory implements HostMemory {
         List<Verification.LostPage> lost = new ArrayList<>();
         for (int vm = 0; vm < vms.size(); vm++) {
             Vm m = vms.get(vm);
-            for (int gfn = 0; gfn < m.state.length; gfn++) {
+            for (int gfn = 0; gfn < m.loc.gfns(); gfn++) {
                 if (m.token[gfn] == 0) {
                     continue;
                 }
@@ -605,7 +762,7 @@ public final class LinuxHostMemory implements HostMemory {
      */
     @Override
     public void gauges(Map<String, Long> out) {
-        VmStat.Snapshot d = VmStat.snapshot().minus(kernelBefore);
+        ProcVmstat.Snapshot d = ProcVmstat.snapshot().minus(kernelBefore);
         out.put("kernel_pswpin", d.pswpin());
         out.put("kernel_pswpout", d.pswpout());
         out.put("kernel_pgmajfault", d.processMajflt());
@@ -615,9 +772,16 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("rescan_found_present", rescanPresent);
         out.put("mbind_failures", mbindFailures);
         out.put("populate_failures", populateFailures);
+        out.put("primitive_failures", primitiveFailures);
+        int mappingsAfter = 0;
+        for (Vm m : vms) {
+            mappingsAfter += m.ram.mappings();
+        }
+        out.put("mappings_before", (long) mappingsBefore);
+        out.put("mappings_after", (long) mappingsAfter);
         long swapped = 0;
         for (Vm m : vms) {
-            for (long w : m.state) {
+            for (long w : m.loc.words()) {
                 if (PageState.isSwapped(w)) {
                     swapped++;
                 }
@@ -643,7 +807,7 @@ public final class LinuxHostMemory implements HostMemory {
      * cold gfns out in batches until the room is back above the high watermark; every
      * {@link #RESCAN_NS} of virtual time it also rescans the pagemap ({@link #rescan}).
      */
-    final class Kswapd extends Agent {
+    final class PageoutDaemon extends Agent {
         static final long RESCAN_NS = 10_000_000L;
 
         /** A clock hand over (vm, gfn). */
@@ -657,7 +821,7 @@ public final class LinuxHostMemory implements HostMemory {
         private final boolean[] running;
         private long nextRescan = RESCAN_NS;
 
-        Kswapd(Engine engine) {
+        PageoutDaemon(Engine engine) {
             this.engine = engine;
             this.hands = new Hand[limits.length];
             this.running = new boolean[limits.length];

@@ -1,5 +1,6 @@
 package dev.copyless.linux;
 
+import dev.copyless.mm.Errno;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -12,9 +13,11 @@ import java.lang.invoke.VarHandle;
 
 /**
  * FFM ({@code java.lang.foreign}) bindings of the memory-management system calls the Linux
- * backend needs: {@code mmap}, {@code munmap}, {@code madvise}, {@code mremap} (glibc
- * wrappers) and {@code mbind}, {@code get_mempolicy}, {@code move_pages} (no glibc wrapper
- * without libnuma: called through {@code syscall(2)} with the x86-64 numbers). No JNI, no C.
+ * backend needs: {@code mmap}, {@code munmap}, {@code madvise}, {@code mremap}, {@code ioctl},
+ * {@code close} (glibc wrappers) and {@code mbind}, {@code get_mempolicy}, {@code move_pages},
+ * {@code userfaultfd} (no glibc wrapper without libnuma, or in glibc 2.36: called through
+ * {@code syscall(2)} with the x86-64 numbers). No JNI, no C. {@link Userfaultfd} builds
+ * {@code UFFDIO_MOVE} on {@link #userfaultfd} and {@link #ioctl}.
  *
  * <p>Every call captures {@code errno} ({@link Linker.Option#captureCallState}) and a failure
  * throws {@link SyscallException} naming the call and the errno. Addresses are plain
@@ -22,7 +25,7 @@ import java.lang.invoke.VarHandle;
  *
  * <p>This class is plumbing; the claims are implemented on top of it by {@link GuestRam}
  * (vNode pinning with {@code MPOL_BIND}), {@link MovedPageScanner} (the exported data object
- * of claim 1) and {@link MigrationPaths} (claims 1-8 with {@code mremap}).
+ * of claim 1) and {@link MigrationPaths} (claims 1-8 with {@code UFFDIO_MOVE}, or {@code mremap} on kernels before 6.8).
  */
 public final class Syscalls {
     private Syscalls() {}
@@ -40,6 +43,7 @@ public final class Syscalls {
     public static final int MAP_FIXED_NOREPLACE = 0x100000;
 
     // madvise(2)
+    public static final int MADV_WILLNEED = 3;
     public static final int MADV_DONTNEED = 4;
     public static final int MADV_NOHUGEPAGE = 15;
     public static final int MADV_COLD = 20;
@@ -69,6 +73,16 @@ public final class Syscalls {
     public static final long SYS_set_mempolicy = 238;
     public static final long SYS_get_mempolicy = 239;
     public static final long SYS_move_pages = 279;
+    public static final long SYS_userfaultfd = 323;
+    public static final long SYS_pidfd_open = 434;
+    public static final long SYS_process_madvise = 440;
+
+    /** {@code IOV_MAX}: the most iovecs one {@code process_madvise} call takes. */
+    public static final int IOV_MAX = 1024;
+
+    // open(2) flags, as userfaultfd(2) takes them
+    public static final int O_NONBLOCK = 0x800;
+    public static final int O_CLOEXEC = 0x80000;
 
     /** Bits in a node mask (one {@code unsigned long}); the kernel wants {@code maxnode} = bits + 1. */
     private static final int MASK_BITS = 64;
@@ -90,6 +104,9 @@ public final class Syscalls {
     private static final MethodHandle MADVISE = handle("madvise", FunctionDescriptor.of(I, L, L, I));
     private static final MethodHandle MREMAP = handle("mremap", FunctionDescriptor.of(L, L, L, L, I, L),
             Linker.Option.firstVariadicArg(4));
+    private static final MethodHandle IOCTL = handle("ioctl", FunctionDescriptor.of(I, I, L, L),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle CLOSE = handle("close", FunctionDescriptor.of(I, I));
     private static final MethodHandle SYSCALL6 = handle("syscall", FunctionDescriptor.of(L, L, L, L, L, L, L, L),
             Linker.Option.firstVariadicArg(1));
 
@@ -167,6 +184,119 @@ public final class Syscalls {
                     + mremapFlags(flags) + ", " + hex(newAddr), errno(st));
         }
         return r;
+    }
+
+    /**
+     * {@code ioctl(fd, request, arg)} with a pointer (or integer) argument.
+     *
+     * @return 0 when the call returned 0 or more, else the errno (a positive number): the
+     *     caller names the request and reads what the kernel wrote back (e.g. the {@code move}
+     *     field of a partial {@code UFFDIO_MOVE})
+     */
+    public static int ioctl(int fd, long request, long arg) {
+        MemorySegment st = STATE.get();
+        int r;
+        try {
+            r = (int) IOCTL.invokeExact(st, fd, request, arg);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        return r < 0 ? errno(st) : 0;
+    }
+
+    /** {@code close(fd)}. */
+    public static void close(int fd) {
+        MemorySegment st = STATE.get();
+        int r;
+        try {
+            r = (int) CLOSE.invokeExact(st, fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        if (r != 0) {
+            throw new SyscallException("close", Integer.toString(fd), errno(st));
+        }
+    }
+
+    /**
+     * {@code userfaultfd(flags)} (x86-64 system call 323): a new userfaultfd, not yet
+     * initialised ({@code UFFDIO_API} comes next). {@code EPERM}: unprivileged userfaultfd is
+     * off ({@code vm.unprivileged_userfaultfd = 0}) and the process lacks {@code CAP_SYS_PTRACE};
+     * {@code ENOSYS}: a kernel built without {@code CONFIG_USERFAULTFD}.
+     */
+    public static int userfaultfd(int flags) {
+        MemorySegment st = STATE.get();
+        long r;
+        try {
+            r = (long) SYSCALL6.invokeExact(st, SYS_userfaultfd, (long) flags, 0L, 0L, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        if (r == -1L) {
+            int e = errno(st);
+            throw new SyscallException("userfaultfd", openFlags(flags), e, switch (e) {
+                case Errno.EPERM -> "unprivileged userfaultfd is disabled (vm.unprivileged_userfaultfd = 0) and this process"
+                        + " lacks CAP_SYS_PTRACE; run as root";
+                case Errno.ENOSYS -> "this kernel has no userfaultfd (CONFIG_USERFAULTFD)";
+                case Errno.EINVAL -> "unsupported flags";
+                case 24, 23 -> "too many open files";
+                default -> "";
+            });
+        }
+        return (int) r;
+    }
+
+    private static volatile int selfPidfd = -1;
+
+    /** A pidfd of this process ({@code pidfd_open(getpid(), 0)}, x86-64 system call 434), opened once and kept. */
+    private static int selfPidfd() {
+        int fd = selfPidfd;
+        if (fd < 0) {
+            synchronized (Syscalls.class) {
+                fd = selfPidfd;
+                if (fd < 0) {
+                    fd = (int) syscall("pidfd_open", "self", SYS_pidfd_open, ProcessHandle.current().pid(), 0, 0, 0, 0, 0);
+                    selfPidfd = fd;
+                }
+            }
+        }
+        return fd;
+    }
+
+    /**
+     * {@code process_madvise(pidfd_self, iov, count, advice, 0)} (Linux 5.10, x86-64 system call
+     * 440): one advice over {@code count} ranges of this process, taken in the given order, in
+     * one call ({@code count <= IOV_MAX}). Ranges need not be sorted or adjacent.
+     *
+     * @return the bytes advised: all of them, or fewer when the kernel stopped at a range
+     *     (the caller goes on from there)
+     * @throws SyscallException when nothing was advised ({@code ENOSYS}: a kernel before 5.10;
+     *     {@code EINVAL}: an advice it does not take here; {@code EPERM}: not allowed)
+     */
+    public static long processMadviseSelf(long[] addrs, long[] lens, int from, int count, int advice) {
+        if (count < 1 || count > IOV_MAX) {
+            throw new IllegalArgumentException("count " + count);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment iov = a.allocate(16L * count, 8);
+            for (int i = 0; i < count; i++) {
+                iov.set(L, 16L * i, addrs[from + i]);
+                iov.set(L, 16L * i + 8, lens[from + i]);
+            }
+            return syscall("process_madvise", count + " ranges, " + adviceName(advice), SYS_process_madvise, selfPidfd(),
+                    iov.address(), count, advice, 0, 0);
+        }
+    }
+
+    private static String openFlags(int flags) {
+        StringBuilder b = new StringBuilder();
+        if ((flags & O_CLOEXEC) != 0) {
+            b.append("O_CLOEXEC");
+        }
+        if ((flags & O_NONBLOCK) != 0) {
+            b.append(b.isEmpty() ? "" : "|").append("O_NONBLOCK");
+        }
+        return b.isEmpty() ? "0" : b.toString();
     }
 
     private static long syscall(String name, String args, long nr, long a, long b, long c, long d, long e, long f) {
@@ -273,6 +403,7 @@ public final class Syscalls {
 
     public static String adviceName(int advice) {
         return switch (advice) {
+            case MADV_WILLNEED -> "MADV_WILLNEED";
             case MADV_DONTNEED -> "MADV_DONTNEED";
             case MADV_NOHUGEPAGE -> "MADV_NOHUGEPAGE";
             case MADV_COLD -> "MADV_COLD";

@@ -3,6 +3,8 @@ package dev.copyless.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Gauge;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
@@ -39,27 +41,27 @@ class LinuxBackendRunTest {
     @Test
     void naiveMovesEachSwappedPageTwiceAndCopiesItsBytesItself() {
         RunResult m = run("naive");
-        long balanced = m.counter("balanced_moved_pages");
+        long balanced = m.counter(Counter.BALANCED_MOVED_PAGES);
         assertThat(balanced).isPositive();
-        assertThat(m.counter("moved_page_data_movements")).isEqualTo(2 * balanced);
-        assertThat(m.counter("moved_page_bytes_copied_by_us")).isEqualTo(4096 * balanced);
-        assertThat(m.counter("pages_brought_back")).isEqualTo(balanced);
-        assertThat(m.counter("pages_lost")).isZero();
-        assertThat(m.counter("pages_verified")).isPositive();
+        assertThat(m.counter(Counter.MOVED_PAGE_DATA_MOVEMENTS)).isEqualTo(2 * balanced);
+        assertThat(m.gauge(Gauge.MOVED_PAGE_BYTES_COPIED_BY_US)).isEqualTo(4096 * balanced);
+        assertThat(m.counter(Counter.PAGES_BROUGHT_BACK)).isEqualTo(balanced);
+        assertThat(m.gauge(Gauge.PAGES_LOST)).isZero();
+        assertThat(m.gauge(Gauge.PAGES_VERIFIED)).isPositive();
     }
 
     @Test
     void copylessMovesEachSwappedPageOnceWithNoByteCopiedByUs() {
         RunResult m = run("copyless");
-        long balanced = m.counter("balanced_moved_pages");
+        long balanced = m.counter(Counter.BALANCED_MOVED_PAGES);
         assertThat(balanced).isPositive();
-        assertThat(m.counter("hypercall_pages")).isGreaterThanOrEqualTo(balanced);
-        assertThat(m.counter("moved_page_data_movements")).isEqualTo(balanced);
-        assertThat(m.counter("moved_page_bytes_copied_by_us")).isZero();
-        assertThat(m.counter("pages_brought_back")).isZero();
-        assertThat(m.counter("swapped_page_interconnect_bytes")).isZero();
-        assertThat(m.counter("pages_lost")).isZero();
-        assertThat(m.counter("pages_verified")).isPositive();
+        assertThat(m.counter(Counter.HYPERCALL_PAGES)).isGreaterThanOrEqualTo(balanced);
+        assertThat(m.counter(Counter.MOVED_PAGE_DATA_MOVEMENTS)).isEqualTo(balanced);
+        assertThat(m.gauge(Gauge.MOVED_PAGE_BYTES_COPIED_BY_US)).isZero();
+        assertThat(m.counter(Counter.PAGES_BROUGHT_BACK)).isZero();
+        assertThat(m.counter(Counter.SWAPPED_PAGE_INTERCONNECT_BYTES)).isZero();
+        assertThat(m.gauge(Gauge.PAGES_LOST)).isZero();
+        assertThat(m.gauge(Gauge.PAGES_VERIFIED)).isPositive();
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.copyless.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Gauge;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.stress.ConcurrentRun;
@@ -28,14 +30,14 @@ class LinuxConcurrentRunTest {
         assertThat(r.pagedOut()).isPositive();
         assertThat(r.balancingAttempts()).isPositive();
         assertThat(r.invariantChecks()).isGreaterThan(1);
-        assertThat(r.result().counter("pages_verified")).isPositive();
-        assertThat(r.result().counter("pages_lost")).isZero();
+        assertThat(r.result().gauge(Gauge.PAGES_VERIFIED)).isPositive();
+        assertThat(r.result().gauge(Gauge.PAGES_LOST)).isZero();
         if (policy.equals("copyless")) {
-            assertThat(r.result().counter("hypercall_pages")).isPositive();
+            assertThat(r.result().counter(Counter.HYPERCALL_PAGES)).isPositive();
             // our code copies a moved page only when the host moved it between the guest's look at the list and
             // the copy (a race of real threads, e.g. "swapped out after the guest decided"): the exception, not the rule
-            assertThat(r.result().counter("moved_page_bytes_copied_by_us"))
-                    .isLessThan(4096 * r.result().counter("hypercall_pages"));
+            assertThat(r.result().gauge(Gauge.MOVED_PAGE_BYTES_COPIED_BY_US))
+                    .isLessThan(4096 * r.result().counter(Counter.HYPERCALL_PAGES));
         }
     }
 }

@@ -7,8 +7,9 @@ import dev.copyless.host.HostMemoryContract;
 import dev.copyless.metrics.VmStat;
 
 /**
- * {@link HostMemoryContract} on the Linux backend: real guest RAM, the kernel's swap,
- * {@code mremap} of swap entries. Two logical nodes of 256 pages with zero watermarks (no
+ * {@link HostMemoryContract} on the Linux backend: real guest RAM, the kernel's swap, and this
+ * kernel's primitive ({@code UFFDIO_MOVE} on Linux 6.8 and later, else {@code mremap}; the
+ * fallback is also run on its own by {@link LinuxHostMemoryMremapContractTest}). Two logical nodes of 256 pages with zero watermarks (no
  * reclaim of ours); on a one-node machine both are node 0. Skipped, with the reason, where
  * this process cannot use swap (not root, no active swap device, no {@code MADV_PAGEOUT}).
  */

@@ -3,6 +3,7 @@ package dev.copyless.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.copyless.mm.Errno;
 import org.junit.jupiter.api.Test;
 
 /** The FFM bindings: calls that work, and failures that carry the syscall's and errno's names. */
@@ -72,8 +73,8 @@ class SyscallsTest {
 
     @Test
     void readersOfTheKernelsCounters() {
-        VmStat.Snapshot s = VmStat.snapshot();
-        assertThat(VmStat.vmstat()).containsKeys("pswpin", "pswpout", "pgmajfault");
+        ProcVmstat.Snapshot s = ProcVmstat.snapshot();
+        assertThat(ProcVmstat.vmstat()).containsKeys("pswpin", "pswpout", "pgmajfault");
         assertThat(s.processMinflt()).isPositive();
         assertThat(LinuxHost.parseNodeList("0-2,4")).containsExactly(0, 1, 2, 4);
         assertThat(LinuxHost.onlineNodes()).isNotEmpty();

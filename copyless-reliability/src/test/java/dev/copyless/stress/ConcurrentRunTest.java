@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.host.Verification;
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.Gauge;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.sim.HostFactory;
@@ -38,16 +40,16 @@ class ConcurrentRunTest {
         assertThat(r.invariantChecks()).isGreaterThan(1);
         if (!policy.equals("none")) {
             assertThat(r.balancingAttempts()).isPositive();
-            assertThat(r.result().counter("balanced_moved_pages")).isPositive();
+            assertThat(r.result().counter(Counter.BALANCED_MOVED_PAGES)).isPositive();
         }
         assertThat(r.vhostReads()).isPositive();
-        assertThat(r.result().counter("pages_verified")).as("every backed page read back").isPositive();
-        assertThat(r.result().counter("pages_lost")).isZero();
+        assertThat(r.result().gauge(Gauge.PAGES_VERIFIED)).as("every backed page read back").isPositive();
+        assertThat(r.result().gauge(Gauge.PAGES_LOST)).isZero();
         if (policy.equals("copyless")) {
-            assertThat(r.result().counter("hypercall_pages")).isPositive();
-            assertThat(r.result().counter("moved_page_data_movements"))
+            assertThat(r.result().counter(Counter.HYPERCALL_PAGES)).isPositive();
+            assertThat(r.result().counter(Counter.MOVED_PAGE_DATA_MOVEMENTS))
                     .as("at most one movement per balanced moved page")
-                    .isLessThanOrEqualTo(r.result().counter("balanced_moved_pages") + r.result().counter("hypercall_stale"));
+                    .isLessThanOrEqualTo(r.result().counter(Counter.BALANCED_MOVED_PAGES) + r.result().counter(Counter.HYPERCALL_STALE));
         }
     }
 
@@ -63,12 +65,12 @@ class ConcurrentRunTest {
                 HostFactory.SIMULATED, 5);
         ConcurrentRun.Report r = run.run(1_000);
         Verification v = run.simulation().verification();
-        assertThat(r.result().counter("swap_read_errors")).isPositive();
-        assertThat(r.result().counter("swap_torn_writes")).isPositive();
+        assertThat(r.result().counter(Counter.SWAP_READ_ERRORS)).isPositive();
+        assertThat(r.result().counter(Counter.SWAP_TORN_WRITES)).isPositive();
         assertThat(v.verified() + v.pagesLost()).isEqualTo(v.backed());
         assertThat(v.verified()).isPositive();
-        assertThat(r.result().counter("pages_lost")).isEqualTo(v.pagesLost());
-        assertThat((java.util.List<?>) r.result().metrics().get("lost_pages")).hasSize((int) v.pagesLost());
+        assertThat(r.result().gauge(Gauge.PAGES_LOST)).isEqualTo(v.pagesLost());
+        assertThat(r.result().lostPages()).hasSize((int) v.pagesLost());
     }
 
     /** Two VMs on one crowded host: their vCPUs migrate at the same time through one hypervisor. */
@@ -105,10 +107,10 @@ class ConcurrentRunTest {
         Scenario s = ScenarioParser.parse(TWO_VMS, "two-vms stress").withRealBytes(true);
         ConcurrentRun.Report r = new ConcurrentRun(s, BalancingPolicy.of("copyless", s.copyless()),
                 HostFactory.SIMULATED, 13).run(1_500);
-        assertThat(r.result().counter("hypercall_pages")).isPositive();
-        assertThat(r.result().counter("hypercall_refused")).as("no VM's call was mangled by another's").isZero();
-        assertThat(r.result().counter("pages_verified")).isPositive();
-        assertThat(r.result().counter("pages_lost")).isZero();
+        assertThat(r.result().counter(Counter.HYPERCALL_PAGES)).isPositive();
+        assertThat(r.result().counter(Counter.HYPERCALL_REFUSED)).as("no VM's call was mangled by another's").isZero();
+        assertThat(r.result().gauge(Gauge.PAGES_VERIFIED)).isPositive();
+        assertThat(r.result().gauge(Gauge.PAGES_LOST)).isZero();
         assertThat(r.invariantChecks()).isGreaterThan(1);
     }
 }

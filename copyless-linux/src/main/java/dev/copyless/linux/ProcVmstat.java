@@ -12,8 +12,8 @@ import java.util.Map;
  * {@link Snapshot} taken before and after a migration path gives the path's deltas (the
  * verification of item 7). Measurement plumbing; implements no claim.
  */
-public final class VmStat {
-    private VmStat() {}
+public final class ProcVmstat {
+    private ProcVmstat() {}
 
     /** The counters of interest at one instant. */
     public record Snapshot(long pswpin, long pswpout, long pgmajfault, long numaPagesMigrated,

@@ -1,0 +1,143 @@
+package dev.copyless.metrics;
+
+import static dev.copyless.metrics.Unit.BYTES;
+import static dev.copyless.metrics.Unit.NANOSECONDS;
+import static dev.copyless.metrics.Unit.PAGES;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A value read once at the end of a run. The host backend reports some of them by name
+ * ({@code HostMemory.gauges}); every name it may report is declared here, with the backends
+ * that report it ({@link Scope}).
+ */
+public enum Gauge implements Metric {
+    FREED_GFNS_STILL_BACKED("freed_gfns_still_backed", "", PAGES, Scope.EVERY_RUN,
+            "gfns that the guest has freed but that still hold a host frame. The guest does not report free "
+                    + "pages, so after a naive copy the source gfn keeps its frame on the source node."),
+    MOVED_PAGE_LIST_SIZE("moved_page_list_size", "", PAGES, Scope.EVERY_RUN,
+            "Entries in the exported moved-page lists at the end of the run."),
+    KERNEL_PSWPIN("kernel_pswpin", "pswpin", PAGES, Scope.LINUX_BACKEND,
+            "The kernel's own `pswpin` delta over the run (`/proc/vmstat`): system-wide, so another process "
+                    + "swapping at the same time is counted too."),
+    KERNEL_PSWPOUT("kernel_pswpout", "pswpout", PAGES, Scope.LINUX_BACKEND,
+            "The kernel's own `pswpout` delta over the run (`/proc/vmstat`): system-wide, like `kernel_pswpin`."),
+    KERNEL_PGMAJFAULT("kernel_pgmajfault", "", Unit.FAULTS, Scope.LINUX_BACKEND,
+            "This process's `majflt` delta over the run (`/proc/self/stat`): swap-ins that read the device."),
+    BYTES_COPIED_BY_US("bytes_copied_by_us", "", BYTES, Scope.LINUX_BACKEND,
+            "Bytes of guest data copied by our own code: every guest page copy (naive balancing, and "
+                    + "copyless's fallback copies of pages that were not moved)."),
+    MOVED_PAGE_BYTES_COPIED_BY_US("moved_page_bytes_copied_by_us", "", BYTES, Scope.LINUX_BACKEND,
+            "Of those, the copies whose source page the host had moved: 4,096 per balanced moved page under "
+                    + "naive, 0 under copyless."),
+    RESCAN_FOUND_SWAPPED("rescan_found_swapped", "", PAGES, Scope.LINUX_BACKEND,
+            "gfns that the pagemap rescan found swapped out behind the backend's back (the kernel's own "
+                    + "reclaim); 0 on a host without memory pressure."),
+    RESCAN_FOUND_PRESENT("rescan_found_present", "", PAGES, Scope.LINUX_BACKEND,
+            "gfns that the pagemap rescan found brought back in behind the backend's back; 0 on a host without "
+                    + "memory pressure."),
+    MBIND_FAILURES("mbind_failures", "", Unit.EVENTS, Scope.LINUX_BACKEND,
+            "`mbind` calls refused after a copyless `mremap` (the process is out of mappings): the data "
+                    + "moved, but its swap-in follows the source's memory policy."),
+    POPULATE_FAILURES("populate_failures", "", Unit.EVENTS, Scope.LINUX_BACKEND,
+            "`MADV_POPULATE_READ` calls refused in a copyless migrate-before-map: the entry waits for the first "
+                    + "touch instead, as in map-then-migrate."),
+    PRIMITIVE_FAILURES("primitive_failures", "", Unit.EVENTS, Scope.LINUX_BACKEND,
+            "Copyless moves the kernel refused (`UFFDIO_MOVE` or `mremap`; answered `-ENOMEM`, `-EBUSY` or "
+                    + "`-EINVAL` to the guest)."),
+    MAPPINGS_BEFORE("mappings_before", "", Unit.MAPPINGS, Scope.LINUX_BACKEND,
+            "The `/proc/self/maps` entries that guest RAM spans, summed over the VMs, when each VM was "
+                    + "registered."),
+    MAPPINGS_AFTER("mappings_after", "", Unit.MAPPINGS, Scope.LINUX_BACKEND,
+            "The same at the end of the run: equal to `mappings_before` under `UFFDIO_MOVE` (Linux 6.8 and "
+                    + "later), which moves page-table entries inside the mapping; under the `mremap` fallback each "
+                    + "scattered copyless move adds one."),
+    SWAP_SLOTS_USED("swap_slots_used", "", PAGES, Scope.EVERY_RUN,
+            "Swap slots in use at the end of the run."),
+    PAGES_VERIFIED("pages_verified", "", PAGES, Scope.CONTENT_CHECK,
+            "Backed gfns whose frame or swap slot, read back at the end of the run, holds exactly the page it "
+                    + "must hold: in real-bytes mode, and on the Linux backend (each page compared with the content "
+                    + "token stamped at first touch and carried by every copy and migration). Always 0 in the "
+                    + "model, which has no bytes."),
+    PAGES_LOST("pages_lost", "", PAGES, Scope.CONTENT_CHECK,
+            "Backed gfns whose data is not there: poisoned gfns, and (real bytes, Linux backend) gfns whose "
+                    + "bytes are another page's or no page's. In real-bytes mode `pages_verified + pages_lost` = "
+                    + "backed gfns. In the model it counts the losses the model knows of (poisoned gfns, torn "
+                    + "slots). Each lost page is listed in `lost_pages` with `vm`, `gfn`, `reason` and `detected`, "
+                    + "and named on stderr."),
+    PAGES_LOST_SILENTLY("pages_lost_silently", "", PAGES, Scope.CONTENT_CHECK,
+            "Of the lost pages, those nothing would have caught: not poisoned when the loss happened, and (if "
+                    + "swapped) with a slot whose CRC32C still matches, so a guest would have read wrong bytes as "
+                    + "its own. Must be 0; `copyless reliability` fails otherwise."),
+    VIRTUAL_TIME_NS("virtual_time_ns", "", NANOSECONDS, Scope.EVERY_RUN,
+            "Virtual time reached by the last event.");
+
+    /** Which runs report a gauge, and when the table shows it. */
+    public enum Scope {
+        /** Every run, on every backend. */
+        EVERY_RUN,
+        /** Every run; the table shows it only where page contents are checked (real bytes, swap faults, Linux). */
+        CONTENT_CHECK,
+        /** Runs on the Linux backend ({@code --backend linux}) only. */
+        LINUX_BACKEND
+    }
+
+    private static final Map<String, Gauge> BY_NAME =
+            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(Gauge::metricName, Function.identity()));
+
+    private final String name;
+    private final String vmstat;
+    private final Unit unit;
+    private final Scope scope;
+    private final String meaning;
+
+    Gauge(String name, String vmstat, Unit unit, Scope scope, String meaning) {
+        this.name = name;
+        this.vmstat = vmstat;
+        this.unit = unit;
+        this.scope = scope;
+        this.meaning = meaning;
+    }
+
+    /**
+     * The gauge of that name.
+     *
+     * @throws IllegalArgumentException when no gauge has that name: a backend reported a value that
+     *                                  is not declared here
+     */
+    public static Gauge byName(String name) {
+        Gauge g = BY_NAME.get(name);
+        if (g == null) {
+            throw new IllegalArgumentException("no gauge named '" + name + "': declare it in dev.copyless.metrics.Gauge "
+                    + "(and docs/METRICS.md) before a backend reports it");
+        }
+        return g;
+    }
+
+    @Override
+    public String metricName() {
+        return name;
+    }
+
+    @Override
+    public String vmstat() {
+        return vmstat;
+    }
+
+    @Override
+    public Unit unit() {
+        return unit;
+    }
+
+    @Override
+    public String meaning() {
+        return meaning;
+    }
+
+    public Scope scope() {
+        return scope;
+    }
+}
