@@ -17,7 +17,7 @@ import picocli.CommandLine;
                 "simulate a host that swaps or demotes guest pages behind the guest's back, and measure",
                 "what the guest's NUMA balancing costs with and without the copyless mechanism."},
         subcommands = {RunCommand.class, CompareCommand.class, SweepCommand.class, ScenarioCommand.class, TraceCommand.class,
-                StressCommand.class, ReliabilityCommand.class, LinuxDemoCommand.class, LinuxBenchCommand.class,
+                StressCommand.class, ReliabilityCommand.class, LinuxDemoCommand.class, LinuxBenchCommand.class, VmCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CopylessCommand implements Runnable {
     public static final int EXIT_USAGE = 2;
@@ -37,6 +37,7 @@ public final class CopylessCommand implements Runnable {
     /** Runs the command line with the given streams and returns the exit code (used by tests). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new CopylessCommand());
+        cl.getSubcommands().get("vm").setStopAtPositional(true); // copyless vm -- COMMAND: COMMAND's flags are its own
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {

@@ -34,7 +34,7 @@ final class OutputOptions {
             ReportWriter.prepare(report);
         }
         String source = scenario.scenario == null ? "embedded default" : scenario.scenario.toString();
-        HostFactory host = scenario.backend.factory(s, spec.commandLine().getErr());
+        HostFactory host = scenario.factory(s, spec.commandLine().getErr());
         Map<String, RunResult> r = Runner.run(s, policies, !format.json(), host,
                 scenario.backend == ScenarioOptions.Backend.linux);
         var out = spec.commandLine().getOut();

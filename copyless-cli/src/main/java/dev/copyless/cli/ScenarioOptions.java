@@ -1,5 +1,6 @@
 package dev.copyless.cli;
 
+import dev.copyless.linux.HostReclaim;
 import dev.copyless.linux.LinuxBackend;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
@@ -8,7 +9,9 @@ import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.scenario.TraceScenario;
 import dev.copyless.scenario.Units;
 import dev.copyless.sim.HostFactory;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -52,22 +55,57 @@ final class ScenarioOptions {
                     + " kernel's swap; needs root and an active swap device).")
     Backend backend;
 
+    @Option(names = "--host-reclaim", paramLabel = "WHO", defaultValue = "pageout",
+            description = {"With --backend linux, who makes the first migrations: pageout (default: this backend's kswapd,",
+                    "MADV_PAGEOUT under the scenario's node sizes) or kernel (the kernel's own kswapd, swap cache and readahead",
+                    "on nodes resized to the scenario's; only in the test VM: copyless vm -- compare --backend linux",
+                    "--host-reclaim kernel)."})
+    String hostReclaim;
+
+    /** The reclaim of {@code --host-reclaim}; a one-line error for a bad value or one without {@code --backend linux}. */
+    HostReclaim hostReclaim() {
+        HostReclaim r;
+        try {
+            r = HostReclaim.fromKey(hostReclaim);
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioException("--host-reclaim: " + e.getMessage());
+        }
+        if (r != HostReclaim.PAGEOUT && backend != Backend.linux) {
+            throw new ScenarioException("--host-reclaim " + r.key() + ": only with --backend linux");
+        }
+        return r;
+    }
+
+    /** The host factory for {@code s}: {@link Backend#factory} with this run's {@code --host-reclaim}. */
+    HostFactory factory(Scenario s, PrintWriter err) {
+        return backend.factory(s, err, hostReclaim());
+    }
+
     /** Where a run's host memory lives. */
     enum Backend {
         simulated, linux;
+
+        HostFactory factory(Scenario s, PrintWriter err) {
+            return factory(s, err, HostReclaim.PAGEOUT);
+        }
 
         /**
          * The host factory of this backend for {@code s}; for linux, checks first that swap is
          * usable here (else a one-line {@link ScenarioException}: exit code 2) and says once on
          * {@code err} how the scenario's nodes map onto this host's.
          */
-        HostFactory factory(Scenario s, java.io.PrintWriter err) {
+        HostFactory factory(Scenario s, PrintWriter err, HostReclaim reclaim) {
             if (this == simulated) {
                 return HostFactory.SIMULATED;
             }
-            java.util.Optional<String> why = LinuxBackend.unusableReason(s);
+            Optional<String> why = LinuxBackend.unusableReason(s, reclaim);
             if (why.isPresent()) {
                 throw new ScenarioException("--backend linux: " + why.get());
+            }
+            if (reclaim == HostReclaim.KERNEL) {
+                err.println("note: --host-reclaim kernel: each real node is given the free memory and watermarks of its scenario"
+                        + " node (the rest set aside as huge pages, the JVM locked), and the kernel's own kswapd, direct reclaim,"
+                        + " swap cache and readahead page guest RAM out (docs/VM.md)");
             }
             for (String note : new String[] {LinuxBackend.placementNote(s), LinuxBackend.primitiveNote()}) {
                 if (!note.isEmpty()) {
@@ -76,7 +114,7 @@ final class ScenarioOptions {
             }
             err.println("note: on the Linux backend the scenario's swap devices are replaced by the kernel's active swap,"
                     + " hold-back cannot stop the kernel's readahead, and times are measured, so runs are not repeatable");
-            return new LinuxBackend();
+            return new LinuxBackend(reclaim);
         }
     }
 

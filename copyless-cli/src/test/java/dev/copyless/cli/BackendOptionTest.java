@@ -42,6 +42,20 @@ class BackendOptionTest {
     }
 
     @Test
+    void hostReclaimIsALinuxBackendOptionAndKernelOnlyRunsInTheTestVm() {
+        CliTest.assertUserError(CliTest.run("compare", "--host-reclaim", "kernel", "--duration", "100ms"),
+                "--host-reclaim kernel: only with --backend linux");
+        CliTest.assertUserError(CliTest.run("compare", "--backend", "linux", "--host-reclaim", "kswapd", "--duration", "100ms"),
+                "--host-reclaim", "[pageout, kernel]");
+        Assumptions.assumeFalse(LinuxHost.isTestVm(), "this is the copyless test VM");
+        CliTest.Result r = CliTest.run("compare", "--backend", "linux", "--host-reclaim", "kernel", "--duration", "100ms");
+        // on a machine of its own, a run never resizes the nodes: swap first, then the test VM, are what it asks for
+        CliTest.assertUserError(r, "--backend linux");
+        assertThat(r.err()).containsAnyOf("only in the copyless test VM", "swap is not usable");
+        assertThat(r.err().strip().lines()).hasSize(1);
+    }
+
+    @Test
     void theLinuxBackendRefusesInOneLineWhenSwapIsNotUsable() {
         Assumptions.assumeTrue(NO_SWAP.isPresent(), "swap is usable here");
         CliTest.Result r = CliTest.run("run", "--backend", "linux", "--duration", "100ms");
