@@ -3,13 +3,13 @@ package dev.copyless.balancer;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.Vcpu;
+import dev.copyless.host.MovedFrom;
 import dev.copyless.hypervisor.MigrationRequest;
-import dev.copyless.hypervisor.MovedPageList;
 import dev.copyless.hypervisor.MovedPageListView;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
-import dev.copyless.mm.PageState;
+
 
 /**
  * The invention's guest side. Every balancing attempt first inspects the moved-page list
@@ -73,7 +73,7 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
         }
         req.dstVnode = dstVnode;
         req.order = order;
-        req.add(srcGfn, dst, gvpn, MovedPageList.kind(list.entry(srcGfn)));
+        req.add(srcGfn, dst, gvpn, b.movedAtDecision(srcGfn).ordinal());
         vm.pageTable()[gvpn] = srcGfn | GuestPte.PENDING;
         if (req.count >= batch) {
             ns += flush(b, cpu);
@@ -102,11 +102,11 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
             if (status == Errno.OK) {
                 ns += b.migrateCost();
                 vm.remap(gvpn, src, dst);
-                b.countMovedBalanced(req.listedKind[i] == PageState.SWAPPED);
+                b.countMovedBalanced(MovedFrom.ofOrdinal(req.listedKind[i]));
                 b.completed(perPageNs + b.migrateCost());
             } else if (status == -Errno.EAGAIN || status == -Errno.ETIMEDOUT) {
                 vm.freeGfn(dst);
-                ns += b.migrateByCopy(gvpn, src, vm.vnodeOf(dst), req.listedKind[i]);
+                ns += b.migrateByCopy(gvpn, src, vm.vnodeOf(dst), MovedFrom.ofOrdinal(req.listedKind[i]));
             } else if (status == -Errno.EBUSY) {
                 vm.freeGfn(dst); // throttled: the page stays; a later hinting fault tries again
             } else {

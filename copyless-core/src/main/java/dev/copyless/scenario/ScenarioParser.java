@@ -219,6 +219,7 @@ public final class ScenarioParser {
         Section r = h.section("reclaim");
         int batch = (int) r.integer("batch");
         int cluster = (int) r.integer("page-cluster");
+        boolean vmaReadahead = "vma".equals(r.oneOf("readahead"));
         Section d = h.section("demotion");
         int[] targets = new int[nodes.size()];
         Arrays.fill(targets, -1);
@@ -239,7 +240,8 @@ public final class ScenarioParser {
         int dBatch = (int) d.integer("batch");
         boolean promote = d.bool("promote-on-touch");
         boolean realBytes = h.bool("real-bytes");
-        return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promote, realBytes);
+        return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promote, realBytes,
+                vmaReadahead);
     }
 
     private static long watermark(Section h, String key, String text, long nodePages) {
@@ -331,10 +333,13 @@ public final class ScenarioParser {
             int traceThread = (int) t.integer("trace-thread");
             double traceScale = t.decimal("trace-time-scale");
             double nsPerInstruction = t.decimal("ns-per-instruction");
+            double traceStores = Scenario.Task.DEFAULT_WRITE_FRACTION;
             if (traced) {
                 traceFile = traceTask(t, traceFile, traceThread, baseDir);
                 pages = t.has("footprint") ? t.pages("footprint") : 0;
-                long tracePages = TraceReader.open(Path.of(traceFile)).pages();
+                TraceInfo traceInfo = TraceReader.open(Path.of(traceFile));
+                traceStores = traceInfo.storeFraction();
+                long tracePages = traceInfo.pages();
                 if (pages == 0) {
                     pages = tracePages;
                 } else if (pages < tracePages) {
@@ -366,8 +371,9 @@ public final class ScenarioParser {
                             + "' (" + Units.size(first.pages()) + "), which shares region '" + region + "'", t.node("footprint"));
                 }
             }
+            double writeFraction = t.has("write-fraction") ? t.decimal("write-fraction") : traceStores;
             Scenario.Task task = new Scenario.Task(tn, (int) vnode, (int) Math.min(pages, Integer.MAX_VALUE), pattern, hf,
-                    hp, zipf, phase, region, traceFile, traceThread, think, traceScale, nsPerInstruction);
+                    hp, zipf, phase, region, traceFile, traceThread, think, traceScale, nsPerInstruction, writeFraction);
             if (region != null) {
                 regions.putIfAbsent(region, task);
             }

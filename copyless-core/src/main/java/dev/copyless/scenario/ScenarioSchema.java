@@ -135,7 +135,12 @@ public final class ScenarioSchema {
         mapping("host.reclaim", "host reclaim (mm/vmscan.c)");
         add("host.reclaim.batch", new Int(1, 4096), "pages", "32", "pages reclaimed per batch (SWAP_CLUSTER_MAX)");
         add("host.reclaim.page-cluster", new Int(0, 10), "", "3",
-                "swap readahead of 2^page-cluster pages (vm.page-cluster)");
+                "swap readahead window of at most 2^page-cluster pages (vm.page-cluster), grown and shrunk by the "
+                        + "readahead hit history (__swapin_nr_pages); 0: no readahead");
+        add("host.reclaim.readahead", new Choice(List.of("vma", "cluster")), "", "vma",
+                "vma: the faulting gfn's neighbours in its vNode, within its 2 MiB PMD (swap_vma_readahead, Linux's "
+                        + "default for non-rotational swap: /sys/kernel/mm/swap/vma_ra_enabled); cluster: the "
+                        + "neighbouring swap slots (swap_cluster_readahead)");
         mapping("host.demotion", "proactive demotion of cold pages to a lower memory tier (DAMOS migrate_cold)");
         add("host.demotion.targets", new NodeMap(), "", "{}",
                 "node: target node, e.g. {0: 2, 1: 2}; cold pages of a node go to its target; {}: no demotion");
@@ -175,6 +180,11 @@ public final class ScenarioSchema {
                 "tasks naming the same region map the same guest pages; same footprint");
         add("vms[].tasks[].think", new Duration(Long.MAX_VALUE), "", "500ns",
                 "compute time between two accesses; not with pattern trace");
+        derived("vms[].tasks[].write-fraction", new Decimal(0.0, 1.0), "",
+                Scenario.Task.DEFAULT_WRITE_FRACTION + "; with pattern trace, the trace's (stores + modifies) / accesses",
+                "share of the accesses that are stores (they dirty the page: a clean swap-cache page is dropped "
+                        + "without I/O, a dirty one written back); default from the SPECint 80x86 instruction mix, "
+                        + "12 stores to 22 loads (Hennessy and Patterson)");
         derived("vms[].tasks[].trace", new Text(), "", "required with pattern trace",
                 "trace file, relative to the scenario file or absolute (pattern trace only)");
         add("vms[].tasks[].trace-thread", new Int(0, Integer.MAX_VALUE), "", "0",

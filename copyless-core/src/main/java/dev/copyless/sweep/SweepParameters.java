@@ -90,7 +90,8 @@ public final class SweepParameters {
         }
         Scenario.Host h = s.host();
         Scenario out = withHost(s, new Scenario.Host(nodes, h.distance(), h.swap(), h.reclaimBatch(), h.pageCluster(),
-                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes()));
+                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes(),
+                h.vmaReadahead()));
         checkCapacity(out, where);
         return out;
     }
@@ -106,7 +107,8 @@ public final class SweepParameters {
         }
         Scenario.Host h = s.host();
         return withHost(s, new Scenario.Host(h.nodes(), h.distance(), swaps, h.reclaimBatch(), h.pageCluster(),
-                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes()));
+                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes(),
+                h.vmaReadahead()));
     }
 
     private static Scenario hotFraction(Scenario s, double f) {
@@ -116,7 +118,7 @@ public final class SweepParameters {
             for (Scenario.Task t : vm.tasks()) {
                 tasks.add(new Scenario.Task(t.name(), t.vnode(), t.pages(), t.pattern(), f, t.hotProbability(),
                         t.zipfExponent(), t.phaseNs(), t.sharedRegion(), t.trace(), t.traceThread(), t.thinkNs(),
-                        t.traceTimeScale(), t.nsPerInstruction()));
+                        t.traceTimeScale(), t.nsPerInstruction(), t.writeFraction()));
             }
             vms.add(new Scenario.Vm(vm.name(), vm.vnodes(), tasks));
         }

@@ -247,9 +247,12 @@ class ClaimsTest {
 
         long ns = r.touch(0, 1);
 
-        // read: the slot is released; write: a frame of node 1 now holds the destination gfn
-        assertThat(swap.owner(slot)).isEqualTo(FrameOwner.FREE);
-        assertThat(swap.freeSlots()).isEqualTo(freeSlots + 1);
+        // read: the page enters the swap cache, its slot kept while it is clean (do_swap_page);
+        // write: a frame of node 1 now holds the destination gfn
+        assertThat(swap.owner(slot)).isEqualTo(FrameOwner.of(VM, d));
+        assertThat(swap.freeSlots()).isEqualTo(freeSlots);
+        assertThat(PageState.inSwapCache(r.word(d))).isTrue();
+        assertThat(r.host.swapCacheSlot(1, PageState.id(r.word(d)))).isEqualTo((long) dev << 32 | slot);
         assertThat(r.free(1)).isEqualTo(free1 - 1);
         assertThat(r.host.node(1).owner(PageState.id(r.word(d)))).isEqualTo(FrameOwner.of(VM, d));
         assertThat(r.count(Counter.PGMAJFAULT)).isEqualTo(1);
@@ -564,22 +567,25 @@ class ClaimsTest {
                 assertThat(PageState.id(s.word(gs[i]))).isEqualTo(i);
             }
             s.touch(0, 0);
-            s.touch(1, 0);
-            s.touch(2, 0); // sequential faults: the readahead window now covers slot 3
+            s.touch(1, 0); // next to the previous fault: a window of 2 reads gfn 2 ahead
+            s.touch(2, 0); // a swap-cache hit (swap_ra_hit) ...
+            s.touch(3, 0); // ... so the next miss reads 4 pages forward: 4, 5, 6 (swap_vma_readahead)
             if (holdBack) {
-                assertThat(s.kind(gs[3])).isEqualTo(PageState.SWAPPED);
-                assertThat(s.list().isMoved(gs[3])).isTrue();
+                assertThat(s.word(gs[4])).isEqualTo(PageState.swapped(0, 4));
+                assertThat(s.list().isMoved(gs[4])).isTrue();
                 assertThat(s.count(Counter.HOLDBACK_SKIPPED)).isPositive();
                 assertThat(s.count(Counter.SWAP_RA)).isZero();
                 assertThat(s.count(Counter.PAGES_BROUGHT_BACK)).isZero();
                 int free0s = s.free(0);
-                s.balanceFrom(3, 1);
-                assertThat(residentOn(s.word(s.gfnOf(3)), 1)).isTrue();
+                s.balanceFrom(4, 1);
+                assertThat(residentOn(s.word(s.gfnOf(4)), 1)).isTrue();
                 assertThat(s.free(0)).isEqualTo(free0s);
             } else {
-                assertThat(residentOn(s.word(gs[3]), 0)).isTrue();
-                assertThat(s.list().isMoved(gs[3])).isFalse();
-                assertThat(s.count(Counter.SWAP_RA)).isPositive();
+                long w4 = s.word(gs[4]);
+                assertThat(PageState.isSwapped(w4) && PageState.inSwapCache(w4)).as(PageState.describe(w4)).isTrue();
+                assertThat(s.host.swapCacheFrame(0, 4) >>> 32).as("read into the faulting VMA's node").isZero();
+                assertThat(s.count(Counter.SWAP_RA)).isEqualTo(4);
+                assertThat(s.count(Counter.SWAP_RA_HIT)).isEqualTo(1);
                 assertThat(s.count(Counter.PAGES_BROUGHT_BACK)).isPositive();
                 assertThat(s.count(Counter.HOLDBACK_SKIPPED)).isZero();
             }
