@@ -66,7 +66,7 @@ public class BalancingMigrationBenchmark {
     /** A whole simulation of a balancing-heavy scenario. */
     @State(Scope.Thread)
     public static class Run {
-        @Param({BalancingPolicy.NAIVE, BalancingPolicy.COPYLESS})
+        @Param({BalancingPolicy.NAIVE, BalancingPolicy.COPYLESS_HOLDBACK})
         public String policy;
 
         /** {@code churn}, {@code default}, {@code fits} or a scenario file. */
@@ -186,7 +186,7 @@ public class BalancingMigrationBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             migrationOrder = MigrationOrder.fromKey(order);
-            build(BalancingPolicy.COPYLESS);
+            build(BalancingPolicy.COPYLESS_HOLDBACK);
         }
 
         /**

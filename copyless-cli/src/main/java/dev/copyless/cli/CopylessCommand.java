@@ -22,7 +22,7 @@ import picocli.CommandLine.Command;
                 + " that swaps or demotes guest pages behind the guest's back, and measure what the guest's NUMA"
                 + " balancing costs with and without the copyless mechanism."},
         subcommands = {RunCommand.class, CompareCommand.class, SweepCommand.class, ScenarioCommand.class, TraceCommand.class,
-                StressCommand.class, ReliabilityCommand.class, LinuxDemoCommand.class, LinuxBenchCommand.class,
+                StressCommand.class, ReliabilityCommand.class, LinuxDemoCommand.class, LinuxBenchCommand.class, VmCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CopylessCommand implements Callable<Integer> {
     public static final int EXIT_USAGE = 2;
@@ -68,6 +68,7 @@ public final class CopylessCommand implements Callable<Integer> {
     /** Runs the command line with the given streams and returns the exit code (used by tests). */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new CopylessCommand());
+        cl.getSubcommands().get("vm").setStopAtPositional(true); // copyless vm -- COMMAND: COMMAND's flags are its own
         cl.setOut(out);
         cl.setErr(err);
         everyCommand(cl, c -> c.getCommandSpec().versionProvider(new Version()));

@@ -51,6 +51,12 @@ final class LinuxDemoCommand implements Callable<Integer> {
             + " in one call) instead of a seeded shuffle (one call per page).")
     boolean sequential;
 
+    @Option(names = "--check-placement", description = {"Then hold the result to claim 1 on a host with two nodes (the test VM:"
+            + " copyless vm -- linux-demo --check-placement): every page verified and on the destination node, copyless with"
+            + " no swap-in on the source node and no byte copied across, naive and linux-move with one of each per page;"
+            + " exit code 1 and one line per problem otherwise."})
+    boolean checkPlacement;
+
     @Mixin
     FormatOption format;
 
@@ -65,12 +71,30 @@ final class LinuxDemoCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ScenarioException("--order: " + e.getMessage());
         }
+        if (checkPlacement && LinuxHost.onlineNodes().length < 2) {
+            throw new ScenarioException("--check-placement needs a host with two NUMA nodes and this one has one; run it in the"
+                    + " test VM: copyless vm -- linux-demo --check-placement");
+        }
         LinuxDemo.Result r = LinuxDemo.run(pages, o, seed, !sequential);
         PrintWriter out = spec.commandLine().getOut();
         if (format.json()) {
             json(out, r);
         } else {
             table(out, r);
+        }
+        if (checkPlacement) {
+            PrintWriter err = spec.commandLine().getErr();
+            List<String> problems = LinuxDemo.placementProblems(r);
+            for (String p : problems) {
+                err.println("copyless linux-demo: placement check failed: " + p);
+            }
+            if (problems.isEmpty()) {
+                err.printf(Locale.ROOT, "placement check: ok (%,d pages per path, node %d -> node %d: copyless put every page on the"
+                        + " destination node with no swap-in on the source node; naive and linux-move swapped each in on the"
+                        + " source node and copied it across)%n", r.pages(), r.sourceNode(), r.destinationNode());
+            }
+            err.flush();
+            return problems.isEmpty() ? 0 : 1;
         }
         return 0;
     }
@@ -91,7 +115,7 @@ final class LinuxDemoCommand implements Callable<Integer> {
             root.put("primitive_note", r.primitive().note());
         }
         Map<String, Object> paths = new LinkedHashMap<>();
-        r.paths().forEach((k, v) -> paths.put(k, v.toMap()));
+        r.paths().forEach((k, v) -> paths.put(k, v.toJson()));
         root.put("paths", paths);
         Output.printJson(out, root);
     }
@@ -130,5 +154,19 @@ final class LinuxDemoCommand implements Callable<Integer> {
         out.println();
         out.println("pswpin, pswpout, pgmajfault: /proc/vmstat deltas (system-wide); process_majflt: this process only;"
                 + " mappings: /proc/self/maps entries spanning guest RAM before and after the migration.");
+        if (r.paths().values().iterator().next().placement() != null) {
+            out.println("pages_on_destination_node, source_node_swapins: each page's node read back (move_pages query);"
+                    + " cross_node_bytes_copied: our copies between nodes and the kernel's page migrations (pgmigrate_success).");
+            out.println();
+            out.println("page allocations per node over each path (numa_hit delta of /sys/devices/system/node/nodeN/numastat,"
+                    + " system-wide):");
+            for (LinuxDemo.PathResult p : r.paths().values()) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-22s", p.path()));
+                for (int node : p.placement().nodeDelta().nodes()) {
+                    line.append(String.format(Locale.ROOT, "  node %d %+,8d", node, p.placement().nodeDelta().get(node, "numa_hit")));
+                }
+                out.println(line);
+            }
+        }
     }
 }

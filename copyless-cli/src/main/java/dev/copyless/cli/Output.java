@@ -22,8 +22,10 @@ import java.util.Map;
 
 /**
  * Prints results: a side-by-side table (the {@linkplain MetricCatalogue#HEADLINE headline}
- * metrics first, then every other number of the catalogue, then latency summaries), or one JSON object
- * {@code {"scenario": {...}, "policies": {"none": {...}, ...}}}.
+ * metrics first, then every other number of the catalogue, then latency summaries; a column per
+ * policy, then {@code copyless/naive} and {@code copyless-holdback/naive}), or one JSON object
+ * {@code {"scenario": {...}, "policies": {"none": {...}, ...}}}. {@link SeedOutput} prints the
+ * same with {@code --seeds N}.
  */
 final class Output {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -47,7 +49,6 @@ final class Output {
         m.put("swap_devices", s.host().swap().stream().map(w -> w.name() + ":" + w.profile()).toList());
         m.put("vms", s.vms().size());
         m.put("copyless_order", s.copyless().order());
-        m.put("hold_back", s.copyless().holdBack());
         m.put("hypercall_batch", s.copyless().batch());
         m.put("fault_around", s.balancer().faultAround());
         m.put("real_bytes", s.host().realBytes());
@@ -74,25 +75,69 @@ final class Output {
     }
 
     static void table(PrintWriter out, Scenario s, String source, String backend, Map<String, RunResult> results) {
-        out.printf(Locale.ROOT, "scenario '%s' (%s) on the %s host, seed %d, %s virtual; copyless: %s, hold-back %s, batch %d, fault-around %d%s%s%n%n",
-                s.name(), source, backend, s.seed(), ms(s.durationNs()), s.copyless().order(), s.copyless().holdBack() ? "on" : "off",
+        out.printf(Locale.ROOT, "%s%n%n", title(s, source, backend, "seed " + s.seed()));
+        List<String> cols = new ArrayList<>(results.keySet());
+        List<String> ratios = ratioColumns(results.keySet());
+        RunResult first = results.values().iterator().next();
+        printRows(out, s, backend, first, cols, ratios, COLUMN, x -> {
+            List<String> cells = new ArrayList<>();
+            for (String c : cols) {
+                cells.add(fmt(results.get(c).value(x)));
+            }
+            for (String r : ratios) {
+                cells.add(ratio(results.get(r).value(x), results.get(BalancingPolicy.RATIO_BASE).value(x)));
+            }
+            return cells;
+        });
+    }
+
+    /** The first line of a table: scenario, source, backend, the seed(s), the copyless options. */
+    static String title(Scenario s, String source, String backend, String seeds) {
+        return String.format(Locale.ROOT, "scenario '%s' (%s) on the %s host, %s, %s virtual; copyless: %s, batch %d, fault-around %d%s%s",
+                s.name(), source, backend, seeds, ms(s.durationNs()), s.copyless().order(),
                 s.copyless().batch(), s.balancer().faultAround(), s.host().realBytes() ? "; real bytes" : "",
                 s.faults().enabled() ? "; swap faults injected" : "");
-        boolean verification = s.host().realBytes() || s.faults().enabled() || backend.equals("linux");
-        List<String> cols = new ArrayList<>(results.keySet());
-        boolean ratio = results.containsKey(BalancingPolicy.NAIVE) && results.containsKey(BalancingPolicy.COPYLESS);
-        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-40s", "metric"));
-        for (String c : cols) {
-            head.append(String.format(Locale.ROOT, "%16s", c));
+    }
+
+    /** Width of a value column of the single-seed table. */
+    static final int COLUMN = 16;
+
+    /**
+     * The ratio columns a table prints for these policies: each of {@link BalancingPolicy#RATIO_KEYS}
+     * that ran, when {@link BalancingPolicy#RATIO_BASE} ran too.
+     */
+    static List<String> ratioColumns(java.util.Collection<String> policies) {
+        if (!policies.contains(BalancingPolicy.RATIO_BASE)) {
+            return List.of();
         }
-        if (ratio) {
-            head.append(String.format(Locale.ROOT, "%16s", "copyless/naive"));
+        return BalancingPolicy.RATIO_KEYS.stream().filter(policies::contains).toList();
+    }
+
+    /** A ratio column's heading: {@code copyless/naive}. */
+    static String ratioName(String policy) {
+        return policy + "/" + BalancingPolicy.RATIO_BASE;
+    }
+
+    /**
+     * The rows of a table, shared by the single-seed and the {@code --seeds} table: the heading
+     * (policies, then ratio columns, each at least {@code width} wide), the headline metrics, the
+     * other numbers the run holds, then the latency statistics; {@code cells} gives one row's cells.
+     */
+    static void printRows(PrintWriter out, Scenario s, String backend, RunResult first, List<String> cols,
+                          List<String> ratios, int width, java.util.function.Function<Scalar, List<String>> cells) {
+        boolean verification = s.host().realBytes() || s.faults().enabled() || backend.equals("linux");
+        List<String> heads = new ArrayList<>(cols);
+        ratios.forEach(r -> heads.add(ratioName(r)));
+        int[] widths = new int[heads.size()];
+        StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-40s", "metric"));
+        for (int i = 0; i < heads.size(); i++) {
+            widths[i] = Math.max(width, heads.get(i).length() + 2);
+            head.append(String.format(Locale.ROOT, "%" + widths[i] + "s", heads.get(i)));
         }
         out.println(head);
         out.println("-".repeat(head.length()));
         List<Scalar> rows = new ArrayList<>();
         MetricCatalogue.HEADLINE.forEach(m -> rows.add(Scalar.of(m)));
-        RunResult first = results.values().iterator().next();
         for (Metric m : MetricCatalogue.ALL) {
             if (m.scalar() && !m.headline() && first.has(m)
                     && (verification || !(m instanceof Gauge g && g.scope() == Gauge.Scope.CONTENT_CHECK))) {
@@ -103,12 +148,12 @@ final class Output {
             if (i == MetricCatalogue.HEADLINE.size()) {
                 out.println();
             }
-            row(out, rows.get(i), cols, results, ratio);
+            row(out, rows.get(i), widths, cells);
         }
         out.println();
         for (Latency l : Latency.values()) {
             for (Statistic q : TABLE_STATISTICS) {
-                row(out, Scalar.of(l, q), cols, results, ratio);
+                row(out, Scalar.of(l, q), widths, cells);
             }
         }
     }
@@ -137,16 +182,14 @@ final class Output {
         err.flush();
     }
 
-    /** One row: the number's key, its value under each policy, and copyless/naive when both ran. */
-    private static void row(PrintWriter out, Scalar x, List<String> cols, Map<String, RunResult> results, boolean ratio) {
+    /** One row: the number's key, then its cells (each policy's value, then each ratio to naive). */
+    private static void row(PrintWriter out, Scalar x, int[] widths,
+                            java.util.function.Function<Scalar, List<String>> cells) {
         StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-40s", x.metric().metricName()
                 + (x.statistic() == null ? "" : " " + x.statistic().key())));
-        for (String c : cols) {
-            line.append(String.format(Locale.ROOT, "%16s", fmt(results.get(c).value(x))));
-        }
-        if (ratio) {
-            line.append(String.format(Locale.ROOT, "%16s",
-                    ratio(results.get(BalancingPolicy.COPYLESS).value(x), results.get(BalancingPolicy.NAIVE).value(x))));
+        List<String> c = cells.apply(x);
+        for (int i = 0; i < c.size(); i++) {
+            line.append(String.format(Locale.ROOT, "%" + widths[i] + "s", c.get(i)));
         }
         out.println(line);
     }
@@ -165,7 +208,7 @@ final class Output {
         return String.format(Locale.ROOT, "%.4f", v);
     }
 
-    private static String ms(long ns) {
+    static String ms(long ns) {
         return ns % 1_000_000_000L == 0 ? ns / 1_000_000_000L + "s" : String.format(Locale.ROOT, "%.3fms", ns / 1e6);
     }
 }

@@ -8,11 +8,13 @@ import dev.copyless.sim.HostFactory;
 import dev.copyless.sim.MemoryEstimate;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /**
  * How {@code run} and {@code compare} present their results (table or JSON, and an optional
@@ -25,10 +27,17 @@ final class OutputOptions {
     @Mixin
     ProgressOption progress;
 
+    @Option(names = "--seeds", paramLabel = "N", defaultValue = "1",
+            description = "Run each policy under N seeds (the scenario's seed and the N-1 after it) in parallel and print"
+                    + " each number's mean and 95% confidence interval, and each ratio's; 1 (default): one seed, as always.")
+    int seeds;
+
+    /** The most seeds {@code --seeds} takes. */
+    static final int MAX_SEEDS = 1000;
+
     @Option(names = "--report", paramLabel = "DIR",
             description = "Also write DIR/report.html (charts, opens offline), PNG charts, results.json and results.csv.")
     Path report;
-
 
     /**
      * How many of {@code runs} runs of {@code s} to make at once: all of them, or as many as the
@@ -46,27 +55,36 @@ final class OutputOptions {
     }
 
     /**
-     * Loads the scenario, checks the report directory before anything runs, runs the policies,
-     * prints the results and writes the report.
+     * Loads the scenario, refuses what cannot fit (memory, disk) and checks the report directory
+     * before anything runs, runs the policies, prints the results and writes the report; a
+     * failed run leaves no report directory it created.
      */
     int runAndPrint(CommandSpec spec, ScenarioOptions scenario, List<String> policies) {
+        if (seeds < 1 || seeds > MAX_SEEDS) {
+            throw new ParameterException(spec.commandLine(), "--seeds: expected 1 to " + MAX_SEEDS + ", got " + seeds);
+        }
+        if (seeds > 1 && report != null) {
+            throw new ParameterException(spec.commandLine(),
+                    "--report: draws one seed's runs; drop --seeds, or drop --report for the statistics over seeds");
+        }
         Scenario s = scenario.load();
-        if (scenario.backend == ScenarioOptions.Backend.simulated) { // refuse what cannot fit before anything is made
-            MemoryEstimate.of(s).runsThatFit(1, MemoryEstimate.Limits.here(),
-                    scenario.scenario == null ? "the default scenario" : scenario.scenario.toString());
+        String source = scenario.scenario == null ? "embedded default" : scenario.scenario.toString();
+        String named = scenario.scenario == null ? "the default scenario" : source;
+        PrintWriter err = spec.commandLine().getErr();
+        boolean simulated = scenario.backend == ScenarioOptions.Backend.simulated;
+        if (simulated) { // refuse what cannot fit before anything is made
+            MemoryEstimate.of(s).runsThatFit(1, MemoryEstimate.Limits.here(), named);
         }
         Path created = report != null ? ReportWriter.prepare(report) : null;
         boolean written = false;
         try {
-            String source = scenario.scenario == null ? "embedded default" : scenario.scenario.toString();
-            HostFactory host = scenario.backend.factory(s, spec.commandLine().getErr());
-            int parallel = 1;
-            if (scenario.backend == ScenarioOptions.Backend.simulated) {
-                parallel = fit(s, policies.size(), scenario.scenario == null ? "the default scenario" : source,
-                        spec.commandLine().getErr());
+            HostFactory host = scenario.factory(s, err);
+            int parallel = simulated ? fit(s, policies.size() * seeds, named, err) : 1;
+            Progress bar = Progress.on(err, progress.progress);
+            if (seeds > 1) {
+                return printSeeds(spec, scenario, s, source, host, policies, bar, parallel);
             }
-            Map<String, RunResult> r = Runner.run(s, policies, Progress.on(spec.commandLine().getErr(), progress.progress),
-                    host, parallel);
+            Map<String, RunResult> r = Runner.run(s, policies, bar, host, parallel);
             var out = spec.commandLine().getOut();
             String backend = scenario.backend.name();
             if (format.json()) {
@@ -75,11 +93,11 @@ final class OutputOptions {
                 Output.table(out, s, source, backend, r);
             }
             out.flush();
-            Output.warnLostPages(spec.commandLine().getErr(), r);
+            Output.warnLostPages(err, r);
             if (report != null) {
                 ReportWriter.write(report, Output.scenarioInfo(s, source, backend), r);
                 written = true;
-                spec.commandLine().getErr().println("report: " + report.resolve("report.html"));
+                err.println("report: " + report.resolve("report.html"));
             }
             return 0;
         } finally {
@@ -87,5 +105,28 @@ final class OutputOptions {
                 ReportWriter.removeCreated(created); // a failed run leaves no empty report directory behind
             }
         }
+    }
+
+    /** {@code --seeds N}: every policy under N seeds, then each number's mean and confidence interval. */
+    private int printSeeds(CommandSpec spec, ScenarioOptions scenario, Scenario s, String source, HostFactory host,
+                           List<String> policies, Progress bar, int parallel) {
+        List<Long> seedList = SeedOutput.seeds(s.seed(), seeds);
+        Map<String, List<RunResult>> r = Runner.run(s, policies, seedList, bar, host, parallel);
+        var out = spec.commandLine().getOut();
+        String backend = scenario.backend.name();
+        if (format.json()) {
+            SeedOutput.json(out, s, source, backend, r, seedList);
+        } else {
+            SeedOutput.table(out, s, source, backend, r, seedList);
+        }
+        out.flush();
+        for (int j = 0; j < seedList.size(); j++) {
+            Map<String, RunResult> one = new LinkedHashMap<>();
+            for (Map.Entry<String, List<RunResult>> e : r.entrySet()) {
+                one.put(e.getKey() + " (seed " + seedList.get(j) + ")", e.getValue().get(j));
+            }
+            Output.warnLostPages(spec.commandLine().getErr(), one);
+        }
+        return 0;
     }
 }

@@ -16,27 +16,41 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Runs one scenario under several policies, in parallel on the available cores (each run is
- * an independent pure function of scenario and policy), with {@link Progress} on stderr: the
- * virtual time simulated so far and an estimate of the wall time left.
+ * Runs one scenario under several policies, and with {@code --seeds} under several seeds, in
+ * parallel on a fixed pool of the available cores (each run is an independent pure function of
+ * scenario, seed and policy), with {@link Progress} on stderr: the virtual time simulated so far
+ * and an estimate of the wall time left.
  */
 final class Runner {
     private Runner() {}
-
 
     static Map<String, RunResult> run(Scenario s, List<String> policies, Progress progress) {
         return run(s, policies, progress, HostFactory.SIMULATED, policies.size());
     }
 
     /**
-     * Runs on the given host backend, at most {@code parallel} policies at a time (1 on the Linux
+     * Runs on the given host backend, at most {@code parallel} runs at a time (1 on the Linux
      * backend: runs share the kernel's swap and its counters, and each is timed for real; fewer
-     * than the policies when memory holds only that many runs at once).
+     * than the runs when memory holds only that many at once).
      */
     static Map<String, RunResult> run(Scenario s, List<String> policies, Progress progress, HostFactory host,
                                       int parallel) {
-        VirtualTime bar = new VirtualTime(progress, policies.size(), s.durationNs());
-        int threads = Math.max(1, Math.min(parallel, Math.min(policies.size(), Runtime.getRuntime().availableProcessors())));
+        Map<String, RunResult> out = new LinkedHashMap<>();
+        run(s, policies, List.of(s.seed()), progress, host, parallel).forEach((k, v) -> out.put(k, v.getFirst()));
+        return out;
+    }
+
+    /**
+     * Runs every policy once per seed ({@code --seeds N}): policies x seeds independent runs on a
+     * fixed pool of at most {@code parallel} threads (and at most {@code availableProcessors()}).
+     *
+     * @return per policy, in the order given, its results in the order of {@code seeds}
+     */
+    static Map<String, List<RunResult>> run(Scenario base, List<String> policies, List<Long> seeds, Progress progress,
+                                            HostFactory host, int parallel) {
+        int runs = policies.size() * seeds.size();
+        VirtualTime bar = new VirtualTime(progress, runs, base.durationNs());
+        int threads = Math.max(1, Math.min(parallel, Math.min(runs, Runtime.getRuntime().availableProcessors())));
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "copyless-run");
             t.setDaemon(true);
@@ -44,21 +58,29 @@ final class Runner {
         });
         try {
             List<Future<RunResult>> futures = new ArrayList<>();
-            for (int i = 0; i < policies.size(); i++) {
-                int idx = i;
-                BalancingPolicy p = BalancingPolicy.of(policies.get(i), s.copyless());
-                String key = policies.get(i);
-                futures.add(pool.submit(() -> {
-                    try {
-                        return new Simulation(s, p, host).run(t -> bar.update(idx, t));
-                    } catch (HostOutOfMemoryException e) {
-                        throw new HostOutOfMemoryException("under policy " + key + ": " + e.getMessage());
-                    }
-                }));
+            for (int j = 0; j < seeds.size(); j++) {
+                Scenario s = seeds.size() == 1 && seeds.getFirst() == base.seed() ? base : base.withSeed(seeds.get(j));
+                String seedNote = seeds.size() == 1 ? "" : " (seed " + seeds.get(j) + ")";
+                for (int i = 0; i < policies.size(); i++) {
+                    int idx = j * policies.size() + i;
+                    BalancingPolicy p = BalancingPolicy.of(policies.get(i), s.copyless());
+                    String key = policies.get(i);
+                    futures.add(pool.submit(() -> {
+                        try {
+                            return new Simulation(s, p, host).run(t -> bar.update(idx, t));
+                        } catch (HostOutOfMemoryException e) {
+                            throw new HostOutOfMemoryException("under policy " + key + seedNote + ": " + e.getMessage());
+                        }
+                    }));
+                }
             }
-            Map<String, RunResult> out = new LinkedHashMap<>();
+            Map<String, List<RunResult>> out = new LinkedHashMap<>();
             for (int i = 0; i < policies.size(); i++) {
-                out.put(policies.get(i), futures.get(i).get());
+                List<RunResult> perSeed = new ArrayList<>();
+                for (int j = 0; j < seeds.size(); j++) {
+                    perSeed.add(futures.get(j * policies.size() + i).get());
+                }
+                out.put(policies.get(i), perSeed);
             }
             return out;
         } catch (ExecutionException e) {

@@ -1,5 +1,6 @@
 package dev.copyless.cli;
 
+import dev.copyless.linux.HostReclaim;
 import dev.copyless.linux.LinuxBackend;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
@@ -9,7 +10,9 @@ import dev.copyless.scenario.ScenarioSchema;
 import dev.copyless.scenario.TraceScenario;
 import dev.copyless.scenario.Units;
 import dev.copyless.sim.HostFactory;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /**
@@ -31,9 +34,13 @@ final class ScenarioOptions {
             description = "Copyless migration order: migrate-before-map (claims 6-8) or map-then-migrate (claims 2-5).")
     String order;
 
-    @Option(names = "--hold-back", negatable = true, paramLabel = "BOOL",
-            description = "Claim 12 hold-back for the copyless policy (default: the scenario's, true).")
+    /** Removed: hold-back is the policy copyless-holdback. Kept hidden so that its use gets a hint, not "unknown option". */
+    @Option(names = "--hold-back", negatable = true, hidden = true)
     Boolean holdBack;
+
+    /** The one-line error for the removed {@code --[no-]hold-back}. */
+    static final String HOLD_BACK_REMOVED = "--[no-]hold-back: removed; hold-back (claim 12) is a policy of its own now:"
+            + " compare prints copyless (hold-back off) and copyless-holdback side by side; run takes --policy copyless-holdback";
 
     @Option(names = "--trace", paramLabel = "FILE",
             description = "Replay a recorded trace (copyless trace record): the first VM's tasks become one task per"
@@ -53,22 +60,57 @@ final class ScenarioOptions {
                     + " kernel's swap; needs root and an active swap device).")
     Backend backend;
 
+    @Option(names = "--host-reclaim", paramLabel = "WHO", defaultValue = "pageout",
+            description = {"With --backend linux, who makes the first migrations: pageout (default: this backend's kswapd,",
+                    "MADV_PAGEOUT under the scenario's node sizes) or kernel (the kernel's own kswapd, swap cache and readahead",
+                    "on nodes resized to the scenario's; only in the test VM: copyless vm -- compare --backend linux",
+                    "--host-reclaim kernel)."})
+    String hostReclaim;
+
+    /** The reclaim of {@code --host-reclaim}; a one-line error for a bad value or one without {@code --backend linux}. */
+    HostReclaim hostReclaim() {
+        HostReclaim r;
+        try {
+            r = HostReclaim.fromKey(hostReclaim);
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioException("--host-reclaim: " + e.getMessage());
+        }
+        if (r != HostReclaim.PAGEOUT && backend != Backend.linux) {
+            throw new ScenarioException("--host-reclaim " + r.key() + ": only with --backend linux");
+        }
+        return r;
+    }
+
+    /** The host factory for {@code s}: {@link Backend#factory} with this run's {@code --host-reclaim}. */
+    HostFactory factory(Scenario s, PrintWriter err) {
+        return backend.factory(s, err, hostReclaim());
+    }
+
     /** Where a run's host memory lives. */
     enum Backend {
         simulated, linux;
+
+        HostFactory factory(Scenario s, PrintWriter err) {
+            return factory(s, err, HostReclaim.PAGEOUT);
+        }
 
         /**
          * The host factory of this backend for {@code s}; for linux, checks first that swap is
          * usable here (else a one-line {@link ScenarioException}: exit code 2) and says once on
          * {@code err} how the scenario's nodes map onto this host's.
          */
-        HostFactory factory(Scenario s, java.io.PrintWriter err) {
+        HostFactory factory(Scenario s, PrintWriter err, HostReclaim reclaim) {
             if (this == simulated) {
                 return HostFactory.SIMULATED;
             }
-            java.util.Optional<String> why = LinuxBackend.unusableReason(s);
+            Optional<String> why = LinuxBackend.unusableReason(s, reclaim);
             if (why.isPresent()) {
                 throw new ScenarioException("--backend linux: " + why.get());
+            }
+            if (reclaim == HostReclaim.KERNEL) {
+                err.println("note: --host-reclaim kernel: each real node is given the free memory and watermarks of its scenario"
+                        + " node (the rest set aside as huge pages, the JVM locked), and the kernel's own kswapd, direct reclaim,"
+                        + " swap cache and readahead page guest RAM out (docs/VM.md)");
             }
             for (String note : new String[] {LinuxBackend.placementNote(s), LinuxBackend.primitiveNote()}) {
                 if (!note.isEmpty()) {
@@ -77,7 +119,7 @@ final class ScenarioOptions {
             }
             err.println("note: on the Linux backend the scenario's swap devices are replaced by the kernel's active swap,"
                     + " hold-back cannot stop the kernel's readahead, and times are measured, so runs are not repeatable");
-            return new LinuxBackend();
+            return new LinuxBackend(reclaim);
         }
     }
 
@@ -93,6 +135,9 @@ final class ScenarioOptions {
 
     /** The scenario of {@code --scenario}, or {@code fallback} when none is given, with every override applied. */
     Scenario load(Scenario fallback) {
+        if (holdBack != null) {
+            throw new ScenarioException(HOLD_BACK_REMOVED);
+        }
         Scenario s = scenario == null ? fallback : ScenarioParser.load(scenario);
         if (seed != null) {
             s = s.withSeed(seed);
@@ -105,17 +150,15 @@ final class ScenarioOptions {
             }
             s = s.withDuration(ns);
         }
-        if (order != null || holdBack != null) {
+        if (order != null) {
             Scenario.Copyless c = s.copyless();
-            String o = c.order();
-            if (order != null) {
-                try {
-                    o = MigrationOrder.fromKey(order).key();
-                } catch (IllegalArgumentException e) {
-                    throw new ScenarioException("--order: " + e.getMessage());
-                }
+            String o;
+            try {
+                o = MigrationOrder.fromKey(order).key();
+            } catch (IllegalArgumentException e) {
+                throw new ScenarioException("--order: " + e.getMessage());
             }
-            s = s.withCopyless(new Scenario.Copyless(o, holdBack != null ? holdBack : c.holdBack(), c.batch()));
+            s = s.withCopyless(new Scenario.Copyless(o, c.batch()));
         }
         if (trace != null) {
             s = TraceScenario.apply(s, trace, traceLayout, traceTimeScale == null ? 1.0 : traceTimeScale,

@@ -74,7 +74,7 @@ final class StressCommand implements Callable<Integer> {
                     scenario.scenario == null ? "the stress scenario" : scenario.scenario.toString());
         }
         PrintWriter err = spec.commandLine().getErr();
-        HostFactory backend = scenario.backend.factory(s, err);
+        HostFactory backend = scenario.factory(s, err);
         Map<String, ConcurrentRun.Report> reports = new LinkedHashMap<>();
         for (String p : policies) {
             reports.put(p, new ConcurrentRun(s, BalancingPolicy.of(p, s.copyless()), backend, s.seed()).run(wallNs / 1_000_000L));

@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {"Run every point of a parameter grid in parallel.",
-                "Parameters: memory pressure, swap device, hot-set size, VMs, task-move rate, order, hold-back,"
+                "Parameters: memory pressure, swap device, hot-set size, VMs, task-move rate, order,"
                         + " policies (docs/SWEEP.md). Writes DIR/results.csv (one row per point as it finishes; also on"
                         + " stdout when stdout is not a terminal), results.json, grid.yaml and the charts. --resume"
                         + " finishes an interrupted sweep."})

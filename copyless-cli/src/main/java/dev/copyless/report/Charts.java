@@ -67,10 +67,14 @@ final class Charts {
 
     private Charts() {}
 
-    /** The colour of a policy, the same in every chart: copyless blue, naive vermillion, none grey. */
+    /**
+     * The colour of a policy, the same in every chart: copyless blue, copyless-holdback sky blue,
+     * naive vermillion, none grey.
+     */
     static Color policyColor(String policy, int index) {
         return switch (policy) {
             case BalancingPolicy.COPYLESS -> BLUE;
+            case BalancingPolicy.COPYLESS_HOLDBACK -> SKY;
             case BalancingPolicy.NAIVE -> VERMILLION;
             case BalancingPolicy.NONE -> GREY;
             default -> PALETTE[(index + 2) % PALETTE.length];

@@ -25,6 +25,7 @@ final class Html {
             ul.headline { padding-left: 22px; margin: 8px 0 4px; }
             ul.headline li { margin: 5px 0; }
             .p-copyless { color: #0072B2; font-weight: 600; }
+            .p-copyless-holdback { color: #2a7fb0; font-weight: 600; }
             .p-naive { color: #D55E00; font-weight: 600; }
             .p-none { color: #6b6b6b; font-weight: 600; }
             .good { color: #0a7a3f; font-weight: 600; }

@@ -1,9 +1,11 @@
 package dev.copyless.report;
 
 import static dev.copyless.balancer.BalancingPolicy.COPYLESS;
+import static dev.copyless.balancer.BalancingPolicy.COPYLESS_HOLDBACK;
 import static dev.copyless.balancer.BalancingPolicy.NAIVE;
 import static dev.copyless.balancer.BalancingPolicy.NONE;
 
+import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.Latency;
 import dev.copyless.metrics.LatencySummary;
@@ -113,9 +115,22 @@ final class RunReport {
     }
 
     private double ratio(Scalar x) {
+        return ratio(COPYLESS, x);
+    }
+
+    /** {@code policy / naive} for one number; NaN when undefined or when either did not run. */
+    private double ratio(String policy, Scalar x) {
+        if (!results.containsKey(policy)) {
+            return Double.NaN;
+        }
         double n = value(NAIVE, x);
-        double c = value(COPYLESS, x);
+        double c = value(policy, x);
         return n == 0 || Double.isNaN(n) || Double.isNaN(c) ? Double.NaN : c / n;
+    }
+
+    /** The policies with a ratio to naive in this report: copyless, and copyless-holdback if it ran. */
+    private List<String> ratioPolicies() {
+        return comparable ? BalancingPolicy.RATIO_KEYS.stream().filter(results::containsKey).toList() : List.of();
     }
 
     private double ratio(Metric m) {
@@ -294,24 +309,35 @@ final class RunReport {
 
     private HorizontalBarChart savings() {
         List<String> labels = new ArrayList<>();
-        List<Double> vals = new ArrayList<>();
+        Map<String, List<Double>> vals = new LinkedHashMap<>();
+        ratioPolicies().forEach(p -> vals.put(p, new ArrayList<>()));
         double max = 1;
         for (Saving s : SAVINGS) {
             double r = ratio(s.value());
             if (!Double.isNaN(r)) {
                 labels.add(s.label());
-                vals.add(r);
-                max = Math.max(max, r);
+                for (String p : vals.keySet()) {
+                    double rp = ratio(p, s.value());
+                    vals.get(p).add(Double.isNaN(rp) ? 0.0 : rp);
+                    max = Double.isNaN(rp) ? max : Math.max(max, rp);
+                }
             }
         }
-        HorizontalBarChart c = Charts.horizontalBars("What copyless saved: copyless / naive (lower is better)",
-                "copyless / naive  (1.0 = same as naive, 0 = all saved)", "", Charts.WIDTH,
-                Math.max(340, 90 + 44 * labels.size()));
+        String over = vals.size() > 1 ? "each copyless policy / naive" : "copyless / naive";
+        HorizontalBarChart c = Charts.horizontalBars("What copyless saved: " + over + " (lower is better)",
+                over + "  (1.0 = same as naive, 0 = all saved)", "", Charts.WIDTH,
+                Math.max(340, 90 + 44 * labels.size() * Math.max(1, vals.size())));
         if (labels.isEmpty()) {
             labels.add("(no ratio defined: naive made none of these)");
-            vals.add(0.0);
+            vals.values().forEach(v -> v.add(0.0));
         }
-        c.addSeries("copyless / naive", vals, labels).setFillColor(Charts.BLUE);
+        int i = 0;
+        for (Map.Entry<String, List<Double>> e : vals.entrySet()) {
+            c.addSeries(e.getKey() + " / naive", e.getValue(), labels).setFillColor(Charts.policyColor(e.getKey(), i++));
+        }
+        c.getStyler().setLegendVisible(vals.size() > 1);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         c.getStyler().setXAxisMin(0.0);
         c.getStyler().setXAxisMax(Math.ceil(max * 1.15 * 10) / 10);
         c.getStyler().setDecimalPattern("0.00");
@@ -368,10 +394,13 @@ final class RunReport {
             h.figure("savings.png", pngs.get("savings.png"), "copyless / naive ratios",
                     "<b>What copyless saved.</b> Each bar is copyless's value divided by naive's for the same scenario "
                             + "and seed; the dashed line at 1.0 is &ldquo;no change&rdquo;, a bar of 0 means copyless "
-                            + "needed none of it. Ratios whose naive value is 0 are left out.");
+                            + "needed none of it. Ratios whose naive value is 0 are left out. "
+                            + (results.containsKey(COPYLESS_HOLDBACK) ? "Two bars per number: copyless (the hypercall, "
+                            + "hold-back off) and copyless-holdback (with claim 12's hold-back), so that what hold-back "
+                            + "adds is seen apart." : ""));
         } else {
             h.note("Only one policy ran, so there is no savings chart. "
-                    + "<code>copyless compare --report DIR</code> runs none, naive and copyless on the same scenario "
+                    + "<code>copyless compare --report DIR</code> runs none, naive, copyless and copyless-holdback on the same scenario "
                     + "and seed and shows what copyless saves against naive.");
         }
 
@@ -449,8 +478,7 @@ final class RunReport {
             parts.add(Html.esc(scenario.get("vms")) + ("1".equals(String.valueOf(scenario.get("vms"))) ? " VM" : " VMs"));
         }
         if (scenario.get("copyless_order") != null) {
-            parts.add("copyless order " + Html.esc(scenario.get("copyless_order"))
-                    + (scenario.get("hold_back") instanceof Boolean b ? ", hold-back " + (b ? "on" : "off") : ""));
+            parts.add("copyless order " + Html.esc(scenario.get("copyless_order")));
         }
         StringBuilder pol = new StringBuilder(policies.size() == 1 ? "policy " : "policies ");
         for (int i = 0; i < policies.size(); i++) {
@@ -496,6 +524,18 @@ final class RunReport {
                     + pct(value(NAIVE, Ratio.REMOTE_ACCESS_FRACTION)) + " and " + c + " to "
                     + pct(value(COPYLESS, Ratio.REMOTE_ACCESS_FRACTION)) + ".");
         }
+        if (results.containsKey(COPYLESS_HOLDBACK)) {
+            String hb = Html.policy(COPYLESS_HOLDBACK);
+            s.add("Hold-back (claim 12) is measured apart: " + hb + " is " + c + " plus hold-back. It caused <b>"
+                    + Html.count(value(COPYLESS_HOLDBACK, Counter.EVICTIONS_CAUSED)) + "</b> evictions (" + c + " "
+                    + Html.count(value(COPYLESS, Counter.EVICTIONS_CAUSED)) + "), brought "
+                    + Html.count(value(COPYLESS_HOLDBACK, Counter.PAGES_BROUGHT_BACK)) + " pages back ("
+                    + Html.count(value(COPYLESS, Counter.PAGES_BROUGHT_BACK)) + "), read "
+                    + Html.count(value(COPYLESS_HOLDBACK, Counter.PSWPIN)) + " pages from swap ("
+                    + Html.count(value(COPYLESS, Counter.PSWPIN)) + ") and wrote "
+                    + Html.count(value(COPYLESS_HOLDBACK, Counter.PSWPOUT)) + " ("
+                    + Html.count(value(COPYLESS, Counter.PSWPOUT)) + ").");
+        }
         return s;
     }
 
@@ -526,8 +566,8 @@ final class RunReport {
         for (String p : policies) {
             head.add(Html.policy(p));
         }
-        if (comparable) {
-            head.add("copyless / naive");
+        for (String p : ratioPolicies()) {
+            head.add(Html.policy(p) + " / naive");
         }
         List<Scalar> keys = new ArrayList<>();
         MetricCatalogue.HEADLINE.forEach(m -> keys.add(Scalar.of(m)));
@@ -541,9 +581,9 @@ final class RunReport {
                 r.add(Double.isNaN(v) ? "–" : k.unit() == Unit.BYTES ? Html.bytes(v)
                         : k.unit() == Unit.NANOSECONDS ? Html.nanos(v) : Html.count(v));
             }
-            if (comparable) {
+            for (String p : ratioPolicies()) {
                 double n = value(NAIVE, k);
-                double c = value(COPYLESS, k);
+                double c = value(p, k);
                 String cell = Html.ratio(c, n);
                 if (n > 0 && c / n < 0.995) {
                     cell = "<span class=\"good\">" + cell + "</span>";

@@ -50,7 +50,9 @@ class CliTest {
         JsonNode root = JSON.readTree(r.out());
         assertThat(root.get("scenario").get("name").asText()).isEqualTo("default");
         JsonNode pol = root.get("policies");
-        assertThat(pol.fieldNames()).toIterable().containsExactly("none", "naive", "copyless");
+        assertThat(pol.fieldNames()).toIterable().containsExactly("none", "naive", "copyless", "copyless-holdback");
+        assertThat(root.has("ratios")).as("one seed: the JSON of one run per policy, no statistics").isFalse();
+        assertThat(root.get("scenario").has("hold_back")).isFalse();
         for (String p : BalancingPolicy.KEYS) {
             for (Counter c : Counter.values()) {
                 assertThat(pol.get(p).has(c.metricName())).as(p + " has " + c.metricName()).isTrue();
@@ -67,17 +69,106 @@ class CliTest {
                 .isEqualTo(copyless.get("balanced_moved_pages").asLong());
         assertThat(copyless.get("swapped_page_interconnect_bytes").asLong()).isZero();
         assertThat(naive.get("moved_page_data_movements").asLong())
-                .isGreaterThanOrEqualTo(2 * naive.get("balanced_moved_pages").asLong());
+                .isGreaterThanOrEqualTo(2 * naive.get("balanced_moved_pages_swap").asLong()
+                        + naive.get("balanced_moved_pages_swapcache").asLong()); // 2 per page read from the device, 1 from the swap cache
         assertThat(naive.get("evictions_caused").asLong()).isPositive();
         assertThat(pol.get("none").get("numa_pages_migrated").asLong()).isZero();
+        // hold-back is its own column: copyless alone skips nothing, copyless-holdback brings nothing back
+        JsonNode held = pol.get("copyless-holdback");
+        assertThat(held.get("moved_page_data_movements").asLong()).isEqualTo(held.get("balanced_moved_pages").asLong());
+        assertThat(copyless.get("holdback_skipped").asLong()).isZero();
+        assertThat(held.get("holdback_skipped").asLong()).isPositive();
+        assertThat(held.get("pages_brought_back").asLong()).isLessThan(copyless.get("pages_brought_back").asLong());
     }
 
     @Test
-    void compareTableShowsThePoliciesSideBySideWithTheRatio() {
-        Result r = run("compare", "--duration", "300ms");
+    void compareTableShowsTheFourPoliciesThenEachRatioToNaive() {
+        Result r = run("compare", "--duration", "600ms");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("none").contains("naive").contains("copyless/naive")
-                .contains("moved_page_data_movements").contains("evictions_caused");
+        String head = r.out().lines().filter(l -> l.startsWith("metric ")).findFirst().orElseThrow();
+        assertThat(head.substring(40).strip().split(" +")).containsExactly("none", "naive", "copyless",
+                "copyless-holdback", "copyless/naive", "copyless-holdback/naive");
+        assertThat(r.out()).doesNotContain("hold-back on").doesNotContain("hold-back off");
+        // each ratio column is that policy's cell over naive's
+        String row = r.out().lines().filter(l -> l.startsWith("moved_page_data_movements ")).findFirst().orElseThrow();
+        String[] cells = row.substring(40).strip().split(" +");
+        double naive = Double.parseDouble(cells[1].replace(",", ""));
+        assertThat(Double.parseDouble(cells[4])).isCloseTo(Double.parseDouble(cells[2].replace(",", "")) / naive,
+                org.assertj.core.api.Assertions.within(0.0005));
+        assertThat(Double.parseDouble(cells[5])).isCloseTo(Double.parseDouble(cells[3].replace(",", "")) / naive,
+                org.assertj.core.api.Assertions.within(0.0005));
+    }
+
+    @Test
+    void theRemovedHoldBackFlagIsAUserErrorThatNamesThePolicy() {
+        assertUserError(run("compare", "--no-hold-back"), "--[no-]hold-back: removed", "copyless-holdback");
+        assertUserError(run("run", "--hold-back"), "copyless-holdback");
+    }
+
+    @Test
+    void runTakesTheHoldBackPolicy() throws Exception {
+        Result r = run("run", "--policy", "copyless-holdback", "--duration", "300ms", "--format", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode pol = JSON.readTree(r.out()).get("policies");
+        assertThat(pol.fieldNames()).toIterable().containsExactly("copyless-holdback");
+        assertThat(pol.get("copyless-holdback").get("pages_brought_back").asLong()).isZero();
+    }
+
+    @Test
+    void compareWithSeedsGivesEachNumberItsMeanIntervalAndValuesAndEachRatioToNaive() throws Exception {
+        Result r = run("compare", "--seeds", "3", "--duration", "600ms", "--format", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode root = JSON.readTree(r.out());
+        assertThat(root.get("scenario").get("seeds").toString()).isEqualTo("[42,43,44]");
+        JsonNode pol = root.get("policies");
+        assertThat(pol.fieldNames()).toIterable().containsExactlyElementsOf(BalancingPolicy.KEYS);
+        for (String p : BalancingPolicy.KEYS) {
+            JsonNode x = pol.get(p).get("pswpout");
+            assertThat(x.get("values").size()).isEqualTo(3);
+            double mean = (x.get("values").get(0).asDouble() + x.get("values").get(1).asDouble()
+                    + x.get("values").get(2).asDouble()) / 3;
+            assertThat(x.get("mean").asDouble()).isCloseTo(mean, org.assertj.core.api.Assertions.within(0.001));
+            assertThat(x.get("ci95").get(0).asDouble()).isLessThanOrEqualTo(mean);
+            assertThat(x.get("ci95").get(1).asDouble()).isGreaterThanOrEqualTo(mean);
+            assertThat(pol.get(p).get("guest_access_latency_ns").get("p99").get("values").size()).isEqualTo(3);
+            assertThat(pol.get(p).get("lost_pages").get("values").size()).isEqualTo(3);
+        }
+        // the seeds really differ: the host's swap traffic is not the same under each
+        JsonNode v = pol.get("naive").get("pswpout").get("values");
+        assertThat(v.get(0).asLong() != v.get(1).asLong() || v.get(1).asLong() != v.get(2).asLong()).isTrue();
+        // and each seed's run is the run of that seed
+        Result one = run("run", "--policy", "naive", "--seed", "43", "--duration", "600ms", "--format", "json");
+        assertThat(JSON.readTree(one.out()).get("policies").get("naive").get("pswpout").asLong()).isEqualTo(v.get(1).asLong());
+        JsonNode ratios = root.get("ratios");
+        assertThat(ratios.fieldNames()).toIterable().containsExactly("copyless/naive", "copyless-holdback/naive");
+        JsonNode mv = ratios.get("copyless/naive").get("moved_page_data_movements");
+        double c = pol.get("copyless").get("moved_page_data_movements").get("mean").asDouble();
+        double n = pol.get("naive").get("moved_page_data_movements").get("mean").asDouble();
+        assertThat(mv.get("mean").asDouble()).isCloseTo(c / n, org.assertj.core.api.Assertions.within(0.0001));
+        assertThat(mv.get("values").size()).isEqualTo(3);
+        assertThat(ratios.get("copyless/naive").get("guest_access_latency_ns.p99").has("ci95")).isTrue();
+        // naive makes no hypercall: no ratio is defined
+        assertThat(ratios.get("copyless/naive").get("hypercalls").get("mean").isNull()).isTrue();
+    }
+
+    @Test
+    void compareTableWithSeedsShowsMeanAndHalfWidth() {
+        Result r = run("compare", "--seeds", "2", "--duration", "600ms");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("seeds 42..43").contains("95% confidence interval");
+        String row = r.out().lines().filter(l -> l.startsWith("moved_page_data_movements ")).findFirst().orElseThrow();
+        String[] cells = row.substring(40).strip().split(" {2,}");
+        assertThat(cells).hasSize(6).allSatisfy(cell -> assertThat(cell).matches("[0-9.,]+ ± [0-9.,]+"));
+        assertThat(cells[0]).isEqualTo("0 ± 0"); // none balances nothing, under every seed
+        // naive: 2 movements per balanced moved page, so its mean is far from 0 and its ratios below 1
+        assertThat(Double.parseDouble(cells[4].split(" ")[0])).isBetween(0.0, 1.0);
+    }
+
+    @Test
+    void badSeedCountsAreUserErrors() {
+        assertUserError(run("compare", "--seeds", "0"), "--seeds: expected 1 to 1000, got 0");
+        assertUserError(run("compare", "--seeds", "2", "--report", "/tmp/copyless-never-written"), "--report");
+        assertThat(Files.exists(Path.of("/tmp/copyless-never-written"))).isFalse();
     }
 
     @Test

@@ -44,6 +44,27 @@ class SweepCommandTest {
     }
 
     @Test
+    void seedsAsACountAreTheBaseSeedAndTheOnesAfterIt() {
+        SweepGrid g = SweepGrid.parse(GRID.replace("seeds: [7]", "seeds: 3"), "g.yaml", null);
+        long base = g.base().seed();
+        assertThat(g.seeds()).containsExactly(base, base + 1, base + 2);
+        assertThat(g.size()).isEqualTo(12);
+        // a list stays a list of seeds, and a one-item list is one seed, not a count
+        assertThat(SweepGrid.parse(GRID.replace("seeds: [7]", "seeds: [3]"), "g.yaml", null).seeds()).containsExactly(3L);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> SweepGrid.parse(GRID.replace("seeds: [7]", "seeds: 0"), "g.yaml", null))
+                .isInstanceOf(ScenarioException.class).hasMessageContaining("seeds: expected a count from 1 to 1000");
+    }
+
+    @Test
+    void theRemovedHoldBackParameterNamesThePolicy() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> SweepGrid.parse(GRID.replace("  duration: [300ms]", "  hold-back: [true, false]"), "g.yaml", null))
+                .isInstanceOf(ScenarioException.class).hasMessageContaining("parameters.hold-back: removed")
+                .hasMessageContaining("copyless-holdback");
+    }
+
+    @Test
     void sweepStreamsOneRowPerPointAndResumesWithoutRedoingPoints(@TempDir Path tmp) throws Exception {
         Path grid = tmp.resolve("g.yaml");
         Files.writeString(grid, GRID);

@@ -59,11 +59,11 @@ class ReportTest {
 
         JsonNode json = JSON.readTree(dir.resolve("results.json").toFile());
         assertThat(json.get("scenario").get("name").asText()).isEqualTo("default");
-        assertThat(json.get("policies").fieldNames()).toIterable().containsExactly("none", "naive", "copyless");
+        assertThat(json.get("policies").fieldNames()).toIterable().containsExactly("none", "naive", "copyless", "copyless-holdback");
         assertThat(json.get("policies").get("copyless").get("counters_over_time").get("t_ms").size()).isPositive();
 
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
-        assertThat(csv).hasSize(4);
+        assertThat(csv).hasSize(5);
         List<String> header = Arrays.asList(csv.getFirst().split(","));
         assertThat(header.getFirst()).isEqualTo("policy");
         for (Counter c : Counter.values()) {
@@ -71,8 +71,9 @@ class ReportTest {
         }
         assertThat(header).contains("data_movements_per_balanced_moved_page", "remote_access_fraction",
                 "guest_access_latency_ns.mean", "balancing_migration_latency_ns.p99");
-        assertThat(csv.subList(1, 4)).extracting(l -> l.split(",", -1)[0]).containsExactly("none", "naive", "copyless");
-        for (String row : csv.subList(1, 4)) {
+        assertThat(csv.subList(1, 5)).extracting(l -> l.split(",", -1)[0])
+                .containsExactly("none", "naive", "copyless", "copyless-holdback");
+        for (String row : csv.subList(1, 5)) {
             assertThat(row.split(",", -1)).hasSize(header.size());
         }
         int col = header.indexOf("moved_page_data_movements");
@@ -89,7 +90,9 @@ class ReportTest {
         assertSelfContained(html, dir);
         assertThat(text(html)).contains("copyless made 1.00 data movements per balanced moved page, naive 2.00")
                 .contains("What copyless saved").contains("Remote-access fraction over time")
-                .contains("Balancing-migration latency");
+                .contains("Balancing-migration latency")
+                .contains("Hold-back (claim 12) is measured apart: copyless-holdback is copyless plus hold-back")
+                .contains("copyless / naive").contains("copyless-holdback / naive");
         assertThat(html).contains("<img").doesNotContain("src=\"savings.png\"");
 
         assumeTrue(HeadlessChromium.available(), NO_CHROMIUM);

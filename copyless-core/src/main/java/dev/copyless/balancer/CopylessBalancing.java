@@ -3,13 +3,13 @@ package dev.copyless.balancer;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.guest.GuestVm;
 import dev.copyless.guest.Vcpu;
+import dev.copyless.host.MovedFrom;
 import dev.copyless.hypervisor.MigrationRequest;
-import dev.copyless.hypervisor.MovedPageList;
 import dev.copyless.hypervisor.MovedPageListView;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
-import dev.copyless.mm.PageState;
+
 
 /**
  * The invention's guest side. Every balancing attempt first inspects the moved-page list
@@ -19,6 +19,8 @@ import dev.copyless.mm.PageState;
  * block goes to the host in one hypercall when full, when the destination vNode changes, at
  * the end of the vCPU's quantum, or when the task touches a pending page (claim 1). The host
  * migrates straight from the new source location, in the requested order (claims 2-8).
+ * With {@code holdBack} (the {@code copyless-holdback} policy) the host also holds the VM's
+ * listed pages back from their source node until the request comes (claim 12).
  *
  * <p>The request goes through the binary ABI ({@link NumaBalancer#hypercall}). Outcomes per page:
  *
@@ -40,9 +42,10 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
         }
     }
 
+    /** {@link #COPYLESS_HOLDBACK} with hold-back, {@link #COPYLESS} without. */
     @Override
     public String key() {
-        return COPYLESS;
+        return holdBack ? COPYLESS_HOLDBACK : COPYLESS;
     }
 
     @Override
@@ -70,7 +73,7 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
         }
         req.dstVnode = dstVnode;
         req.order = order;
-        req.add(srcGfn, dst, gvpn, MovedPageList.kind(list.entry(srcGfn)));
+        req.add(srcGfn, dst, gvpn, b.movedAtDecision(srcGfn).ordinal());
         vm.pageTable()[gvpn] = srcGfn | GuestPte.PENDING;
         if (req.count >= batch) {
             ns += flush(b, cpu);
@@ -88,6 +91,8 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
         int[] pt = vm.pageTable();
         long callNs = b.hypercall(cpu, req);
         long ns = callNs;
+        // balancing_migration_latency_ns is per page: the call's time shared by the pages in it
+        long perPageNs = callNs / req.count;
         for (int i = 0; i < req.count; i++) {
             int src = req.srcGfn[i];
             int dst = req.dstGfn[i];
@@ -97,11 +102,11 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
             if (status == Errno.OK) {
                 ns += b.migrateCost();
                 vm.remap(gvpn, src, dst);
-                b.countMovedBalanced(req.listedKind[i] == PageState.SWAPPED);
-                b.completed(callNs + b.migrateCost());
+                b.countMovedBalanced(MovedFrom.ofOrdinal(req.listedKind[i]));
+                b.completed(perPageNs + b.migrateCost());
             } else if (status == -Errno.EAGAIN || status == -Errno.ETIMEDOUT) {
                 vm.freeGfn(dst);
-                ns += b.migrateByCopy(gvpn, src, vm.vnodeOf(dst), req.listedKind[i]);
+                ns += b.migrateByCopy(gvpn, src, vm.vnodeOf(dst), MovedFrom.ofOrdinal(req.listedKind[i]));
             } else if (status == -Errno.EBUSY) {
                 vm.freeGfn(dst); // throttled: the page stays; a later hinting fault tries again
             } else {

@@ -7,6 +7,7 @@ import dev.copyless.guest.NumaHooks;
 import dev.copyless.guest.Task;
 import dev.copyless.guest.Vcpu;
 import dev.copyless.host.HostMemory;
+import dev.copyless.host.MovedFrom;
 import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.hypervisor.MovedPageList;
@@ -270,18 +271,24 @@ public final class NumaBalancer implements NumaHooks {
      * {@code copyless} for pages the list does not name, and as the fallback of a stale entry.
      */
     public long migrateByCopy(int gvpn, int srcGfn, int dstVnode) {
-        long word = host.locate(vm.id(), srcGfn);
-        int movedKind = host.isMoved(vm.id(), srcGfn) ? PageState.kind(word) : -1;
-        return migrateByCopy(gvpn, srcGfn, dstVnode, movedKind);
+        return migrateByCopy(gvpn, srcGfn, dstVnode, movedAtDecision(srcGfn));
     }
 
     /**
-     * A copy whose source was judged moved (or not) earlier: {@code movedKindAtDecision} is the
-     * location kind the guest saw in the list when it decided, or -1 if the page was not moved
-     * then. A stale copyless entry falls back here and still counts as a balanced moved page,
-     * as {@code balanced_moved_pages} is defined at decision time.
+     * Where a source page's data was when the guest decided to migrate it, for the
+     * {@code balanced_moved_pages_*} accounting only (the decision itself reads the list):
+     * not moved, on another node, swapped, or swapped with its data still in the host's swap cache.
      */
-    long migrateByCopy(int gvpn, int srcGfn, int dstVnode, int movedKindAtDecision) {
+    MovedFrom movedAtDecision(int srcGfn) {
+        return MovedFrom.of(host.locate(vm.id(), srcGfn), host.isMoved(vm.id(), srcGfn));
+    }
+
+    /**
+     * A copy whose source was judged moved (or not) earlier: {@code movedAtDecision} is where
+     * the source's data was when the guest decided. A stale copyless entry falls back here and
+     * still counts as a balanced moved page, as {@code balanced_moved_pages} is defined at decision time.
+     */
+    long migrateByCopy(int gvpn, int srcGfn, int dstVnode, MovedFrom movedAtDecision) {
         int dst = vm.allocGfn(dstVnode);
         if (dst == GuestVm.NO_GFN) {
             metrics.stat.inc(Counter.PGMIGRATE_FAIL);
@@ -295,17 +302,21 @@ public final class NumaBalancer implements NumaHooks {
         }
         long ns = cost.migratePageNs + copied;
         vm.remap(gvpn, srcGfn, dst);
-        if (movedKindAtDecision >= 0) {
-            countMovedBalanced(movedKindAtDecision == PageState.SWAPPED);
+        if (movedAtDecision.moved()) {
+            countMovedBalanced(movedAtDecision);
         }
         completed(ns);
         return ns;
     }
 
-    /** Counts one balancing migration of a page the host had moved. */
-    void countMovedBalanced(boolean fromSwap) {
+    /** Counts one balancing migration of a page the host had moved, by where its data was. */
+    void countMovedBalanced(MovedFrom kind) {
         metrics.stat.inc(Counter.BALANCED_MOVED_PAGES);
-        metrics.stat.inc(fromSwap ? Counter.BALANCED_MOVED_PAGES_SWAP : Counter.BALANCED_MOVED_PAGES_NODE);
+        metrics.stat.inc(switch (kind) {
+            case SWAP -> Counter.BALANCED_MOVED_PAGES_SWAP;
+            case SWAPCACHE -> Counter.BALANCED_MOVED_PAGES_SWAPCACHE;
+            default -> Counter.BALANCED_MOVED_PAGES_NODE;
+        });
     }
 
     /** Counts one completed balancing migration and its latency. */

@@ -16,8 +16,9 @@ import java.util.List;
  * quantum of the task at the head of its run queue: the task's accesses, its NUMA scan when
  * due, the faults they take, and at the end the flush of any pending copyless request.
  *
- * <p>The access fast path (a present PTE with no flag, a resident host word with no slow
- * flag) sets the accessed bit and counts the access per memory node; it allocates nothing
+ * <p>Each access is a load or a store (the task's write fraction). The access fast path (a
+ * present PTE with no flag, a resident host word with no slow flag) sets the accessed bit, and
+ * on a store the dirty bit (the EPT A/D bits), and counts the access per memory node; it allocates nothing
  * and calls nothing virtual but the workload's {@code next} (and, for a trace, its
  * {@code thinkNs}). Everything else goes through {@link #slowAccess}, and so does every
  * access on a backend without a location array ({@link HostMemory#stateArray} is null: the
@@ -139,12 +140,14 @@ public final class Vcpu extends Agent {
             if (timed) {
                 think = t.workload().thinkNs();
             }
+            boolean store = t.nextIsStore();
             int pte = pt[gvpn];
             if (st != null && GuestPte.plain(pte)) {
                 long w = st[pte];
                 if ((w & PageState.FAST_MASK) == PageState.RESIDENT) {
-                    if ((w & PageState.ACCESSED) == 0) {
-                        st[pte] = w | PageState.ACCESSED;
+                    long young = store ? PageState.ACCESSED | PageState.DIRTY : PageState.ACCESSED;
+                    if ((w & young) != young) {
+                        st[pte] = w | young;
                     }
                     int node = PageState.nodeOrDevice(w);
                     perNode[node]++;
@@ -152,13 +155,13 @@ public final class Vcpu extends Agent {
                     continue;
                 }
             }
-            time += slowAccess(t, gvpn, time) + think;
+            time += slowAccess(t, gvpn, time, store) + think;
         }
         return time;
     }
 
     /** Guest page fault, hinting fault, pending migration, or host fault; then the access. */
-    private long slowAccess(Task t, int gvpn, long time) {
+    private long slowAccess(Task t, int gvpn, long time, boolean store) {
         engine.advanceTo(time);
         int[] pt = vm.pageTable();
         long ns = 0;
@@ -177,7 +180,7 @@ public final class Vcpu extends Agent {
         }
         int gfn = GuestPte.gfn(pt[gvpn]);
         engine.advanceTo(time + ns);
-        long access = host.touch(vm.id(), gfn, hostNode);
+        long access = host.touch(vm.id(), gfn, hostNode, store);
         ns += access;
         int node = PageState.nodeOrDevice(host.locate(vm.id(), gfn));
         if (node == hostNode) {

@@ -13,7 +13,8 @@ import dev.copyless.mm.PageState;
  *
  * <p>One writer at a time (the backend's caller serialises, as the host's page-table lock
  * does); {@link #words()} hands the array to the vCPU access fast path, which may set
- * {@link PageState#ACCESSED} and nothing else.
+ * {@link PageState#ACCESSED} and, on a store,
+ * {@link PageState#DIRTY}, and nothing else.
  */
 public final class GfnLocations {
     private final long[] words;

@@ -53,6 +53,16 @@ public interface HostMemory extends AutoCloseable {
     long touch(int vm, int gfn, int cpuNode);
 
     /**
+     * {@link #touch(int, int, int)} for a load ({@code write} false) or a store: a store
+     * dirties the page ({@code FAULT_FLAG_WRITE}), and on a host with a swap cache frees the
+     * slot of a page it swaps in ({@code should_try_to_free_swap}). A backend that does not
+     * tell loads from stores answers as for a load.
+     */
+    default long touch(int vm, int gfn, int cpuNode, boolean write) {
+        return touch(vm, gfn, cpuNode);
+    }
+
+    /**
      * A guest kernel's page copy {@code src -> dst} as a balancing migration does it: reading
      * {@code src} first brings it back to its pinned node if the host had moved it, writing
      * {@code dst} populates it on its own pinned node, then 4 KiB cross (or not) the

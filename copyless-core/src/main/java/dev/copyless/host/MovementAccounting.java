@@ -13,8 +13,11 @@ import dev.copyless.metrics.VmStat;
  *       {@code moved_page_interconnect_bytes}, and {@code swapped_page_interconnect_bytes}
  *       when that page had been swapped out;</li>
  *   <li>every copy or swap read that completes the balancing migration of a moved page is
- *       one {@code moved_page_data_movement}: naive makes two per swapped page (the swap-in
- *       to the source node, then the guest copy), copyless one (claim 1).</li>
+ *       one {@code moved_page_data_movement}: naive makes two per swapped page read from the
+ *       device (the swap-in to the source node, then the guest copy), copyless one (claim 1);
+ *       a swapped page whose data is still in the swap cache costs one under either policy
+ *       (naive maps the cached frame and copies it; copyless copies the cached frame to the
+ *       destination node).</li>
  * </ul>
  */
 public final class MovementAccounting {
@@ -29,7 +32,7 @@ public final class MovementAccounting {
             stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
             if (moved.moved()) {
                 stat.add(Counter.MOVED_PAGE_INTERCONNECT_BYTES, PAGE_SIZE);
-                if (moved == MovedFrom.SWAP) {
+                if (moved == MovedFrom.SWAP || moved == MovedFrom.SWAPCACHE) {
                     stat.add(Counter.SWAPPED_PAGE_INTERCONNECT_BYTES, PAGE_SIZE);
                 }
             }

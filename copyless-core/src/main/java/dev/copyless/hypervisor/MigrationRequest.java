@@ -19,7 +19,10 @@ public final class MigrationRequest {
     public final int[] dstGfn = new int[MAX_PAGES];
     /** Guest virtual page whose PTE maps the source (guest bookkeeping, not read by the host). */
     public final int[] gvpn = new int[MAX_PAGES];
-    /** Kind of the new source location the guest read in the list (guest bookkeeping, not read by the host). */
+    /**
+     * What the source was when the guest decided: the {@link dev.copyless.host.MovedFrom} ordinal of its
+     * new source location (accounting of {@code balanced_moved_pages_*}; not read by the host).
+     */
     public final int[] listedKind = new int[MAX_PAGES];
     public final int[] status = new int[MAX_PAGES];
     /** The call-level status of the last reply: 0 (accepted) or {@code -errno} (refused, timed out). */

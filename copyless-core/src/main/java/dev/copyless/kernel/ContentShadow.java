@@ -11,7 +11,8 @@ import java.util.List;
  * Real-bytes mode's record of what every gfn must hold: per VM, the content token
  * ({@link PageContent}) each gfn's bytes must carry (0: unbacked), stamped at each first
  * population and handed along by every copy and migration; and the end-of-run check that
- * reads every backed gfn back against it. Outside real-bytes mode it records nothing and the
+ * reads every backed gfn back against it, and both copies of a page in the swap cache (the cached
+ * frame of a swapped gfn, the slot of a clean mapped one). Outside real-bytes mode it records nothing and the
  * check lists only the losses the model knows of.
  */
 final class ContentShadow {
@@ -83,10 +84,20 @@ final class ContentShadow {
                     long want = expected(vm, gfn);
                     long got = kind == PageState.RESIDENT ? store.frameToken(PageState.nodeOrDevice(w), PageState.id(w))
                             : store.slotToken(PageState.nodeOrDevice(w), PageState.id(w));
+                    String copy = "";
+                    if (got == want && PageState.inSwapCache(w) && (kind == PageState.SWAPPED || (w & PageState.DIRTY) == 0)) {
+                        // the swap cache's other copy must hold the same data: the cached frame, or a clean page's slot
+                        long other = kind == PageState.SWAPPED ? k.swap.frameOf(w) : k.swap.slotOf(w);
+                        int hi = SwapState.hi(other);
+                        int lo = SwapState.lo(other);
+                        got = kind == PageState.SWAPPED ? store.frameToken(hi, lo) : store.slotToken(hi, lo);
+                        copy = kind == PageState.SWAPPED ? " (its swap-cache frame " + hi + ":" + lo + ")"
+                                : " (its swap slot " + hi + ":" + lo + ")";
+                    }
                     if (got == want && want != PageContent.NONE) {
                         verified++;
                     } else {
-                        why = PageState.describe(w) + " holds " + PageContent.describe(got) + ", expected "
+                        why = PageState.describe(w) + copy + " holds " + PageContent.describe(got) + ", expected "
                                 + PageContent.describe(want);
                     }
                 } else if (kind == PageState.SWAPPED && !store.slotIntact(PageState.nodeOrDevice(w), PageState.id(w))) {

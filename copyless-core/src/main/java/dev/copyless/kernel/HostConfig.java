@@ -5,18 +5,27 @@ package dev.copyless.kernel;
  *
  * @param reclaimBatch    pages one reclaim pass takes ({@code SWAP_CLUSTER_MAX}, 32)
  * @param pageCluster     swap readahead window is {@code 1 << pageCluster} slots
- *                        ({@code vm.page-cluster}, default 3); 0 disables readahead
+ *                        ({@code vm.page-cluster}, default 3; VMA readahead caps it at 2^5); 0 disables readahead
  * @param demotionTarget  per node, the node its cold pages are demoted to, or -1
  *                        ({@code /sys/kernel/mm/numa/demotion_enabled} and the tier order)
  * @param promoteOnTouch  promote a demoted page back to its pinned node on its first touch
  *                        (NUMA balancing memory tiering mode, {@code numa_balancing=2})
  * @param demotionInterval period of the proactive demotion agent in ns (0: demotion only in reclaim)
  * @param demotionBatch   pages the demotion agent scans per node per period
+ * @param vmaReadahead    swap readahead by neighbouring gfns of the faulting VMA ({@code swap_vma_readahead},
+ *                        Linux's default for non-rotational swap, {@code /sys/kernel/mm/swap/vma_ra_enabled});
+ *                        false: by neighbouring slots ({@code swap_cluster_readahead})
  */
 public record HostConfig(int reclaimBatch, int pageCluster, int[] demotionTarget, boolean promoteOnTouch,
-                         long demotionInterval, int demotionBatch) {
+                         long demotionInterval, int demotionBatch, boolean vmaReadahead) {
     public HostConfig {
         demotionTarget = demotionTarget.clone();
+    }
+
+    /** A configuration with VMA-based readahead, Linux's default. */
+    public HostConfig(int reclaimBatch, int pageCluster, int[] demotionTarget, boolean promoteOnTouch,
+                      long demotionInterval, int demotionBatch) {
+        this(reclaimBatch, pageCluster, demotionTarget, promoteOnTouch, demotionInterval, demotionBatch, true);
     }
 
     public boolean demotionEnabled() {

@@ -99,6 +99,7 @@ final class Kernel {
         vms.add(locations);
         holdBack = Arrays.copyOf(holdBack, vm + 1);
         shadow.addVm(locations.gfns());
+        swap.addVm(locations.layout().vnodes());
         return vm;
     }
 

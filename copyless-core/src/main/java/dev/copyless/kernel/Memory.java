@@ -1,9 +1,10 @@
 package dev.copyless.kernel;
 
 import static dev.copyless.mm.PageState.ACCESSED;
+import static dev.copyless.mm.PageState.DIRTY;
 import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
 import static dev.copyless.mm.PageState.PROMOTE_ON_TOUCH;
-import static dev.copyless.mm.PageState.READAHEAD;
+import static dev.copyless.mm.PageState.SWAPCACHE;
 
 import dev.copyless.host.GfnLocations;
 import dev.copyless.host.MovedFrom;
@@ -17,7 +18,8 @@ import dev.copyless.swap.SwapDevice;
 /**
  * The fault paths and what a guest does to its memory, as {@code mm/memory.c}: a guest access
  * that misses the EPT ({@code handle_mm_fault}: {@code do_anonymous_page} for a first touch,
- * {@code do_swap_page} for a swapped page, the deferred migration of a map-then-migrate
+ * {@code do_swap_page} for a swapped page (a minor fault when the swap cache has it), the
+ * deferred migration of a map-then-migrate
  * destination, the promotion of a demoted page in tiering mode unless claim 12 holds it back),
  * the guest's page copy of a naive balancing migration (whose read of a moved source brings it
  * back to its source node first: the waste copyless removes), populating a gfn, and zapping a
@@ -30,17 +32,21 @@ final class Memory {
         this.k = k;
     }
 
-    /** A guest access from a vCPU on {@code cpuNode} that missed the fast path; see {@link dev.copyless.host.HostMemory#touch}. */
-    long touch(int vm, int gfn, int cpuNode) {
+    /**
+     * A guest access (a store when {@code write}) from a vCPU on {@code cpuNode} that missed
+     * the fast path; see {@link dev.copyless.host.HostMemory#touch}.
+     */
+    long touch(int vm, int gfn, int cpuNode, boolean write) {
         Op op = k.enter();
         try {
-            fault(op, vm, gfn, false, MovedFrom.NOT_MOVED, "handling a guest access");
+            fault(op, vm, gfn, false, write, MovedFrom.NOT_MOVED, "handling a guest access");
             GfnLocations loc = k.vm(vm);
             long word = loc.word(gfn);
             if (PageState.isPoisoned(word)) {
                 k.stat.inc(Counter.HWPOISON_FAULTS); // VM_FAULT_HWPOISON: KVM injects a machine check into the guest
+            } else {
+                loc.setFlags(gfn, word | (write ? ACCESSED | DIRTY : ACCESSED));
             }
-            loc.setFlags(gfn, word | ACCESSED);
             return op.ns + k.cost.accessNs(cpuNode, PageState.nodeOrDevice(word));
         } finally {
             k.exit(op);
@@ -51,17 +57,18 @@ final class Memory {
      * Makes a gfn resident wherever the host's policy wants it: the EPT-violation path.
      *
      * @param balancingRead the naive balancer's read of a moved page (bring-back accounting)
+     * @param write         a store ({@code FAULT_FLAG_WRITE}): a swap-cache page's slot is freed
      * @param moved         whether the data this fault moves completes the balancing migration of a moved page
      * @param what          what the caller was doing, for the out-of-memory message
      */
-    private void fault(Op op, int vm, int gfn, boolean balancingRead, MovedFrom moved, String what) {
+    private void fault(Op op, int vm, int gfn, boolean balancingRead, boolean write, MovedFrom moved, String what) {
         GfnLocations loc = k.vm(vm);
         long word = loc.word(gfn);
         int pinned = loc.pinnedNode(gfn);
         switch (PageState.kind(word)) {
             case PageState.UNBACKED -> doAnonymousPage(op, vm, gfn, pinned, what);
             case PageState.POISONED -> op.ns += k.cost.eptFaultNs; // the data is gone: nothing to map
-            case PageState.SWAPPED -> doSwapPage(op, vm, gfn, word, pinned, balancingRead, moved, what);
+            case PageState.SWAPPED -> doSwapPage(op, vm, gfn, word, pinned, balancingRead, write, moved, what);
             default -> residentFault(op, vm, gfn, word, pinned, moved);
         }
     }
@@ -74,52 +81,64 @@ final class Memory {
             throw k.alloc.oom(pinned, what);
         }
         k.shadow.populate(vm, gfn, pinned, pfn);
-        k.vm(vm).set(gfn, PageState.resident(pinned, pfn));
+        k.vm(vm).set(gfn, PageState.resident(pinned, pfn) | DIRTY); // a new anonymous page is dirty
         k.stat.inc(Counter.PGALLOC_ZERO);
         op.ns += k.cost.zeroPageNs;
     }
 
     /**
-     * {@code do_swap_page}: reads a swapped gfn into its pinned node (the deferred migration of
-     * a map-then-migrate destination, claims 3-5, when it carries migrate-on-touch), then reads
-     * ahead, except on a {@code SWP_SYNCHRONOUS_IO} device (zram).
+     * {@code do_swap_page}. A gfn whose data is in the swap cache is a minor fault: its frame
+     * is mapped where it is, no device read ({@code swap_cache_get_folio}); a map-then-migrate
+     * destination's frame is then moved into the pinned node (one movement). Otherwise a major
+     * fault reads the slot into the pinned node (the deferred migration of a map-then-migrate
+     * destination, claims 3-5, when it carries migrate-on-touch) and reads ahead, except on a
+     * {@code SWP_SYNCHRONOUS_IO} device (zram). Last, {@code should_try_to_free_swap}: a store,
+     * or less than half of the swap free ({@code vm_swap_full}), frees the page's slot.
      */
-    private void doSwapPage(Op op, int vm, int gfn, long word, int pinned, boolean balancingRead, MovedFrom moved,
-                            String what) {
+    private void doSwapPage(Op op, int vm, int gfn, long word, int pinned, boolean balancingRead, boolean write,
+                            MovedFrom moved, String what) {
         op.ns += k.cost.eptFaultNs;
-        k.stat.inc(Counter.PGMAJFAULT);
         boolean migrateOnTouch = (word & MIGRATE_ON_TOUCH) != 0;
-        boolean bringBack = balancingRead && !migrateOnTouch;
-        int io = k.swap.swapIn(op, vm, gfn, word, pinned, bringBack, 0, false,
-                migrateOnTouch ? MovedFrom.SWAP : moved);
-        if (io == PageIo.IO_NO_FRAME) {
-            throw k.alloc.oom(pinned, what);
+        if ((word & SWAPCACHE) != 0) {
+            long w = k.swap.mapSwapCache(vm, gfn, word);
+            if (migrateOnTouch) {
+                w &= ~MIGRATE_ON_TOUCH;
+                k.vm(vm).setFlags(gfn, w);
+                if (PageState.nodeOrDevice(w) != pinned) {
+                    k.migrate.moveFrame(op, vm, gfn, w, pinned, false, 0, MovedFrom.SWAPCACHE); // no room: stays remote
+                }
+            }
+        } else {
+            k.stat.inc(Counter.PGMAJFAULT);
+            boolean bringBack = balancingRead && !migrateOnTouch;
+            int io = k.swap.swapIn(op, vm, gfn, word, pinned, bringBack, migrateOnTouch ? MovedFrom.SWAP : moved);
+            if (io == PageIo.IO_NO_FRAME) {
+                throw k.alloc.oom(pinned, what);
+            }
+            if (io != PageIo.IO_OK) {
+                return; // lost: the gfn is poisoned
+            }
+            if (bringBack) {
+                k.stat.inc(Counter.PAGES_BROUGHT_BACK);
+            }
+            SwapDevice dev = k.swaps[PageState.nodeOrDevice(word)];
+            if (k.config.pageCluster() > 0 && !dev.profile().synchronousIo()) {
+                k.swap.swapinReadahead(op, vm, gfn, word, pinned);
+            }
         }
-        if (io != PageIo.IO_OK) {
-            return; // lost: the gfn is poisoned
-        }
-        if (bringBack) {
-            k.stat.inc(Counter.PAGES_BROUGHT_BACK);
-        }
-        SwapDevice dev = k.swaps[PageState.nodeOrDevice(word)];
-        if (k.config.pageCluster() > 0 && !dev.profile().synchronousIo()) {
-            k.swap.swapinReadahead(op, dev, PageState.id(word));
+        long now = k.vm(vm).word(gfn);
+        if ((now & SWAPCACHE) != 0 && PageState.isResident(now) && (write || k.swap.vmSwapFull())) {
+            k.swap.freeSwap(vm, gfn, now);
         }
     }
 
     /**
-     * A fault on a resident gfn: a readahead page's first touch ({@code swap_ra_hit}), the
-     * deferred migration of a map-then-migrate destination that is resident on another node,
+     * A fault on a resident gfn: the deferred migration of a map-then-migrate destination that is resident on another node,
      * or the promotion of a demoted page ({@code numa_balancing=2}) unless hold-back (claim 12)
      * keeps it where it is.
      */
     private void residentFault(Op op, int vm, int gfn, long word, int pinned, MovedFrom moved) {
         GfnLocations loc = k.vm(vm);
-        if ((word & READAHEAD) != 0) {
-            k.swap.readaheadHit();
-            word &= ~READAHEAD;
-            loc.setFlags(gfn, word);
-        }
         if ((word & MIGRATE_ON_TOUCH) != 0) {
             op.ns += k.cost.eptFaultNs;
             if (!k.migrate.moveFrame(op, vm, gfn, word, pinned, false, 0, MovedFrom.NODE)) {
@@ -154,7 +173,7 @@ final class Memory {
         GfnLocations loc = k.vm(vm);
         long before = loc.word(srcGfn);
         MovedFrom moved = MovedFrom.of(before, loc.isMoved(srcGfn, before));
-        fault(op, vm, srcGfn, true, moved, "reading the source page of a guest page copy");
+        fault(op, vm, srcGfn, true, false, moved, "reading the source page of a guest page copy");
         if (PageState.isPoisoned(loc.word(srcGfn))) {
             return -Errno.EIO; // the guest's machine-check-safe copy (folio_mc_copy) fails: nothing copied
         }
@@ -162,12 +181,16 @@ final class Memory {
         if (PageState.isPoisoned(loc.word(dstGfn))) {
             zap(vm, dstGfn, loc.word(dstGfn)); // overwritten whole: the poisoned entry goes
         }
-        fault(op, vm, dstGfn, false, MovedFrom.NOT_MOVED, "writing the destination page of a guest page copy");
+        fault(op, vm, dstGfn, false, true, MovedFrom.NOT_MOVED, "writing the destination page of a guest page copy");
         if (PageState.isPoisoned(loc.word(dstGfn))) {
             return -Errno.EIO; // a still-swapped destination could not be read in: the copy's write faults, nothing copied
         }
         long src = loc.word(srcGfn) | ACCESSED;
-        long dst = loc.word(dstGfn) | ACCESSED;
+        long dst = loc.word(dstGfn);
+        if ((dst & SWAPCACHE) != 0) {
+            dst = k.swap.freeSwap(vm, dstGfn, dst); // the copy's store: should_try_to_free_swap
+        }
+        dst |= ACCESSED | DIRTY;
         loc.setFlags(srcGfn, src);
         loc.setFlags(dstGfn, dst);
         int from = PageState.nodeOrDevice(src);
@@ -187,7 +210,7 @@ final class Memory {
         }
         Op op = k.enter();
         try {
-            fault(op, vm, gfn, false, MovedFrom.NOT_MOVED, "populating a guest page");
+            fault(op, vm, gfn, false, false, MovedFrom.NOT_MOVED, "populating a guest page");
             return op.ns;
         } finally {
             k.exit(op);
@@ -199,6 +222,12 @@ final class Memory {
      * dropped); the gfn becomes unbacked.
      */
     void zap(int vm, int gfn, long word) {
+        if ((word & SWAPCACHE) != 0) {
+            k.swap.zapSwapCache(word);
+            k.shadow.expect(vm, gfn, 0);
+            k.vm(vm).unback(gfn);
+            return;
+        }
         switch (PageState.kind(word)) {
             case PageState.RESIDENT -> k.nodes[PageState.nodeOrDevice(word)].free(PageState.id(word));
             case PageState.SWAPPED -> k.swaps[PageState.nodeOrDevice(word)].free(PageState.id(word));

@@ -1,7 +1,9 @@
 package dev.copyless.kernel;
 
+import static dev.copyless.mm.PageState.DIRTY;
 import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
 import static dev.copyless.mm.PageState.PROMOTE_ON_TOUCH;
+import static dev.copyless.mm.PageState.SWAPCACHE;
 
 import dev.copyless.host.GfnLocations;
 import dev.copyless.host.MovedFrom;
@@ -49,6 +51,10 @@ final class MemoryTiers {
             flags |= PROMOTE_ON_TOUCH;
         }
         k.store.copyFrame(from, PageState.id(word), target, pfn);
+        if ((word & SWAPCACHE) != 0) {
+            k.swap.frameMoved(from, PageState.id(word), target, pfn); // migration keeps the swap cache
+            flags |= word & (SWAPCACHE | DIRTY);
+        }
         loc.set(gfn, PageState.resident(target, pfn) | flags);
         k.stat.inc(Counter.PGMIGRATE_SUCCESS);
         k.stat.inc(Counter.HOST_PAGE_COPIES);
@@ -98,7 +104,11 @@ final class MemoryTiers {
             }
             int vm = FrameOwner.vm(own);
             int gfn = FrameOwner.gfn(own);
-            demoteFrame(vm, gfn, k.vm(vm).word(gfn), target);
+            long word = k.vm(vm).word(gfn);
+            if (!PageState.isResident(word)) {
+                continue; // an unmapped swap-cache frame: reclaim drops it, demotion leaves it
+            }
+            demoteFrame(vm, gfn, word, target);
             k.stat.inc(Counter.PGDEMOTE_KSWAPD);
             demoted++;
         }

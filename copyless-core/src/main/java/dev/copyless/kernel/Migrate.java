@@ -1,7 +1,9 @@
 package dev.copyless.kernel;
 
 import static dev.copyless.mm.PageState.ACCESSED;
+import static dev.copyless.mm.PageState.DIRTY;
 import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
+import static dev.copyless.mm.PageState.SWAPCACHE;
 
 import dev.copyless.host.GfnLocations;
 import dev.copyless.host.MovedFrom;
@@ -45,6 +47,10 @@ final class Migrate {
             return false;
         }
         k.store.copyFrame(from, PageState.id(word), nodeId, pfn);
+        if ((word & SWAPCACHE) != 0) {
+            k.swap.frameMoved(from, PageState.id(word), nodeId, pfn); // migrate_folio keeps the swap cache
+            extraFlags |= word & (SWAPCACHE | DIRTY);
+        }
         k.nodes[from].free(PageState.id(word));
         k.vm(vm).set(gfn, PageState.resident(nodeId, pfn) | extraFlags);
         k.stat.inc(Counter.HOST_PAGE_COPIES);
@@ -66,7 +72,7 @@ final class Migrate {
         if (!loc.isMoved(srcGfn, src)) {
             return -Errno.EAGAIN;
         }
-        Op op = k.enter(FrameOwner.FREE, plug);
+        Op op = k.enter(FrameOwner.of(vm, srcGfn), plug); // the source is isolated from the destination's direct reclaim
         try {
             return migrate(op, vm, srcGfn, dstGfn, src, order);
         } finally {
@@ -93,22 +99,33 @@ final class Migrate {
         return op.ns;
     }
 
-    /** Claims 6-8: read from the new source location and write into the destination node, then map. */
+    /**
+     * Claims 6-8: read from the new source location and write into the destination node, then
+     * map. A swapped source whose data is still in the swap cache is copied from its cached
+     * frame (one movement, no device read), or, when that frame already is on the destination
+     * node, handed over as it is (none); either way its slot is freed.
+     */
     private long migrateBeforeMap(Op op, int vm, int srcGfn, int dstGfn, long src, int dstNode, boolean fromSwap,
                                   int srcNode) {
         GfnLocations loc = k.vm(vm);
         long dstWord = loc.word(dstGfn);
+        boolean cached = fromSwap && (src & SWAPCACHE) != 0;
+        long cachedFrame = cached ? k.swap.frameOf(src) : SwapState.NONE;
         int pfn;
-        boolean reused = PageState.isResident(dstWord) && PageState.nodeOrDevice(dstWord) == dstNode;
+        boolean reused = PageState.isResident(dstWord) && PageState.nodeOrDevice(dstWord) == dstNode
+                && (dstWord & SWAPCACHE) == 0;
+        boolean takeCached = cached && !reused && SwapState.hi(cachedFrame) == dstNode;
         if (reused) {
             pfn = PageState.id(dstWord); // a freed gfn still backed there: its frame takes the data
+        } else if (takeCached) {
+            pfn = SwapState.lo(cachedFrame); // the swap cache already holds the data on the destination node
         } else {
             pfn = k.alloc.allocFrame(op, dstNode, vm, dstGfn, false);
             if (pfn < 0) {
                 return -Errno.ENOMEM;
             }
         }
-        if (fromSwap) {
+        if (fromSwap && !cached) {
             SwapDevice d = k.swaps[PageState.nodeOrDevice(src)];
             int io = k.io.swapReadFolio(op, d, PageState.id(src), dstNode, pfn, false);
             if (io != PageIo.IO_OK) { // the page is lost: the source gfn is poisoned, the destination stays free
@@ -120,6 +137,10 @@ final class Migrate {
                 k.failure.poison(vm, srcGfn, src, io);
                 return -Errno.EIO;
             }
+        } else if (cached) {
+            if (!takeCached) {
+                k.store.copyFrame(SwapState.hi(cachedFrame), SwapState.lo(cachedFrame), dstNode, pfn);
+            }
         } else {
             k.store.copyFrame(srcNode, PageState.id(src), dstNode, pfn);
         }
@@ -127,7 +148,7 @@ final class Migrate {
             k.memory.zap(vm, dstGfn, loc.word(dstGfn));
         }
         k.nodes[dstNode].setOwner(pfn, FrameOwner.of(vm, dstGfn));
-        if (fromSwap) {
+        if (fromSwap && !cached) {
             SwapDevice d = k.swaps[PageState.nodeOrDevice(src)];
             d.free(PageState.id(src));
             k.stat.inc(Counter.PSWPIN);
@@ -137,15 +158,28 @@ final class Migrate {
             } else { // zram decompresses page by page on the CPU
                 op.ns += d.profile().pageReadNs();
             }
+        } else if (cached) {
+            k.stat.inc(Counter.SWAP_CACHE_HITS);
+            k.swap.releaseSwapped(src, takeCached); // the slot goes, and the cached frame unless it is the destination's now
+            if (!takeCached) {
+                int cn = SwapState.hi(cachedFrame);
+                k.stat.inc(Counter.HOST_PAGE_COPIES);
+                MovementAccounting.pageCopy(k.stat, cn, dstNode, MovedFrom.SWAPCACHE);
+                op.ns += k.cost.copyNs(cn, dstNode);
+            }
         } else {
-            k.nodes[srcNode].free(PageState.id(src));
+            if ((src & SWAPCACHE) != 0) {
+                k.swap.zapSwapCache(src); // the source frame and the slot that cached it both go
+            } else {
+                k.nodes[srcNode].free(PageState.id(src));
+            }
             k.stat.inc(Counter.HOST_PAGE_COPIES);
             MovementAccounting.pageCopy(k.stat, srcNode, dstNode, MovedFrom.NODE);
             op.ns += k.cost.copyNs(srcNode, dstNode);
         }
         loc.set(srcGfn, PageState.UNBACKED_WORD);
         // migrated pages keep their young bit (folio_migrate_flags), as the guest's copy leaves its destination young
-        loc.set(dstGfn, PageState.resident(dstNode, pfn) | ACCESSED);
+        loc.set(dstGfn, PageState.resident(dstNode, pfn) | ACCESSED | DIRTY);
         return 0;
     }
 
@@ -159,10 +193,15 @@ final class Migrate {
         GfnLocations loc = k.vm(vm);
         k.memory.zap(vm, dstGfn, loc.word(dstGfn));
         long flags = srcNode == dstNode ? 0 : MIGRATE_ON_TOUCH;
+        long owner = FrameOwner.of(vm, dstGfn);
         if (fromSwap) {
-            k.swaps[PageState.nodeOrDevice(src)].setOwner(PageState.id(src), FrameOwner.of(vm, dstGfn));
+            k.swaps[PageState.nodeOrDevice(src)].setOwner(PageState.id(src), owner);
         } else {
-            k.nodes[srcNode].setOwner(PageState.id(src), FrameOwner.of(vm, dstGfn));
+            k.nodes[srcNode].setOwner(PageState.id(src), owner);
+        }
+        if ((src & SWAPCACHE) != 0) {
+            k.swap.reown(src, owner); // the swap-cache pair moves with the entry: its frame or slot too
+            flags |= src & (SWAPCACHE | DIRTY);
         }
         loc.set(srcGfn, PageState.UNBACKED_WORD);
         loc.set(dstGfn, PageState.locationOnly(src) | flags | (fromSwap ? 0 : ACCESSED));

@@ -8,6 +8,7 @@ import dev.copyless.host.MmuNotifier;
 import dev.copyless.host.Verification;
 import dev.copyless.host.VnodeLayout;
 import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
 import dev.copyless.swap.FaultConfig;
@@ -77,6 +78,24 @@ public final class SimulatedHost implements HostMemory {
         return k.swaps[id];
     }
 
+    /**
+     * The swap cache's pairing of a slot with a frame, for the invariant checker: the frame
+     * ({@code node << 32 | pfn}) caching slot {@code slot} of device {@code dev}, or -1.
+     */
+    public long swapCacheFrame(int dev, int slot) {
+        return k.swap.frameOfSlot(dev, slot);
+    }
+
+    /** The slot ({@code dev << 32 | slot}) whose data frame {@code pfn} of {@code node} caches, or -1. */
+    public long swapCacheSlot(int node, int pfn) {
+        return k.swap.slotOfFrame(node, pfn);
+    }
+
+    /** One kswapd reclaim pass of up to {@code nr} pages over {@code node} ({@code shrink_node}); its nanoseconds. */
+    long shrinkNode(int node, int nr) {
+        return k.vmscan.shrinkNode(k.nodes[node], nr, false, FrameOwner.FREE);
+    }
+
     public int swapDeviceCount() {
         return k.swaps.length;
     }
@@ -106,7 +125,7 @@ public final class SimulatedHost implements HostMemory {
 
     /**
      * The VM's location words, for the vCPU access fast path and the invariant checker only:
-     * callers may set {@link PageState#ACCESSED} and nothing else.
+     * callers may set {@link PageState#ACCESSED} and {@link PageState#DIRTY} (a store) and nothing else.
      */
     @Override
     public long[] stateArray(int vm) {
@@ -132,7 +151,12 @@ public final class SimulatedHost implements HostMemory {
 
     @Override
     public long touch(int vm, int gfn, int cpuNode) {
-        return k.memory.touch(vm, gfn, cpuNode);
+        return k.memory.touch(vm, gfn, cpuNode, false);
+    }
+
+    @Override
+    public long touch(int vm, int gfn, int cpuNode, boolean write) {
+        return k.memory.touch(vm, gfn, cpuNode, write);
     }
 
     @Override

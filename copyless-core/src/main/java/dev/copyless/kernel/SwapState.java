@@ -1,125 +1,462 @@
 package dev.copyless.kernel;
 
+import static dev.copyless.mm.PageState.DIRTY;
 import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
 import static dev.copyless.mm.PageState.READAHEAD;
+import static dev.copyless.mm.PageState.SWAPCACHE;
 
 import dev.copyless.host.GfnLocations;
 import dev.copyless.host.MovedFrom;
 import dev.copyless.host.MovementAccounting;
+import dev.copyless.host.VnodeLayout;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.PageState;
 import dev.copyless.swap.SwapDevice;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /**
- * Pages going to and coming from swap, as {@code mm/swap_state.c}: {@code add_to_swap} (a slot
- * on the first device with room, the write through {@link PageIo}), the read of a swapped page
- * back into a frame (the I/O half of {@code do_swap_page}), and {@code swapin_readahead} with
- * its window ({@code __swapin_nr_pages}, from {@code vm.page-cluster} and the readahead hit
- * history). The slot is freed as soon as its page is read: no swap cache is modelled. Claim 12
- * lives here too: readahead leaves the moved pages of a VM under hold-back where they are.
+ * Pages going to and coming from swap, and the swap cache, as {@code mm/swap_state.c}:
+ *
+ * <ul>
+ *   <li>{@code add_to_swap}: a slot on the first device with room and the write through
+ *       {@link PageIo}; when every device is full, a slot held only by the swap cache of a
+ *       mapped page is taken back first ({@code __try_to_reclaim_swap}).</li>
+ *   <li>The swap cache: a page read from swap keeps its slot and stays in the swap cache
+ *       ({@link PageState#SWAPCACHE}) while it is clean, so reclaim drops it without I/O
+ *       ({@code shrink_folio_list}); a write fault or {@code vm_swap_full} (less than half of
+ *       the swap free) frees the slot ({@code should_try_to_free_swap}, {@code folio_free_swap},
+ *       which marks the folio dirty). A {@code SWP_SYNCHRONOUS_IO} device (zram) skips the swap
+ *       cache: the slot is freed at once ({@code do_swap_page}'s skip-swapcache path). The side
+ *       tables slot -> cached frame (per device) and frame -> slot (per node) pair a frame with
+ *       its slot; the per-gfn word only says {@code SWAPCACHE}.</li>
+ *   <li>{@code swapin_readahead}: VMA-based by default ({@code swap_vma_readahead}: the
+ *       neighbouring gfns of the faulting gfn in its vNode, the host VMA, within its 2 MiB PMD,
+ *       the window placed by the direction of the previous fault), slot-cluster based as an
+ *       option ({@code swap_cluster_readahead}); the window from {@code __swapin_nr_pages}
+ *       ({@code vm.page-cluster} and the hit history, per vNode for VMA readahead, global for
+ *       cluster). Readahead pages go into the swap cache on the faulting VMA's policy node and
+ *       stay unmapped ({@code SWAPPED|SWAPCACHE|READAHEAD}) until a fault finds them
+ *       ({@code swap_ra_hit}).</li>
+ * </ul>
+ *
+ * Claim 12 lives here too: readahead leaves the moved pages of a VM under hold-back where they are.
  */
 final class SwapState {
     /** {@link #addToSwap} results besides a device id. */
     static final int SWAP_FULL = -1;
     static final int SWAP_WRITE_FAILED = -2;
+    /** {@link #reclaimSwapCachePage}: a clean page dropped without I/O. */
+    static final int DROPPED_CLEAN = -3;
+    /** No frame or slot in a side table. */
+    static final long NONE = -1L;
+    /** {@code SWAP_RA_ORDER_CEILING} (64-bit): the VMA readahead window is at most 32 pages. */
+    static final int SWAP_RA_ORDER_CEILING = 5;
+    /** {@code SWAP_RA_HITS_MAX}: {@code SWAP_RA_HITS_MASK}, 6 bits of {@code swap_readahead_info}. */
+    static final int SWAP_RA_HITS_MAX = 63;
+    /** Pages in a PMD (2 MiB): VMA readahead never crosses one ({@code faddr & PMD_MASK}). */
+    static final int PMD_PAGES = 512;
 
     private final Kernel k;
-    /** Readahead pages touched since the last window computation ({@code swapin_readahead_hits}). */
-    private int readaheadHits;
-    /** Previous readahead window and the slot it was computed for ({@code __swapin_nr_pages} state). */
-    private int lastReadaheadWindow = 1;
-    private int prevReadaheadSlot = -2;
+    /** Per device, per slot: the swap-cache frame holding the slot's data ({@code node << 32 | pfn}), or {@link #NONE}. */
+    private final long[][] frameOfSlot;
+    /** Per node, per frame: the slot whose data the frame holds in the swap cache ({@code dev << 32 | slot}), or {@link #NONE}. */
+    private final long[][] slotOfFrame;
+    /** Where {@link #reclaimCacheOnlySlot} looks next, per device. */
+    private final int[] reclaimCursor;
+
+    /** Cluster readahead ({@code swapin_nr_pages}): hits since the last window, the last window, the previous offset. */
+    private int clusterHits;
+    private int lastClusterWindow;
+    private int prevOffset;
+    /** VMA readahead ({@code vma->swap_readahead_info}), per VM per vNode: previous fault gfn, window, hits. */
+    private final List<int[]> raPrev = new ArrayList<>();
+    private final List<int[]> raWin = new ArrayList<>();
+    private final List<int[]> raHits = new ArrayList<>();
 
     SwapState(Kernel k) {
         this.k = k;
+        this.frameOfSlot = new long[k.swaps.length][];
+        for (int d = 0; d < k.swaps.length; d++) {
+            frameOfSlot[d] = new long[k.swaps[d].slots()];
+            Arrays.fill(frameOfSlot[d], NONE);
+        }
+        this.slotOfFrame = new long[k.nodes.length][];
+        for (int n = 0; n < k.nodes.length; n++) {
+            slotOfFrame[n] = new long[k.nodes[n].frames()];
+            Arrays.fill(slotOfFrame[n], NONE);
+        }
+        this.reclaimCursor = new int[k.swaps.length];
     }
 
+    /** A new VM's readahead state, one per vNode (its host VMA). */
+    void addVm(int vnodes) {
+        int[] prev = new int[vnodes];
+        Arrays.fill(prev, Integer.MIN_VALUE / 2); // no previous fault: next to no gfn
+        raPrev.add(prev);
+        raWin.add(new int[vnodes]);
+        raHits.add(new int[vnodes]);
+    }
+
+    // ------------------------------------------------------------------ side tables
+
+    /** The swap-cache frame of a slot ({@code node << 32 | pfn}), or {@link #NONE}. */
+    long frameOfSlot(int dev, int slot) {
+        return frameOfSlot[dev][slot];
+    }
+
+    /** The slot a swap-cache frame holds ({@code dev << 32 | slot}), or {@link #NONE}. */
+    long slotOfFrame(int node, int pfn) {
+        return slotOfFrame[node][pfn];
+    }
+
+    static int hi(long pair) {
+        return (int) (pair >>> 32);
+    }
+
+    static int lo(long pair) {
+        return (int) pair;
+    }
+
+    private void link(int dev, int slot, int node, int pfn) {
+        frameOfSlot[dev][slot] = (long) node << 32 | pfn;
+        slotOfFrame[node][pfn] = (long) dev << 32 | slot;
+    }
+
+    private void unlink(int dev, int slot) {
+        long f = frameOfSlot[dev][slot];
+        frameOfSlot[dev][slot] = NONE;
+        slotOfFrame[hi(f)][lo(f)] = NONE;
+    }
+
+    /** A swap-cache frame's data moved to another frame ({@code migrate_folio} keeps the swap cache). */
+    void frameMoved(int fromNode, int fromPfn, int toNode, int toPfn) {
+        long s = slotOfFrame[fromNode][fromPfn];
+        slotOfFrame[fromNode][fromPfn] = NONE;
+        link(hi(s), lo(s), toNode, toPfn);
+    }
+
+    /** The slot of a {@code RESIDENT|SWAPCACHE} word ({@code dev << 32 | slot}). */
+    long slotOf(long residentWord) {
+        return slotOfFrame[PageState.nodeOrDevice(residentWord)][PageState.id(residentWord)];
+    }
+
+    /** The frame of a {@code SWAPPED|SWAPCACHE} word ({@code node << 32 | pfn}). */
+    long frameOf(long swappedWord) {
+        return frameOfSlot[PageState.nodeOrDevice(swappedWord)][PageState.id(swappedWord)];
+    }
+
+    /** Hands a swap-cache pair (frame and slot) of a word to another gfn: the remap of map-then-migrate. */
+    void reown(long word, long owner) {
+        if (PageState.isResident(word)) {
+            long s = slotOf(word);
+            k.swaps[hi(s)].setOwner(lo(s), owner);
+        } else {
+            long f = frameOf(word);
+            k.nodes[hi(f)].setOwner(lo(f), owner);
+        }
+    }
+
+    // ------------------------------------------------------------------ writes
+
     /**
-     * Writes a resident page to the first swap device with a free slot; write faults add to {@code op}.
+     * Writes a resident page without a slot to the first swap device with a free slot; write
+     * faults add to {@code op}.
      *
      * @return the device id, {@link #SWAP_FULL} when every device is full, or
      *     {@link #SWAP_WRITE_FAILED} when the write failed (the page stays resident, the slot is freed)
      */
     int addToSwap(Op op, int vm, int gfn, long word) {
-        for (SwapDevice d : k.swaps) {
-            int slot = d.allocate(FrameOwner.of(vm, gfn));
-            if (slot >= 0) {
-                if (!k.io.swapWritepage(op, d, slot, word)) {
-                    d.free(slot);
-                    return SWAP_WRITE_FAILED;
+        for (int attempt = 0; attempt < 2; attempt++) {
+            for (SwapDevice d : k.swaps) {
+                int slot = d.allocate(FrameOwner.of(vm, gfn));
+                if (slot >= 0) {
+                    if (!k.io.swapWritepage(op, d, slot, word)) {
+                        d.free(slot);
+                        return SWAP_WRITE_FAILED;
+                    }
+                    k.nodes[PageState.nodeOrDevice(word)].free(PageState.id(word));
+                    k.vm(vm).set(gfn, PageState.swapped(d.id(), slot) | (word & MIGRATE_ON_TOUCH));
+                    k.stat.inc(Counter.PSWPOUT);
+                    return d.id();
                 }
-                k.nodes[PageState.nodeOrDevice(word)].free(PageState.id(word));
-                k.vm(vm).set(gfn, PageState.swapped(d.id(), slot) | (word & MIGRATE_ON_TOUCH));
-                k.stat.inc(Counter.PSWPOUT);
-                return d.id();
+            }
+            if (!reclaimCacheOnlySlot()) {
+                break;
             }
         }
         return SWAP_FULL;
     }
 
     /**
-     * Reads a swapped gfn into a new frame on {@code nodeId} and frees its slot. A read that
-     * fails for good loses the page: for a demand read the gfn becomes poisoned; for readahead
-     * ({@code async}) it stays swapped, and its own fault will try again.
+     * Reclaim of a mapped swap-cache page ({@code RESIDENT|SWAPCACHE}, {@code shrink_folio_list}):
+     * a clean page is dropped without I/O, its slot still holds its data; a dirty one is
+     * written back to its own slot ({@code pageout}, one {@code pswpout}). Either way the gfn
+     * becomes {@code SWAPPED} on that slot and its frame is freed.
+     *
+     * @return the device written to, {@link #DROPPED_CLEAN}, or {@link #SWAP_WRITE_FAILED} (the
+     *     page stays resident and in the swap cache)
+     */
+    int reclaimSwapCachePage(Op op, int vm, int gfn, long word) {
+        long s = slotOf(word);
+        SwapDevice d = k.swaps[hi(s)];
+        int slot = lo(s);
+        boolean dirty = (word & DIRTY) != 0;
+        if (dirty && !k.io.swapWritepage(op, d, slot, word)) {
+            return SWAP_WRITE_FAILED;
+        }
+        unlink(d.id(), slot);
+        k.nodes[PageState.nodeOrDevice(word)].free(PageState.id(word));
+        k.vm(vm).set(gfn, PageState.swapped(d.id(), slot) | (word & MIGRATE_ON_TOUCH));
+        if (dirty) {
+            k.stat.inc(Counter.PSWPOUT);
+        }
+        return dirty ? d.id() : DROPPED_CLEAN;
+    }
+
+    /**
+     * Drops an unmapped swap-cache frame ({@code SWAPPED|SWAPCACHE}: readahead that no fault
+     * used, or a remapped entry) without I/O: the slot keeps the data.
+     */
+    void dropSwapCacheFrame(int vm, int gfn, long word) {
+        long f = frameOf(word);
+        unlink(PageState.nodeOrDevice(word), PageState.id(word));
+        k.nodes[hi(f)].free(lo(f));
+        k.vm(vm).setFlags(gfn, word & ~(SWAPCACHE | READAHEAD));
+    }
+
+    /**
+     * {@code folio_free_swap} of a mapped swap-cache page: the slot is freed, the page stays
+     * resident and is dirty from now on (its only copy is in memory).
+     *
+     * @return the new word
+     */
+    long freeSwap(int vm, int gfn, long word) {
+        long s = slotOf(word);
+        unlink(hi(s), lo(s));
+        k.swaps[hi(s)].free(lo(s));
+        long w = (word & ~SWAPCACHE) | DIRTY;
+        k.vm(vm).setFlags(gfn, w);
+        return w;
+    }
+
+    /** Zaps (frees) both halves of a swap-cache pair of a word, the gfn's data is dead. */
+    void zapSwapCache(long word) {
+        if (PageState.isResident(word)) {
+            long s = slotOf(word);
+            unlink(hi(s), lo(s));
+            k.swaps[hi(s)].free(lo(s));
+            k.nodes[PageState.nodeOrDevice(word)].free(PageState.id(word));
+        } else {
+            long f = frameOf(word);
+            unlink(PageState.nodeOrDevice(word), PageState.id(word));
+            k.nodes[hi(f)].free(lo(f));
+            k.swaps[PageState.nodeOrDevice(word)].free(PageState.id(word));
+        }
+    }
+
+    /**
+     * A {@code SWAPPED|SWAPCACHE} word's data went to a migration's destination: its slot is
+     * freed, and its cached frame too unless {@code keepFrame} (the frame became the
+     * destination's). The caller rewrites the word.
+     */
+    void releaseSwapped(long word, boolean keepFrame) {
+        long f = frameOf(word);
+        unlink(PageState.nodeOrDevice(word), PageState.id(word));
+        k.swaps[PageState.nodeOrDevice(word)].free(PageState.id(word));
+        if (!keepFrame) {
+            k.nodes[hi(f)].free(lo(f));
+        }
+    }
+
+    /** {@code vm_swap_full}: less than half of the swap space is free ({@code nr_swap_pages * 2 < total_swap_pages}). */
+    boolean vmSwapFull() {
+        long free = 0;
+        long total = 0;
+        for (SwapDevice d : k.swaps) {
+            free += d.freeSlots();
+            total += d.slots();
+        }
+        return free * 2 < total;
+    }
+
+    /**
+     * With every device full, frees one slot whose page is mapped from the swap cache (its data
+     * is in memory: the slot only caches it), as the allocator's {@code __try_to_reclaim_swap}
+     * does. The page becomes dirty.
+     *
+     * @return true when a slot was freed
+     */
+    private boolean reclaimCacheOnlySlot() {
+        for (SwapDevice d : k.swaps) {
+            int slots = d.slots();
+            int s = reclaimCursor[d.id()];
+            for (int i = 0; i < slots; i++, s = s + 1 == slots ? 0 : s + 1) {
+                long f = frameOfSlot[d.id()][s];
+                if (f == NONE) {
+                    continue;
+                }
+                long own = d.owner(s);
+                GfnLocations loc = k.vm(FrameOwner.vm(own));
+                long w = loc.word(FrameOwner.gfn(own));
+                if (PageState.isResident(w)) {
+                    freeSwap(FrameOwner.vm(own), FrameOwner.gfn(own), w);
+                    reclaimCursor[d.id()] = s;
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /**
+     * Reads a swapped gfn (not in the swap cache) into a new frame on {@code nodeId}: the
+     * demand read of {@code do_swap_page}. On a block device the page enters the swap cache
+     * with its slot kept and clean ({@code RESIDENT|SWAPCACHE}); on a {@code SWP_SYNCHRONOUS_IO}
+     * device the slot is freed. A read that fails for good poisons the gfn.
      *
      * @param bringBack the page is coming back to its source node (bring-back accounting)
      * @param moved     whether this read completes the balancing migration of a moved page
      * @return {@link PageIo#IO_OK}, {@link PageIo#IO_NO_FRAME} (state unchanged), or
-     *     {@link PageIo#IO_ERROR} / {@link PageIo#IO_BAD_CHECKSUM} (poisoned, or unchanged if async)
+     *     {@link PageIo#IO_ERROR} / {@link PageIo#IO_BAD_CHECKSUM} (poisoned)
      */
-    int swapIn(Op op, int vm, int gfn, long word, int nodeId, boolean bringBack, long extraFlags, boolean async,
-               MovedFrom moved) {
+    int swapIn(Op op, int vm, int gfn, long word, int nodeId, boolean bringBack, MovedFrom moved) {
         int pfn = k.alloc.allocFrame(op, nodeId, vm, gfn, bringBack);
         if (pfn < 0) {
             return PageIo.IO_NO_FRAME;
         }
         SwapDevice d = k.swaps[PageState.nodeOrDevice(word)];
-        int io = k.io.swapReadFolio(op, d, PageState.id(word), nodeId, pfn, async);
+        int slot = PageState.id(word);
+        int io = k.io.swapReadFolio(op, d, slot, nodeId, pfn, false);
         if (io != PageIo.IO_OK) {
             k.nodes[nodeId].free(pfn);
-            if (!async) {
-                k.failure.poison(vm, gfn, word, io);
-            }
+            k.failure.poison(vm, gfn, word, io);
             return io;
         }
-        d.free(PageState.id(word));
-        k.vm(vm).set(gfn, PageState.resident(nodeId, pfn) | extraFlags);
+        if (d.profile().synchronousIo()) {
+            d.free(slot);
+            k.vm(vm).set(gfn, PageState.resident(nodeId, pfn));
+        } else {
+            link(d.id(), slot, nodeId, pfn);
+            k.vm(vm).set(gfn, PageState.resident(nodeId, pfn) | SWAPCACHE);
+        }
         k.stat.inc(Counter.PSWPIN);
         MovementAccounting.swapRead(k.stat, moved);
         op.ns += d.profile().pageReadNs();
         return PageIo.IO_OK;
     }
 
-    /** A page brought in by readahead was touched ({@code swap_ra_hit}): the window may grow. */
-    void readaheadHit() {
-        k.stat.inc(Counter.SWAP_RA_HIT);
-        readaheadHits++;
+    /**
+     * A fault found the gfn's data in the swap cache ({@code swap_cache_get_folio}): a minor
+     * fault, no device read. The cached frame is mapped where it is ({@code RESIDENT|SWAPCACHE},
+     * clean), its slot kept. A readahead page counts {@code swap_ra_hit} and feeds the window.
+     *
+     * @return the new word (migrate-on-touch kept for the caller)
+     */
+    long mapSwapCache(int vm, int gfn, long word) {
+        long f = frameOf(word);
+        k.stat.inc(Counter.SWAP_CACHE_HITS);
+        if ((word & READAHEAD) != 0) {
+            k.stat.inc(Counter.SWAP_RA_HIT);
+            readaheadHit(vm, gfn);
+        }
+        long w = PageState.resident(hi(f), lo(f)) | SWAPCACHE | (word & MIGRATE_ON_TOUCH);
+        k.vm(vm).set(gfn, w);
+        return w;
+    }
+
+    /** {@code swap_cache_get_folio}'s readahead accounting: per vNode for VMA readahead, global for cluster. */
+    private void readaheadHit(int vm, int gfn) {
+        if (k.config.vmaReadahead()) {
+            int v = k.vm(vm).layout().vnodeOf(gfn);
+            int[] hits = raHits.get(vm);
+            hits[v] = Math.min(hits[v] + 1, SWAP_RA_HITS_MAX);
+            raPrev.get(vm)[v] = gfn; // SWAP_RA_VAL(addr, win, hits): the address is updated too
+        } else {
+            clusterHits++;
+        }
     }
 
     /**
-     * {@code swapin_readahead}: after a demand swap-in of {@code slot}, reads the other used
-     * slots of its aligned window back into their owners' pinned nodes, without direct reclaim.
-     * Pages of VMs under hold-back stay where they are (claim 12). Asynchronous: costs the
-     * faulting vCPU nothing ({@code fault}'s time is not charged).
+     * {@code swapin_readahead} after a demand read of the swapped {@code word} at (vm, gfn):
+     * reads the window's other swapped pages into the swap cache on {@code policyNode} (the
+     * faulting VMA's node), unmapped, without direct reclaim. Pages of VMs under hold-back
+     * stay where they are (claim 12). Asynchronous: costs the faulting vCPU nothing.
      */
-    void swapinReadahead(Op fault, SwapDevice d, int slot) {
-        int window = swapinNrPages(slot);
-        if (window <= 1) {
-            return;
-        }
-        int start = slot & -window;
-        int end = Math.min(start + window, d.slots());
+    void swapinReadahead(Op fault, int vm, int gfn, long word, int policyNode) {
         Op async = k.enter(fault.isolated, null); // nobody waits for it
         try {
-            readAround(async, d, slot, start, end);
+            if (k.config.vmaReadahead()) {
+                vmaReadahead(async, vm, gfn, policyNode);
+            } else {
+                clusterReadahead(async, k.swaps[PageState.nodeOrDevice(word)], PageState.id(word), policyNode);
+            }
         } finally {
             k.exit(async);
         }
     }
 
-    /** Reads the used slots of {@code [start, end)} but {@code slot} into their owners' pinned nodes. */
-    private void readAround(Op async, SwapDevice d, int slot, int start, int end) {
+    /** {@code swap_vma_readahead} with {@code swap_vma_ra_win}. */
+    private void vmaReadahead(Op async, int vm, int gfn, int policyNode) {
+        int maxWin = 1 << Math.min(k.config.pageCluster(), SWAP_RA_ORDER_CEILING);
+        if (maxWin == 1) {
+            return;
+        }
+        VnodeLayout layout = k.vm(vm).layout();
+        int v = layout.vnodeOf(gfn);
+        int[] prevs = raPrev.get(vm);
+        int[] wins = raWin.get(vm);
+        int[] hitss = raHits.get(vm);
+        int prev = prevs[v];
+        int win = swapinNrPages(prev, gfn, hitss[v], maxWin, wins[v]);
+        prevs[v] = gfn;
+        wins[v] = win;
+        hitss[v] = 0;
+        if (win == 1) {
+            return;
+        }
+        int left;
+        if (gfn == prev + 1) {
+            left = gfn;
+        } else if (prev == gfn + 1) {
+            left = gfn - win + 1;
+        } else {
+            left = gfn - (win - 1) / 2;
+        }
+        int right = left + win;
+        int pmd = gfn & -PMD_PAGES;
+        int start = Math.max(Math.max(left, layout.start(v)), pmd);
+        int end = Math.min(Math.min(right, layout.end(v)), pmd + PMD_PAGES);
+        GfnLocations loc = k.vm(vm);
+        for (int g = start; g < end; g++) {
+            if (g != gfn && !readaheadOne(async, vm, g, loc.word(g), policyNode)) {
+                break;
+            }
+        }
+    }
+
+    /** {@code swap_cluster_readahead} with {@code swapin_nr_pages}: the aligned window of slots around {@code slot}. */
+    private void clusterReadahead(Op async, SwapDevice d, int slot, int policyNode) {
+        int maxPages = 1 << k.config.pageCluster();
+        if (maxPages <= 1) {
+            return;
+        }
+        int hits = clusterHits;
+        clusterHits = 0;
+        int window = swapinNrPages(prevOffset, slot, hits, maxPages, lastClusterWindow);
+        if (hits == 0) {
+            prevOffset = slot;
+        }
+        lastClusterWindow = window;
+        if (window <= 1) {
+            return;
+        }
+        int start = slot & -window;
+        int end = Math.min(start + window, d.slots());
         for (int s = start; s < end; s++) {
             long own = d.owner(s);
             if (s == slot || !FrameOwner.isGuestPage(own)) {
@@ -127,38 +464,62 @@ final class SwapState {
             }
             int vm = FrameOwner.vm(own);
             int gfn = FrameOwner.gfn(own);
-            GfnLocations loc = k.vm(vm);
-            long word = loc.word(gfn);
-            if ((word & MIGRATE_ON_TOUCH) != 0) {
-                continue; // the data's destination is decided: its first touch will read it
-            }
-            if (k.holdBack(vm)) {
-                k.stat.inc(Counter.HOLDBACK_SKIPPED);
-                continue;
-            }
-            HostNode n = k.nodes[loc.pinnedNode(gfn)];
-            if (n.freeFrames() <= n.wmark(Watermark.MIN)) {
+            if (!readaheadOne(async, vm, gfn, k.vm(vm).word(gfn), policyNode)) {
                 break;
-            }
-            if (swapIn(async, vm, gfn, word, n.id(), true, READAHEAD, true, MovedFrom.NOT_MOVED) == PageIo.IO_OK) {
-                k.stat.inc(Counter.SWAP_RA);
-                k.stat.inc(Counter.PAGES_BROUGHT_BACK);
             }
         }
     }
 
     /**
-     * {@code __swapin_nr_pages}: the readahead window grows with recent readahead hits
-     * (rounded up to a power of two, at most {@code 1 << page-cluster}), falls to one page
-     * after a miss unless the fault is next to the previous one, and never shrinks by more
-     * than half at a time.
+     * Reads one swapped page into the swap cache on {@code node} for readahead
+     * ({@code __read_swap_cache_async}), unless it is not a plain swap entry, is in the swap
+     * cache already, is a map-then-migrate destination (its first touch reads it), or belongs to
+     * a VM under hold-back (claim 12).
+     *
+     * @return false when the node is at its min watermark (readahead stops)
      */
-    private int swapinNrPages(int slot) {
-        int hits = readaheadHits;
-        readaheadHits = 0;
+    private boolean readaheadOne(Op async, int vm, int gfn, long word, int node) {
+        if (!PageState.isSwapped(word) || (word & (SWAPCACHE | MIGRATE_ON_TOUCH)) != 0) {
+            return true;
+        }
+        if (k.holdBack(vm)) {
+            k.stat.inc(Counter.HOLDBACK_SKIPPED);
+            return true;
+        }
+        HostNode n = k.nodes[node];
+        if (n.freeFrames() <= n.wmark(Watermark.MIN)) {
+            return false;
+        }
+        boolean bringBack = node == k.vm(vm).pinnedNode(gfn);
+        int pfn = k.alloc.allocFrame(async, node, vm, gfn, bringBack);
+        if (pfn < 0) {
+            return false;
+        }
+        SwapDevice d = k.swaps[PageState.nodeOrDevice(word)];
+        int slot = PageState.id(word);
+        if (k.io.swapReadFolio(async, d, slot, node, pfn, true) != PageIo.IO_OK) {
+            k.nodes[node].free(pfn); // a failed readahead leaves the entry; its own fault will try again
+            return true;
+        }
+        link(d.id(), slot, node, pfn);
+        k.vm(vm).setFlags(gfn, word | SWAPCACHE | READAHEAD);
+        k.stat.inc(Counter.PSWPIN);
+        k.stat.inc(Counter.SWAP_RA);
+        if (bringBack) {
+            k.stat.inc(Counter.PAGES_BROUGHT_BACK);
+        }
+        return true;
+    }
+
+    /**
+     * {@code __swapin_nr_pages}: the readahead window grows with recent readahead hits
+     * (rounded up to a power of two, at most {@code maxPages}), falls to one page after a miss
+     * unless the fault is next to the previous one, and never shrinks by more than half at a time.
+     */
+    static int swapinNrPages(int prevOffset, int offset, int hits, int maxPages, int prevWin) {
         int pages = hits + 2;
         if (pages == 2) {
-            if (slot != prevReadaheadSlot + 1 && slot != prevReadaheadSlot - 1) {
+            if (offset != prevOffset + 1 && offset != prevOffset - 1) {
                 pages = 1;
             }
         } else {
@@ -168,10 +529,7 @@ final class SwapState {
             }
             pages = roundup;
         }
-        pages = Math.min(pages, 1 << k.config.pageCluster());
-        pages = Math.max(pages, lastReadaheadWindow / 2);
-        lastReadaheadWindow = pages;
-        prevReadaheadSlot = slot;
-        return pages;
+        pages = Math.min(pages, maxPages);
+        return Math.max(pages, prevWin / 2);
     }
 }

@@ -1,6 +1,7 @@
 package dev.copyless.kernel;
 
 import static dev.copyless.mm.PageState.ACCESSED;
+import static dev.copyless.mm.PageState.SWAPCACHE;
 
 import dev.copyless.host.GfnLocations;
 import dev.copyless.metrics.Counter;
@@ -13,7 +14,10 @@ import dev.copyless.swap.SwapDevice;
  * Reclaim, as {@code mm/vmscan.c}: {@code shrink_node}'s pass over a node (a clock hand over
  * the frames standing in for the LRU lists: accessed pages get a second chance, cold ones are
  * demoted to the node's demotion target while it has room above its high watermark, else
- * written to swap), the per-node kswapd agents ({@code wakeup_kswapd}, {@code balance_pgdat}
+ * written to swap; a page in the swap cache is dropped without I/O when clean and written back
+ * to its own slot when dirty, and an unmapped swap-cache frame is dropped, as
+ * {@code shrink_folio_list} does; an accessed swap-cache page frees its slot when less than
+ * half of the swap is free, {@code vm_swap_full} on the {@code activate_locked} path), the per-node kswapd agents ({@code wakeup_kswapd}, {@code balance_pgdat}
  * until high), and {@code reclaim_pages} for one page ({@code MADV_PAGEOUT}). Every page it
  * moves is a first migration of claim 1 (claim 11 for swap), made without telling the guest.
  */
@@ -64,7 +68,19 @@ final class Vmscan {
             int gfn = FrameOwner.gfn(own);
             GfnLocations loc = k.vm(vm);
             long word = loc.word(gfn);
-            if (target >= 0 && k.alloc.hasRoomAboveHigh(target)) {
+            if (PageState.isSwapped(word)) { // an unmapped swap-cache frame (readahead no fault used): dropped, no I/O
+                k.swap.dropSwapCacheFrame(vm, gfn, word);
+            } else if ((word & SWAPCACHE) != 0 && !(target >= 0 && k.alloc.hasRoomAboveHigh(target))) {
+                int r = k.swap.reclaimSwapCachePage(writes, vm, gfn, word); // clean: dropped; dirty: written to its slot
+                if (r == SwapState.SWAP_WRITE_FAILED) {
+                    loc.setFlags(gfn, loc.word(gfn) | ACCESSED);
+                    continue;
+                }
+                if (r != SwapState.DROPPED_CLEAN) {
+                    lastDevice = k.swaps[r];
+                    swappedOut++;
+                }
+            } else if (target >= 0 && k.alloc.hasRoomAboveHigh(target)) {
                 ns += k.tiers.demoteFrame(vm, gfn, word, target);
                 k.stat.inc(direct ? Counter.PGDEMOTE_DIRECT : Counter.PGDEMOTE_KSWAPD);
             } else {
@@ -107,6 +123,9 @@ final class Vmscan {
         long word = loc.word(gfn);
         if ((word & ACCESSED) != 0) {
             loc.setFlags(gfn, word & ~ACCESSED);
+            if ((word & SWAPCACHE) != 0 && PageState.isResident(word) && k.swap.vmSwapFull()) {
+                k.swap.freeSwap(FrameOwner.vm(own), gfn, word & ~ACCESSED); // activate_locked: folio_free_swap
+            }
             return -1;
         }
         return own;
@@ -150,6 +169,14 @@ final class Vmscan {
         }
         Op writes = k.enter();
         try {
+            if ((word & SWAPCACHE) != 0) { // in the swap cache: dropped if clean, written to its own slot if dirty
+                int r = k.swap.reclaimSwapCachePage(writes, vm, gfn, word);
+                return switch (r) {
+                    case SwapState.SWAP_WRITE_FAILED -> -Errno.EIO;
+                    case SwapState.DROPPED_CLEAN -> writes.ns;
+                    default -> k.swaps[r].profile().pageWriteNs() + writes.ns;
+                };
+            }
             int d = k.swap.addToSwap(writes, vm, gfn, word);
             return switch (d) {
                 case SwapState.SWAP_FULL -> -Errno.ENOSPC;

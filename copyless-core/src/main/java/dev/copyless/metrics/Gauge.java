@@ -55,6 +55,49 @@ public enum Gauge implements Metric {
             "The same at the end of the run: equal to `mappings_before` under `UFFDIO_MOVE` (Linux 6.8 and "
                     + "later), which moves page-table entries inside the mapping; under the `mremap` fallback each "
                     + "scattered copyless move adds one."),
+    MIGRATED_PAGES_CHECKED("migrated_pages_checked", "", PAGES, Scope.LINUX_MULTI_NODE,
+            "On a host with two nodes or more: copyless migrations whose data has landed (migrate-before-map: "
+                    + "after the batch's swap-in; map-then-migrate: at the first touch), each page's node read back "
+                    + "with `move_pages` (no target nodes)."),
+    MIGRATED_PAGES_ON_DESTINATION_NODE("migrated_pages_on_destination_node", "", PAGES, Scope.LINUX_MULTI_NODE,
+            "Of those, the pages on the destination's node. A page still in the swap cache when it moved is "
+                    + "mapped where it is, on the source's node."),
+    SOURCE_NODE_SWAPINS("source_node_swapins", "", PAGES, Scope.LINUX_MULTI_NODE,
+            "On a host with two nodes or more: swapped pages that a balancing migration brought back onto the "
+                    + "node the page is leaving (read back): the naive balancer's read of a swapped source, or a "
+                    + "copyless migrate-before-map whose swap-in landed on the source's node."),
+    CROSS_NODE_BYTES_COPIED("cross_node_bytes_copied", "", BYTES, Scope.LINUX_MULTI_NODE,
+            "On a host with two nodes or more: 4,096 per guest copy whose source and destination pages (read "
+                    + "back) are on different nodes, and per page migration (`move_pages`) between two nodes."),
+    KERNEL_PGSCAN_KSWAPD("kernel_pgscan_kswapd", "pgscan_kswapd", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: the kernel's `pgscan_kswapd` delta over the run (system-wide)."),
+    KERNEL_PGSCAN_DIRECT("kernel_pgscan_direct", "pgscan_direct", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: the kernel's `pgscan_direct` delta over the run (system-wide)."),
+    KERNEL_PGSTEAL_KSWAPD("kernel_pgsteal_kswapd", "pgsteal_kswapd", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: the kernel's `pgsteal_kswapd` delta over the run (system-wide; the "
+                    + "kernel keeps no per-node `pgsteal`)."),
+    KERNEL_PGSTEAL_DIRECT("kernel_pgsteal_direct", "pgsteal_direct", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: the kernel's `pgsteal_direct` delta over the run (system-wide)."),
+    KERNEL_ALLOCSTALL("kernel_allocstall", "", Unit.EVENTS, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: allocations that stalled in direct reclaim over the run, "
+                    + "`allocstall_normal` + `allocstall_movable` (system-wide)."),
+    KERNEL_WORKINGSET_REFAULT_ANON("kernel_workingset_refault_anon", "workingset_refault_anon", PAGES,
+            Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: anonymous refaults the kernel recognised over the run, summed over "
+                    + "the nodes: swap-ins of pages it had evicted recently (with MGLRU, Debian's default, only when "
+                    + "the page comes back to the node it was evicted from)."),
+    RESIZED_NODE_FREE_PAGES_MIN("resized_node_free_pages_min", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: the smallest free memory of a real node after it was resized to its "
+                    + "scenario node (docs/VM.md); the scenario's size is the target."),
+    RESIZED_NODE_FREE_PAGES_MAX("resized_node_free_pages_max", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: the largest such free memory."),
+    RESIZED_NODE_WMARK_MIN("resized_node_wmark_min", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: the largest min watermark of a resized node (`/proc/zoneinfo`, "
+                    + "summed over its zones), after `vm.min_free_kbytes` was set from the scenario's."),
+    RESIZED_NODE_WMARK_LOW("resized_node_wmark_low", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: the largest low watermark of a resized node."),
+    RESIZED_NODE_WMARK_HIGH("resized_node_wmark_high", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: the largest high watermark of a resized node."),
     SWAP_SLOTS_USED("swap_slots_used", "", PAGES, Scope.EVERY_RUN,
             "Swap slots in use at the end of the run."),
     PAGES_VERIFIED("pages_verified", "", PAGES, Scope.CONTENT_CHECK,
@@ -82,7 +125,16 @@ public enum Gauge implements Metric {
         /** Every run; the table shows it only where page contents are checked (real bytes, swap faults, Linux). */
         CONTENT_CHECK,
         /** Runs on the Linux backend ({@code --backend linux}) only. */
-        LINUX_BACKEND
+        LINUX_BACKEND,
+        /** Runs on the Linux backend on a host with two NUMA nodes or more (the placement read-back). */
+        LINUX_MULTI_NODE,
+        /** Runs on the Linux backend with the kernel's own reclaim ({@code --host-reclaim kernel}). */
+        LINUX_KERNEL_RECLAIM;
+
+        /** Whether only runs on the Linux backend report gauges of this scope. */
+        public boolean linuxOnly() {
+            return this == LINUX_BACKEND || this == LINUX_MULTI_NODE || this == LINUX_KERNEL_RECLAIM;
+        }
     }
 
     private static final Map<String, Gauge> BY_NAME =

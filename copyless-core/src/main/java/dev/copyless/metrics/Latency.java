@@ -3,8 +3,10 @@ package dev.copyless.metrics;
 /** A latency distribution of a run, recorded in an HdrHistogram and reported as a {@link LatencySummary}. */
 public enum Latency implements Metric {
     BALANCING_MIGRATION_LATENCY_NS("balancing_migration_latency_ns",
-            "HdrHistogram summary (count, mean, p50, p90, p99, max) of the time from a migrating hinting fault to "
-                    + "the page's remap. A copyless batch counts once per page, with the whole call's time."),
+            "HdrHistogram summary (count, mean, p50, p90, p99, max) of the time one balancing migration takes, per "
+                    + "page: for a copy, the guest's migration overhead (`cost.migrate-page-ns`) plus the copy with any "
+                    + "swap-in or promotion it waits for; for a copyless request, the hypercall's time divided by the "
+                    + "pages in it, plus `cost.migrate-page-ns` for the guest's remap. A batch counts once per page."),
     GUEST_ACCESS_LATENCY_NS("guest_access_latency_ns",
             "HdrHistogram summary of every guest access, faults included.");
 

@@ -69,11 +69,11 @@ public final class MetricCatalogue {
         }
         out.put("headline", h.toString());
         out.put("counters", table(List.of(Counter.values())));
-        out.put("gauges", table(Arrays.stream(Gauge.values()).filter(g -> g.scope() != Gauge.Scope.LINUX_BACKEND).toList()));
+        out.put("gauges", table(Arrays.stream(Gauge.values()).filter(g -> !g.scope().linuxOnly()).toList()));
         out.put("ratios", table(List.of(Ratio.values())));
         out.put("latencies", table(List.of(Latency.values())));
         out.put("details", table(List.of(Detail.values())));
-        out.put("linux-gauges", table(Arrays.stream(Gauge.values()).filter(g -> g.scope() == Gauge.Scope.LINUX_BACKEND).toList()));
+        out.put("linux-gauges", table(Arrays.stream(Gauge.values()).filter(g -> g.scope().linuxOnly()).toList()));
         return out;
     }
 

@@ -153,7 +153,7 @@ public final class RunResult {
         Long v = gauges.get(g);
         if (v == null) {
             throw new IllegalArgumentException("this run did not report " + g.metricName()
-                    + (g.scope() == Gauge.Scope.LINUX_BACKEND ? " (only the Linux backend does)" : ""));
+                    + (g.scope().linuxOnly() ? " (only the Linux backend does)" : ""));
         }
         return v;
     }

@@ -6,10 +6,10 @@ package dev.copyless.mm;
  * entry behind it. One {@code long} per gfn, no object per page.
  *
  * <pre>
- *  63      46 45 44 43 42 41      34 33                              2 1  0
- * +---------+--+--+--+--+----------+---------------------------------+----+
- * | unused  |PT|RA|MT|A | node/dev |      pfn (RESIDENT) or slot      |kind|
- * +---------+--+--+--+--+----------+---------------------------------+----+
+ *  63    48 47 46 45 44 43 42 41      34 33                              2 1  0
+ * +-------+--+--+--+--+--+--+----------+---------------------------------+----+
+ * |unused |D |SC|PT|RA|MT|A | node/dev |      pfn (RESIDENT) or slot      |kind|
+ * +-------+--+--+--+--+--+--+----------+---------------------------------+----+
  * </pre>
  *
  * <ul>
@@ -24,8 +24,21 @@ package dev.copyless.mm;
  *   <li>{@code MT}: migrate on touch. The host mapped a moved page's new source location
  *       to this gfn without moving the data (map-then-migrate, claims 2-5); the first guest
  *       touch faults and migrates the data into the gfn's pinned node.</li>
- *   <li>{@code RA}: brought in by swap readahead and not yet touched ({@code swap_ra_hit}
- *       accounting).</li>
+ *   <li>{@code RA}: brought into the swap cache by swap readahead and not yet touched
+ *       ({@code PG_readahead}; {@code swap_ra_hit} accounting). Only on a
+ *       {@code SWAPPED|SWAPCACHE} word.</li>
+ *   <li>{@code SC}: swap cache ({@code PG_swapcache}). The gfn owns a frame <em>and</em> a swap
+ *       slot that hold the same data. {@code RESIDENT|SC}: the frame is mapped, the slot is
+ *       kept (the slot is in {@code SwapDevice}'s side table of cached frames); {@code SWAPPED|SC}:
+ *       the entry is still a swap entry but a frame in the swap cache on some node holds its
+ *       data (brought by readahead, or remapped there), so its fault is a minor fault with no
+ *       device read ({@code swap_cache_get_folio}). The frame of a {@code SWAPPED|SC} word is
+ *       found from the slot, the slot of a {@code RESIDENT|SC} word from the frame (the
+ *       host's side tables, not the word).</li>
+ *   <li>{@code D}: dirty (the EPT D bit, {@code pte_dirty}). Meaningful with {@code SC}: a
+ *       clean swap-cache page is dropped by reclaim without I/O, a dirty one is written back
+ *       to its slot. A resident page without {@code SC} has no copy on swap and is always
+ *       written when reclaimed.</li>
  *   <li>{@code PT}: promote on touch. The host demoted the page and runs NUMA balancing's
  *       memory-tiering mode: the next touch faults and promotes the page back to its pinned
  *       node, unless hold-back (claim 12) keeps it where it is.</li>
@@ -51,6 +64,8 @@ public final class PageState {
     public static final long MIGRATE_ON_TOUCH = 1L << 43;
     public static final long READAHEAD = 1L << 44;
     public static final long PROMOTE_ON_TOUCH = 1L << 45;
+    public static final long SWAPCACHE = 1L << 46;
+    public static final long DIRTY = 1L << 47;
     /** Bits that force the access slow path when set (or when the kind is not RESIDENT). */
     public static final long FAST_MASK = KIND_MASK | MIGRATE_ON_TOUCH | READAHEAD | PROMOTE_ON_TOUCH;
 
@@ -104,10 +119,16 @@ public final class PageState {
         return word & (KIND_MASK | (ID_MASK << ID_SHIFT) | (NODE_MASK << NODE_SHIFT));
     }
 
+    /** Whether the gfn's data is also in a swap-cache frame and a swap slot ({@link #SWAPCACHE}). */
+    public static boolean inSwapCache(long word) {
+        return (word & SWAPCACHE) != 0;
+    }
+
     public static String describe(long word) {
+        String sc = (word & SWAPCACHE) != 0 ? "|SWAPCACHE" : "";
         return switch (kind(word)) {
-            case RESIDENT -> "RESIDENT(node " + nodeOrDevice(word) + ", pfn " + id(word) + ")";
-            case SWAPPED -> "SWAPPED(device " + nodeOrDevice(word) + ", slot " + id(word) + ")";
+            case RESIDENT -> "RESIDENT" + sc + "(node " + nodeOrDevice(word) + ", pfn " + id(word) + ")";
+            case SWAPPED -> "SWAPPED" + sc + "(device " + nodeOrDevice(word) + ", slot " + id(word) + ")";
             case POISONED -> "POISONED(pinned node " + nodeOrDevice(word) + ")";
             default -> "UNBACKED";
         };

@@ -24,24 +24,33 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     /**
      * @param demotionTarget per node, the node cold pages are demoted to, or -1
      * @param realBytes      back frames with off-heap memory and swap devices with files, and move real bytes
+     * @param vmaReadahead   swap readahead by the faulting VMA's neighbouring pages (Linux's default), else by slot cluster
      */
     public record Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
                        int[] demotionTarget, long demotionIntervalNs, int demotionBatch, boolean promoteOnTouch,
-                       boolean realBytes) {
+                       boolean realBytes, boolean vmaReadahead) {
+        /** A host with VMA-based swap readahead, Linux's default. */
+        public Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
+                    int[] demotionTarget, long demotionIntervalNs, int demotionBatch, boolean promoteOnTouch,
+                    boolean realBytes) {
+            this(nodes, distance, swap, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs, demotionBatch,
+                    promoteOnTouch, realBytes, true);
+        }
+
         @Override
         public boolean equals(Object o) {
             return o instanceof Host h && nodes.equals(h.nodes) && java.util.Arrays.deepEquals(distance, h.distance)
                     && swap.equals(h.swap) && reclaimBatch == h.reclaimBatch && pageCluster == h.pageCluster
                     && java.util.Arrays.equals(demotionTarget, h.demotionTarget)
                     && demotionIntervalNs == h.demotionIntervalNs && demotionBatch == h.demotionBatch
-                    && promoteOnTouch == h.promoteOnTouch && realBytes == h.realBytes;
+                    && promoteOnTouch == h.promoteOnTouch && realBytes == h.realBytes && vmaReadahead == h.vmaReadahead;
         }
 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(nodes, java.util.Arrays.deepHashCode(distance), swap, reclaimBatch,
                     pageCluster, java.util.Arrays.hashCode(demotionTarget), demotionIntervalNs, demotionBatch,
-                    promoteOnTouch, realBytes);
+                    promoteOnTouch, realBytes, vmaReadahead);
         }
 
         @Override
@@ -50,13 +59,13 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
                     + ", reclaimBatch=" + reclaimBatch + ", pageCluster=" + pageCluster + ", demotionTarget="
                     + java.util.Arrays.toString(demotionTarget) + ", demotionIntervalNs=" + demotionIntervalNs
                     + ", demotionBatch=" + demotionBatch + ", promoteOnTouch=" + promoteOnTouch + ", realBytes="
-                    + realBytes + "]";
+                    + realBytes + ", vmaReadahead=" + vmaReadahead + "]";
         }
 
         /** This host with real-bytes mode on or off. */
         public Host withRealBytes(boolean on) {
             return new Host(nodes, distance, swap, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs,
-                    demotionBatch, promoteOnTouch, on);
+                    demotionBatch, promoteOnTouch, on, vmaReadahead);
         }
     }
 
@@ -78,10 +87,26 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      *                       compute time comes from the trace's instruction counts)
      * @param traceTimeScale stretches ({@code > 1}) or compresses a trace's compute time ({@code trace})
      * @param nsPerInstruction compute time per traced instruction before scaling ({@code trace})
+     * @param writeFraction  share of the task's accesses that are stores (dirty the page)
      */
     public record Task(String name, int vnode, int pages, String pattern, double hotFraction, double hotProbability,
                        double zipfExponent, long phaseNs, String sharedRegion, String trace, int traceThread,
-                       long thinkNs, double traceTimeScale, double nsPerInstruction) {
+                       long thinkNs, double traceTimeScale, double nsPerInstruction, double writeFraction) {
+        /**
+         * Default share of stores among a synthetic task's accesses: 12 stores to 22 loads in the
+         * SPECint instruction mix on 80x86 (Hennessy and Patterson, <i>Computer Architecture: A
+         * Quantitative Approach</i>, the ten most frequent 80x86 instructions), 12 / 34.
+         */
+        public static final double DEFAULT_WRITE_FRACTION = 0.35;
+
+        /** A task with the default write fraction. */
+        public Task(String name, int vnode, int pages, String pattern, double hotFraction, double hotProbability,
+                    double zipfExponent, long phaseNs, String sharedRegion, String trace, int traceThread,
+                    long thinkNs, double traceTimeScale, double nsPerInstruction) {
+            this(name, vnode, pages, pattern, hotFraction, hotProbability, zipfExponent, phaseNs, sharedRegion, trace,
+                    traceThread, thinkNs, traceTimeScale, nsPerInstruction, DEFAULT_WRITE_FRACTION);
+        }
+
         /** A task with the default trace timing (time scale 1, 0.5 ns per instruction). */
         public Task(String name, int vnode, int pages, String pattern, double hotFraction, double hotProbability,
                     double zipfExponent, long phaseNs, String sharedRegion, String trace, int traceThread,
@@ -124,8 +149,11 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     /** @param faultAround pages considered per migrating hinting fault (1 = stock Linux) */
     public record Balancer(long scanPeriodNs, int scanPages, int faultAround) {}
 
-    /** The copyless policy's options: request order, hold-back (claim 12), pages per hypercall. */
-    public record Copyless(String order, boolean holdBack, int batch) {}
+    /**
+     * The copyless policies' options: request order and pages per hypercall. Hold-back (claim 12)
+     * is not an option: it is the policy {@code copyless-holdback}.
+     */
+    public record Copyless(String order, int batch) {}
 
     /**
      * The hypercall channel ({@code hypercall:}, docs/ABI.md): per-VM rate limits in calls and

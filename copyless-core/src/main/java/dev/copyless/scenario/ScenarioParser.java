@@ -124,6 +124,10 @@ public final class ScenarioParser {
         for (Map.Entry<String, JsonNode> e : node.properties()) {
             String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
             ScenarioSchema.Key k = allowed.stream().filter(a -> a.name().equals(e.getKey())).findFirst().orElse(null);
+            String removed = ScenarioSchema.removed(ScenarioSchema.normalise(child));
+            if (k == null && removed != null) {
+                throw new ScenarioException(source + ": " + child + ": " + removed);
+            }
             if (k == null) {
                 throw new ScenarioException(source + ": unknown key '" + child + "'; expected one of: "
                         + String.join(", ", allowed.stream().map(ScenarioSchema.Key::name).toList()));
@@ -160,8 +164,7 @@ public final class ScenarioParser {
         Scenario.Balancer balancer = new Scenario.Balancer(bal.nanos("scan-period"),
                 (int) Math.min(Integer.MAX_VALUE, bal.pages("scan-size")), (int) bal.integer("fault-around"));
         Section cl = s.section("copyless");
-        Scenario.Copyless copyless = new Scenario.Copyless(cl.oneOf("order"), cl.bool("hold-back"),
-                (int) cl.integer("batch"));
+        Scenario.Copyless copyless = new Scenario.Copyless(cl.oneOf("order"), (int) cl.integer("batch"));
         Scenario.Cost cost = cost(s.section("cost"));
         int buckets = (int) s.section("metrics").integer("time-buckets");
         FaultConfig faults = faults(s.section("faults"));
@@ -211,6 +214,7 @@ public final class ScenarioParser {
         Section r = h.section("reclaim");
         int batch = (int) r.integer("batch");
         int cluster = (int) r.integer("page-cluster");
+        boolean vmaReadahead = "vma".equals(r.oneOf("readahead"));
         Section d = h.section("demotion");
         int[] targets = new int[nodes.size()];
         Arrays.fill(targets, -1);
@@ -232,7 +236,8 @@ public final class ScenarioParser {
         int dBatch = (int) d.integer("batch");
         boolean promote = d.bool("promote-on-touch");
         boolean realBytes = h.bool("real-bytes");
-        return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promote, realBytes);
+        return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promote, realBytes,
+                vmaReadahead);
     }
 
     private static long watermark(Section h, String key, String text, long nodePages) {
@@ -325,10 +330,13 @@ public final class ScenarioParser {
             int traceThread = (int) t.integer("trace-thread");
             double traceScale = t.decimal("trace-time-scale");
             double nsPerInstruction = t.decimal("ns-per-instruction");
+            double traceStores = Scenario.Task.DEFAULT_WRITE_FRACTION;
             if (traced) {
                 traceFile = traceTask(t, traceFile, traceThread, baseDir);
                 pages = t.has("footprint") ? t.pages("footprint") : 0;
-                long tracePages = TraceReader.open(Path.of(traceFile)).pages();
+                TraceInfo traceInfo = TraceReader.open(Path.of(traceFile));
+                traceStores = traceInfo.storeFraction();
+                long tracePages = traceInfo.pages();
                 if (pages == 0) {
                     pages = tracePages;
                 } else if (pages < tracePages) {
@@ -360,8 +368,9 @@ public final class ScenarioParser {
                             + "' (" + Units.size(first.pages()) + "), which shares region '" + region + "'", t.node("footprint"));
                 }
             }
+            double writeFraction = t.has("write-fraction") ? t.decimal("write-fraction") : traceStores;
             Scenario.Task task = new Scenario.Task(tn, (int) vnode, (int) Math.min(pages, Integer.MAX_VALUE), pattern, hf,
-                    hp, zipf, phase, region, traceFile, traceThread, think, traceScale, nsPerInstruction);
+                    hp, zipf, phase, region, traceFile, traceThread, think, traceScale, nsPerInstruction, writeFraction);
             if (region != null) {
                 regions.putIfAbsent(region, task);
             }

@@ -139,7 +139,12 @@ public final class ScenarioSchema {
         mapping("host.reclaim", "host reclaim (mm/vmscan.c)");
         add("host.reclaim.batch", new Int(1, 4096), "pages", "32", "pages reclaimed per batch (SWAP_CLUSTER_MAX)");
         add("host.reclaim.page-cluster", new Int(0, 10), "", "3",
-                "swap readahead of 2^page-cluster pages (vm.page-cluster)");
+                "swap readahead window of at most 2^page-cluster pages (vm.page-cluster), grown and shrunk by the "
+                        + "readahead hit history (__swapin_nr_pages); 0: no readahead");
+        add("host.reclaim.readahead", new Choice(List.of("vma", "cluster")), "", "vma",
+                "vma: the faulting gfn's neighbours in its vNode, within its 2 MiB PMD (swap_vma_readahead, Linux's "
+                        + "default for non-rotational swap: /sys/kernel/mm/swap/vma_ra_enabled); cluster: the "
+                        + "neighbouring swap slots (swap_cluster_readahead)");
         mapping("host.demotion", "proactive demotion of cold pages to a lower memory tier (DAMOS migrate_cold)");
         add("host.demotion.targets", new NodeMap(), "", "{}",
                 "node: target node, e.g. {0: 2, 1: 2}; cold pages of a node go to its target; {}: no demotion");
@@ -179,6 +184,11 @@ public final class ScenarioSchema {
                 "tasks naming the same region map the same guest pages; same footprint");
         add("vms[].tasks[].think", new Duration(Long.MAX_VALUE), "", "500ns",
                 "compute time between two accesses; not with pattern trace");
+        derived("vms[].tasks[].write-fraction", new Decimal(0.0, 1.0), "",
+                Scenario.Task.DEFAULT_WRITE_FRACTION + "; with pattern trace, the trace's (stores + modifies) / accesses",
+                "share of the accesses that are stores (they dirty the page: a clean swap-cache page is dropped "
+                        + "without I/O, a dirty one written back); default from the SPECint 80x86 instruction mix, "
+                        + "12 stores to 22 loads (Hennessy and Patterson)");
         derived("vms[].tasks[].trace", new Text(), "", "required with pattern trace",
                 "trace file, relative to the scenario file or absolute (pattern trace only)");
         add("vms[].tasks[].trace-thread", new Int(0, Integer.MAX_VALUE), "", "0",
@@ -208,8 +218,6 @@ public final class ScenarioSchema {
         add("copyless.order", new Choice(List.of(MigrationOrder.MIGRATE_BEFORE_MAP.key(),
                 MigrationOrder.MAP_THEN_MIGRATE.key())), "", MigrationOrder.MIGRATE_BEFORE_MAP.key(),
                 "move the data, then map (claims 6-8), or map, then move at first touch (claims 2-5)");
-        add("copyless.hold-back", new Bool(), "", "true",
-                "claim 12: the host brings no listed page back to its source node speculatively");
         add("copyless.batch", new Int(1, MigrationRequest.MAX_PAGES), "pages", "8",
                 "pages per hypercall (a migrating fault flushes its batch anyway)");
 
@@ -317,7 +325,20 @@ public final class ScenarioSchema {
         KEYS.add(new Key(path, new Mapping(), "", "{}", null, meaning));
     }
 
+    /**
+     * Keys that were once part of the schema, with what to do instead: a file that still has one
+     * gets this line as its error, not "unknown key".
+     */
+    private static final Map<String, String> REMOVED = Map.of(
+            "copyless.hold-back", "removed: hold-back (claim 12) is a policy of its own now, copyless-holdback;"
+                    + " compare runs copyless and copyless-holdback side by side (delete the key)");
+
     // ------------------------------------------------------------------ lookups
+
+    /** What to do instead of the removed key at {@code path}, or null if it was never removed. */
+    public static String removed(String path) {
+        return REMOVED.get(path);
+    }
 
     /** Every key, in the order of the docs (a mapping before its keys). */
     public static List<Key> keys() {

@@ -59,7 +59,8 @@ public final class TraceScenario {
         List<Scenario.Task> tasks = new ArrayList<>();
         for (int i = 0; i < vnodes.length; i++) {
             tasks.add(new Scenario.Task(stem + ".t" + i, vnodes[i], info.pages(), "trace", 0.25, 0.9, 1.0,
-                    200_000_000L, region, abs.toString(), i, 0, timeScale, TraceWorkload.DEFAULT_NS_PER_INSTRUCTION));
+                    200_000_000L, region, abs.toString(), i, 0, timeScale, TraceWorkload.DEFAULT_NS_PER_INSTRUCTION,
+                    info.storeFraction()));
         }
         List<Scenario.Vnode> vn = vm.vnodes();
         if (fitHost) {
@@ -157,7 +158,8 @@ public final class TraceScenario {
             }
         }
         return new Scenario.Host(nodes, h.distance(), swaps, h.reclaimBatch(), h.pageCluster(), h.demotionTarget(),
-                h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes());
+                h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes(),
+                h.vmaReadahead());
     }
 
     private static Scenario withHost(Scenario s, Scenario.Host h) {

@@ -18,7 +18,8 @@ import java.util.List;
  *
  * <ol>
  *   <li>every gfn is in exactly one location (a poisoned gfn, whose data is lost, in none),
- *       and that location's reverse map names it;</li>
+ *       and that location's reverse map names it; a gfn in the swap cache owns one frame and one
+ *       slot, paired both ways in the swap cache's side tables;</li>
  *   <li>frames are conserved per node (owned + free = frames) and no frame or slot is owned twice;</li>
  *   <li>the moved-page list equals the set of gfns whose data is off their pinned node;</li>
  *   <li>the guest page table and reverse map agree, and a PTE never maps a free gfn.</li>
@@ -51,10 +52,20 @@ public final class Invariants {
                 } else if (FrameOwner.isGuestPage(own)) {
                     guestFrames++;
                     long w = host.locate(FrameOwner.vm(own), FrameOwner.gfn(own));
-                    if (!PageState.isResident(w) || PageState.nodeOrDevice(w) != n || PageState.id(w) != pfn) {
+                    boolean mapped = PageState.isResident(w) && PageState.nodeOrDevice(w) == n && PageState.id(w) == pfn;
+                    boolean cached = PageState.isSwapped(w) && PageState.inSwapCache(w)
+                            && host.swapCacheFrame(PageState.nodeOrDevice(w), PageState.id(w)) == pair(n, pfn);
+                    if (!mapped && !cached) {
                         fail("frame " + n + ":" + pfn + " owned by vm " + FrameOwner.vm(own) + " gfn "
                                 + FrameOwner.gfn(own) + " whose location is " + PageState.describe(w));
                     }
+                    long slot = host.swapCacheSlot(n, pfn);
+                    if (PageState.inSwapCache(w) != (slot >= 0)
+                            || slot >= 0 && host.swapCacheFrame((int) (slot >>> 32), (int) slot) != pair(n, pfn)) {
+                        fail("frame " + n + ":" + pfn + " of " + PageState.describe(w) + " has swap-cache slot " + slot);
+                    }
+                } else if (host.swapCacheSlot(n, pfn) >= 0) {
+                    fail("frame " + n + ":" + pfn + " is not a guest's but caches a swap slot");
                 }
             }
             if (free != node.freeFrames()) {
@@ -72,7 +83,14 @@ public final class Invariants {
                 } else {
                     guestSlots++;
                     long w = host.locate(FrameOwner.vm(own), FrameOwner.gfn(own));
-                    if (!PageState.isSwapped(w) || PageState.nodeOrDevice(w) != d || PageState.id(w) != s) {
+                    boolean entry = PageState.isSwapped(w) && PageState.nodeOrDevice(w) == d && PageState.id(w) == s;
+                    long f = host.swapCacheFrame(d, s);
+                    boolean kept = PageState.isResident(w) && PageState.inSwapCache(w)
+                            && f == pair(PageState.nodeOrDevice(w), PageState.id(w));
+                    if (entry && PageState.inSwapCache(w) != (f >= 0)) {
+                        fail("slot " + d + ":" + s + " of " + PageState.describe(w) + " has swap-cache frame " + f);
+                    }
+                    if (!entry && !kept) {
                         fail("slot " + d + ":" + s + " owned by gfn " + FrameOwner.gfn(own) + " whose location is "
                                 + PageState.describe(w));
                     }
@@ -83,14 +101,36 @@ public final class Invariants {
             }
         }
         int[] kinds = checkList(host, hv, vms);
+        int cachedFrames = 0;
+        int keptSlots = 0;
+        for (GuestVm vm : vms) {
+            for (int gfn = 0; gfn < vm.gfns(); gfn++) {
+                long w = host.locate(vm.id(), gfn);
+                if (PageState.inSwapCache(w)) {
+                    if (PageState.isSwapped(w)) {
+                        cachedFrames++;
+                    } else if (PageState.isResident(w)) {
+                        keptSlots++;
+                    } else {
+                        fail("gfn " + gfn + " is " + PageState.describe(w) + " and in the swap cache");
+                    }
+                }
+            }
+        }
         int resident = kinds[PageState.RESIDENT];
         int swapped = kinds[PageState.SWAPPED];
-        if (resident != guestFrames) {
-            fail(resident + " gfns resident but " + guestFrames + " frames owned by guests");
+        if (resident + cachedFrames != guestFrames) {
+            fail(resident + " gfns resident and " + cachedFrames + " swapped with a swap-cache frame, but "
+                    + guestFrames + " frames owned by guests");
         }
-        if (swapped != guestSlots) {
-            fail(swapped + " gfns swapped but " + guestSlots + " slots owned");
+        if (swapped + keptSlots != guestSlots) {
+            fail(swapped + " gfns swapped and " + keptSlots + " resident with a swap slot kept, but " + guestSlots
+                    + " slots owned");
         }
+    }
+
+    private static long pair(int hi, int lo) {
+        return (long) hi << 32 | lo;
     }
 
     /**

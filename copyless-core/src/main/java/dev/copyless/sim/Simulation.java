@@ -122,7 +122,7 @@ public final class Simulation implements AutoCloseable {
                     w.bytesPerSecond()), w.slots());
         }
         HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promoteOnTouch(),
-                h.demotionIntervalNs(), h.demotionBatch());
+                h.demotionIntervalNs(), h.demotionBatch(), h.vmaReadahead());
         PageStore store = pageStore(h);
         SimulatedHost host;
         try {
@@ -210,7 +210,8 @@ public final class Simulation implements AutoCloseable {
                     regionStart.put(ts.sharedRegion(), start);
                 }
             }
-            Task t = new Task(ti, ts.name(), start, workload(ts), ts.thinkNs(), nv, mix(s.seed(), vi, ti));
+            Task t = new Task(ti, ts.name(), start, workload(ts), ts.thinkNs(), nv, mix(s.seed(), vi, ti),
+                    ts.writeFraction());
             t.setNextScanAt(s.balancer().scanPeriodNs());
             vm.tasks().add(t);
             Vcpu target = null;

@@ -24,8 +24,8 @@ import java.util.Set;
  *
  * <pre>
  * base: default                  # or a scenario file, relative to the grid file
- * policies: [none, naive, copyless]
- * seeds: [42]
+ * policies: [none, naive, copyless, copyless-holdback]
+ * seeds: [42]                   # or a count, seeds: 5 (the base's seed and the 4 after it)
  * parameters:
  *   memory-pressure: [1.0, 1.2, 1.5]
  *   swap-device: [nvme, zram]
@@ -43,6 +43,9 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
     private static final Set<String> TOP = Set.of("base", "policies", "seeds", "parameters");
     /** The most points a grid may have. */
     public static final long MAX_POINTS = 100_000;
+
+    /** The most seeds {@code seeds: N} takes, as {@code --seeds}. */
+    public static final int MAX_SEEDS = 1000;
 
     /** Reads a grid file: a regular file of at most {@link BoundedInput#YAML_LIMIT}, then {@link #parse}. */
     public static SweepGrid load(Path file) {
@@ -107,11 +110,24 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
             }
         }
         List<Long> seeds = new ArrayList<>();
-        for (String s : strings(root, "seeds", source, List.of(Long.toString(base.seed())))) {
-            try {
-                seeds.add(Long.parseLong(s.strip()));
-            } catch (NumberFormatException e) {
-                throw new ScenarioException(source + ": seeds: expected whole numbers (64-bit), got '" + s + "'");
+        JsonNode seedsNode = root.get("seeds");
+        if (seedsNode != null && seedsNode.isIntegralNumber()) {
+            // seeds: N, as compare --seeds N: the base scenario's seed and the N-1 after it
+            long n = seedsNode.canConvertToLong() ? seedsNode.asLong() : -1;
+            if (n < 1 || n > MAX_SEEDS) {
+                throw new ScenarioException(source + ": seeds: expected a count from 1 to " + MAX_SEEDS
+                        + " or a list of seeds like [42, 43], got " + seedsNode);
+            }
+            for (long i = 0; i < n; i++) {
+                seeds.add(base.seed() + i);
+            }
+        } else {
+            for (String s : strings(root, "seeds", source, List.of(Long.toString(base.seed())))) {
+                try {
+                    seeds.add(Long.parseLong(s.strip()));
+                } catch (NumberFormatException e) {
+                    throw new ScenarioException(source + ": seeds: expected whole numbers (64-bit), got '" + s + "'");
+                }
             }
         }
         distinctAndNonEmpty(seeds, "seeds", source, "seeds such as [42, 43]");
@@ -124,6 +140,10 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
             String name = e.getKey();
             if (name.equals("policy")) {
                 continue;
+            }
+            if (name.equals("hold-back")) {
+                throw new ScenarioException(source + ": parameters.hold-back: removed; hold-back (claim 12) is a policy"
+                        + " of its own now: list copyless and copyless-holdback under policies");
             }
             if (!SweepParameters.NAMES.contains(name)) {
                 throw new ScenarioException(source + ": unknown parameter 'parameters." + name + "'; expected one of: "

@@ -21,14 +21,15 @@ import java.util.List;
  *   <li>{@code hot-fraction}: every task's hot-set share of its footprint.</li>
  *   <li>{@code vms}: the number of VMs: the first VM is replicated.</li>
  *   <li>{@code task-move-interval}: how often the guest scheduler moves a task.</li>
- *   <li>{@code copyless-order}, {@code hold-back}, {@code fault-around}, {@code duration}.</li>
+ *   <li>{@code copyless-order}, {@code fault-around}, {@code duration}.</li>
  * </ul>
+ * Hold-back is no parameter: it is the policy {@code copyless-holdback} (grid key {@code policies}).
  */
 public final class SweepParameters {
     private SweepParameters() {}
 
     public static final List<String> NAMES = List.of("memory-pressure", "swap-device", "hot-fraction", "vms",
-            "task-move-interval", "copyless-order", "hold-back", "fault-around", "duration");
+            "task-move-interval", "copyless-order", "fault-around", "duration");
 
     public static Scenario apply(Scenario s, String name, String value, String source) {
         String where = source + ": parameters." + name + ": ";
@@ -43,17 +44,10 @@ public final class SweepParameters {
             case "copyless-order" -> {
                 try {
                     yield s.withCopyless(new Scenario.Copyless(MigrationOrder.fromKey(value).key(),
-                            s.copyless().holdBack(), s.copyless().batch()));
+                            s.copyless().batch()));
                 } catch (IllegalArgumentException e) {
                     throw new ScenarioException(where + e.getMessage());
                 }
-            }
-            case "hold-back" -> {
-                if (!value.equals("true") && !value.equals("false")) {
-                    throw new ScenarioException(where + "expected true or false, got '" + value + "'");
-                }
-                yield s.withCopyless(new Scenario.Copyless(s.copyless().order(), Boolean.parseBoolean(value),
-                        s.copyless().batch()));
             }
             case "fault-around" -> new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), s.vms(), s.scheduler(),
                     new Scenario.Balancer(s.balancer().scanPeriodNs(), s.balancer().scanPages(),
@@ -113,7 +107,8 @@ public final class SweepParameters {
         }
         Scenario.Host h = s.host();
         Scenario out = withHost(s, new Scenario.Host(nodes, h.distance(), h.swap(), h.reclaimBatch(), h.pageCluster(),
-                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes()));
+                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes(),
+                h.vmaReadahead()));
         checkCapacity(out, where);
         return out;
     }
@@ -129,7 +124,8 @@ public final class SweepParameters {
         }
         Scenario.Host h = s.host();
         return withHost(s, new Scenario.Host(h.nodes(), h.distance(), swaps, h.reclaimBatch(), h.pageCluster(),
-                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes()));
+                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes(),
+                h.vmaReadahead()));
     }
 
     private static Scenario hotFraction(Scenario s, double f) {
@@ -139,7 +135,7 @@ public final class SweepParameters {
             for (Scenario.Task t : vm.tasks()) {
                 tasks.add(new Scenario.Task(t.name(), t.vnode(), t.pages(), t.pattern(), f, t.hotProbability(),
                         t.zipfExponent(), t.phaseNs(), t.sharedRegion(), t.trace(), t.traceThread(), t.thinkNs(),
-                        t.traceTimeScale(), t.nsPerInstruction()));
+                        t.traceTimeScale(), t.nsPerInstruction(), t.writeFraction()));
             }
             vms.add(new Scenario.Vm(vm.name(), vm.vnodes(), tasks));
         }

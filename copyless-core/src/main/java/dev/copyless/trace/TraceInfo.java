@@ -28,6 +28,11 @@ public record TraceInfo(Path file, long fileBytes, int version, long accesses, l
                         long instructions, int pages, long blocks, long minVpn, long maxVpn, List<Thread> threads,
                         long bodyStart, long bodyEnd) {
 
+    /** The share of the trace's accesses that write: stores and modifies ({@code S}, {@code M}) over all accesses. */
+    public double storeFraction() {
+        return accesses == 0 ? 0 : Math.min(1.0, (double) (stores + modifies) / accesses);
+    }
+
     /**
      * One thread of the trace.
      *

@@ -144,7 +144,7 @@ class RequestChannelTest {
     private static RunResult faultyRun(MigrationOrder order, double drop, double duplicate, double reorder) {
         Scenario s = Scenarios.parse(Scenarios.SMALL);
         s = s.withHypercall(new Scenario.Hypercall(0, 0, 10_000_000L, 50_000L, 2, 99, drop, duplicate, reorder));
-        Simulation sim = new Simulation(s, Scenarios.policy("copyless", order, true));
+        Simulation sim = new Simulation(s, Scenarios.policy("copyless-holdback", order));
         checkEveryEvent(sim);
         RunResult res = sim.run();
         sim.checkInvariants();

@@ -52,7 +52,7 @@ class HostEdgeCasesTest {
     @Test
     void theDirectReclaimOfACopysDestinationDoesNotEvictTheSourceBeingCopied() {
         Rig r = Rig.builder().nodes(16, 16, 8).vnodes(new int[] {8, 8}, new int[] {0, 2})
-                .policy(BalancingPolicy.of("naive", MigrationOrder.MIGRATE_BEFORE_MAP, false, 16)).build();
+                .policy(BalancingPolicy.of("naive", MigrationOrder.MIGRATE_BEFORE_MAP, 16)).build();
         int g = r.fault(0, 0);
         assertThat(r.host.demote(VM, g, 2)).isGreaterThanOrEqualTo(0);
         for (int i = 1; r.free(2) > 0; i++) {

@@ -113,7 +113,8 @@ class InvariantsTest {
             }
             boolean promote = rnd.nextBoolean();
             int cluster = rnd.nextInt(4);
-            HostConfig config = new HostConfig(1 + rnd.nextInt(32), cluster, targets, promote, 1_000_000, 1 + rnd.nextInt(16));
+            HostConfig config = new HostConfig(1 + rnd.nextInt(32), cluster, targets, promote, 1_000_000, 1 + rnd.nextInt(16),
+                    rnd.nextBoolean());
             int[][] distance = new int[n][n];
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
@@ -138,7 +139,7 @@ class InvariantsTest {
                 engine.wake(host.demotionAgent(), config.demotionInterval());
             }
             description = "pressure=" + pressure + " targets=" + Arrays.toString(targets) + " promote=" + promote
-                    + " cluster=" + cluster + " vnodes=" + Arrays.deepToString(vnodeNodes) + " holdBack="
+                    + " cluster=" + cluster + " vma=" + config.vmaReadahead() + " vnodes=" + Arrays.deepToString(vnodeNodes) + " holdBack="
                     + Arrays.toString(holdBack);
         }
 
@@ -184,6 +185,18 @@ class InvariantsTest {
                         if (where != pinned) {
                             expectedMoved.add(gfn);
                         }
+                        if (PageState.inSwapCache(word)) { // the slot it keeps: owned by it, paired with its frame
+                            long sl = host.swapCacheSlot(where, id);
+                            int sd = (int) (sl >>> 32);
+                            int ss = (int) sl;
+                            assertThat(sl).as("slot of " + at).isNotNegative();
+                            assertThat(host.swapDevice(sd).owner(ss)).as("owner of the kept slot of " + at).isEqualTo(FrameOwner.of(v, gfn));
+                            assertThat(host.swapCacheFrame(sd, ss)).as(at).isEqualTo((long) where << 32 | id);
+                            assertThat(slotSeen[sd].get(ss)).as("slot owned twice: " + at).isFalse();
+                            slotSeen[sd].set(ss);
+                        } else {
+                            assertThat(host.swapCacheSlot(where, id)).as("no slot for " + at).isEqualTo(-1L);
+                        }
                     }
                     case PageState.SWAPPED -> {
                         assertThat(where).as(at).isLessThan(host.swapDeviceCount());
@@ -192,6 +205,17 @@ class InvariantsTest {
                         assertThat(slotSeen[where].get(id)).as("slot mapped twice: " + at).isFalse();
                         slotSeen[where].set(id);
                         expectedMoved.add(gfn);
+                        if (PageState.inSwapCache(word)) { // the swap-cache frame holding its data: owned by it
+                            long f = host.swapCacheFrame(where, id);
+                            int fn = (int) (f >>> 32);
+                            int fp = (int) f;
+                            assertThat(f).as("frame of " + at).isNotNegative();
+                            assertThat(host.node(fn).owner(fp)).as("owner of the swap-cache frame of " + at).isEqualTo(FrameOwner.of(v, gfn));
+                            assertThat(frameSeen[fn].get(fp)).as("frame owned twice: " + at).isFalse();
+                            frameSeen[fn].set(fp);
+                        } else {
+                            assertThat(host.swapCacheFrame(where, id)).as("no frame for " + at).isEqualTo(-1L);
+                        }
                     }
                     default -> fail("invalid kind: " + at);
                 }
@@ -199,7 +223,7 @@ class InvariantsTest {
                     assertThat(PageState.isResident(word) && where != pinned).as("promote-on-touch off the pinned node: " + at).isTrue();
                 }
                 if ((word & PageState.READAHEAD) != 0) {
-                    assertThat(PageState.isResident(word) && where == pinned).as("readahead lands on the pinned node: " + at).isTrue();
+                    assertThat(PageState.isSwapped(word) && PageState.inSwapCache(word)).as("readahead stays in the swap cache, unmapped: " + at).isTrue();
                 }
                 if ((word & PageState.MIGRATE_ON_TOUCH) != 0) {
                     assertThat(PageState.isSwapped(word) || where != pinned).as("migrate-on-touch only while off the pinned node: " + at).isTrue();
@@ -270,12 +294,19 @@ class InvariantsTest {
         switch (kind) {
             case 0, 1 -> {
                 int cpuNode = rnd.nextInt(host.nodeCount());
-                long ns = host.touch(v, g, cpuNode);
+                boolean cachedBefore = PageState.isSwapped(before) && PageState.inSwapCache(before)
+                        && (before & PageState.MIGRATE_ON_TOUCH) == 0;
+                long cachedFrame = cachedBefore ? host.swapCacheFrame(PageState.nodeOrDevice(before), PageState.id(before)) : -1;
+                long ns = host.touch(v, g, cpuNode, rnd.nextBoolean());
                 long after = host.locate(v, g);
                 assertThat(ns).isPositive();
                 assertThat(PageState.isResident(after)).isTrue();
                 assertThat(after & PageState.ACCESSED).isNotZero();
-                if (!PageState.isResident(before)) {
+                if (cachedBefore) {
+                    assertThat(PageState.nodeOrDevice(after)).as("mapped from the swap cache where it is")
+                            .isEqualTo((int) (cachedFrame >>> 32));
+                    assertThat(PageState.id(after)).isEqualTo((int) cachedFrame);
+                } else if (!PageState.isResident(before)) {
                     assertThat(PageState.nodeOrDevice(after)).as("faulted in on its pinned node").isEqualTo(pinned);
                 } else if ((before & (PageState.MIGRATE_ON_TOUCH | PageState.PROMOTE_ON_TOUCH)) == 0) {
                     assertThat(PageState.locationOnly(after)).isEqualTo(PageState.locationOnly(before));
@@ -609,7 +640,9 @@ class InvariantsTest {
             Scenario s = Scenarios.parse(yaml);
             String key = policies[(int) (seed % 3)];
             MigrationOrder order = rnd.nextBoolean() ? MigrationOrder.MAP_THEN_MIGRATE : MigrationOrder.MIGRATE_BEFORE_MAP;
-            BalancingPolicy p = BalancingPolicy.of(key, order, rnd.nextBoolean(), 1 + rnd.nextInt(32));
+            boolean holdBack = rnd.nextBoolean();
+            BalancingPolicy p = BalancingPolicy.of(key.equals("copyless") && holdBack ? "copyless-holdback" : key, order,
+                    1 + rnd.nextInt(32));
             Simulation sim = new Simulation(s, p).checkInvariantsAfterEachEvent(true);
             RunResult r;
             try {
@@ -734,7 +767,7 @@ class InvariantsTest {
     @Test
     void aSimulationCheckingEveryEventStopsAtTheFirstCorruption() {
         Scenario s = Scenarios.parse(Scenarios.SMALL).withDuration(100_000_000L);
-        Simulation sim = new Simulation(s, BalancingPolicy.of("copyless", MigrationOrder.MIGRATE_BEFORE_MAP, true, 16))
+        Simulation sim = new Simulation(s, BalancingPolicy.of("copyless-holdback", MigrationOrder.MIGRATE_BEFORE_MAP, 16))
                 .checkInvariantsAfterEachEvent(true);
         sim.engine().runUntil(50_000_000L, null);
         sim.checkInvariants();

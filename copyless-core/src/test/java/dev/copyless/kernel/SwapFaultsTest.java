@@ -108,7 +108,7 @@ class SwapFaultsTest {
     }
 
     private static BalancingPolicy copyless() {
-        return Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, true);
+        return Scenarios.policy("copyless-holdback", MIGRATE_BEFORE_MAP);
     }
 
     @Test
@@ -143,10 +143,10 @@ class SwapFaultsTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"naive, migrate-before-map", "copyless, migrate-before-map", "copyless, map-then-migrate"})
+    @CsvSource({"naive, migrate-before-map", "copyless-holdback, migrate-before-map", "copyless, map-then-migrate"})
     void silentTornWritesAreFoundByTheChecksumAtReadAndTheirPagesReportedLost(String key, String order) {
         Outcome o = run(faulty("seed: 6, torn-write-rate: 0.2, torn-write-silent-rate: 1"),
-                Scenarios.policy(key, MigrationOrder.fromKey(order), true));
+                Scenarios.policy(key, MigrationOrder.fromKey(order)));
         assertThat(o.count(Counter.SWAP_TORN_WRITES)).isPositive();
         assertThat(o.count(Counter.SWAP_CHECKSUM_FAILURES)).isPositive();
         assertThat(o.count(Counter.SWAP_REWRITES)).isZero();
@@ -165,11 +165,11 @@ class SwapFaultsTest {
     }
 
     @ParameterizedTest(name = "{0} {1}")
-    @CsvSource({"none, migrate-before-map", "naive, migrate-before-map", "copyless, migrate-before-map",
+    @CsvSource({"none, migrate-before-map", "naive, migrate-before-map", "copyless-holdback, migrate-before-map",
         "copyless, map-then-migrate"})
     void persistentSwapReadErrorsLoseThePageExplicitly(String key, String order) {
         Outcome o = run(faulty("seed: 8, swap-read-error-rate: 0.05, swap-read-error-persistent-rate: 1"),
-                Scenarios.policy(key, MigrationOrder.fromKey(order), true));
+                Scenarios.policy(key, MigrationOrder.fromKey(order)));
         assertThat(o.count(Counter.PAGES_POISONED)).isPositive();
         assertThat(o.count(Counter.SWAP_READ_RETRIES)).isPositive();
         assertThat(o.verification().pagesLost()).isPositive();

@@ -62,6 +62,12 @@ class ScenarioParserTest {
     }
 
     @Test
+    void theRemovedHoldBackKeyNamesThePolicyThatReplacesIt() {
+        rejects(BASE + "copyless: {hold-back: true}\n")
+                .hasMessageContaining("copyless.hold-back: removed").hasMessageContaining("copyless-holdback");
+    }
+
+    @Test
     void anUnknownKeyIsNamedByItsPathWithTheKeysExpectedThere() {
         rejects(spoil("{id: 0, memory: 8MiB}", "{id: 0, memroy: 8MiB}"))
                 .hasMessageContaining("unknown key 'host.nodes[0].memroy'")
@@ -234,7 +240,7 @@ class ScenarioParserTest {
                       - {vnode: 0, footprint: 8MiB, hot-fraction: 0.1, hot-probability: 0.99}
                 scheduler: {interval: 100ms, pattern: random, quantum: 50us}
                 balancer: {scan-period: 1s, scan-size: 64MiB, fault-around: 4}
-                copyless: {order: map-then-migrate, hold-back: false, batch: 64}
+                copyless: {order: map-then-migrate, batch: 64}
                 cost: {access-local-ns: 80, access-remote-ns: 130, migrate-page-ns: 2500}
                 metrics: {time-buckets: 20}
                 """, "full.yaml");
@@ -274,7 +280,7 @@ class ScenarioParserTest {
         assertThat(u.hotProbability()).isEqualTo(0.99);
         assertThat(s.scheduler()).isEqualTo(new Scenario.Scheduler(100_000_000L, "random", 50_000L));
         assertThat(s.balancer()).isEqualTo(new Scenario.Balancer(1_000_000_000L, 16384, 4));
-        assertThat(s.copyless()).isEqualTo(new Scenario.Copyless("map-then-migrate", false, 64));
+        assertThat(s.copyless()).isEqualTo(new Scenario.Copyless("map-then-migrate", 64));
         assertThat(s.cost().accessLocalNs()).isEqualTo(80);
         assertThat(s.cost().accessRemoteNs()).isEqualTo(130);
         assertThat(s.cost().migratePageNs()).isEqualTo(2500);

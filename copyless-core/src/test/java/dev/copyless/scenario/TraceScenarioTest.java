@@ -114,7 +114,7 @@ class TraceScenarioTest {
                 + "      - {name: b, vnode: 1, pattern: trace, trace: two.cltrace, trace-thread: 1, shared-region: p}")
                 .withDuration(200_000_000L);
         assertThat(s.workloadPages()).isEqualTo(info.pages());
-        BalancingPolicy p = BalancingPolicy.of("copyless", MigrationOrder.MIGRATE_BEFORE_MAP, true, 16);
+        BalancingPolicy p = BalancingPolicy.of("copyless-holdback", MigrationOrder.MIGRATE_BEFORE_MAP, 16);
         RunResult a = new Simulation(s, p).checkInvariantsAfterEachEvent(true).run();
         RunResult b = new Simulation(s, p).checkInvariantsAfterEachEvent(false).run();
         assertThat(a.metrics()).isEqualTo(b.metrics());

@@ -22,7 +22,7 @@ class AccessPathAllocationTest {
     void steadyStateSimulationAllocatesAlmostNothingPerAccess() {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         Scenario s = ScenarioParser.defaultScenario().withDuration(2_000_000_000L);
-        Simulation sim = new Simulation(s, BalancingPolicy.of("copyless", MigrationOrder.MIGRATE_BEFORE_MAP, true, 16))
+        Simulation sim = new Simulation(s, BalancingPolicy.of("copyless-holdback", MigrationOrder.MIGRATE_BEFORE_MAP, 16))
                 .checkInvariantsAfterEachEvent(false);
         sim.engine().runUntil(600_000_000L, null); // warm up: pages faulted in, host under pressure, tasks moved
         long accessesBefore = sim.metrics().stat.get(Counter.GUEST_ACCESSES);

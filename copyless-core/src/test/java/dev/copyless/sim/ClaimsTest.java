@@ -156,7 +156,7 @@ class ClaimsTest {
     /** The baseline the invention improves on, so that claim 1's assertions are known to discriminate. */
     @Test
     void naiveBaseline_bringsTheDemotedPageBackToItsSourceNodeAndCopiesItTwice() {
-        Rig r = demotedPage(BalancingPolicy.of("naive", MIGRATE_BEFORE_MAP, false, 16), true);
+        Rig r = demotedPage(BalancingPolicy.of("naive", MIGRATE_BEFORE_MAP, 16), true);
         int g = r.gfnOf(0);
         int free0 = r.free(0);
         int mark = r.recorder.notifications.size();
@@ -247,9 +247,12 @@ class ClaimsTest {
 
         long ns = r.touch(0, 1);
 
-        // read: the slot is released; write: a frame of node 1 now holds the destination gfn
-        assertThat(swap.owner(slot)).isEqualTo(FrameOwner.FREE);
-        assertThat(swap.freeSlots()).isEqualTo(freeSlots + 1);
+        // read: the page enters the swap cache, its slot kept while it is clean (do_swap_page);
+        // write: a frame of node 1 now holds the destination gfn
+        assertThat(swap.owner(slot)).isEqualTo(FrameOwner.of(VM, d));
+        assertThat(swap.freeSlots()).isEqualTo(freeSlots);
+        assertThat(PageState.inSwapCache(r.word(d))).isTrue();
+        assertThat(r.host.swapCacheSlot(1, PageState.id(r.word(d)))).isEqualTo((long) dev << 32 | slot);
         assertThat(r.free(1)).isEqualTo(free1 - 1);
         assertThat(r.host.node(1).owner(PageState.id(r.word(d)))).isEqualTo(FrameOwner.of(VM, d));
         assertThat(r.count(Counter.PGMAJFAULT)).isEqualTo(1);
@@ -411,7 +414,7 @@ class ClaimsTest {
 
         // a whole run: inspections == balancing attempts (each ends migrated or failed), hypercalls carry moved pages only
         Scenario s = Scenarios.parse(Scenarios.SMALL);
-        RunResult res = Scenarios.run(s, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, true));
+        RunResult res = Scenarios.run(s, Scenarios.policy("copyless-holdback", MIGRATE_BEFORE_MAP));
         long inspections = res.counter(Counter.MOVED_LIST_INSPECTIONS);
         assertThat(inspections).isPositive()
                 .isEqualTo(res.counter(Counter.NUMA_PAGES_MIGRATED) + res.counter(Counter.PGMIGRATE_FAIL));
@@ -419,7 +422,7 @@ class ClaimsTest {
                 - res.counter(Counter.HYPERCALL_STALE) - res.counter(Counter.HYPERCALL_ERRORS));
         assertThat(res.counter(Counter.GUEST_PAGE_COPIES))
                 .isEqualTo(res.counter(Counter.NUMA_PAGES_MIGRATED) - res.counter(Counter.BALANCED_MOVED_PAGES));
-        RunResult naive = Scenarios.run(s, Scenarios.policy("naive", MIGRATE_BEFORE_MAP, false));
+        RunResult naive = Scenarios.run(s, Scenarios.policy("naive", MIGRATE_BEFORE_MAP));
         assertThat(naive.counter(Counter.NUMA_PAGES_MIGRATED)).isPositive();
         assertThat(naive.counter(Counter.MOVED_LIST_INSPECTIONS)).isZero();
         assertThat(naive.counter(Counter.HYPERCALLS)).isZero();
@@ -429,7 +432,7 @@ class ClaimsTest {
 
     @Test
     void claim10_theHypervisorKeepsTheListUpToDateWithEveryFirstMigrationAndReturn() {
-        Rig r = Rig.builder().policy(BalancingPolicy.of("copyless", MIGRATE_BEFORE_MAP, false, 16))
+        Rig r = Rig.builder().policy(BalancingPolicy.of("copyless", MIGRATE_BEFORE_MAP, 16))
                 .promoteOnTouch(true).build();
         MovedPageList list = r.list();
         int a = r.fault(0, 0);
@@ -520,8 +523,11 @@ class ClaimsTest {
 
     @Test
     void claim12_holdBackKeepsListedPagesOffTheirSourceNodeUntilTheGuestAsks() {
-        for (boolean holdBack : new boolean[] {true, false}) {
-            BalancingPolicy p = BalancingPolicy.of("copyless", MIGRATE_BEFORE_MAP, holdBack, 16);
+        // the key decides: copyless-holdback holds back, copyless (the hypercall alone) does not
+        for (String key : new String[] {BalancingPolicy.COPYLESS_HOLDBACK, BalancingPolicy.COPYLESS}) {
+            boolean holdBack = key.equals(BalancingPolicy.COPYLESS_HOLDBACK);
+            BalancingPolicy p = BalancingPolicy.of(key, MIGRATE_BEFORE_MAP, 16);
+            assertThat(p.holdBack()).isEqualTo(holdBack);
 
             // promotion of a demoted page on touch (memory tiering)
             Rig t = demotedPage(p, true);
@@ -561,22 +567,25 @@ class ClaimsTest {
                 assertThat(PageState.id(s.word(gs[i]))).isEqualTo(i);
             }
             s.touch(0, 0);
-            s.touch(1, 0);
-            s.touch(2, 0); // sequential faults: the readahead window now covers slot 3
+            s.touch(1, 0); // next to the previous fault: a window of 2 reads gfn 2 ahead
+            s.touch(2, 0); // a swap-cache hit (swap_ra_hit) ...
+            s.touch(3, 0); // ... so the next miss reads 4 pages forward: 4, 5, 6 (swap_vma_readahead)
             if (holdBack) {
-                assertThat(s.kind(gs[3])).isEqualTo(PageState.SWAPPED);
-                assertThat(s.list().isMoved(gs[3])).isTrue();
+                assertThat(s.word(gs[4])).isEqualTo(PageState.swapped(0, 4));
+                assertThat(s.list().isMoved(gs[4])).isTrue();
                 assertThat(s.count(Counter.HOLDBACK_SKIPPED)).isPositive();
                 assertThat(s.count(Counter.SWAP_RA)).isZero();
                 assertThat(s.count(Counter.PAGES_BROUGHT_BACK)).isZero();
                 int free0s = s.free(0);
-                s.balanceFrom(3, 1);
-                assertThat(residentOn(s.word(s.gfnOf(3)), 1)).isTrue();
+                s.balanceFrom(4, 1);
+                assertThat(residentOn(s.word(s.gfnOf(4)), 1)).isTrue();
                 assertThat(s.free(0)).isEqualTo(free0s);
             } else {
-                assertThat(residentOn(s.word(gs[3]), 0)).isTrue();
-                assertThat(s.list().isMoved(gs[3])).isFalse();
-                assertThat(s.count(Counter.SWAP_RA)).isPositive();
+                long w4 = s.word(gs[4]);
+                assertThat(PageState.isSwapped(w4) && PageState.inSwapCache(w4)).as(PageState.describe(w4)).isTrue();
+                assertThat(s.host.swapCacheFrame(0, 4) >>> 32).as("read into the faulting VMA's node").isZero();
+                assertThat(s.count(Counter.SWAP_RA)).isEqualTo(4);
+                assertThat(s.count(Counter.SWAP_RA_HIT)).isEqualTo(1);
                 assertThat(s.count(Counter.PAGES_BROUGHT_BACK)).isPositive();
                 assertThat(s.count(Counter.HOLDBACK_SKIPPED)).isZero();
             }
@@ -585,8 +594,8 @@ class ClaimsTest {
 
         // a whole run: with hold-back nothing speculative returns a page to its source node
         Scenario tiered = Scenarios.parse(Scenarios.TIERED);
-        RunResult on = Scenarios.run(tiered, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, true));
-        RunResult off = Scenarios.run(tiered, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, false));
+        RunResult on = Scenarios.run(tiered, Scenarios.policy("copyless-holdback", MIGRATE_BEFORE_MAP));
+        RunResult off = Scenarios.run(tiered, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP));
         assertThat(on.counter(Counter.HOLDBACK_SKIPPED)).isPositive();
         assertThat(on.counter(Counter.PAGES_BROUGHT_BACK)).isZero();
         assertThat(on.counter(Counter.PGPROMOTE_SUCCESS)).isZero();
@@ -634,7 +643,7 @@ class ClaimsTest {
     @Test
     void claim14_hostSystemWithPinnedVnodesProvidesTheListAndMigratesFromTheMemoryNodeOnRequest() {
         Scenario s = Scenarios.parse(Scenarios.TIERED);
-        Simulation sim = new Simulation(s, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, true));
+        Simulation sim = new Simulation(s, Scenarios.policy("copyless-holdback", MIGRATE_BEFORE_MAP));
 
         // vNodes pinned to their host nodes
         GuestVm vm = sim.vms().get(0);
@@ -786,8 +795,8 @@ class ClaimsTest {
         Scenario s = ScenarioParser.load(program);
         assertThat(s.host().demotionTarget()).containsExactly(2, 2, -1);
 
-        RunResult copyless = Scenarios.run(s, Scenarios.policy("copyless", MIGRATE_BEFORE_MAP, true));
-        RunResult naive = Scenarios.run(s, Scenarios.policy("naive", MIGRATE_BEFORE_MAP, false));
+        RunResult copyless = Scenarios.run(s, Scenarios.policy("copyless-holdback", MIGRATE_BEFORE_MAP));
+        RunResult naive = Scenarios.run(s, Scenarios.policy("naive", MIGRATE_BEFORE_MAP));
 
         long balanced = copyless.counter(Counter.BALANCED_MOVED_PAGES_NODE);
         assertThat(balanced).isPositive();

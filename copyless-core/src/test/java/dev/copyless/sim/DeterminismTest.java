@@ -22,7 +22,7 @@ class DeterminismTest {
     }
 
     private static BalancingPolicy policy(String key, String order) {
-        return BalancingPolicy.of(key, MigrationOrder.fromKey(order), true, 16);
+        return BalancingPolicy.of(key, MigrationOrder.fromKey(order), 16);
     }
 
     private static RunResult runChecked(Scenario s, BalancingPolicy p) {

@@ -34,7 +34,7 @@ class LargeGuestTest {
                 scheduler: {interval: 1ms, quantum: 100us}
                 balancer: {scan-period: 1ms}
                 """);
-        Simulation sim = new Simulation(s, BalancingPolicy.of("copyless", MigrationOrder.MIGRATE_BEFORE_MAP, true, 16))
+        Simulation sim = new Simulation(s, BalancingPolicy.of("copyless-holdback", MigrationOrder.MIGRATE_BEFORE_MAP, 16))
                 .checkInvariantsAfterEachEvent(false);
         GuestVm vm = sim.vms().get(0);
         assertThat(vm.gfns()).isEqualTo(1 << 24);

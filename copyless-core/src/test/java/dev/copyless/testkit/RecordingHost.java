@@ -94,6 +94,11 @@ public final class RecordingHost implements HostMemory {
     }
 
     @Override
+    public long touch(int vm, int gfn, int cpuNode, boolean write) {
+        return delegate.touch(vm, gfn, cpuNode, write);
+    }
+
+    @Override
     public long copy(int vm, int srcGfn, int dstGfn) {
         copies.add(new CopyCall(vm, srcGfn, dstGfn, delegate.isMoved(vm, srcGfn)));
         return delegate.copy(vm, srcGfn, dstGfn);

@@ -71,7 +71,7 @@ public final class Rig implements AutoCloseable {
         }
         cost = CostModel.defaults(distance);
         int[] targets = b.demotionTarget != null ? b.demotionTarget : filled(n, -1);
-        HostConfig config = new HostConfig(32, b.pageCluster, targets, b.promoteOnTouch, 0, 64);
+        HostConfig config = new HostConfig(32, b.pageCluster, targets, b.promoteOnTouch, 0, 64, b.vmaReadahead);
         PageStore store = b.realBytes ? new OffHeapPageStore(b.nodeFrames, b.swapSlots)
                 : new ModelPageStore();
         host = new SimulatedHost(nodes, swaps, cost, stat, engine, config, store, new SwapFaults(b.faults));
@@ -109,7 +109,7 @@ public final class Rig implements AutoCloseable {
     }
 
     public static BalancingPolicy copyless(MigrationOrder order) {
-        return BalancingPolicy.of("copyless", order, true, 16);
+        return BalancingPolicy.of("copyless-holdback", order, 16);
     }
 
     // ------------------------------------------------------------------ guest-side helpers
@@ -187,6 +187,7 @@ public final class Rig implements AutoCloseable {
         private int[] swapSlots = {32};
         private SwapProfile swapProfile = SwapProfile.NVME;
         private int pageCluster;
+        private boolean vmaReadahead = true;
         private int[] demotionTarget;
         private boolean promoteOnTouch;
         private int[] vnodePages = {8, 8};
@@ -223,6 +224,17 @@ public final class Rig implements AutoCloseable {
 
         public Builder swap(int... slots) {
             swapSlots = slots;
+            return this;
+        }
+
+        /** Swap readahead by slot cluster ({@code swap_cluster_readahead}) instead of by VMA. */
+        public Builder clusterReadahead() {
+            vmaReadahead = false;
+            return this;
+        }
+
+        public Builder swapProfile(SwapProfile p) {
+            swapProfile = p;
             return this;
         }
 

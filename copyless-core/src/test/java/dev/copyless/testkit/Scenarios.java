@@ -71,14 +71,15 @@ public final class Scenarios {
         return ScenarioParser.parse(yaml, "test");
     }
 
-    public static BalancingPolicy policy(String key, MigrationOrder order, boolean holdBack) {
-        return BalancingPolicy.of(key, order, holdBack, 16);
+    /** The policy {@code key} (which decides hold-back) in {@code order}, 16 pages per hypercall. */
+    public static BalancingPolicy policy(String key, MigrationOrder order) {
+        return BalancingPolicy.of(key, order, 16);
     }
 
     /** The scenario's own copyless options as a policy. */
     public static BalancingPolicy policy(String key, Scenario s) {
         Scenario.Copyless c = s.copyless();
-        return BalancingPolicy.of(key, MigrationOrder.fromKey(c.order()), c.holdBack(), c.batch());
+        return BalancingPolicy.of(key, MigrationOrder.fromKey(c.order()), c.batch());
     }
 
     /** Runs with invariant checks after every event (as configured by -Dcopyless.checks) and once at the end. */

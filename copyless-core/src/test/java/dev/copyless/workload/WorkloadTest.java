@@ -88,7 +88,7 @@ class WorkloadTest {
                       - {name: c, vnode: 1, footprint: 4MiB}
                 """, "none");
         assertThat(s.workloadPages()).isEqualTo(3072); // 8 MiB shared once + 4 MiB
-        Simulation sim = new Simulation(s, BalancingPolicy.of("naive", MigrationOrder.MIGRATE_BEFORE_MAP, false, 16))
+        Simulation sim = new Simulation(s, BalancingPolicy.of("naive", MigrationOrder.MIGRATE_BEFORE_MAP, 16))
                 .checkInvariantsAfterEachEvent(false);
         GuestVm vm = sim.vms().get(0);
         Task a = vm.tasks().get(0);
@@ -119,7 +119,7 @@ class WorkloadTest {
                       - {name: a, vnode: 0, footprint: 4MiB}
                       - {name: b, vnode: 1, footprint: 4MiB}
                 """, "pingpong").withDuration(1_100_000_000L);
-        Simulation sim = new Simulation(s, BalancingPolicy.of("none", MigrationOrder.MIGRATE_BEFORE_MAP, false, 16))
+        Simulation sim = new Simulation(s, BalancingPolicy.of("none", MigrationOrder.MIGRATE_BEFORE_MAP, 16))
                 .checkInvariantsAfterEachEvent(false);
         var r = sim.run();
         assertThat(r.counter(Counter.TASK_MOVES)).isEqualTo(4); // at 250, 500, 750, 1000 ms

@@ -10,16 +10,40 @@ import java.util.Optional;
 
 /**
  * The Linux backend of a run ({@code --backend linux}): builds a {@link LinuxHostMemory}
- * from the scenario's host nodes (their sizes and watermarks bound this backend's kswapd;
- * the scenario's swap devices are replaced by the kernel's active swap). The guest,
+ * from the scenario's host nodes (their sizes and watermarks bound this backend's kswapd, or,
+ * with {@link HostReclaim#KERNEL}, the real nodes' free memory, and the kernel reclaims; the
+ * scenario's swap devices are replaced by the kernel's active swap). The guest,
  * balancer and hypervisor are the simulator's, unchanged: one code path for both backends.
  */
 public final class LinuxBackend implements HostFactory {
+    private final HostReclaim reclaim;
+
+    /** With this backend's own {@code MADV_PAGEOUT} reclaim ({@link HostReclaim#PAGEOUT}). */
+    public LinuxBackend() {
+        this(HostReclaim.PAGEOUT);
+    }
+
+    /** With the given reclaim: {@link HostReclaim#KERNEL} lets the kernel make the first migrations. */
+    public LinuxBackend(HostReclaim reclaim) {
+        this.reclaim = reclaim;
+    }
+
     /** Empty when a run can use this backend here; else one line saying why and what to do. */
     public static Optional<String> unusableReason(Scenario s) {
+        return unusableReason(s, HostReclaim.PAGEOUT);
+    }
+
+    /** {@link #unusableReason(Scenario)} for a given reclaim ({@link HostReclaim#KERNEL} only in the test VM, as root). */
+    public static Optional<String> unusableReason(Scenario s, HostReclaim reclaim) {
         Optional<String> swap = LinuxHost.swapUnusableReason();
         if (swap.isPresent()) {
             return swap;
+        }
+        if (reclaim == HostReclaim.KERNEL) {
+            Optional<String> room = NodeRoom.unusableReason();
+            if (room.isPresent()) {
+                return room;
+            }
         }
         int online = LinuxHost.onlineNodes().length;
         Scenario.Host h = s.host();
@@ -46,7 +70,7 @@ public final class LinuxBackend implements HostFactory {
             Scenario.Node n = s.host().nodes().get(i);
             limits[i] = new LinuxHostMemory.NodeLimit(n.pages(), n.wmarkMin(), n.wmarkLow(), n.wmarkHigh());
         }
-        return new LinuxHostMemory(limits, s.host().reclaimBatch(), cost, stat, engine);
+        return new LinuxHostMemory(limits, s.host().reclaimBatch(), cost, stat, engine, MovePrimitive.detect(), reclaim);
     }
 
     /**

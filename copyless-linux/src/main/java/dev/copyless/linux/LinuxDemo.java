@@ -2,6 +2,7 @@ package dev.copyless.linux;
 
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.ScenarioException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,11 @@ import java.util.Random;
  * {@code pgmajfault}, the bytes copied by our own code, and the number of mappings guest RAM
  * spans before and after the migration ({@link GuestRam#mappings}: unchanged under
  * {@code UFFDIO_MOVE}, one more per scattered page under the {@code mremap} fallback).
+ *
+ * <p>On a host where the two vNodes are on different nodes, every migrated page's node is read
+ * back ({@link NodePlacement}) and each path also reports {@code source_node_swapins} and
+ * {@code cross_node_bytes_copied}, with the per-node counters over the path
+ * ({@link NodeVmstat}); {@link #placementProblems} holds a result to what claim 1 promises.
  */
 public final class LinuxDemo {
     private LinuxDemo() {}
@@ -34,7 +40,7 @@ public final class LinuxDemo {
     public record PathResult(String path, int pages, int pagesSwappedBefore, long elapsedNs, long bytesCopiedByUs,
                              int pagesVerified, int pagesCorrupt, ProcVmstat.Snapshot delta, int pagesOnDestinationNode,
                              int pagesRefused, int movedListedBefore, int movedListedAfter, int mappingsBefore,
-                             int mappingsAfter) {
+                             int mappingsAfter, NodePlacement.PathPlacement placement) {
         public double nsPerPage() {
             return pages == 0 ? 0 : (double) elapsedNs / pages;
         }
@@ -50,6 +56,11 @@ public final class LinuxDemo {
             m.put("pswpout", delta.pswpout());
             m.put("pgmajfault", delta.pgmajfault());
             m.put("pages_on_destination_node", pagesOnDestinationNode);
+            if (placement != null) { // only where source and destination are different nodes
+                m.put("source_node_swapins", placement.sourceNodeSwapins());
+                m.put("cross_node_bytes_copied", placement.crossNodeBytesCopied());
+                m.put("pages_in_swap_cache_before", placement.pagesInSwapCacheBefore());
+            }
             m.put("process_majflt", delta.processMajflt());
             m.put("numa_pages_migrated", delta.numaPagesMigrated());
             m.put("pages_swapped_before", pagesSwappedBefore);
@@ -61,6 +72,65 @@ public final class LinuxDemo {
             m.put("elapsed_ns", elapsedNs);
             return m;
         }
+
+        /** {@link #toMap} and, on a multi-node host, the per-node counters over the path ({@code node_counters}). */
+        public Map<String, Object> toJson() {
+            Map<String, Object> m = toMap();
+            if (placement != null) {
+                m.put("node_counters", placement.nodeDelta().toMap());
+            }
+            return m;
+        }
+    }
+
+    /**
+     * What a run on two nodes must show (claim 1 on a real kernel), as one line per problem;
+     * empty when all holds: every path verified every page and none is corrupt; every page of
+     * every path on the destination node; copyless refused none, swapped none in on the source
+     * node and copied nothing across; naive and linux-move swapped every page in on the source
+     * node and copied every page across once (the guest's copy, or the kernel's migration).
+     */
+    public static List<String> placementProblems(Result r) {
+        List<String> out = new ArrayList<>();
+        if (r.sourceNode() == r.destinationNode()) {
+            out.add("vNodes 0 and 1 are both on node " + r.sourceNode() + ": nothing crosses nodes on this host");
+            return out;
+        }
+        int n = r.pages();
+        for (PathResult p : r.paths().values()) {
+            String k = p.path();
+            if (p.pagesCorrupt() != 0 || p.pagesVerified() != 2 * n) {
+                out.add(k + ": " + p.pagesVerified() + " of " + 2 * n + " pages verified, " + p.pagesCorrupt() + " corrupt");
+            }
+            if (p.pagesOnDestinationNode() != n) {
+                out.add(k + ": " + p.pagesOnDestinationNode() + " of " + n + " pages on the destination node " + r.destinationNode());
+            }
+            if (p.placement() == null) {
+                out.add(k + ": no placement read back");
+                continue;
+            }
+            int swapins = p.placement().sourceNodeSwapins();
+            long cross = p.placement().crossNodeBytesCopied();
+            if (k.equals("copyless")) {
+                if (p.pagesRefused() != 0) {
+                    out.add(k + ": " + p.pagesRefused() + " pages refused");
+                }
+                if (swapins != 0) {
+                    out.add(k + ": " + swapins + " swap-ins on the source node " + r.sourceNode() + " (expected none)");
+                }
+                if (cross != 0) {
+                    out.add(k + ": " + cross + " bytes copied across nodes (expected none)");
+                }
+            } else {
+                if (swapins != n) {
+                    out.add(k + ": " + swapins + " swap-ins on the source node " + r.sourceNode() + " (expected one per page, " + n + ")");
+                }
+                if (cross != (long) n * Syscalls.PAGE_SIZE) {
+                    out.add(k + ": " + cross + " bytes copied across nodes (expected one page each, " + (long) n * Syscalls.PAGE_SIZE + ")");
+                }
+            }
+        }
+        return out;
     }
 
     /** The whole demo. */
@@ -206,14 +276,30 @@ public final class LinuxDemo {
             int swappedBefore = list.size();
             int[] status = new int[n];
             int destNode = ram.vnodeNode(1);
+            int sourceNode = ram.vnodeNode(0);
+            boolean placement = sourceNode != destNode;
+            boolean[] wasSwapped = new boolean[n];
+            for (int i = 0; i < n; i++) {
+                wasSwapped[i] = list.isMoved(src[i]);
+            }
+            int[][] faultedInOn = new int[1][];
+            long[] readBackNs = new long[1];
+            Runnable afterFaultIn = !placement ? null : () -> { // linux-move: where did each swap-in land?
+                long h = System.nanoTime();
+                faultedInOn[0] = NodePlacement.nodesOf(ram, src, n);
+                readBackNs[0] += System.nanoTime() - h;
+            };
             int mappingsBefore = ram.mappings();
+            int inSwapCache = placement ? ram.inSwapCache(0, n).length : 0;
 
+            NodeVmstat.Snapshot nodesBefore = placement ? NodeVmstat.snapshot() : null;
             ProcVmstat.Snapshot before = ProcVmstat.snapshot();
             long t0 = System.nanoTime();
             long bytes = switch (path) {
                 case "naive" -> MigrationPaths.naive(ram, src, dst, n);
-                case "linux-move-per-page" -> MigrationPaths.linuxMove(ram, src, n, destNode, status, 1);
-                case "linux-move" -> MigrationPaths.linuxMove(ram, src, n, destNode, status, MigrationPaths.MOVE_PAGES_BATCH);
+                case "linux-move-per-page" -> MigrationPaths.linuxMove(ram, src, n, destNode, status, 1, afterFaultIn);
+                case "linux-move" -> MigrationPaths.linuxMove(ram, src, n, destNode, status, MigrationPaths.MOVE_PAGES_BATCH,
+                        afterFaultIn);
                 case "copyless" -> MigrationPaths.copyless(ram, list, src, dst, n, order, status);
                 case "raw-swap-in" -> {
                     MigrationPaths.forEachRun(src, n, ram::willNeed);
@@ -222,8 +308,9 @@ public final class LinuxDemo {
                 }
                 default -> throw new IllegalArgumentException("unknown path " + path);
             };
-            long elapsed = System.nanoTime() - t0;
+            long elapsed = System.nanoTime() - t0 - readBackNs[0];
             ProcVmstat.Snapshot delta = ProcVmstat.snapshot().minus(before);
+            NodeVmstat.Snapshot nodeDelta = placement ? NodeVmstat.snapshot().minus(nodesBefore) : null;
             int mappingsAfter = ram.mappings();
             list.scan();
             int listedAfter = list.size();
@@ -266,8 +353,27 @@ public final class LinuxDemo {
                     onDest++;
                 }
             }
+            NodePlacement.PathPlacement where = null;
+            if (placement) {
+                int swapins = 0;
+                long crossBytes = delta.pgmigrateSuccess() * Syscalls.PAGE_SIZE; // the kernel's page migrations
+                for (int i = 0; i < n; i++) {
+                    int landedOn = switch (path) { // the node the swapped-out data came back to
+                        case "naive", "raw-swap-in" -> nodes[src[i]];
+                        case "linux-move", "linux-move-per-page" -> faultedInOn[0] == null ? -1 : faultedInOn[0][i];
+                        default -> status[i] == 0 ? nodes[dst[i]] : -1;
+                    };
+                    if (wasSwapped[i] && landedOn == sourceNode) {
+                        swapins++;
+                    }
+                    if (path.equals("naive") && nodes[src[i]] >= 0 && nodes[dst[i]] >= 0 && nodes[src[i]] != nodes[dst[i]]) {
+                        crossBytes += Syscalls.PAGE_SIZE; // the guest's copy from A's node to B's
+                    }
+                }
+                where = new NodePlacement.PathPlacement(onDest, swapins, crossBytes, inSwapCache, nodeDelta);
+            }
             return new PathResult(path, n, swappedBefore, elapsed, bytes, ok, bad, delta, onDest, refused,
-                    swappedBefore, listedAfter, mappingsBefore, mappingsAfter);
+                    swappedBefore, listedAfter, mappingsBefore, mappingsAfter, where);
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.copyless.linux;
 
 import dev.copyless.mm.Errno;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,8 +37,8 @@ public final class LinuxHost {
      * the size the file reports, which procfs gives as 0, and can return a truncated text.)
      */
     public static String readProcFile(String path) throws IOException {
-        try (java.io.InputStream in = Files.newInputStream(Path.of(path))) {
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        try (InputStream in = Files.newInputStream(Path.of(path))) {
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII);
         }
     }
 
@@ -89,6 +91,38 @@ public final class LinuxHost {
     /** Free swap pages over all active devices. */
     public static long freeSwapPages() {
         return swapAreas().stream().mapToLong(SwapArea::freePages).sum();
+    }
+
+    /**
+     * Waits until no page is being written to swap ({@code nr_writeback} of {@code /proc/vmstat}
+     * is 0), polling every millisecond, for at most {@code maxMillis}. Returns whether it got there.
+     */
+    public static boolean awaitSwapWriteback(long maxMillis) {
+        long end = System.nanoTime() + maxMillis * 1_000_000L;
+        while (System.nanoTime() < end) {
+            if (ProcVmstat.vmstat().getOrDefault("nr_writeback", 0L) == 0) {
+                return true;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** On the kernel command line of the copyless test VM ({@code copyless vm}). */
+    public static final String TEST_VM_MARKER = "copyless.vm=1";
+
+    /** True inside the copyless test VM, whose nodes, cgroups and sysctls a run may change. */
+    public static boolean isTestVm() {
+        try {
+            return readProcFile("/proc/cmdline").contains(TEST_VM_MARKER);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     static boolean isRoot() {

@@ -78,6 +78,13 @@ public final class LinuxHostMemory implements HostMemory {
     private final int[] realNode;
     private final NodeLimit[] limits;
     private final MovePrimitive primitive;
+    private final HostReclaim reclaim;
+    /** {@link HostReclaim#KERNEL}: the real nodes resized to the scenario's; else null. */
+    private final NodeRoom nodeRoom;
+    private final NodeVmstat.Snapshot nodesBefore;
+    private final Map<String, Long> vmstatBefore;
+    private final long rescanNs;
+    private final PlacementCheck placement = new PlacementCheck();
     private final CostModel cost;
     private final VmStat stat;
     private final int reclaimBatch;
@@ -130,13 +137,45 @@ public final class LinuxHostMemory implements HostMemory {
     /** With a given primitive: {@link MovePrimitive#MREMAP} runs the fallback of kernels before 6.8 on any kernel. */
     public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, VmStat stat,
                            Engine engine, MovePrimitive primitive) {
+        this(limits, reclaimBatch, cost, stat, engine, primitive, HostReclaim.PAGEOUT);
+    }
+
+    /**
+     * With a given primitive and reclaim. Under {@link HostReclaim#KERNEL} the real nodes are
+     * resized to the limits' sizes ({@link NodeRoom}: only in the copyless test VM) and this
+     * backend's kswapd pages nothing out: it only rescans the pagemap, every
+     * {@link #KERNEL_RESCAN_NS}; the limits' watermarks are the kernel's own.
+     */
+    public LinuxHostMemory(NodeLimit[] limits, int reclaimBatch, CostModel cost, VmStat stat,
+                           Engine engine, MovePrimitive primitive, HostReclaim reclaim) {
         this.primitive = primitive;
+        this.reclaim = reclaim;
         int[] online = LinuxHost.onlineNodes();
-        this.limits = limits.clone();
         this.realNode = new int[limits.length];
         for (int n = 0; n < limits.length; n++) {
             realNode[n] = online[n % online.length];
         }
+        if (reclaim == HostReclaim.KERNEL) {
+            long[] pages = new long[limits.length];
+            long[] wmin = new long[limits.length];
+            long[] wlow = new long[limits.length];
+            NodeLimit[] unlimited = new NodeLimit[limits.length];
+            for (int n = 0; n < limits.length; n++) {
+                pages[n] = limits[n].pages();
+                wmin[n] = limits[n].wmarkMin();
+                wlow[n] = limits[n].wmarkLow();
+                unlimited[n] = new NodeLimit(Integer.MAX_VALUE / 2, 0, 0, 0); // the kernel's node decides, not our shadow
+            }
+            this.limits = unlimited;
+            this.nodeRoom = NodeRoom.shrink(realNode, pages, wmin, wlow);
+            this.rescanNs = KERNEL_RESCAN_NS;
+        } else {
+            this.limits = limits.clone();
+            this.nodeRoom = null;
+            this.rescanNs = PageoutDaemon.RESCAN_NS;
+        }
+        this.nodesBefore = NodeVmstat.snapshot();
+        this.vmstatBefore = ProcVmstat.vmstat();
         this.cost = cost;
         this.stat = stat;
         this.reclaimBatch = Math.max(1, reclaimBatch);
@@ -144,9 +183,25 @@ public final class LinuxHostMemory implements HostMemory {
         this.debt = new int[limits.length];
         this.kswapd = new PageoutDaemon(engine);
         this.kernelBefore = ProcVmstat.snapshot();
-        this.pagemap = new Pagemap(); // last: nothing after it can fail and leak the descriptor
-        engine.wake(kswapd, PageoutDaemon.RESCAN_NS);
+        try {
+            this.pagemap = new Pagemap(); // last: nothing after it can fail and leak the descriptor
+        } catch (RuntimeException e) {
+            if (nodeRoom != null) {
+                nodeRoom.close();
+            }
+            throw e;
+        }
+        engine.wake(kswapd, rescanNs);
     }
+
+    /** Pagemap rescans under {@link HostReclaim#KERNEL}: the kernel moves pages on its own all the time. */
+    public static final long KERNEL_RESCAN_NS = 2_000_000L;
+
+    /** Who makes the first migrations. */
+    public HostReclaim reclaim() {
+        return reclaim;
+    }
+
 
     /** The primitive that moves entries in this host's guest RAM. */
     public MovePrimitive primitive() {
@@ -264,12 +319,15 @@ public final class LinuxHostMemory implements HostMemory {
                 stat.inc(Counter.PSWPIN);
                 if ((w & PageState.MIGRATE_ON_TOUCH) != 0) {
                     stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS); // claims 3-5: the deferred migration
+                    placement.landed(m.ram, gfn, realNode[pinned], -1);
                 } else if (balancingRead) {
                     stat.inc(Counter.MOVED_PAGE_DATA_MOVEMENTS);
                     stat.inc(Counter.PAGES_BROUGHT_BACK);
-                    debt[pinned]++;
                 }
                 setState(m, gfn, PageState.resident(pinned, 0) | PageState.ACCESSED);
+                if (balancingRead && (w & PageState.MIGRATE_ON_TOUCH) == 0) {
+                    broughtBack(pinned);
+                }
             }
             default -> {
                 if ((w & PageState.MIGRATE_ON_TOUCH) != 0) { // a map-then-migrate request from another node
@@ -297,6 +355,7 @@ public final class LinuxHostMemory implements HostMemory {
             if (status[0] != realNode[node]) {
                 return false;
             }
+            placement.kernelMigration(realNode[from], realNode[node]);
         }
         stat.inc(Counter.HOST_PAGE_COPIES);
         if (from != node) {
@@ -322,6 +381,7 @@ public final class LinuxHostMemory implements HostMemory {
             setState(m, dstGfn, PageState.resident(m.loc.pinnedNode(dstGfn), 0));
         }
         MemorySegment.copy(m.mem, (long) srcGfn * PAGE_SIZE, m.mem, (long) dstGfn * PAGE_SIZE, PAGE_SIZE);
+        placement.guestCopy(m.ram, srcGfn, dstGfn, fromSwap, realNode[m.loc.pinnedNode(srcGfn)]);
         bytesCopiedByUs += PAGE_SIZE;
         m.token[dstGfn] = m.token[srcGfn];
         m.loc.setFlags(srcGfn, m.loc.word(srcGfn) | PageState.ACCESSED);
@@ -422,6 +482,25 @@ public final class LinuxHostMemory implements HostMemory {
         }
         if (reads != null) {
             swapInBatch(m, reads, dstGfn, batchIdx, count);
+            if (placement.enabled()) { // where did each swap-in land? (not timed: a check, not part of the migration)
+                long c0 = System.nanoTime();
+                int[] idx = new int[count];
+                int n = 0;
+                for (int i = 0; i < count; i++) {
+                    if (batchIdx[i] >= 0 && PageState.isResident(m.loc.word(dstGfn[i]))) {
+                        idx[n++] = i;
+                    }
+                }
+                int[] dst = new int[n];
+                for (int k = 0; k < n; k++) {
+                    dst[k] = dstGfn[idx[k]];
+                }
+                int[] nodes = NodePlacement.nodesOf(m.ram, dst, n);
+                for (int k = 0; k < n; k++) {
+                    placement.landed(nodes[k], realNode[m.loc.pinnedNode(dst[k])], realNode[m.loc.pinnedNode(srcGfn[idx[k]])]);
+                }
+                t0 += System.nanoTime() - c0;
+            }
         }
         return System.nanoTime() - t0;
     }
@@ -642,6 +721,21 @@ public final class LinuxHostMemory implements HostMemory {
 
     // ------------------------------------------------------------------ reclaim, rescans, verification
 
+    /**
+     * A page brought back to {@code node} by a balancing read: when it leaves the node's free room
+     * below the high watermark (the node must reclaim to get back there), the node owes one page,
+     * paid by the next page this backend's pageout daemon or direct reclaim pages out there
+     * ({@code evictions_caused}, the model's rule in {@code kernel.PageAlloc}). A bring-back onto
+     * a node with room to spare causes no eviction, so {@code evictions_caused} can be lower than
+     * {@code pages_brought_back}; the kernel's own reclaim of guest RAM is not attributed (it
+     * shows in {@code rescan_found_swapped}).
+     */
+    private void broughtBack(int node) {
+        if (limits[node].pages() - resident[node] < limits[node].wmarkHigh()) {
+            debt[node]++;
+        }
+    }
+
     /** Direct reclaim: an allocation on a node at its min watermark pages a batch out first ({@code pgsteal_direct}). */
     private void directReclaim(int node) {
         if (limits[node].pages() - resident[node] <= limits[node].wmarkMin()) {
@@ -717,6 +811,9 @@ public final class LinuxHostMemory implements HostMemory {
                         setState(m, gfn, PageState.swapped(Pagemap.swapType(e), (int) Pagemap.swapOffset(e)));
                         rescanSwappedOut++;
                         changed++;
+                        if (reclaim == HostReclaim.KERNEL) {
+                            stat.inc(Counter.PSWPOUT); // the kernel's reclaim made this first migration
+                        }
                     } else if (PageState.isSwapped(w) && Pagemap.present(e)) {
                         setState(m, gfn, PageState.resident(m.loc.pinnedNode(gfn), 0) | (w & PageState.ACCESSED));
                         rescanPresent++;
@@ -788,6 +885,39 @@ public final class LinuxHostMemory implements HostMemory {
             }
         }
         out.put("swap_slots_used", swapped);
+        placement.gauges(out);
+        if (reclaim == HostReclaim.KERNEL) {
+            Map<String, Long> v = ProcVmstat.vmstat();
+            for (String k : List.of("pgscan_kswapd", "pgscan_direct", "pgsteal_kswapd", "pgsteal_direct")) {
+                out.put("kernel_" + k, v.getOrDefault(k, 0L) - vmstatBefore.getOrDefault(k, 0L));
+            }
+            long stalls = 0;
+            for (String k : List.of("allocstall_normal", "allocstall_movable")) {
+                stalls += v.getOrDefault(k, 0L) - vmstatBefore.getOrDefault(k, 0L);
+            }
+            out.put("kernel_allocstall", stalls);
+            NodeVmstat.Snapshot nd = NodeVmstat.snapshot().minus(nodesBefore);
+            long refaults = 0;
+            for (int node : nd.nodes()) {
+                refaults += nd.get(node, "workingset_refault_anon");
+            }
+            out.put("kernel_workingset_refault_anon", refaults);
+            long roomMin = Long.MAX_VALUE;
+            long roomMax = 0;
+            long[] wmark = new long[3];
+            for (NodeRoom.Node n : nodeRoom.nodes()) {
+                roomMin = Math.min(roomMin, n.freePagesAfter());
+                roomMax = Math.max(roomMax, n.freePagesAfter());
+                wmark[0] = Math.max(wmark[0], n.wmarkMin());
+                wmark[1] = Math.max(wmark[1], n.wmarkLow());
+                wmark[2] = Math.max(wmark[2], n.wmarkHigh());
+            }
+            out.put("resized_node_free_pages_min", nodeRoom.nodes().isEmpty() ? 0 : roomMin);
+            out.put("resized_node_free_pages_max", roomMax);
+            out.put("resized_node_wmark_min", wmark[0]);
+            out.put("resized_node_wmark_low", wmark[1]);
+            out.put("resized_node_wmark_high", wmark[2]);
+        }
     }
 
     @Override
@@ -800,6 +930,9 @@ public final class LinuxHostMemory implements HostMemory {
             m.ram.close();
         }
         pagemap.close();
+        if (nodeRoom != null) {
+            nodeRoom.close();
+        }
     }
 
     /**
@@ -819,7 +952,7 @@ public final class LinuxHostMemory implements HostMemory {
         private final Engine engine;
         final Hand[] hands;
         private final boolean[] running;
-        private long nextRescan = RESCAN_NS;
+        private long nextRescan = rescanNs;
 
         PageoutDaemon(Engine engine) {
             this.engine = engine;
@@ -847,7 +980,7 @@ public final class LinuxHostMemory implements HostMemory {
             long t0 = System.nanoTime();
             if (now >= nextRescan) {
                 rescan();
-                nextRescan = now + RESCAN_NS;
+                nextRescan = now + rescanNs;
             }
             boolean busy = false;
             for (int n = 0; n < limits.length; n++) {
@@ -866,7 +999,7 @@ public final class LinuxHostMemory implements HostMemory {
                 }
             }
             long spent = Math.max(1, System.nanoTime() - t0);
-            return busy ? now + spent : Math.min(nextRescan, now + RESCAN_NS);
+            return busy ? now + spent : Math.min(nextRescan, now + rescanNs);
         }
     }
 }

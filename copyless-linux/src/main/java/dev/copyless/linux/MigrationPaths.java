@@ -58,11 +58,24 @@ public final class MigrationPaths {
      * @return bytes copied by our code: 0 (the kernel copies when nodes differ)
      */
     public static long linuxMove(GuestRam ram, int[] src, int count, int destNode, int[] status, int pagesPerCall) {
+        return linuxMove(ram, src, count, destNode, status, pagesPerCall, null);
+    }
+
+    /**
+     * {@link #linuxMove(GuestRam, int[], int, int, int[], int)} with {@code afterFaultIn} (may be
+     * null) run between the fault-in and the first {@code move_pages}: the demo reads there on
+     * which node each swap-in landed.
+     */
+    public static long linuxMove(GuestRam ram, int[] src, int count, int destNode, int[] status, int pagesPerCall,
+                                 Runnable afterFaultIn) {
         if (pagesPerCall < 1) {
             throw new IllegalArgumentException("pagesPerCall " + pagesPerCall);
         }
         forEachRun(src, count, ram::willNeed);
         forEachRun(src, count, ram::populateRead);
+        if (afterFaultIn != null) {
+            afterFaultIn.run();
+        }
         int chunk = Math.min(pagesPerCall, Math.max(1, count));
         long[] addrs = new long[chunk];
         int[] nodes = new int[chunk];

@@ -17,12 +17,12 @@ public final class ProcVmstat {
 
     /** The counters of interest at one instant. */
     public record Snapshot(long pswpin, long pswpout, long pgmajfault, long numaPagesMigrated,
-                           long processMinflt, long processMajflt) {
+                           long processMinflt, long processMajflt, long pgmigrateSuccess) {
         /** this - before, counter by counter. */
         public Snapshot minus(Snapshot before) {
             return new Snapshot(pswpin - before.pswpin, pswpout - before.pswpout, pgmajfault - before.pgmajfault,
                     numaPagesMigrated - before.numaPagesMigrated, processMinflt - before.processMinflt,
-                    processMajflt - before.processMajflt);
+                    processMajflt - before.processMajflt, pgmigrateSuccess - before.pgmigrateSuccess);
         }
     }
 
@@ -30,7 +30,8 @@ public final class ProcVmstat {
         Map<String, Long> v = vmstat();
         long[] f = processFaults();
         return new Snapshot(v.getOrDefault("pswpin", 0L), v.getOrDefault("pswpout", 0L),
-                v.getOrDefault("pgmajfault", 0L), v.getOrDefault("numa_pages_migrated", 0L), f[0], f[1]);
+                v.getOrDefault("pgmajfault", 0L), v.getOrDefault("numa_pages_migrated", 0L), f[0], f[1],
+                v.getOrDefault("pgmigrate_success", 0L));
     }
 
     /** All of {@code /proc/vmstat}, in the kernel's order. */

@@ -438,4 +438,36 @@ public final class Syscalls {
         }
         return b.isEmpty() ? "0" : b.toString();
     }
+
+    /** x86-64 {@code mincore}. */
+    public static final long SYS_mincore = 27;
+
+    /**
+     * {@code mincore(addr, len, vec)}: bit 0 of {@code out[i]} is set when page i is in memory.
+     * For an anonymous page whose PTE is a swap entry that means it is still in the swap cache
+     * (its data has not left memory). {@code out} must hold at least {@code len / 4096} bytes.
+     */
+    public static void mincore(long addr, long len, byte[] out) {
+        int pages = (int) ((len + PAGE_SIZE - 1) / PAGE_SIZE);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment vec = a.allocate(Math.max(1, pages));
+            syscall("mincore", hex(addr) + ", " + len, SYS_mincore, addr, len, vec.address(), 0, 0, 0);
+            MemorySegment.copy(vec, ValueLayout.JAVA_BYTE, 0, out, 0, pages);
+        }
+    }
+
+    /** x86-64 {@code mlockall} and {@code munlockall}; {@code mlockall} flags. */
+    public static final long SYS_mlockall = 151;
+    public static final long SYS_munlockall = 152;
+    public static final int MCL_CURRENT = 1;
+
+    /** {@code mlockall(flags)}: locks the process's mappings in memory ({@link #MCL_CURRENT}: those that exist now). */
+    public static void mlockall(int flags) {
+        syscall("mlockall", String.valueOf(flags), SYS_mlockall, flags, 0, 0, 0, 0, 0);
+    }
+
+    /** {@code munlockall()}. */
+    public static void munlockall() {
+        syscall("munlockall", "", SYS_munlockall, 0, 0, 0, 0, 0, 0);
+    }
 }

@@ -90,6 +90,11 @@ public final class LockedHost implements HostMemory {
     }
 
     @Override
+    public long touch(int vm, int gfn, int cpuNode, boolean write) {
+        return locked(() -> delegate.touch(vm, gfn, cpuNode, write));
+    }
+
+    @Override
     public long copy(int vm, int srcGfn, int dstGfn) {
         return locked(() -> delegate.copy(vm, srcGfn, dstGfn));
     }
