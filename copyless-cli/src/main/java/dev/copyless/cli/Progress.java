@@ -106,9 +106,9 @@ final class Progress implements AutoCloseable {
         shownWidth = 0;
     }
 
-    /** "about 3 min 20 s left" from the wall time spent on {@code fraction} of the work, or "" before 1%. */
+    /** "about 3 min 20 s left" from the wall time spent on {@code fraction} of the work, or "" before 1% and 1 s. */
     static String left(long elapsedNs, double fraction) {
-        if (!(fraction >= 0.01) || fraction >= 1) {
+        if (!(fraction >= 0.01) || fraction >= 1 || elapsedNs < 1_000_000_000L) {
             return "";
         }
         long s = Math.round(elapsedNs / 1e9 * (1 - fraction) / fraction);

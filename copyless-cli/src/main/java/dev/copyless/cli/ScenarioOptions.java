@@ -61,10 +61,10 @@ final class ScenarioOptions {
     Backend backend;
 
     @Option(names = "--host-reclaim", paramLabel = "WHO", defaultValue = "pageout",
-            description = {"With --backend linux, who makes the first migrations: pageout (default: this backend's kswapd,",
-                    "MADV_PAGEOUT under the scenario's node sizes) or kernel (the kernel's own kswapd, swap cache and readahead",
-                    "on nodes resized to the scenario's; only in the test VM: copyless vm -- compare --backend linux",
-                    "--host-reclaim kernel)."})
+            description = "With --backend linux, who makes the first migrations: pageout (default: this backend's kswapd,"
+                    + " MADV_PAGEOUT under the scenario's node sizes) or kernel (the kernel's own kswapd, swap cache and"
+                    + " readahead on nodes resized to the scenario's; only in the test VM: copyless vm -- compare --backend"
+                    + " linux --host-reclaim kernel).")
     String hostReclaim;
 
     /** The reclaim of {@code --host-reclaim}; a one-line error for a bad value or one without {@code --backend linux}. */

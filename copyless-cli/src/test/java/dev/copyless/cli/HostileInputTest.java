@@ -380,7 +380,7 @@ class HostileInputTest {
         assertThat(quiet.err()).doesNotContain("simulating");
         Result loud = run("compare", "--duration", "300ms", "--progress", "--format", "json");
         assertThat(loud.code()).isZero();
-        assertThat(loud.err()).contains("simulating 3 run(s): ").contains(" of 0.30 s virtual");
+        assertThat(loud.err()).contains("simulating 4 run(s): ").contains(" of 0.30 s virtual");
         assertThat(loud.out()).startsWith("{").doesNotContain("simulating");
 
         Path out = dir.resolve("p");
