@@ -18,6 +18,7 @@ final class Progress implements AutoCloseable {
     private final long start = System.nanoTime();
     private long lastShown = Long.MIN_VALUE;
     private String last = "";
+    private String shown = "";
     private int shownWidth;
 
     private Progress(PrintWriter err, boolean enabled, boolean terminal) {
@@ -62,6 +63,7 @@ final class Progress implements AutoCloseable {
     }
 
     private void show(String text) {
+        shown = text;
         if (terminal) {
             String pad = text.length() < shownWidth ? " ".repeat(shownWidth - text.length()) : "";
             err.print("\r" + text + pad);
@@ -88,7 +90,7 @@ final class Progress implements AutoCloseable {
         err.flush();
     }
 
-    /** Ends the progress: on a terminal the line is cleared; otherwise the last state is printed once more. */
+    /** Ends the progress: on a terminal the line is cleared; otherwise the last state is printed, if not yet shown. */
     @Override
     public synchronized void close() {
         if (!enabled) {
@@ -99,7 +101,7 @@ final class Progress implements AutoCloseable {
                 err.print("\r" + " ".repeat(shownWidth) + "\r");
                 err.flush();
             }
-        } else if (!last.isEmpty() && lastShown != Long.MIN_VALUE) {
+        } else if (!last.isEmpty() && lastShown != Long.MIN_VALUE && !last.equals(shown)) {
             err.println(last);
             err.flush();
         }
