@@ -65,6 +65,13 @@ public final class Shares {
     static final List<String> GUEST_OWN = List.of("/bin", "/sbin", "/lib", "/lib64", "/usr/bin", "/usr/sbin", "/etc", "/proc",
             "/sys", "/dev", "/run", "/tmp", "/root", "/init");
 
+    /**
+     * Folders of the guest's own that a share may go inside: {@code /root} (a home, not
+     * mounted over) and {@code /tmp} (the init mounts its tmpfs first, then the shares inside
+     * it), so a build in {@code /tmp/x} is shared at {@code /tmp/x}.
+     */
+    static final List<String> ENTERABLE = List.of("/root", "/tmp");
+
     /** Whether a host folder can be mounted at its own path in the guest without hiding or entering a folder of the guest's. */
     static boolean shareable(Path p) {
         if (p.getParent() == null) {
@@ -72,7 +79,7 @@ public final class Shares {
         }
         for (String g : GUEST_OWN) {
             Path own = Path.of(g);
-            if (own.startsWith(p) || (p.startsWith(own) && !g.equals("/root"))) {
+            if (own.startsWith(p) || (p.startsWith(own) && !ENTERABLE.contains(g))) {
                 return false;
             }
         }

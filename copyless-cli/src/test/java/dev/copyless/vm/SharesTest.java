@@ -56,15 +56,17 @@ class SharesTest {
 
     @Test
     void noShareHidesAGuestFolder() {
-        List<Share> s = Shares.of(JDK, List.of(REPO.resolve("copyless-cli/target/classes")), Path.of("/tmp/work"), M2);
+        List<Share> s = Shares.of(JDK, List.of(REPO.resolve("copyless-cli/target/classes")), Path.of("/proc/work"), M2);
         assertThat(s).extracting(Share::hostPath).containsExactly(JDK, REPO);
-        assertThat(Shares.guestCwd(s, Path.of("/tmp/work"))).isEqualTo("/");
+        assertThat(Shares.guestCwd(s, Path.of("/proc/work"))).isEqualTo("/");
         assertThat(Shares.shareable(Path.of("/"))).isFalse();
         assertThat(Shares.shareable(Path.of("/root"))).isFalse();
         assertThat(Shares.shareable(Path.of("/root/.m2/repository"))).isTrue();
         assertThat(Shares.shareable(Path.of("/usr"))).as("it holds /usr/bin").isFalse();
         assertThat(Shares.shareable(Path.of("/proc/self"))).isFalse();
-        assertThatThrownBy(() -> Shares.of(JDK, List.of(Path.of("/tmp/x/app.jar")), REPO, M2))
-                .isInstanceOf(VmException.class).hasMessageContaining("/tmp/x");
+        assertThat(Shares.shareable(Path.of("/tmp"))).as("the guest's tmpfs itself").isFalse();
+        assertThat(Shares.shareable(Path.of("/tmp/fresh"))).as("a clone in /tmp goes inside the guest's tmpfs").isTrue();
+        assertThatThrownBy(() -> Shares.of(JDK, List.of(Path.of("/etc/x/app.jar")), REPO, M2))
+                .isInstanceOf(VmException.class).hasMessageContaining("/etc/x");
     }
 }
