@@ -99,8 +99,9 @@ final class Runner {
 
     /**
      * Progress over all runs: the virtual time simulated (the mean over the runs) and the wall
-     * time left. Once the runs have gone for {@link #MEASURE_NS} and the wall time left is more
-     * than {@link #LONG_NS}, it says so once on stderr, progress or not, with the estimate.
+     * time left. The rate is measured between {@link #MEASURE_NS} and twice that (the first
+     * seconds, population and JIT, are slower than the rest); when the wall time left at that
+     * rate is more than {@link #LONG_NS}, it says so once on stderr, progress or not, with the estimate.
      */
     private static final class VirtualTime {
         /** Wall time measured before the estimate of a long run is trusted. */
@@ -113,6 +114,9 @@ final class Runner {
         private final long durationNs;
         private long events;
         private boolean announced;
+        /** Wall time and fraction done when {@link #MEASURE_NS} had passed: the rate is measured from there. */
+        private long firstElapsed;
+        private double firstF;
 
         VirtualTime(Progress progress, int runs, long durationNs) {
             this.progress = progress;
@@ -131,14 +135,17 @@ final class Runner {
             }
             double f = sum / reached.length;
             long elapsed = progress.elapsedNs();
-            if (!announced && elapsed >= MEASURE_NS && f > 0 && f < 1) {
+            if (!announced && elapsed >= MEASURE_NS && f > 0 && f < 1 && firstElapsed == 0) {
+                firstElapsed = elapsed; // the start (population, JIT) is slower than the rest: measure from here
+                firstF = f;
+            } else if (!announced && firstElapsed > 0 && elapsed >= 2 * firstElapsed && f > firstF && f < 1) {
                 announced = true;
-                double leftNs = elapsed * (1 - f) / f;
+                double leftNs = (elapsed - firstElapsed) * (1 - f) / (f - firstF);
                 if (leftNs > LONG_NS) {
                     progress.println(String.format(java.util.Locale.ROOT, "note: this will take about %s more (%s of"
-                            + " virtual time, %.3g s of it per second of wall time so far); Ctrl-C to stop, or give a"
+                            + " virtual time, %.3g s of it per second of wall time lately); Ctrl-C to stop, or give a"
                             + " shorter --duration", Progress.duration((long) (leftNs / 1e9)), seconds(durationNs),
-                            f * durationNs / 1e9 / (elapsed / 1e9)));
+                            (f - firstF) * durationNs / 1e9 / ((elapsed - firstElapsed) / 1e9)));
                 }
             }
             if (!progress.enabled()) {

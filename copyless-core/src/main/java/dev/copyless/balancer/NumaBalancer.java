@@ -25,9 +25,12 @@ import dev.copyless.mm.PageState;
  *
  * <ul>
  *   <li>{@link #taskNumaWork}: every scan period a task's next window of present PTEs is
- *       made {@code PROT_NONE} ({@code task_numa_work}, {@code change_prot_numa}), and the
- *       task's preferred vNode is recomputed from its decayed fault counts
- *       ({@code task_numa_placement});</li>
+ *       made {@code PROT_NONE} ({@code task_numa_work}, {@code change_prot_numa}); once per
+ *       completed pass the task's preferred vNode is recomputed from its decayed fault counts
+ *       ({@code task_numa_placement}) and its scan period adapted between the minimum and the
+ *       maximum from the share of local and of private faults ({@code update_task_scan_period});
+ *       the first scan comes after the scan delay, and a move by the scheduler resets the
+ *       period ({@link Task#updateScanPeriod});</li>
  *   <li>{@link #doNumaPage}: the hinting fault ({@code do_numa_page}): count it, and if the
  *       page sits on a vNode other than the faulting CPU's, apply the two-access filter
  *       ({@code should_numa_migrate_memory}: migrate on a first fault or a private fault,
@@ -47,7 +50,9 @@ public final class NumaBalancer implements NumaHooks {
     private final BalancingPolicy policy;
     private final CostModel cost;
     private final RunMetrics metrics;
-    private final long scanPeriodNs;
+    private final long scanPeriodMinNs;
+    private final long scanPeriodMaxNs;
+    private final long scanDelayNs;
     private final int scanPages;
     private final int faultAround;
     private final MovedPageListView listView;
@@ -55,12 +60,21 @@ public final class NumaBalancer implements NumaHooks {
     private long seq;
 
     /**
-     * @param faultAround pages considered per migrating hinting fault: the faulting page plus
-     *                    up to {@code faultAround - 1} following PROT_NONE pages of the task
-     *                    that pass the same filters (1 = stock Linux, one page per fault)
+     * @param scanPeriodMinNs {@code numa_balancing_scan_period_min_ms} (stock 1,000 ms)
+     * @param scanPeriodMaxNs {@code numa_balancing_scan_period_max_ms} (stock 60,000 ms)
+     * @param scanDelayNs     {@code numa_balancing_scan_delay_ms}: first scan after start (stock 1,000 ms)
+     * @param scanPages       {@code numa_balancing_scan_size_mb} in pages (stock 256 MB)
+     * @param faultAround     pages considered per migrating hinting fault: the faulting page plus
+     *                        up to {@code faultAround - 1} following PROT_NONE pages of the task
+     *                        that pass the same filters (1 = stock Linux, one page per fault)
      */
     public NumaBalancer(GuestVm vm, Hypervisor hypervisor, BalancingPolicy policy, CostModel cost,
-                        RunMetrics metrics, long scanPeriodNs, int scanPages, int faultAround) {
+                        RunMetrics metrics, long scanPeriodMinNs, long scanPeriodMaxNs, long scanDelayNs,
+                        int scanPages, int faultAround) {
+        if (scanPeriodMinNs <= 0 || scanPeriodMaxNs < scanPeriodMinNs || scanDelayNs <= 0 || scanPages <= 0) {
+            throw new IllegalArgumentException("scan period min " + scanPeriodMinNs + ", max " + scanPeriodMaxNs
+                    + ", delay " + scanDelayNs + ", pages " + scanPages);
+        }
         this.faultAround = faultAround;
         this.vm = vm;
         this.hypervisor = hypervisor;
@@ -68,9 +82,37 @@ public final class NumaBalancer implements NumaHooks {
         this.policy = policy;
         this.cost = cost;
         this.metrics = metrics;
-        this.scanPeriodNs = scanPeriodNs;
+        this.scanPeriodMinNs = scanPeriodMinNs;
+        this.scanPeriodMaxNs = scanPeriodMaxNs;
+        this.scanDelayNs = scanDelayNs;
         this.scanPages = scanPages;
         this.listView = new MovedPageListView(hypervisor.exportMovedPageList(vm.id()));
+    }
+
+    /** A balancer with a fixed scan period (minimum = maximum = delay): for tests and studies of one period. */
+    public NumaBalancer(GuestVm vm, Hypervisor hypervisor, BalancingPolicy policy, CostModel cost,
+                        RunMetrics metrics, long scanPeriodNs, int scanPages, int faultAround) {
+        this(vm, hypervisor, policy, cost, metrics, scanPeriodNs, scanPeriodNs, scanPeriodNs, scanPages, faultAround);
+    }
+
+    /** {@code MAX_SCAN_WINDOW}: never scan more than 2,560 MB of PTEs per second. */
+    static final long MAX_SCAN_WINDOW_MB = 2560;
+
+    /**
+     * {@code init_numa_balancing} with this task's {@code task_scan_min} and
+     * {@code task_scan_max} (kernel/sched/fair.c, no NUMA groups): the number of scan windows
+     * its resident set needs, {@code ceil(rss / scan size)}, divides both periods, and the
+     * minimum is never below {@code 1000 ms / (2560 MB / scan size)}, the
+     * {@code MAX_SCAN_WINDOW} floor. The resident set is the task's footprint.
+     */
+    public void initTask(Task t) {
+        long scanMb = Math.max(1, ((long) scanPages * CostModel.PAGE_SIZE) >> 20);
+        long windows = scanMb < MAX_SCAN_WINDOW_MB ? MAX_SCAN_WINDOW_MB / scanMb : 1;
+        long floorNs = 1000 / windows * 1_000_000L;
+        long nrWindows = Math.max(1, (Math.max(1, t.footprint()) + scanPages - 1) / scanPages);
+        long min = Math.max(floorNs, scanPeriodMinNs / nrWindows);
+        long max = Math.max(min, scanPeriodMaxNs / nrWindows);
+        t.initScan(scanDelayNs, min, max);
     }
 
     public GuestVm vm() {
@@ -147,11 +189,19 @@ public final class NumaBalancer implements NumaHooks {
      */
     @Override
     public long taskNumaWork(Task t, long now) {
-        t.setNextScanAt(now + scanPeriodNs);
+        if (t.scanPeriodMaxNs() == 0) {
+            initTask(t);
+        }
+        t.startScanning();
         if (!policy.scans()) {
+            t.setNextScanAt(now + t.scanPeriodNs());
             return 0;
         }
-        taskNumaPlacement(t);
+        if (t.catchUpScanSeq()) {
+            taskNumaPlacement(t);
+            updateTaskScanPeriod(t);
+        }
+        t.setNextScanAt(now + t.scanPeriodNs());
         int[] pt = vm.pageTable();
         int fp = t.footprint();
         int base = t.gvpnStart();
@@ -159,7 +209,12 @@ public final class NumaBalancer implements NumaHooks {
         int off = t.scanOffset();
         for (int i = 0; i < fp && updated < scanPages; i++) {
             int g = base + off;
-            off = off + 1 == fp ? 0 : off + 1;
+            if (off + 1 == fp) {
+                off = 0;
+                t.scanPassCompleted(); // reset_ptenuma_scan
+            } else {
+                off++;
+            }
             int p = pt[g];
             if (p != GuestPte.NOT_PRESENT && (p & (GuestPte.PROT_NONE | GuestPte.PENDING)) == 0) {
                 pt[g] = p | GuestPte.PROT_NONE;
@@ -169,6 +224,48 @@ public final class NumaBalancer implements NumaHooks {
         t.setScanOffset(off);
         metrics.stat.add(Counter.NUMA_PTE_UPDATES, updated);
         return updated * cost.pteUpdateNs;
+    }
+
+    /** {@code NUMA_PERIOD_SLOTS} and {@code NUMA_PERIOD_THRESHOLD}: aim for 70% local faults. */
+    static final int NUMA_PERIOD_SLOTS = 10;
+    static final int NUMA_PERIOD_THRESHOLD = 7;
+
+    /**
+     * {@code update_task_scan_period} (kernel/sched/fair.c, as in mainline), once per completed
+     * pass: with no local and no shared faults, or after a failed migration, the period doubles
+     * (and, as in Linux, the locality counts are not cleared on that path, so a failed migration
+     * keeps the period doubling up to the maximum); otherwise it grows when 70% or more of the
+     * faults were private, or were local, and shrinks in proportion to how far both fall short.
+     */
+    static void updateTaskScanPeriod(Task t) {
+        long[] loc = t.faultsLocality();
+        long[] types = t.faultTypes();
+        long remote = loc[0];
+        long local = loc[1];
+        long shared = types[0];
+        long priv = types[1];
+        types[0] = 0;
+        types[1] = 0;
+        long period = t.scanPeriodNs();
+        if (local + shared == 0 || loc[2] != 0) {
+            t.setScanPeriodNs(Math.min(t.scanPeriodMaxNs(), period << 1));
+            return;
+        }
+        long periodSlot = (period + NUMA_PERIOD_SLOTS - 1) / NUMA_PERIOD_SLOTS;
+        long lrRatio = local * NUMA_PERIOD_SLOTS / (local + remote);
+        long psRatio = priv * NUMA_PERIOD_SLOTS / (priv + shared);
+        long diff;
+        if (psRatio >= NUMA_PERIOD_THRESHOLD) {
+            diff = Math.max(1, psRatio - NUMA_PERIOD_THRESHOLD) * periodSlot;
+        } else if (lrRatio >= NUMA_PERIOD_THRESHOLD) {
+            diff = Math.max(1, lrRatio - NUMA_PERIOD_THRESHOLD) * periodSlot;
+        } else {
+            diff = -(NUMA_PERIOD_THRESHOLD - Math.max(lrRatio, psRatio)) * periodSlot;
+        }
+        t.setScanPeriodNs(period + diff);
+        loc[0] = 0;
+        loc[1] = 0;
+        loc[2] = 0;
     }
 
     /** {@code task_numa_placement}: preferred vNode = most hinting faults, counts decayed by half. */
@@ -208,10 +305,17 @@ public final class NumaBalancer implements NumaHooks {
         }
         t.numaFaults()[cpuVnode]++;
         int last = vm.xchgLastCpupid(gfn, t.cpupid(cpuVnode));
+        boolean priv = last == GuestVm.NO_CPUPID || Task.cpupidTask(last) == t.id(); // task_numa_fault
+        t.faultTypes()[priv ? 1 : 0]++;
+        t.faultsLocality()[pageVnode == cpuVnode ? 1 : 0]++;
         if (pageVnode != cpuVnode && shouldNumaMigrateMemory(t, last, cpuVnode)) {
+            long failed = metrics.stat.get(Counter.PGMIGRATE_FAIL);
             ns += policy.migrate(this, cpu, gvpn, gfn, cpuVnode);
             ns += migrateAround(cpu, t, gvpn, cpuVnode);
             ns += policy.flush(this, cpu); // the faulting access needs its page now
+            if (metrics.stat.get(Counter.PGMIGRATE_FAIL) != failed) {
+                t.faultsLocality()[2]++; // TNF_MIGRATE_FAIL
+            }
         }
         return ns;
     }

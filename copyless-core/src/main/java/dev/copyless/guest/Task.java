@@ -34,6 +34,22 @@ public final class Task {
     final long[] numaFaults;
     int preferredVnode = NO_NODE;
 
+    /** {@code numa_scan_period}: ns until the scan after the next one; starts at the scan delay. */
+    long scanPeriodNs;
+    /** {@code task_scan_min} and {@code task_scan_max} for this task's size, set by the balancer. */
+    long scanPeriodMinNs;
+    long scanPeriodMaxNs;
+    /** False until the first scan ({@code node_stamp == 0}: the period is set to {@code task_scan_start}). */
+    boolean scanStarted;
+    /** {@code mm->numa_scan_seq}: full passes of the scanner over the task's range. */
+    int mmScanSeq;
+    /** {@code p->numa_scan_seq}: the pass the task's placement and scan period last saw. */
+    int numaScanSeq;
+    /** {@code numa_faults_locality}: hinting faults on remote and on local pages, and failed migrations. */
+    final long[] faultsLocality = new long[3];
+    /** Shared ({@code [0]}) and private ({@code [1]}) hinting faults since the last placement. */
+    final long[] faultTypes = new long[2];
+
     /**
      * @param thinkNs compute time between two accesses (virtual ns): the access rate of the task
      */
@@ -130,6 +146,84 @@ public final class Task {
 
     public void setScanOffset(int off) {
         scanOffset = off;
+    }
+
+    /**
+     * {@code init_numa_balancing}: the first scan comes {@code delayNs} after start
+     * ({@code numa_balancing_scan_delay_ms}), and the period starts at it; {@code minNs} and
+     * {@code maxNs} are this task's {@code task_scan_min} and {@code task_scan_max}.
+     */
+    public void initScan(long delayNs, long minNs, long maxNs) {
+        scanPeriodNs = delayNs;
+        nextScanAt = delayNs;
+        scanPeriodMinNs = minNs;
+        scanPeriodMaxNs = maxNs;
+    }
+
+    /** At the first scan ({@code task_tick_numa} with {@code node_stamp == 0}): the period becomes {@code task_scan_start}. */
+    public void startScanning() {
+        if (!scanStarted) {
+            scanStarted = true;
+            scanPeriodNs = scanPeriodMinNs;
+        }
+    }
+
+    public void setScanPeriodNs(long ns) {
+        scanPeriodNs = Math.clamp(ns, scanPeriodMinNs, scanPeriodMaxNs);
+    }
+
+    public long scanPeriodMinNs() {
+        return scanPeriodMinNs;
+    }
+
+    public long scanPeriodMaxNs() {
+        return scanPeriodMaxNs;
+    }
+
+    /** {@code reset_ptenuma_scan}: the scanner wrapped around the task's range. */
+    public void scanPassCompleted() {
+        mmScanSeq++;
+    }
+
+    /** Whether a pass completed since the last call ({@code p->numa_scan_seq != mm->numa_scan_seq}), catching up if so. */
+    public boolean catchUpScanSeq() {
+        if (numaScanSeq == mmScanSeq) {
+            return false;
+        }
+        numaScanSeq = mmScanSeq;
+        return true;
+    }
+
+    /** {@code numa_faults_locality}: [0] faults on remote pages, [1] on local pages, [2] failed migrations. */
+    public long[] faultsLocality() {
+        return faultsLocality;
+    }
+
+    /** Shared ([0]) and private ([1]) hinting faults since the last placement. */
+    public long[] faultTypes() {
+        return faultTypes;
+    }
+
+    /** The current {@code numa_scan_period} in ns. */
+    public long scanPeriodNs() {
+        return scanPeriodNs;
+    }
+
+    /**
+     * {@code update_scan_period} (kernel/sched/fair.c), called when the scheduler moves the
+     * task from {@code src} to {@code dst}: the scan period goes back to {@code task_scan_start}
+     * (here {@code task_scan_min}: there are no NUMA groups), unless the task has scanned before
+     * and is moving to its preferred vNode or was not on it. The next scan already scheduled
+     * ({@code mm->numa_next_scan}) stays where it is.
+     */
+    public void updateScanPeriod(int src, int dst) {
+        if (src == dst || !scanStarted) {
+            return;
+        }
+        if (mmScanSeq > 0 && (dst == preferredVnode || (preferredVnode != NO_NODE && src != preferredVnode))) {
+            return;
+        }
+        scanPeriodNs = scanPeriodMinNs;
     }
 
     public long nextScanAt() {

@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
  * interval one task moves to a vCPU on another vNode, which leaves its pages misplaced for
  * the NUMA balancer to fix. Patterns: {@code round-robin} (tasks in turn, each to the next
  * vNode), {@code random} (a random task to a random other vNode, seeded), {@code pingpong}
- * (the first task to the next vNode every time, so it keeps coming back) and {@code none}.
+ * (the first task to the next vNode every time, so it keeps coming back), {@code swap} (two
+ * tasks on different vNodes exchange them, so each vNode keeps its load) and {@code none}.
  */
 public final class TaskScheduler extends Agent {
     private final GuestVm vm;
@@ -39,6 +40,12 @@ public final class TaskScheduler extends Agent {
     @Override
     public long doWork(long now) {
         List<Task> tasks = vm.tasks();
+        if ("swap".equals(pattern)) {
+            if (vm.vnodes() > 1 && now > 0) {
+                swapPair(tasks);
+            }
+            return now + intervalNs;
+        }
         if (!tasks.isEmpty() && vm.vnodes() > 1 && now > 0 && !"none".equals(pattern)) {
             Task t = random ? tasks.get(rng.nextInt(tasks.size()))
                     : "pingpong".equals(pattern) ? tasks.get(0) : tasks.get(next++ % tasks.size());
@@ -46,11 +53,40 @@ public final class TaskScheduler extends Agent {
             int to = random ? (from + 1 + rng.nextInt(vm.vnodes() - 1)) % vm.vnodes() : (from + 1) % vm.vnodes();
             Vcpu target = leastLoaded(to);
             if (target != null) {
+                t.updateScanPeriod(from, to);
                 target.enqueue(t);
                 stat.inc(Counter.TASK_MOVES);
             }
         }
         return now + intervalNs;
+    }
+
+    /**
+     * The {@code swap} pattern: the next task in turn and the first task after it that runs on
+     * another vNode exchange vNodes, as the scheduler's NUMA-aware balancing swaps tasks
+     * ({@code task_numa_migrate} / {@code migrate_swap}) instead of piling them on one node;
+     * every vNode keeps its number of tasks, so the vCPUs stay as loaded as before.
+     */
+    private void swapPair(List<Task> tasks) {
+        int n = tasks.size();
+        for (int tried = 0; tried < n; tried++) {
+            Task a = tasks.get(next++ % n);
+            for (int j = 1; j < n; j++) {
+                Task b = tasks.get((next - 1 + j) % n);
+                int va = a.vnode();
+                int vb = b.vnode();
+                if (va != vb) {
+                    Vcpu ca = a.vcpu;
+                    Vcpu cb = b.vcpu;
+                    a.updateScanPeriod(va, vb);
+                    b.updateScanPeriod(vb, va);
+                    cb.enqueue(a);
+                    ca.enqueue(b);
+                    stat.add(Counter.TASK_MOVES, 2);
+                    return;
+                }
+            }
+        }
     }
 
     private Vcpu leastLoaded(int vnode) {

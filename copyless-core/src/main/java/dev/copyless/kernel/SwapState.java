@@ -325,6 +325,9 @@ final class SwapState {
      *     {@link PageIo#IO_ERROR} / {@link PageIo#IO_BAD_CHECKSUM} (poisoned)
      */
     int swapIn(Op op, int vm, int gfn, long word, int nodeId, boolean bringBack, MovedFrom moved) {
+        if ((word & READAHEAD) != 0) {
+            readaheadHit(vm, gfn); // hold-back kept this page from readahead: the hit Linux would have had
+        }
         int pfn = k.alloc.allocFrame(op, nodeId, vm, gfn, bringBack);
         if (pfn < 0) {
             return PageIo.IO_NO_FRAME;
@@ -483,7 +486,13 @@ final class SwapState {
             return true;
         }
         if (k.holdBack(vm)) {
-            k.stat.inc(Counter.HOLDBACK_SKIPPED);
+            // claim 12: the read is suppressed, and counted; the page is marked so that a later
+            // fault on it counts the readahead hit Linux would have had, and the window evolves
+            // as it would have (otherwise it would stay at one page and hide the reads it suppresses)
+            if ((word & READAHEAD) == 0) {
+                k.stat.inc(Counter.HOLDBACK_SKIPPED);
+                k.vm(vm).setFlags(gfn, word | READAHEAD);
+            }
             return true;
         }
         HostNode n = k.nodes[node];

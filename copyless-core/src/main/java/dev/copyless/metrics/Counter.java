@@ -86,7 +86,7 @@ public enum Counter implements Metric {
     PAGES_BROUGHT_BACK("pages_brought_back", "", PAGES,
             "Pages brought back into their (source) pinned node by the balancer's read or by speculation."),
     HOLDBACK_SKIPPED("holdback_skipped", "", PAGES,
-            "Speculative returns (readahead, promotion) the host held back (claim 12)."),
+            "Returns to the source node the host held back (claim 12): each swapped page that readahead would have read (once per page, with the readahead window Linux would have had: a later fault on it counts as a hit) and each promotion it skipped."),
     HYPERCALLS("hypercalls", "", CALLS,
             "Hypercalls the hypervisor accepted and passed to the host. Refused calls are not counted here."),
     HYPERCALL_PAGES("hypercall_pages", "", PAGES,

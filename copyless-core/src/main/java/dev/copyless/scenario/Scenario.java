@@ -146,8 +146,27 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      */
     public record Scheduler(long intervalNs, String pattern, long quantumNs) {}
 
-    /** @param faultAround pages considered per migrating hinting fault (1 = stock Linux) */
-    public record Balancer(long scanPeriodNs, int scanPages, int faultAround) {}
+    /**
+     * Guest automatic NUMA balancing.
+     *
+     * @param scanPeriodMinNs {@code numa_balancing_scan_period_min_ms}
+     * @param scanPeriodMaxNs {@code numa_balancing_scan_period_max_ms}
+     * @param scanDelayNs     {@code numa_balancing_scan_delay_ms}
+     * @param scanPages       {@code numa_balancing_scan_size_mb}, in pages
+     * @param faultAround     pages considered per migrating hinting fault (1 = stock Linux)
+     */
+    public record Balancer(long scanPeriodMinNs, long scanPeriodMaxNs, long scanDelayNs, int scanPages,
+                           int faultAround) {
+        /** A balancer with another fault-around. */
+        public Balancer withFaultAround(int pages) {
+            return new Balancer(scanPeriodMinNs, scanPeriodMaxNs, scanDelayNs, scanPages, pages);
+        }
+
+        /** Nanoseconds as milliseconds for messages. */
+        static String ms(long ns) {
+            return ns % 1_000_000 == 0 ? ns / 1_000_000 + "ms" : ns + "ns";
+        }
+    }
 
     /**
      * The copyless policies' options: request order and pages per hypercall. Hold-back (claim 12)
@@ -218,6 +237,14 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
 
     public Scenario withDuration(long ns) {
         return new Scenario(name, seed, ns, host, vms, scheduler, balancer, copyless, cost, timeBuckets, faults, hypercall);
+    }
+
+    public Scenario withBalancer(Balancer b) {
+        return new Scenario(name, seed, durationNs, host, vms, scheduler, b, copyless, cost, timeBuckets, faults, hypercall);
+    }
+
+    public Scenario withScheduler(Scheduler sch) {
+        return new Scenario(name, seed, durationNs, host, vms, sch, balancer, copyless, cost, timeBuckets, faults, hypercall);
     }
 
     public Scenario withHost(Host h) {

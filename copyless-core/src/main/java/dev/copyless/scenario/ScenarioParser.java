@@ -161,7 +161,13 @@ public final class ScenarioParser {
         Scenario.Scheduler scheduler = new Scenario.Scheduler(sch.nanos("interval"), sch.oneOf("pattern"),
                 sch.nanos("quantum"));
         Section bal = s.section("balancer");
-        Scenario.Balancer balancer = new Scenario.Balancer(bal.nanos("scan-period"),
+        long scanMin = bal.nanos("scan-period-min");
+        long scanMax = bal.nanos("scan-period-max");
+        if (scanMax < scanMin) {
+            throw bal.refuse(bal.keyPath("scan-period-max"), "expected at least scan-period-min ("
+                    + Scenario.Balancer.ms(scanMin) + "); for a fixed period set both to the same value");
+        }
+        Scenario.Balancer balancer = new Scenario.Balancer(scanMin, scanMax, bal.nanos("scan-delay"),
                 (int) Math.min(Integer.MAX_VALUE, bal.pages("scan-size")), (int) bal.integer("fault-around"));
         Section cl = s.section("copyless");
         Scenario.Copyless copyless = new Scenario.Copyless(cl.oneOf("order"), (int) cl.integer("batch"));

@@ -107,7 +107,7 @@ public final class ScenarioSchema {
         add("name", new Text(), "", "unnamed", "the scenario's name in reports");
         add("seed", new Int(Long.MIN_VALUE, Long.MAX_VALUE), "", "42",
                 "seed of the run's random streams (tasks, scheduler); one seed, one run");
-        add("duration", new Duration(MAX_DURATION_NS), "", "2s", "virtual time simulated");
+        add("duration", new Duration(MAX_DURATION_NS), "", "20s", "virtual time simulated");
 
         mapping("host", "the host: NUMA nodes, swap devices, reclaim, demotion");
         required("host.nodes", new Items(PageState.MAX_NODES, "nodes"), "",
@@ -200,19 +200,25 @@ public final class ScenarioSchema {
                 "compute time per traced instruction, before scaling (pattern trace only)");
 
         mapping("scheduler", "the guest scheduler's task moves between vNodes");
-        add("scheduler.interval", new Duration(Long.MAX_VALUE), "", "250ms",
-                "one task moves to another vNode this often");
-        add("scheduler.pattern", new Choice(List.of("round-robin", "random", "pingpong", "none")), "", "round-robin",
-                "which task moves where; pingpong: the first task, back and forth");
+        add("scheduler.interval", new Duration(Long.MAX_VALUE), "", "5s",
+                "a task moves (swap: two tasks exchange vNodes) this often");
+        add("scheduler.pattern", new Choice(List.of("round-robin", "random", "pingpong", "swap", "none")), "", "swap",
+                "which task moves where; pingpong: the first task, back and forth; swap: two tasks exchange vNodes (each vNode keeps its load)");
         add("scheduler.quantum", new Duration(Long.MAX_VALUE), "", "100us", "vCPU time slice between other events");
 
         mapping("balancer", "guest automatic NUMA balancing (task_numa_work, do_numa_page)");
-        add("balancer.scan-period", new Duration(Long.MAX_VALUE), "", "50ms",
-                "numa_balancing_scan_period: how often the scanner unmaps a range");
+        add("balancer.scan-period-min", new Duration(Long.MAX_VALUE), "", "1000ms",
+                "numa_balancing_scan_period_min_ms: the shortest scan period; each task's period adapts"
+                        + " between min and max (update_task_scan_period)");
+        add("balancer.scan-period-max", new Duration(Long.MAX_VALUE), "", "60000ms",
+                "numa_balancing_scan_period_max_ms: the longest scan period; at least scan-period-min"
+                        + " (equal: a fixed period)");
+        add("balancer.scan-delay", new Duration(Long.MAX_VALUE), "", "1000ms",
+                "numa_balancing_scan_delay_ms: the first scan of a task after start");
         add("balancer.scan-size", new Size(1, Long.MAX_VALUE), "", "256MiB",
                 "numa_balancing_scan_size_mb: memory unmapped per scan");
-        add("balancer.fault-around", new Int(1, MigrationRequest.MAX_PAGES), "pages", "8",
-                "pages decided per migrating hinting fault; 1 = stock Linux");
+        add("balancer.fault-around", new Int(1, MigrationRequest.MAX_PAGES), "pages", "1",
+                "pages decided per migrating hinting fault; 1 = stock Linux (do_numa_page migrates one page)");
 
         mapping("copyless", "the copyless policy's options");
         add("copyless.order", new Choice(List.of(MigrationOrder.MIGRATE_BEFORE_MAP.key(),
@@ -331,7 +337,10 @@ public final class ScenarioSchema {
      */
     private static final Map<String, String> REMOVED = Map.of(
             "copyless.hold-back", "removed: hold-back (claim 12) is a policy of its own now, copyless-holdback;"
-                    + " compare runs copyless and copyless-holdback side by side (delete the key)");
+                    + " compare runs copyless and copyless-holdback side by side (delete the key)",
+            "balancer.scan-period", "removed: the scan period adapts per task as in Linux between scan-period-min"
+                    + " (stock 1000ms) and scan-period-max (stock 60000ms), first after scan-delay (stock 1000ms);"
+                    + " for a fixed period set all three to it");
 
     // ------------------------------------------------------------------ lookups
 

@@ -185,8 +185,9 @@ public final class Simulation implements AutoCloseable {
         }
         GuestVm vm = tmp;
         vms.add(vm);
-        NumaBalancer b = new NumaBalancer(vm, hypervisor, policy, cost, metrics, s.balancer().scanPeriodNs(),
-                s.balancer().scanPages(), s.balancer().faultAround());
+        Scenario.Balancer sb = s.balancer();
+        NumaBalancer b = new NumaBalancer(vm, hypervisor, policy, cost, metrics, sb.scanPeriodMinNs(),
+                sb.scanPeriodMaxNs(), sb.scanDelayNs(), sb.scanPages(), sb.faultAround());
         balancers.add(b);
         int cpuId = 0;
         for (int v = 0; v < nv; v++) {
@@ -212,7 +213,7 @@ public final class Simulation implements AutoCloseable {
             }
             Task t = new Task(ti, ts.name(), start, workload(ts), ts.thinkNs(), nv, mix(s.seed(), vi, ti),
                     ts.writeFraction());
-            t.setNextScanAt(s.balancer().scanPeriodNs());
+            b.initTask(t);
             vm.tasks().add(t);
             Vcpu target = null;
             for (Vcpu cpu : vm.vcpus()) {

@@ -50,8 +50,7 @@ public final class SweepParameters {
                 }
             }
             case "fault-around" -> new Scenario(s.name(), s.seed(), s.durationNs(), s.host(), s.vms(), s.scheduler(),
-                    new Scenario.Balancer(s.balancer().scanPeriodNs(), s.balancer().scanPages(),
-                            integer(where, value, 1, 512)), s.copyless(), s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
+                    s.balancer().withFaultAround(integer(where, value, 1, 512)), s.copyless(), s.cost(), s.timeBuckets(), s.faults(), s.hypercall());
             case "duration" -> s.withDuration(duration(where, value));
             default -> throw new ScenarioException(source + ": unknown parameter '" + name + "'; expected one of: "
                     + String.join(", ", NAMES));

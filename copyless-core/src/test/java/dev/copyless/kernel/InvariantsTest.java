@@ -629,7 +629,7 @@ class InvariantsTest {
                           - {name: a, vnode: 0, footprint: %dKiB, pattern: %s}
                           - {name: b, vnode: 1, footprint: %dKiB, pattern: hot-cold}
                     scheduler: {interval: 15ms, pattern: %s, quantum: 100us}
-                    balancer: {scan-period: 5ms, fault-around: %d}
+                    balancer: {scan-period-min: 5ms, scan-period-max: 5ms, scan-delay: 5ms, scan-size: 8MiB, fault-around: %d}
                     """.formatted(seed, seed, nodeMiB, nodeMiB,
                     tiered ? "    - {id: 2, memory: " + (2 + rnd.nextInt(6)) + "MiB}" : "",
                     rnd.nextBoolean() ? "nvme" : "zram", 1 + rnd.nextInt(64), rnd.nextInt(4),

@@ -239,7 +239,7 @@ class ScenarioParserTest {
                       - {name: t, vnode: 1, footprint: 8MiB, pattern: uniform, think: 2us}
                       - {vnode: 0, footprint: 8MiB, hot-fraction: 0.1, hot-probability: 0.99}
                 scheduler: {interval: 100ms, pattern: random, quantum: 50us}
-                balancer: {scan-period: 1s, scan-size: 64MiB, fault-around: 4}
+                balancer: {scan-period-min: 1s, scan-period-max: 30s, scan-delay: 2s, scan-size: 64MiB, fault-around: 4}
                 copyless: {order: map-then-migrate, batch: 64}
                 cost: {access-local-ns: 80, access-remote-ns: 130, migrate-page-ns: 2500}
                 metrics: {time-buckets: 20}
@@ -279,7 +279,7 @@ class ScenarioParserTest {
         assertThat(u.hotFraction()).isEqualTo(0.1);
         assertThat(u.hotProbability()).isEqualTo(0.99);
         assertThat(s.scheduler()).isEqualTo(new Scenario.Scheduler(100_000_000L, "random", 50_000L));
-        assertThat(s.balancer()).isEqualTo(new Scenario.Balancer(1_000_000_000L, 16384, 4));
+        assertThat(s.balancer()).isEqualTo(new Scenario.Balancer(1_000_000_000L, 30_000_000_000L, 2_000_000_000L, 16384, 4));
         assertThat(s.copyless()).isEqualTo(new Scenario.Copyless("map-then-migrate", 64));
         assertThat(s.cost().accessLocalNs()).isEqualTo(80);
         assertThat(s.cost().accessRemoteNs()).isEqualTo(130);

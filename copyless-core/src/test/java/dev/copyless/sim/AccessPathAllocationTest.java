@@ -7,6 +7,7 @@ import dev.copyless.metrics.Counter;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
+import dev.copyless.testkit.Scenarios;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,7 @@ class AccessPathAllocationTest {
     @Test
     void steadyStateSimulationAllocatesAlmostNothingPerAccess() {
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        Scenario s = ScenarioParser.defaultScenario().withDuration(2_000_000_000L);
+        Scenario s = Scenarios.quickDefault(2_000_000_000L);
         Simulation sim = new Simulation(s, BalancingPolicy.of("copyless-holdback", MigrationOrder.MIGRATE_BEFORE_MAP, 16))
                 .checkInvariantsAfterEachEvent(false);
         sim.engine().runUntil(600_000_000L, null); // warm up: pages faulted in, host under pressure, tasks moved

@@ -18,7 +18,7 @@ class DeterminismTest {
 
     /** The default scenario, shortened; too large for per-event checks, so it is checked once at the end. */
     private static Scenario defaultScenario() {
-        return ScenarioParser.defaultScenario().withDuration(600_000_000L);
+        return Scenarios.quickDefault(600_000_000L);
     }
 
     private static BalancingPolicy policy(String key, String order) {

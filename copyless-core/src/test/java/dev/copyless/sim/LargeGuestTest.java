@@ -31,8 +31,8 @@ class LargeGuestTest {
                       - {id: 1, memory: 32GiB, host-node: 1, vcpus: 1}
                     tasks:
                       - {name: t, vnode: 0, footprint: 16MiB}
-                scheduler: {interval: 1ms, quantum: 100us}
-                balancer: {scan-period: 1ms}
+                scheduler: {interval: 1ms, pattern: round-robin, quantum: 100us}
+                balancer: {scan-period-min: 1ms, scan-period-max: 1ms, scan-delay: 1ms, scan-size: 2MiB}
                 """);
         Simulation sim = new Simulation(s, BalancingPolicy.of("copyless-holdback", MigrationOrder.MIGRATE_BEFORE_MAP, 16))
                 .checkInvariantsAfterEachEvent(false);

@@ -31,7 +31,7 @@ public final class Scenarios {
                   - {name: a, vnode: 0, footprint: 7MiB, hot-probability: 0.9}
                   - {name: b, vnode: 1, footprint: 7MiB, hot-probability: 0.9}
             scheduler: {interval: 50ms, quantum: 100us}
-            balancer: {scan-period: 10ms, fault-around: 8}
+            balancer: {scan-period-min: 10ms, scan-period-max: 10ms, scan-delay: 10ms, scan-size: 16MiB, fault-around: 8}
             """;
 
     /**
@@ -64,8 +64,21 @@ public final class Scenarios {
                   - {name: a, vnode: 0, footprint: 7MiB, hot-probability: 0.9}
                   - {name: b, vnode: 1, footprint: 7MiB, hot-probability: 0.9}
             scheduler: {interval: 50ms, quantum: 100us}
-            balancer: {scan-period: 10ms, fault-around: 8}
+            balancer: {scan-period-min: 10ms, scan-period-max: 10ms, scan-delay: 10ms, scan-size: 16MiB, fault-around: 8}
             """;
+
+    /**
+     * The default scenario, shortened to {@code durationNs} and made to balance within it: a
+     * fixed 50 ms scan period (no delay, no adaptation) and two tasks exchanging vNodes every
+     * 250 ms. For tests of mechanisms that need balancing in a short run, not of the stock figures.
+     */
+    public static Scenario quickDefault(long durationNs) {
+        Scenario d = ScenarioParser.defaultScenario();
+        return d.withDuration(durationNs)
+                .withBalancer(new Scenario.Balancer(50_000_000L, 50_000_000L, 50_000_000L, d.balancer().scanPages(),
+                        d.balancer().faultAround()))
+                .withScheduler(new Scenario.Scheduler(250_000_000L, "swap", d.scheduler().quantumNs()));
+    }
 
     public static Scenario parse(String yaml) {
         return ScenarioParser.parse(yaml, "test");

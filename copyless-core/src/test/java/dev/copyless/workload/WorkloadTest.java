@@ -75,7 +75,9 @@ class WorkloadTest {
         int a = yaml.indexOf("    tasks:");
         int b = yaml.indexOf("scheduler:");
         yaml = yaml.substring(0, a) + tasks + "\n" + yaml.substring(b);
-        yaml = yaml.replace("  pattern: round-robin            # or random", "  pattern: " + scheduler);
+        yaml = yaml.replaceAll("(?m)^  pattern: swap .*$", "  pattern: " + scheduler)
+                .replaceAll("(?m)^  interval: 5s .*$", "  interval: 250ms")
+                .replaceAll("(?m)^  (scan-period-min|scan-period-max|scan-delay): .*$", "  $1: 50ms");
         return ScenarioParser.parse(yaml, "test").withDuration(600_000_000L);
     }
 
