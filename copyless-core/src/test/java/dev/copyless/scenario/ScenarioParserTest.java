@@ -6,6 +6,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.copyless.mm.MigrationOrder;
+import dev.copyless.mm.Promotion;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
@@ -229,7 +230,7 @@ class ScenarioParserTest {
                     - {name: z, profile: zram, size: 256MiB}
                     - {name: n, profile: nvme, size: 1GiB, read-latency: 30us, write-latency: 15us, bandwidth-bytes-per-second: 2000000000}
                   reclaim: {batch: 64, page-cluster: 0}
-                  demotion: {targets: {0: 2, 1: 2}, interval: 20ms, batch: 128, promote-on-touch: false}
+                  demotion: {targets: {0: 2, 1: 2}, interval: 20ms, batch: 128, promotion: off}
                 vms:
                   - name: a
                     vnodes:
@@ -264,7 +265,7 @@ class ScenarioParserTest {
         assertThat(s.host().demotionTarget()).containsExactly(2, 2, -1);
         assertThat(s.host().demotionIntervalNs()).isEqualTo(20_000_000L);
         assertThat(s.host().demotionBatch()).isEqualTo(128);
-        assertThat(s.host().promoteOnTouch()).isFalse();
+        assertThat(s.host().promotion()).isEqualTo(Promotion.OFF);
         Scenario.Vm vm = s.vms().get(0);
         assertThat(vm.vnodes()).extracting(Scenario.Vnode::vcpus).containsExactly(3, 1);
         assertThat(vm.pages()).isEqualTo(16384);
