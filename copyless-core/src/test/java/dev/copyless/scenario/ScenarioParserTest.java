@@ -69,6 +69,29 @@ class ScenarioParserTest {
     }
 
     @Test
+    void theRemovedPromoteOnTouchKeyNamesItsReplacement() {
+        rejects(spoil("  swap:\n", "  demotion: {promote-on-touch: true}\n  swap:\n"))
+                .hasMessageContaining("host.demotion.promote-on-touch: removed")
+                .hasMessageContaining("host.demotion.promotion").hasMessageContaining("on-touch")
+                .hasMessageContaining("tiering").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void tieringPromotionTakesLinuxsDefaultsAndItsOwnTunables() {
+        Scenario d = ScenarioParser.parse(spoil("  swap:\n", "  demotion: {promotion: tiering}\n  swap:\n"), "t.yaml");
+        assertThat(d.host().promotion()).isEqualTo(Promotion.TIERING);
+        assertThat(d.host().promotion().rateLimitPages()).isEqualTo(65_536L * 256);
+        Scenario s = ScenarioParser.parse(spoil("  swap:\n", "  demotion: {promotion: tiering, hot-threshold: 200ms,"
+                + " promote-rate-limit: 4, scan-period: 2s, scan-size: 64MiB}\n  swap:\n"), "t.yaml");
+        assertThat(s.host().promotion()).isEqualTo(new Promotion(Promotion.Mode.TIERING, 200_000_000L, 4,
+                2_000_000_000L, 64L * 256));
+        rejects(spoil("  swap:\n", "  demotion: {promotion: sometimes}\n  swap:\n"))
+                .hasMessageContaining("host.demotion.promotion");
+        rejects(spoil("  swap:\n", "  demotion: {promotion: tiering, hot-threshold: 500us}\n  swap:\n"))
+                .hasMessageContaining("host.demotion.hot-threshold").hasMessageContaining("at least 1ms");
+    }
+
+    @Test
     void anUnknownKeyIsNamedByItsPathWithTheKeysExpectedThere() {
         rejects(spoil("{id: 0, memory: 8MiB}", "{id: 0, memroy: 8MiB}"))
                 .hasMessageContaining("unknown key 'host.nodes[0].memroy'")
