@@ -1,5 +1,7 @@
 package dev.copyless.kernel;
 
+import dev.copyless.mm.Promotion;
+
 /**
  * Host mm tunables of a simulated host.
  *
@@ -8,24 +10,28 @@ package dev.copyless.kernel;
  *                        ({@code vm.page-cluster}, default 3; VMA readahead caps it at 2^5); 0 disables readahead
  * @param demotionTarget  per node, the node its cold pages are demoted to, or -1
  *                        ({@code /sys/kernel/mm/numa/demotion_enabled} and the tier order)
- * @param promoteOnTouch  promote a demoted page back to its pinned node on its first touch
- *                        (NUMA balancing memory tiering mode, {@code numa_balancing=2})
+ * @param promotion       how a demoted page comes back to its pinned node: not at all (stock for QEMU's
+ *                        {@code MPOL_BIND}), by {@code numa_balancing=2}'s sampled, rate-limited hinting
+ *                        faults, or on its first touch ({@link Promotion})
  * @param demotionInterval period of the proactive demotion agent in ns (0: demotion only in reclaim)
  * @param demotionBatch   pages the demotion agent scans per node per period
  * @param vmaReadahead    swap readahead by neighbouring gfns of the faulting VMA ({@code swap_vma_readahead},
  *                        Linux's default for non-rotational swap, {@code /sys/kernel/mm/swap/vma_ra_enabled});
  *                        false: by neighbouring slots ({@code swap_cluster_readahead})
  */
-public record HostConfig(int reclaimBatch, int pageCluster, int[] demotionTarget, boolean promoteOnTouch,
+public record HostConfig(int reclaimBatch, int pageCluster, int[] demotionTarget, Promotion promotion,
                          long demotionInterval, int demotionBatch, boolean vmaReadahead) {
     public HostConfig {
         demotionTarget = demotionTarget.clone();
+        if (promotion == null) {
+            throw new IllegalArgumentException("promotion is required (Promotion.OFF for none)");
+        }
     }
 
     /** A configuration with VMA-based readahead, Linux's default. */
-    public HostConfig(int reclaimBatch, int pageCluster, int[] demotionTarget, boolean promoteOnTouch,
+    public HostConfig(int reclaimBatch, int pageCluster, int[] demotionTarget, Promotion promotion,
                       long demotionInterval, int demotionBatch) {
-        this(reclaimBatch, pageCluster, demotionTarget, promoteOnTouch, demotionInterval, demotionBatch, true);
+        this(reclaimBatch, pageCluster, demotionTarget, promotion, demotionInterval, demotionBatch, true);
     }
 
     public boolean demotionEnabled() {

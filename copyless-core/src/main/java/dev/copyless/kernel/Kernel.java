@@ -39,6 +39,7 @@ final class Kernel {
     final PageIo io;
     final SwapState swap;
     final MemoryTiers tiers;
+    final NumaTiering tiering;
     final Migrate migrate;
     final Memory memory;
     final MemoryFailure failure;
@@ -59,6 +60,7 @@ final class Kernel {
         this.io = new PageIo(this);
         this.swap = new SwapState(this);
         this.tiers = new MemoryTiers(this);
+        this.tiering = new NumaTiering(this);
         this.migrate = new Migrate(this);
         this.memory = new Memory(this);
         this.failure = new MemoryFailure(this);

@@ -13,6 +13,7 @@ import dev.copyless.metrics.Counter;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.PageState;
+import dev.copyless.mm.Promotion;
 import dev.copyless.swap.SwapDevice;
 
 /**
@@ -20,7 +21,7 @@ import dev.copyless.swap.SwapDevice;
  * that misses the EPT ({@code handle_mm_fault}: {@code do_anonymous_page} for a first touch,
  * {@code do_swap_page} for a swapped page (a minor fault when the swap cache has it), the
  * deferred migration of a map-then-migrate
- * destination, the promotion of a demoted page in tiering mode unless claim 12 holds it back),
+ * destination, the promotion of a demoted page ({@link Promotion}) unless claim 12 holds it back),
  * the guest's page copy of a naive balancing migration (whose read of a moved source brings it
  * back to its source node first: the waste copyless removes), populating a gfn, and zapping a
  * gfn's backing ({@code zap_pte_range}, {@code MADV_DONTNEED}).
@@ -39,7 +40,7 @@ final class Memory {
     long touch(int vm, int gfn, int cpuNode, boolean write) {
         Op op = k.enter();
         try {
-            fault(op, vm, gfn, false, write, MovedFrom.NOT_MOVED, "handling a guest access");
+            fault(op, vm, gfn, cpuNode, false, write, MovedFrom.NOT_MOVED, "handling a guest access");
             GfnLocations loc = k.vm(vm);
             long word = loc.word(gfn);
             if (PageState.isPoisoned(word)) {
@@ -56,12 +57,14 @@ final class Memory {
     /**
      * Makes a gfn resident wherever the host's policy wants it: the EPT-violation path.
      *
+     * @param cpuNode       the host node of the faulting vCPU (tiering mode promotes only towards it)
      * @param balancingRead the naive balancer's read of a moved page (bring-back accounting)
      * @param write         a store ({@code FAULT_FLAG_WRITE}): a swap-cache page's slot is freed
      * @param moved         whether the data this fault moves completes the balancing migration of a moved page
      * @param what          what the caller was doing, for the out-of-memory message
      */
-    private void fault(Op op, int vm, int gfn, boolean balancingRead, boolean write, MovedFrom moved, String what) {
+    private void fault(Op op, int vm, int gfn, int cpuNode, boolean balancingRead, boolean write, MovedFrom moved,
+                       String what) {
         GfnLocations loc = k.vm(vm);
         long word = loc.word(gfn);
         int pinned = loc.pinnedNode(gfn);
@@ -69,7 +72,7 @@ final class Memory {
             case PageState.UNBACKED -> doAnonymousPage(op, vm, gfn, pinned, what);
             case PageState.POISONED -> op.ns += k.cost.eptFaultNs; // the data is gone: nothing to map
             case PageState.SWAPPED -> doSwapPage(op, vm, gfn, word, pinned, balancingRead, write, moved, what);
-            default -> residentFault(op, vm, gfn, word, pinned, moved);
+            default -> residentFault(op, vm, gfn, word, pinned, cpuNode, moved);
         }
     }
 
@@ -134,16 +137,19 @@ final class Memory {
 
     /**
      * A fault on a resident gfn: the deferred migration of a map-then-migrate destination that is resident on another node,
-     * or the promotion of a demoted page ({@code numa_balancing=2}) unless hold-back (claim 12)
-     * keeps it where it is.
+     * or the promotion of a demoted page unless hold-back (claim 12) keeps it where it is: in
+     * tiering mode the host's hinting fault on a page its scanner marked ({@link NumaTiering#hintFault}),
+     * in on-touch mode on the first touch after demotion.
      */
-    private void residentFault(Op op, int vm, int gfn, long word, int pinned, MovedFrom moved) {
+    private void residentFault(Op op, int vm, int gfn, long word, int pinned, int cpuNode, MovedFrom moved) {
         GfnLocations loc = k.vm(vm);
         if ((word & MIGRATE_ON_TOUCH) != 0) {
             op.ns += k.cost.eptFaultNs;
             if (!k.migrate.moveFrame(op, vm, gfn, word, pinned, false, 0, MovedFrom.NODE)) {
                 loc.setFlags(gfn, word & ~(MIGRATE_ON_TOUCH | PROMOTE_ON_TOUCH)); // no room: stay remote
             }
+        } else if ((word & PROMOTE_ON_TOUCH) != 0 && k.tiering.enabled()) {
+            k.tiering.hintFault(op, vm, gfn, word, pinned, cpuNode, moved);
         } else if ((word & PROMOTE_ON_TOUCH) != 0) {
             op.ns += k.cost.eptFaultNs;
             if (k.holdBack(vm)) {
@@ -173,7 +179,9 @@ final class Memory {
         GfnLocations loc = k.vm(vm);
         long before = loc.word(srcGfn);
         MovedFrom moved = MovedFrom.of(before, loc.isMoved(srcGfn, before));
-        fault(op, vm, srcGfn, true, false, moved, "reading the source page of a guest page copy");
+        // the copy runs on the vCPU that took the guest's hinting fault, on the destination vNode's node
+        int cpuNode = loc.pinnedNode(dstGfn);
+        fault(op, vm, srcGfn, cpuNode, true, false, moved, "reading the source page of a guest page copy");
         if (PageState.isPoisoned(loc.word(srcGfn))) {
             return -Errno.EIO; // the guest's machine-check-safe copy (folio_mc_copy) fails: nothing copied
         }
@@ -181,7 +189,8 @@ final class Memory {
         if (PageState.isPoisoned(loc.word(dstGfn))) {
             zap(vm, dstGfn, loc.word(dstGfn)); // overwritten whole: the poisoned entry goes
         }
-        fault(op, vm, dstGfn, false, true, MovedFrom.NOT_MOVED, "writing the destination page of a guest page copy");
+        fault(op, vm, dstGfn, cpuNode, false, true, MovedFrom.NOT_MOVED,
+                "writing the destination page of a guest page copy");
         if (PageState.isPoisoned(loc.word(dstGfn))) {
             return -Errno.EIO; // a still-swapped destination could not be read in: the copy's write faults, nothing copied
         }
@@ -210,7 +219,7 @@ final class Memory {
         }
         Op op = k.enter();
         try {
-            fault(op, vm, gfn, false, false, MovedFrom.NOT_MOVED, "populating a guest page");
+            fault(op, vm, gfn, k.vm(vm).pinnedNode(gfn), false, false, MovedFrom.NOT_MOVED, "populating a guest page");
             return op.ns;
         } finally {
             k.exit(op);

@@ -12,16 +12,17 @@ import dev.copyless.metrics.Counter;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.PageState;
+import dev.copyless.mm.Promotion;
 
 /**
  * Demotion to a lower memory tier, as {@code mm/memory-tiers.c} orders the nodes and
  * {@code demote_folio_list} moves pages: reclaim demotes instead of swapping while the node's
  * demotion target has room above its high watermark, and a proactive agent
  * ({@link DemotionAgent}, DAMOS {@code migrate_cold}) demotes cold pages each period. A
- * demoted page's new source location is a physical memory node (claim 1). In memory-tiering
- * mode ({@code numa_balancing=2}, {@code promote-on-touch}) a demoted page is marked to be
- * promoted back on its next touch ({@link Memory} does the promotion, unless claim 12 holds it
- * back).
+ * demoted page's new source location is a physical memory node (claim 1). With
+ * {@code host.demotion.promotion: on-touch} a demoted page is marked to be promoted back on its
+ * next touch ({@link Memory} does the promotion, unless claim 12 holds it back); in tiering mode
+ * the host scanner marks demoted pages instead ({@link NumaTiering}).
  */
 final class MemoryTiers {
     private final Kernel k;
@@ -47,7 +48,7 @@ final class MemoryTiers {
         int pinned = loc.pinnedNode(gfn);
         // a map-then-migrate page moved into its destination node has nothing left to migrate
         long flags = target == pinned ? 0 : word & MIGRATE_ON_TOUCH;
-        if (k.config.promoteOnTouch() && target != pinned) {
+        if (k.config.promotion().mode() == Promotion.Mode.ON_TOUCH && target != pinned) {
             flags |= PROMOTE_ON_TOUCH;
         }
         k.store.copyFrame(from, PageState.id(word), target, pfn);

@@ -194,6 +194,14 @@ public final class SimulatedHost implements HostMemory {
         k.memory.zap(vm, gfn, k.vm(vm).word(gfn));
     }
 
+    /**
+     * The host's NUMA scanner of tiering mode ({@code host.demotion.promotion: tiering}), for the
+     * caller to start on the engine, or null when promotion is not in tiering mode.
+     */
+    public HostNumaScanner hostNumaScanner() {
+        return k.tiering.enabled() ? new HostNumaScanner(k) : null;
+    }
+
     /** The proactive demotion agent (DAMOS {@code migrate_cold}), for the caller to start on the engine. */
     public DemotionAgent demotionAgent() {
         return new DemotionAgent(k.tiers, k.config.demotionInterval());

@@ -51,6 +51,16 @@ public enum Counter implements Metric {
             "Pages demoted to a lower memory tier by direct reclaim."),
     PGPROMOTE_SUCCESS("pgpromote_success", "pgpromote_success", PAGES,
             "Demoted pages promoted back to their pinned node by the host."),
+    PGPROMOTE_CANDIDATE("pgpromote_candidate", "pgpromote_candidate", PAGES,
+            "Host hinting faults in tiering mode that passed the hot threshold and were counted against the "
+                    + "destination node's promotion rate limit (`numa_promotion_rate_limit`), promoted or not."),
+    HOST_NUMA_HINT_FAULTS("host_numa_hint_faults", "numa_hint_faults", FAULTS,
+            "The host's NUMA hinting faults in tiering mode (`host.demotion.promotion: tiering`): a guest access to "
+                    + "a demoted page the host scanner had made PROT_NONE (`do_numa_page` on the host). The host's "
+                    + "`numa_hint_faults`, kept apart from the guest balancer's."),
+    HOST_NUMA_PTE_UPDATES("host_numa_pte_updates", "numa_pte_updates", PTES,
+            "PTEs of demoted pages the host scanner made PROT_NONE and stamped with the scan time in tiering mode "
+                    + "(`task_numa_work`, `change_prot_numa`): the host's `numa_pte_updates`."),
     SWAP_RA("swap_ra", "swap_ra", PAGES,
             "Pages read into the swap cache by swap readahead (`swap_vma_readahead`, `swap_cluster_readahead`)."),
     SWAP_RA_HIT("swap_ra_hit", "swap_ra_hit", PAGES,

@@ -39,9 +39,11 @@ package dev.copyless.mm;
  *       clean swap-cache page is dropped by reclaim without I/O, a dirty one is written back
  *       to its slot. A resident page without {@code SC} has no copy on swap and is always
  *       written when reclaimed.</li>
- *   <li>{@code PT}: promote on touch. The host demoted the page and runs NUMA balancing's
- *       memory-tiering mode: the next touch faults and promotes the page back to its pinned
- *       node, unless hold-back (claim 12) keeps it where it is.</li>
+ *   <li>{@code PT}: promote on touch, a demoted page whose next touch faults ({@link Promotion}).
+ *       In tiering mode ({@code numa_balancing=2}) the host's NUMA scanner set it: the PTE is
+ *       {@code PROT_NONE}, and the hinting fault restores it and promotes the page to its pinned
+ *       node only if it is hot and the rate limit allows; in on-touch mode demotion set it and the
+ *       touch promotes. Either way hold-back (claim 12) keeps the page where it is.</li>
  * </ul>
  *
  * <p>The access fast path tests {@code (word & FAST_MASK) == RESIDENT}: any flag that needs

@@ -1,6 +1,7 @@
 package dev.copyless.scenario;
 
 import dev.copyless.hypervisor.HypercallConfig;
+import dev.copyless.mm.Promotion;
 import dev.copyless.swap.FaultConfig;
 import dev.copyless.trace.TraceWorkload;
 import java.util.List;
@@ -23,18 +24,19 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
 
     /**
      * @param demotionTarget per node, the node cold pages are demoted to, or -1
+     * @param promotion      how demoted pages come back to their pinned node ({@code host.demotion.promotion})
      * @param realBytes      back frames with off-heap memory and swap devices with files, and move real bytes
      * @param vmaReadahead   swap readahead by the faulting VMA's neighbouring pages (Linux's default), else by slot cluster
      */
     public record Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
-                       int[] demotionTarget, long demotionIntervalNs, int demotionBatch, boolean promoteOnTouch,
+                       int[] demotionTarget, long demotionIntervalNs, int demotionBatch, Promotion promotion,
                        boolean realBytes, boolean vmaReadahead) {
         /** A host with VMA-based swap readahead, Linux's default. */
         public Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
-                    int[] demotionTarget, long demotionIntervalNs, int demotionBatch, boolean promoteOnTouch,
+                    int[] demotionTarget, long demotionIntervalNs, int demotionBatch, Promotion promotion,
                     boolean realBytes) {
             this(nodes, distance, swap, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs, demotionBatch,
-                    promoteOnTouch, realBytes, true);
+                    promotion, realBytes, true);
         }
 
         @Override
@@ -43,14 +45,14 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
                     && swap.equals(h.swap) && reclaimBatch == h.reclaimBatch && pageCluster == h.pageCluster
                     && java.util.Arrays.equals(demotionTarget, h.demotionTarget)
                     && demotionIntervalNs == h.demotionIntervalNs && demotionBatch == h.demotionBatch
-                    && promoteOnTouch == h.promoteOnTouch && realBytes == h.realBytes && vmaReadahead == h.vmaReadahead;
+                    && promotion.equals(h.promotion) && realBytes == h.realBytes && vmaReadahead == h.vmaReadahead;
         }
 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(nodes, java.util.Arrays.deepHashCode(distance), swap, reclaimBatch,
                     pageCluster, java.util.Arrays.hashCode(demotionTarget), demotionIntervalNs, demotionBatch,
-                    promoteOnTouch, realBytes, vmaReadahead);
+                    promotion, realBytes, vmaReadahead);
         }
 
         @Override
@@ -58,14 +60,14 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
             return "Host[nodes=" + nodes + ", distance=" + java.util.Arrays.deepToString(distance) + ", swap=" + swap
                     + ", reclaimBatch=" + reclaimBatch + ", pageCluster=" + pageCluster + ", demotionTarget="
                     + java.util.Arrays.toString(demotionTarget) + ", demotionIntervalNs=" + demotionIntervalNs
-                    + ", demotionBatch=" + demotionBatch + ", promoteOnTouch=" + promoteOnTouch + ", realBytes="
+                    + ", demotionBatch=" + demotionBatch + ", promotion=" + promotion + ", realBytes="
                     + realBytes + ", vmaReadahead=" + vmaReadahead + "]";
         }
 
         /** This host with real-bytes mode on or off. */
         public Host withRealBytes(boolean on) {
             return new Host(nodes, distance, swap, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs,
-                    demotionBatch, promoteOnTouch, on, vmaReadahead);
+                    demotionBatch, promotion, on, vmaReadahead);
         }
     }
 

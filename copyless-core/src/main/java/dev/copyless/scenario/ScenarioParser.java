@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.input.BoundedInput;
 import dev.copyless.input.UserError;
+import dev.copyless.mm.Promotion;
 import dev.copyless.swap.FaultConfig;
 import dev.copyless.swap.SwapProfile;
 import dev.copyless.trace.TraceException;
@@ -240,10 +241,21 @@ public final class ScenarioParser {
         }
         long interval = d.nanos("interval");
         int dBatch = (int) d.integer("batch");
-        boolean promote = d.bool("promote-on-touch");
+        Promotion promotion = promotion(d);
         boolean realBytes = h.bool("real-bytes");
-        return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promote, realBytes,
+        return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promotion, realBytes,
                 vmaReadahead);
+    }
+
+    /** {@code host.demotion.promotion} and its tiering tunables. */
+    private static Promotion promotion(Section d) {
+        Promotion.Mode mode = Promotion.Mode.byKey(d.oneOf("promotion"));
+        long hot = d.nanos("hot-threshold");
+        if (hot < 1_000_000L) {
+            throw d.error(d.keyPath("hot-threshold"), "expected at least 1ms (numa_balancing_hot_threshold_ms)",
+                    d.node("hot-threshold"));
+        }
+        return new Promotion(mode, hot, d.integer("promote-rate-limit"), d.nanos("scan-period"), d.pages("scan-size"));
     }
 
     private static long watermark(Section h, String key, String text, long nodePages) {

@@ -8,6 +8,7 @@ import dev.copyless.guest.GuestPte;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
+import dev.copyless.mm.Promotion;
 import dev.copyless.scenario.KeyType.Bool;
 import dev.copyless.scenario.KeyType.Choice;
 import dev.copyless.scenario.KeyType.Decimal;
@@ -150,9 +151,26 @@ public final class ScenarioSchema {
                 "node: target node, e.g. {0: 2, 1: 2}; cold pages of a node go to its target; {}: no demotion");
         add("host.demotion.interval", new Duration(Long.MAX_VALUE), "", "10ms", "how often the demotion pass runs");
         add("host.demotion.batch", new Int(1, 1 << 20), "frames", "64", "frames scanned per node per pass");
-        add("host.demotion.promote-on-touch", new Bool(), "", "false",
-                "promote a demoted page back on touch (numa_balancing=2); stock Linux does so for an MPOL_BIND "
-                        + "VMA (QEMU policy=bind) only with MPOL_F_NUMA_BALANCING");
+        add("host.demotion.promotion", new Choice(List.of(Promotion.Mode.OFF.key(), Promotion.Mode.TIERING.key(),
+                Promotion.Mode.ON_TOUCH.key())), "", Promotion.Mode.OFF.key(),
+                "how a demoted page comes back to its pinned node. off: never, stock Linux for QEMU's policy=bind "
+                        + "(MPOL_BIND without MPOL_F_NUMA_BALANCING: the host's NUMA scanner skips it); tiering: "
+                        + "numa_balancing=2 on an MPOL_BIND|MPOL_F_NUMA_BALANCING binding, the host scanner marks "
+                        + "demoted pages and a hinting fault from a vCPU on the pinned node within hot-threshold of "
+                        + "the scan promotes, within promote-rate-limit; on-touch: every demoted page on its first "
+                        + "touch (not a Linux behaviour: an upper bound)");
+        add("host.demotion.hot-threshold", new Duration(Long.MAX_VALUE), "", "1000ms",
+                "tiering: a hinting fault this soon after the page's scan promotes it "
+                        + "(numa_balancing_hot_threshold_ms); at least 1ms");
+        add("host.demotion.promote-rate-limit", new Int(1, 0xFFFF_FFFFL), "MiB/s", "65536",
+                "tiering: promotion candidates per destination node per second "
+                        + "(numa_balancing_promote_rate_limit_MBps)");
+        add("host.demotion.scan-period", new Duration(Long.MAX_VALUE), "", "1000ms",
+                "tiering: how often the host's NUMA scanner passes over each VM's memory "
+                        + "(numa_balancing_scan_period_min_ms; Linux's adaptive period only lengthens it)");
+        add("host.demotion.scan-size", new Size(1, Integer.MAX_VALUE), "", "256MiB",
+                "tiering: guest memory one host scanner pass covers (numa_balancing_scan_size_mb; up to 8 times "
+                        + "that when a range has no demoted page)");
         add("host.real-bytes", new Bool(), "", "false", "frames in off-heap memory and swap in real files: every "
                 + "move moves 4 KiB and every page's content is verified at the end");
 
@@ -340,7 +358,9 @@ public final class ScenarioSchema {
                     + " compare runs copyless and copyless-holdback side by side (delete the key)",
             "balancer.scan-period", "removed: the scan period adapts per task as in Linux between scan-period-min"
                     + " (stock 1000ms) and scan-period-max (stock 60000ms), first after scan-delay (stock 1000ms);"
-                    + " for a fixed period set all three to it");
+                    + " for a fixed period set all three to it",
+            "host.demotion.promote-on-touch", "removed: use host.demotion.promotion: off (false; stock for QEMU's"
+                    + " policy=bind), tiering (numa_balancing=2's sampled, rate-limited promotion) or on-touch (true)");
 
     // ------------------------------------------------------------------ lookups
 

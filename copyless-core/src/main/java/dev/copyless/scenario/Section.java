@@ -105,11 +105,15 @@ final class Section {
         return v.asText();
     }
 
-    /** A {@link KeyType.Choice}. */
+    /**
+     * A {@link KeyType.Choice}. YAML 1.1 reads an unquoted {@code off} as the boolean false: a
+     * choice that offers {@code off} takes it as {@code off}.
+     */
     String oneOf(String name) {
         Key k = key(name, KeyType.Choice.class);
         List<String> allowed = ((KeyType.Choice) k.type()).values();
-        String v = text(k);
+        JsonNode raw = value(k);
+        String v = raw != null && raw.isBoolean() && !raw.asBoolean() && allowed.contains("off") ? "off" : text(k);
         if (!allowed.contains(v)) {
             throw error(keyPath(name), "expected one of " + String.join(", ", allowed), value(k));
         }

@@ -158,7 +158,7 @@ public final class TraceScenario {
             }
         }
         return new Scenario.Host(nodes, h.distance(), swaps, h.reclaimBatch(), h.pageCluster(), h.demotionTarget(),
-                h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes(),
+                h.demotionIntervalNs(), h.demotionBatch(), h.promotion(), h.realBytes(),
                 h.vmaReadahead());
     }
 

@@ -14,6 +14,7 @@ import dev.copyless.hypervisor.Hypervisor;
 import dev.copyless.kernel.DemotionAgent;
 import dev.copyless.kernel.HostConfig;
 import dev.copyless.kernel.HostNode;
+import dev.copyless.kernel.HostNumaScanner;
 import dev.copyless.kernel.ModelPageStore;
 import dev.copyless.kernel.OffHeapPageStore;
 import dev.copyless.kernel.PageStore;
@@ -121,7 +122,7 @@ public final class Simulation implements AutoCloseable {
             swaps[i] = new SwapDevice(i, w.name(), new SwapProfile(w.profile(), w.readNs(), w.writeNs(),
                     w.bytesPerSecond()), w.slots());
         }
-        HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promoteOnTouch(),
+        HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promotion(),
                 h.demotionIntervalNs(), h.demotionBatch(), h.vmaReadahead());
         PageStore store = pageStore(h);
         SimulatedHost host;
@@ -133,6 +134,10 @@ public final class Simulation implements AutoCloseable {
         }
         if (hc.demotionEnabled()) {
             engine.wake(host.demotionAgent(), hc.demotionInterval());
+        }
+        HostNumaScanner scanner = host.hostNumaScanner();
+        if (scanner != null) { // tiering mode: the first pass after numa_balancing_scan_delay_ms, as long as a period
+            engine.wake(scanner, hc.promotion().scanPeriodNs());
         }
         return host;
     }

@@ -106,7 +106,7 @@ public final class SweepParameters {
         }
         Scenario.Host h = s.host();
         Scenario out = withHost(s, new Scenario.Host(nodes, h.distance(), h.swap(), h.reclaimBatch(), h.pageCluster(),
-                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes(),
+                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promotion(), h.realBytes(),
                 h.vmaReadahead()));
         checkCapacity(out, where);
         return out;
@@ -123,7 +123,7 @@ public final class SweepParameters {
         }
         Scenario.Host h = s.host();
         return withHost(s, new Scenario.Host(h.nodes(), h.distance(), swaps, h.reclaimBatch(), h.pageCluster(),
-                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promoteOnTouch(), h.realBytes(),
+                h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promotion(), h.realBytes(),
                 h.vmaReadahead()));
     }
 

@@ -31,6 +31,7 @@ import dev.copyless.mm.Errno;
 import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
+import dev.copyless.mm.Promotion;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.Invariants;
 import dev.copyless.sim.Simulation;
@@ -111,7 +112,9 @@ class InvariantsTest {
                     targets[i] = rnd.nextBoolean() ? -1 : (i + 1 + rnd.nextInt(n - 1)) % n;
                 }
             }
-            boolean promote = rnd.nextBoolean();
+            Promotion[] modes = {Promotion.OFF, Promotion.ON_TOUCH,
+                    new Promotion(Promotion.Mode.TIERING, 5_000_000L, 1, 2_000_000L, 64)};
+            Promotion promote = modes[rnd.nextInt(modes.length)];
             int cluster = rnd.nextInt(4);
             HostConfig config = new HostConfig(1 + rnd.nextInt(32), cluster, targets, promote, 1_000_000, 1 + rnd.nextInt(16),
                     rnd.nextBoolean());
@@ -137,6 +140,9 @@ class InvariantsTest {
             }
             if (config.demotionEnabled()) {
                 engine.wake(host.demotionAgent(), config.demotionInterval());
+            }
+            if (host.hostNumaScanner() != null) {
+                engine.wake(host.hostNumaScanner(), promote.scanPeriodNs());
             }
             description = "pressure=" + pressure + " targets=" + Arrays.toString(targets) + " promote=" + promote
                     + " cluster=" + cluster + " vma=" + config.vmaReadahead() + " vnodes=" + Arrays.deepToString(vnodeNodes) + " holdBack="
@@ -619,7 +625,8 @@ class InvariantsTest {
                       swap:
                         - {name: nvme0, profile: %s, size: 16MiB}
                       reclaim: {batch: %d, page-cluster: %d}
-                      demotion: {targets: %s, interval: 3ms, batch: %d, promote-on-touch: %b}
+                      demotion: {targets: %s, interval: 3ms, batch: %d, promotion: %s,
+                                 hot-threshold: 5ms, scan-period: 3ms, scan-size: 1MiB}
                     vms:
                       - name: vm0
                         vnodes:
@@ -633,7 +640,8 @@ class InvariantsTest {
                     """.formatted(seed, seed, nodeMiB, nodeMiB,
                     tiered ? "    - {id: 2, memory: " + (2 + rnd.nextInt(6)) + "MiB}" : "",
                     rnd.nextBoolean() ? "nvme" : "zram", 1 + rnd.nextInt(64), rnd.nextInt(4),
-                    tiered ? "{0: 2, 1: 2}" : "{}", 1 + rnd.nextInt(64), rnd.nextBoolean(),
+                    tiered ? "{0: 2, 1: 2}" : "{}", 1 + rnd.nextInt(64),
+                    new String[] {"off", "tiering", "on-touch"}[rnd.nextInt(3)],
                     vnodeMiB, 1 + rnd.nextInt(2), vnodeMiB, footprintKiB,
                     rnd.nextBoolean() ? "uniform" : "sequential", footprintKiB,
                     rnd.nextBoolean() ? "random" : "round-robin", 1 + rnd.nextInt(16));

@@ -9,6 +9,7 @@ import dev.copyless.kernel.HostNode;
 import dev.copyless.kernel.OffHeapPageStore;
 import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.Promotion;
 import dev.copyless.swap.FaultConfig;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapFaults;
@@ -26,7 +27,7 @@ class SimulatedHostContractTest extends HostMemoryContract {
         HostNode[] nodes = {new HostNode(0, 256, 0, 0, 0), new HostNode(1, 256, 0, 0, 0)};
         SwapDevice[] swaps = {new SwapDevice(0, "nvme0", SwapProfile.NVME, 512)};
         int[][] distance = {{10, 21}, {21, 10}};
-        HostConfig config = new HostConfig(32, 0, new int[] {-1, -1}, false, 0, 64);
+        HostConfig config = new HostConfig(32, 0, new int[] {-1, -1}, Promotion.OFF, 0, 64);
         return new SimulatedHost(nodes, swaps, CostModel.defaults(distance), stat, engine, config,
                 new OffHeapPageStore(new int[] {256, 256}, new int[] {512}), new SwapFaults(FaultConfig.NONE));
     }

@@ -311,7 +311,7 @@ class SwapCacheTest {
         Scenario s = ScenarioParser.defaultScenario().withDuration(1_000_000_000L);
         Scenario.Host host = s.host();
         Scenario off = s.withHost(new Scenario.Host(host.nodes(), host.distance(), host.swap(), host.reclaimBatch(), 0,
-                host.demotionTarget(), host.demotionIntervalNs(), host.demotionBatch(), host.promoteOnTouch(),
+                host.demotionTarget(), host.demotionIntervalNs(), host.demotionBatch(), host.promotion(),
                 host.realBytes(), host.vmaReadahead()));
         assertThat(s.host().pageCluster()).isEqualTo(3);
 

@@ -6,6 +6,7 @@ import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.copyless.mm.MigrationOrder;
+import dev.copyless.mm.Promotion;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
@@ -65,6 +66,29 @@ class ScenarioParserTest {
     void theRemovedHoldBackKeyNamesThePolicyThatReplacesIt() {
         rejects(BASE + "copyless: {hold-back: true}\n")
                 .hasMessageContaining("copyless.hold-back: removed").hasMessageContaining("copyless-holdback");
+    }
+
+    @Test
+    void theRemovedPromoteOnTouchKeyNamesItsReplacement() {
+        rejects(spoil("  swap:\n", "  demotion: {promote-on-touch: true}\n  swap:\n"))
+                .hasMessageContaining("host.demotion.promote-on-touch: removed")
+                .hasMessageContaining("host.demotion.promotion").hasMessageContaining("on-touch")
+                .hasMessageContaining("tiering").satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void tieringPromotionTakesLinuxsDefaultsAndItsOwnTunables() {
+        Scenario d = ScenarioParser.parse(spoil("  swap:\n", "  demotion: {promotion: tiering}\n  swap:\n"), "t.yaml");
+        assertThat(d.host().promotion()).isEqualTo(Promotion.TIERING);
+        assertThat(d.host().promotion().rateLimitPages()).isEqualTo(65_536L * 256);
+        Scenario s = ScenarioParser.parse(spoil("  swap:\n", "  demotion: {promotion: tiering, hot-threshold: 200ms,"
+                + " promote-rate-limit: 4, scan-period: 2s, scan-size: 64MiB}\n  swap:\n"), "t.yaml");
+        assertThat(s.host().promotion()).isEqualTo(new Promotion(Promotion.Mode.TIERING, 200_000_000L, 4,
+                2_000_000_000L, 64L * 256));
+        rejects(spoil("  swap:\n", "  demotion: {promotion: sometimes}\n  swap:\n"))
+                .hasMessageContaining("host.demotion.promotion");
+        rejects(spoil("  swap:\n", "  demotion: {promotion: tiering, hot-threshold: 500us}\n  swap:\n"))
+                .hasMessageContaining("host.demotion.hot-threshold").hasMessageContaining("at least 1ms");
     }
 
     @Test
@@ -229,7 +253,7 @@ class ScenarioParserTest {
                     - {name: z, profile: zram, size: 256MiB}
                     - {name: n, profile: nvme, size: 1GiB, read-latency: 30us, write-latency: 15us, bandwidth-bytes-per-second: 2000000000}
                   reclaim: {batch: 64, page-cluster: 0}
-                  demotion: {targets: {0: 2, 1: 2}, interval: 20ms, batch: 128, promote-on-touch: false}
+                  demotion: {targets: {0: 2, 1: 2}, interval: 20ms, batch: 128, promotion: off}
                 vms:
                   - name: a
                     vnodes:
@@ -264,7 +288,7 @@ class ScenarioParserTest {
         assertThat(s.host().demotionTarget()).containsExactly(2, 2, -1);
         assertThat(s.host().demotionIntervalNs()).isEqualTo(20_000_000L);
         assertThat(s.host().demotionBatch()).isEqualTo(128);
-        assertThat(s.host().promoteOnTouch()).isFalse();
+        assertThat(s.host().promotion()).isEqualTo(Promotion.OFF);
         Scenario.Vm vm = s.vms().get(0);
         assertThat(vm.vnodes()).extracting(Scenario.Vnode::vcpus).containsExactly(3, 1);
         assertThat(vm.pages()).isEqualTo(16384);

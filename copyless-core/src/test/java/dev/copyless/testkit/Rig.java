@@ -22,6 +22,7 @@ import dev.copyless.metrics.RunMetrics;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
+import dev.copyless.mm.Promotion;
 import dev.copyless.sim.Invariants;
 import dev.copyless.swap.FaultConfig;
 import dev.copyless.swap.SwapDevice;
@@ -71,7 +72,7 @@ public final class Rig implements AutoCloseable {
         }
         cost = CostModel.defaults(distance);
         int[] targets = b.demotionTarget != null ? b.demotionTarget : filled(n, -1);
-        HostConfig config = new HostConfig(32, b.pageCluster, targets, b.promoteOnTouch, 0, 64, b.vmaReadahead);
+        HostConfig config = new HostConfig(32, b.pageCluster, targets, b.promotion, 0, 64, b.vmaReadahead);
         PageStore store = b.realBytes ? new OffHeapPageStore(b.nodeFrames, b.swapSlots)
                 : new ModelPageStore();
         host = new SimulatedHost(nodes, swaps, cost, stat, engine, config, store, new SwapFaults(b.faults));
@@ -189,7 +190,7 @@ public final class Rig implements AutoCloseable {
         private int pageCluster;
         private boolean vmaReadahead = true;
         private int[] demotionTarget;
-        private boolean promoteOnTouch;
+        private Promotion promotion = Promotion.OFF;
         private int[] vnodePages = {8, 8};
         private int[] vnodeNodes = {0, 1};
         private int virtualPages = 16;
@@ -248,8 +249,15 @@ public final class Rig implements AutoCloseable {
             return this;
         }
 
+        /** Promotion on first touch ({@code on-touch}) when {@code on}, else none. */
         public Builder promoteOnTouch(boolean on) {
-            promoteOnTouch = on;
+            promotion = on ? Promotion.ON_TOUCH : Promotion.OFF;
+            return this;
+        }
+
+        /** How demoted pages come back ({@code host.demotion.promotion}). */
+        public Builder promotion(Promotion p) {
+            promotion = p;
             return this;
         }
 

@@ -54,7 +54,7 @@ public final class Scenarios {
                 targets: {0: 2, 1: 2}
                 interval: 5ms
                 batch: 64
-                promote-on-touch: true
+                promotion: on-touch
             vms:
               - name: vm0
                 vnodes:

@@ -4,6 +4,7 @@ import dev.copyless.clock.CostModel;
 import dev.copyless.clock.Engine;
 import dev.copyless.host.HostMemory;
 import dev.copyless.metrics.VmStat;
+import dev.copyless.mm.Promotion;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.HostFactory;
 import java.util.Optional;
@@ -56,9 +57,9 @@ public final class LinuxBackend implements HostFactory {
                         + " (--backend simulated) or on a host with " + (Math.max(n, t) + 1) + " nodes");
             }
         }
-        if (h.promoteOnTouch()) {
-            return Optional.of("scenario '" + s.name() + "' sets host.demotion.promote-on-touch, which the Linux backend"
-                    + " cannot drive from user space; set it to false or use --backend simulated");
+        if (h.promotion().mode() != Promotion.Mode.OFF) {
+            return Optional.of("scenario '" + s.name() + "' sets host.demotion.promotion: " + h.promotion().mode().key()
+                    + ", which the Linux backend cannot drive from user space; set it to off or use --backend simulated");
         }
         return Optional.empty();
     }

@@ -13,6 +13,7 @@ import dev.copyless.kernel.SimulatedHost;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.MigrationOrder;
+import dev.copyless.mm.Promotion;
 import dev.copyless.sim.Invariants;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapProfile;
@@ -70,7 +71,7 @@ public class HypercallWorld {
         SwapDevice[] swaps = {new SwapDevice(0, "nvme0", SwapProfile.NVME, 128)};
         int[][] distance = {{10, 21, 21}, {21, 10, 21}, {21, 21, 10}};
         CostModel cost = CostModel.defaults(distance);
-        host = new SimulatedHost(nodes, swaps, cost, stat, engine, new HostConfig(32, 0, new int[] {-1, -1, -1}, false, 0, 64));
+        host = new SimulatedHost(nodes, swaps, cost, stat, engine, new HostConfig(32, 0, new int[] {-1, -1, -1}, Promotion.OFF, 0, 64));
         hv = new Hypervisor(host, cost, stat, engine::now, config);
         vms = List.of(new GuestVm(0, "vm0", VNODE_PAGES[0], VNODE_NODES[0], 0),
                 new GuestVm(1, "vm1", VNODE_PAGES[1], VNODE_NODES[1], 0));

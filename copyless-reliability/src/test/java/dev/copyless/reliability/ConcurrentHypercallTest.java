@@ -21,6 +21,7 @@ import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
+import dev.copyless.mm.Promotion;
 import dev.copyless.sim.Invariants;
 import dev.copyless.stress.LockedHost;
 import dev.copyless.swap.FaultConfig;
@@ -146,7 +147,7 @@ class ConcurrentHypercallTest {
             int[] noDemotion = new int[nodes];
             Arrays.fill(noDemotion, -1);
             Engine engine = new Engine();
-            sim = new SimulatedHost(ns, swaps, cost, stat, engine, new HostConfig(32, 0, noDemotion, false, 0, 64),
+            sim = new SimulatedHost(ns, swaps, cost, stat, engine, new HostConfig(32, 0, noDemotion, Promotion.OFF, 0, 64),
                     new OffHeapPageStore(frames, new int[] {1024}), new SwapFaults(FaultConfig.NONE));
             host = new RecordingLockedHost(new LockedHost(sim));
             hv = new Hypervisor(host, cost, stat, engine::now, config);

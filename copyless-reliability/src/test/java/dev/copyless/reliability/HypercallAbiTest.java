@@ -21,6 +21,7 @@ import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.mm.PageState;
+import dev.copyless.mm.Promotion;
 import dev.copyless.swap.FaultConfig;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapFaults;
@@ -379,7 +380,7 @@ class HypercallAbiTest {
                 SwapProfile.NVME, 64)};
         CostModel cost = CostModel.defaults(new int[][] {{10, 21}, {21, 10}});
         try (SimulatedHost host = new SimulatedHost(nodes, swaps, cost, stat,
-                new Engine(), new HostConfig(4, 0, new int[] {-1, -1}, false, 0, 64),
+                new Engine(), new HostConfig(4, 0, new int[] {-1, -1}, Promotion.OFF, 0, 64),
                 new OffHeapPageStore(new int[] {32, 16}, new int[] {64}),
                 new SwapFaults(FaultConfig.NONE))) {
             Hypervisor hv = new Hypervisor(host, cost, stat);
