@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.copyless.clock.CostModel;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.mm.MigrationOrder;
@@ -236,8 +237,14 @@ public final class ScenarioSchema {
                 "guest migration overhead per page besides the data: isolate, unmap, TLB flush, remap");
         add("cost.hypercall-exit-ns", new Int(0, 100_000_000), "ns", "1500", "one VMCALL round trip and dispatch");
         add("cost.hypercall-page-ns", new Int(0, 100_000_000), "ns", "200",
-                "per-page validation and page-table work in the host");
+                "per-page decoding and validation of a hypercall's entries in the host (the page-table move is remap-page-ns)");
         add("cost.reclaim-scan-ns", new Int(0, 1_000_000), "ns", "50", "per frame visited by the reclaim clock");
+        add("cost.remap-page-ns", new Int(0, 100_000_000), "ns", String.valueOf(CostModel.DEFAULT_REMAP_PAGE_NS),
+                "the host's move of one page-table entry to the destination gfn in a copyless migration (UFFDIO_MOVE)");
+        add("cost.tlb-shootdown-ns", new Int(0, 100_000_000), "ns", String.valueOf(CostModel.DEFAULT_TLB_SHOOTDOWN_NS),
+                "a TLB shootdown (IPI) and EPT invalidation when the host clears a present mapping of a guest page");
+        add("cost.list-inspect-ns", new Int(0, 1_000_000), "ns", String.valueOf(CostModel.DEFAULT_LIST_INSPECT_NS),
+                "one lookup of a gfn in the moved-page list by the guest (claim 9)");
 
         mapping("metrics", "the report's time series");
         add("metrics.time-buckets", new Int(1, 10_000), "", "100", "buckets the run's time series is cut into");
