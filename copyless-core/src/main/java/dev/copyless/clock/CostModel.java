@@ -86,15 +86,15 @@ public final class CostModel {
     }
 
     /** Default of {@code cost.remap-page-ns} ({@code docs/COST-MODEL.md}: measured by {@code copyless calibrate}). */
-    public static final long DEFAULT_REMAP_PAGE_NS = 1_500;
+    public static final long DEFAULT_REMAP_PAGE_NS = 880;
     /** Default of {@code cost.tlb-shootdown-ns}. */
-    public static final long DEFAULT_TLB_SHOOTDOWN_NS = 2_000;
+    public static final long DEFAULT_TLB_SHOOTDOWN_NS = 0;
     /** Default of {@code cost.list-inspect-ns}. */
-    public static final long DEFAULT_LIST_INSPECT_NS = 5;
+    public static final long DEFAULT_LIST_INSPECT_NS = 28;
 
     /** Defaults of {@code docs/COST-MODEL.md} for the given SLIT table. */
     public static CostModel defaults(int[][] distance) {
-        return new CostModel(distance, 89, 139, 410, 400, 1_500, 1_000, 10, 2_000, 1_500, 200, 50);
+        return new CostModel(distance, 89, 139, 410, 400, 1_650, 1_000, 10, 2_000, 742, 200, 50);
     }
 
     /** Latency of one guest access from a vCPU on {@code cpuNode} to memory on {@code memNode}. */

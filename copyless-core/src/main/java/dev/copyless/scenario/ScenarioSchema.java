@@ -229,13 +229,13 @@ public final class ScenarioSchema {
         add("cost.page-copy-local-ns", new Int(1, 100_000_000), "ns", "410",
                 "copy 4 KiB within a node; across nodes it scales with the distance");
         add("cost.zero-page-ns", new Int(0, 100_000_000), "ns", "400", "clear_page of a newly populated frame");
-        add("cost.ept-fault-ns", new Int(0, 100_000_000), "ns", "1500",
+        add("cost.ept-fault-ns", new Int(0, 100_000_000), "ns", "1650",
                 "VM exit for an EPT violation plus host fault handling");
         add("cost.hint-fault-ns", new Int(0, 100_000_000), "ns", "1000", "guest NUMA hinting fault (do_numa_page)");
         add("cost.pte-update-ns", new Int(0, 1_000_000), "ns", "10", "one PTE made PROT_NONE by the scanner");
         add("cost.migrate-page-ns", new Int(0, 100_000_000), "ns", "2000",
                 "guest migration overhead per page besides the data: isolate, unmap, TLB flush, remap");
-        add("cost.hypercall-exit-ns", new Int(0, 100_000_000), "ns", "1500", "one VMCALL round trip and dispatch");
+        add("cost.hypercall-exit-ns", new Int(0, 100_000_000), "ns", "742", "one VMCALL round trip and dispatch");
         add("cost.hypercall-page-ns", new Int(0, 100_000_000), "ns", "200",
                 "per-page decoding and validation of a hypercall's entries in the host (the page-table move is remap-page-ns)");
         add("cost.reclaim-scan-ns", new Int(0, 1_000_000), "ns", "50", "per frame visited by the reclaim clock");
