@@ -3,6 +3,7 @@ package dev.copyless.cli;
 import dev.copyless.linux.HostReclaim;
 import dev.copyless.linux.LinuxBackend;
 import dev.copyless.mm.MigrationOrder;
+import dev.copyless.scenario.CostProfile;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioParser;
@@ -83,6 +84,10 @@ final class ScenarioOptions {
 
     /** The host factory for {@code s}: {@link Backend#factory} with this run's {@code --host-reclaim}. */
     HostFactory factory(Scenario s, PrintWriter err) {
+        if (costProfileNote != null) {
+            err.println(costProfileNote);
+            costProfileNote = null;
+        }
         return backend.factory(s, err, hostReclaim());
     }
 
@@ -122,6 +127,14 @@ final class ScenarioOptions {
             return new LinuxBackend(reclaim);
         }
     }
+
+    @Option(names = "--cost-profile", paramLabel = "FILE",
+            description = {"A cost-model profile (copyless calibrate --out FILE): its cost keys override the scenario's cost"
+                    + " section, and its swap read and write latency and bandwidth replace every swap device's (docs/COST-MODEL.md)."})
+    Path costProfile;
+
+    /** What {@code --cost-profile} changed, said once on stderr by {@link #factory}. */
+    private String costProfileNote;
 
     @Option(names = "--real-bytes",
             description = "Real-bytes mode (host.real-bytes: true): frames in off-heap memory, swap devices in temporary"
@@ -169,6 +182,11 @@ final class ScenarioOptions {
         }
         if (realBytes) {
             s = s.withRealBytes(true);
+        }
+        if (costProfile != null) {
+            CostProfile p = CostProfile.load(costProfile);
+            s = p.applyTo(s);
+            costProfileNote = p.summary(costProfile.toString());
         }
         return s;
     }

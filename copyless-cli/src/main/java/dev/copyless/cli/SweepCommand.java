@@ -11,6 +11,7 @@ import dev.copyless.metrics.Scalar;
 import dev.copyless.metrics.Statistic;
 import dev.copyless.report.ReportWriter;
 import dev.copyless.sim.MemoryEstimate;
+import dev.copyless.scenario.CostProfile;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.sweep.SweepGrid;
 import dev.copyless.sweep.SweepPoint;
@@ -70,6 +71,10 @@ final class SweepCommand implements Callable<Integer> {
             + " sweep with --resume (default: sweep-<grid file name>).")
     Path out;
 
+    @Option(names = "--cost-profile", paramLabel = "FILE", description = "A cost-model profile (copyless calibrate --out"
+            + " FILE) applied to the grid's base scenario; the grid's own cost parameters still override it (docs/COST-MODEL.md).")
+    Path costProfile;
+
     @Option(names = "--resume", description = "Finish the sweep in DIR: skip the points results.csv already has.")
     boolean resume;
 
@@ -86,9 +91,19 @@ final class SweepCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** The grid with {@code --cost-profile} applied to its base scenario (the grid's own cost parameters still win). */
+    private SweepGrid withCostProfile(SweepGrid g) {
+        if (costProfile == null) {
+            return g;
+        }
+        CostProfile cp = CostProfile.load(costProfile);
+        spec.commandLine().getErr().println(cp.summary(costProfile.toString()));
+        return new SweepGrid(g.source(), g.text(), cp.applyTo(g.base()), g.policies(), g.seeds(), g.parameters());
+    }
+
     @Override
     public Integer call() throws Exception {
-        SweepGrid g = SweepGrid.load(grid);
+        SweepGrid g = withCostProfile(SweepGrid.load(grid));
         Path dir = out != null ? out : Path.of("sweep-" + grid.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
         int nThreads = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
         if (nThreads < 1 || nThreads > 1024) {

@@ -57,10 +57,10 @@ public record CopylessBalancing(MigrationOrder order, boolean holdBack, int batc
     public long migrate(NumaBalancer b, Vcpu cpu, int gvpn, int srcGfn, int dstVnode) {
         MovedPageListView list = b.movedPageListView();
         b.stat().inc(Counter.MOVED_LIST_INSPECTIONS);
+        long ns = b.listInspectCost(); // every attempt pays its lookup, moved or not
         if (!list.isMoved(srcGfn)) {
-            return b.migrateByCopy(gvpn, srcGfn, dstVnode);
+            return ns + b.migrateByCopy(gvpn, srcGfn, dstVnode);
         }
-        long ns = 0;
         MigrationRequest req = cpu.request();
         if (!req.isEmpty() && req.dstVnode != dstVnode) {
             ns += flush(b, cpu);

@@ -176,6 +176,11 @@ public final class NumaBalancer implements NumaHooks {
         return cost.migratePageNs;
     }
 
+    /** One lookup of a gfn in the moved-page list ({@code cost.list-inspect-ns}, claim 9). */
+    long listInspectCost() {
+        return cost.listInspectNs;
+    }
+
     /** Whether the scanner runs for this VM. */
     public boolean enabled() {
         return policy.scans();

@@ -28,6 +28,20 @@ public final class CostModel {
     public final long hypercallExitNs;
     public final long hypercallPageNs;
     public final long reclaimScanNs;
+    /**
+     * The host's move of one page-table entry from the source gfn to the destination gfn in a
+     * copyless migration ({@code UFFDIO_MOVE} of a scattered page, the Linux backend's primitive).
+     */
+    public final long remapPageNs;
+    /**
+     * The extra cost of a TLB shootdown (an IPI to another CPU running the mm, and its wait)
+     * over a local flush, paid by the host when it clears a present mapping of a guest page:
+     * a reclaim pass (one batched flush, {@code TTU_BATCH_FLUSH}), a migration of a resident
+     * page. Also the KVM MMU notifier's EPT invalidation it triggers.
+     */
+    public final long tlbShootdownNs;
+    /** One lookup of a gfn in the moved-page list by the guest ({@code MovedPageListView.isMoved}, claim 9). */
+    public final long listInspectNs;
 
     private final long[][] access;
     private final long[][] copy;
@@ -35,6 +49,19 @@ public final class CostModel {
     public CostModel(int[][] distance, long accessLocalNs, long accessRemoteNs, long pageCopyLocalNs,
                      long zeroPageNs, long eptFaultNs, long hintFaultNs, long pteUpdateNs,
                      long migratePageNs, long hypercallExitNs, long hypercallPageNs, long reclaimScanNs) {
+        this(distance, accessLocalNs, accessRemoteNs, pageCopyLocalNs, zeroPageNs, eptFaultNs, hintFaultNs, pteUpdateNs,
+                migratePageNs, hypercallExitNs, hypercallPageNs, reclaimScanNs, DEFAULT_REMAP_PAGE_NS,
+                DEFAULT_TLB_SHOOTDOWN_NS, DEFAULT_LIST_INSPECT_NS);
+    }
+
+    /** Every value given, the three measured keys of {@code copyless calibrate} included. */
+    public CostModel(int[][] distance, long accessLocalNs, long accessRemoteNs, long pageCopyLocalNs,
+                     long zeroPageNs, long eptFaultNs, long hintFaultNs, long pteUpdateNs,
+                     long migratePageNs, long hypercallExitNs, long hypercallPageNs, long reclaimScanNs,
+                     long remapPageNs, long tlbShootdownNs, long listInspectNs) {
+        this.remapPageNs = remapPageNs;
+        this.tlbShootdownNs = tlbShootdownNs;
+        this.listInspectNs = listInspectNs;
         this.accessLocalNs = accessLocalNs;
         this.accessRemoteNs = accessRemoteNs;
         this.pageCopyLocalNs = pageCopyLocalNs;
@@ -58,9 +85,16 @@ public final class CostModel {
         }
     }
 
+    /** Default of {@code cost.remap-page-ns} ({@code docs/COST-MODEL.md}: measured by {@code copyless calibrate}). */
+    public static final long DEFAULT_REMAP_PAGE_NS = 880;
+    /** Default of {@code cost.tlb-shootdown-ns}. */
+    public static final long DEFAULT_TLB_SHOOTDOWN_NS = 0;
+    /** Default of {@code cost.list-inspect-ns}. */
+    public static final long DEFAULT_LIST_INSPECT_NS = 28;
+
     /** Defaults of {@code docs/COST-MODEL.md} for the given SLIT table. */
     public static CostModel defaults(int[][] distance) {
-        return new CostModel(distance, 89, 139, 410, 400, 1_500, 1_000, 10, 2_000, 1_500, 200, 50);
+        return new CostModel(distance, 89, 139, 410, 400, 1_650, 1_000, 10, 2_000, 742, 200, 50);
     }
 
     /** Latency of one guest access from a vCPU on {@code cpuNode} to memory on {@code memNode}. */

@@ -2,6 +2,7 @@ package dev.copyless.kernel;
 
 import static dev.copyless.mm.PageState.ACCESSED;
 import static dev.copyless.mm.PageState.DIRTY;
+import static dev.copyless.mm.PageState.EPT_UNMAPPED;
 import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
 import static dev.copyless.mm.PageState.PROMOTE_ON_TOUCH;
 import static dev.copyless.mm.PageState.SWAPCACHE;
@@ -139,10 +140,21 @@ final class Memory {
      * A fault on a resident gfn: the deferred migration of a map-then-migrate destination that is resident on another node,
      * or the promotion of a demoted page unless hold-back (claim 12) keeps it where it is: in
      * tiering mode the host's hinting fault on a page its scanner marked ({@link NumaTiering#hintFault}),
-     * in on-touch mode on the first touch after demotion.
+     * in on-touch mode on the first touch after demotion; or the EPT violation that maps again a
+     * page whose mapping the host changed ({@link PageState#EPT_UNMAPPED}: {@code kvm_mmu_page_fault}
+     * finds the host page present).
      */
     private void residentFault(Op op, int vm, int gfn, long word, int pinned, int cpuNode, MovedFrom moved) {
         GfnLocations loc = k.vm(vm);
+        if ((word & EPT_UNMAPPED) != 0) {
+            word &= ~EPT_UNMAPPED;
+            loc.setFlags(gfn, word);
+            if ((word & (MIGRATE_ON_TOUCH | PROMOTE_ON_TOUCH)) == 0) {
+                op.ns += k.cost.eptFaultNs; // otherwise the fault below is the one EPT violation
+                k.stat.inc(Counter.EPT_REMAP_FAULTS);
+                return;
+            }
+        }
         if ((word & MIGRATE_ON_TOUCH) != 0) {
             op.ns += k.cost.eptFaultNs;
             if (!k.migrate.moveFrame(op, vm, gfn, word, pinned, false, 0, MovedFrom.NODE)) {

@@ -2,6 +2,7 @@ package dev.copyless.kernel;
 
 import static dev.copyless.mm.PageState.DIRTY;
 import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
+import static dev.copyless.mm.PageState.EPT_UNMAPPED;
 import static dev.copyless.mm.PageState.PROMOTE_ON_TOUCH;
 import static dev.copyless.mm.PageState.SWAPCACHE;
 
@@ -56,7 +57,7 @@ final class MemoryTiers {
             k.swap.frameMoved(from, PageState.id(word), target, pfn); // migration keeps the swap cache
             flags |= word & (SWAPCACHE | DIRTY);
         }
-        loc.set(gfn, PageState.resident(target, pfn) | flags);
+        loc.set(gfn, PageState.resident(target, pfn) | flags | EPT_UNMAPPED); // the guest's next touch maps it again
         k.stat.inc(Counter.PGMIGRATE_SUCCESS);
         k.stat.inc(Counter.HOST_PAGE_COPIES);
         MovementAccounting.pageCopy(k.stat, from, target, MovedFrom.NOT_MOVED);

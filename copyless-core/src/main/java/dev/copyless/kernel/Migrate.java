@@ -2,6 +2,7 @@ package dev.copyless.kernel;
 
 import static dev.copyless.mm.PageState.ACCESSED;
 import static dev.copyless.mm.PageState.DIRTY;
+import static dev.copyless.mm.PageState.EPT_UNMAPPED;
 import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
 import static dev.copyless.mm.PageState.SWAPCACHE;
 
@@ -55,7 +56,8 @@ final class Migrate {
         k.vm(vm).set(gfn, PageState.resident(nodeId, pfn) | extraFlags);
         k.stat.inc(Counter.HOST_PAGE_COPIES);
         MovementAccounting.pageCopy(k.stat, from, nodeId, moved);
-        op.ns += k.cost.copyNs(from, nodeId);
+        op.ns += k.cost.copyNs(from, nodeId) + k.cost.tlbShootdownNs; // try_to_unmap of the old frame: a flush
+        k.stat.inc(Counter.HOST_TLB_SHOOTDOWNS);
         return true;
     }
 
@@ -86,6 +88,11 @@ final class Migrate {
         boolean fromSwap = PageState.isSwapped(src);
         int srcNode = fromSwap ? -1 : PageState.nodeOrDevice(src);
         long token = k.shadow.expected(vm, srcGfn);
+        op.ns += k.cost.remapPageNs; // the host moves the entry from the source gfn to the destination gfn (UFFDIO_MOVE)
+        if (!fromSwap) { // a present page's entry is cleared with a flush (ptep_clear_flush)
+            op.ns += k.cost.tlbShootdownNs;
+            k.stat.inc(Counter.HOST_TLB_SHOOTDOWNS);
+        }
         if (order == MigrationOrder.MIGRATE_BEFORE_MAP && srcNode != dstNode) {
             long r = migrateBeforeMap(op, vm, srcGfn, dstGfn, src, dstNode, fromSwap, srcNode);
             if (r < 0) {
@@ -179,7 +186,8 @@ final class Migrate {
         }
         loc.set(srcGfn, PageState.UNBACKED_WORD);
         // migrated pages keep their young bit (folio_migrate_flags), as the guest's copy leaves its destination young
-        loc.set(dstGfn, PageState.resident(dstNode, pfn) | ACCESSED | DIRTY);
+        // the destination's EPT entry is made at the guest's first touch (an EPT violation, as a naive copy's destination)
+        loc.set(dstGfn, PageState.resident(dstNode, pfn) | ACCESSED | DIRTY | EPT_UNMAPPED);
         return 0;
     }
 
@@ -204,6 +212,9 @@ final class Migrate {
             flags |= src & (SWAPCACHE | DIRTY);
         }
         loc.set(srcGfn, PageState.UNBACKED_WORD);
+        if (!fromSwap && flags == 0) {
+            flags = EPT_UNMAPPED; // already on the destination node: no migration on touch, but the EPT entry is new
+        }
         loc.set(dstGfn, PageState.locationOnly(src) | flags | (fromSwap ? 0 : ACCESSED));
     }
 

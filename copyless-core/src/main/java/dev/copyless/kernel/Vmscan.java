@@ -54,6 +54,7 @@ final class Vmscan {
         int reclaimed = 0;
         int swappedOut = 0;
         int scanned = 0;
+        boolean unmapped = false;
         long ns = 0;
         int target = k.config.demotionTarget()[n.id()];
         SwapDevice lastDevice = null;
@@ -68,6 +69,7 @@ final class Vmscan {
             int gfn = FrameOwner.gfn(own);
             GfnLocations loc = k.vm(vm);
             long word = loc.word(gfn);
+            unmapped |= PageState.isResident(word); // a mapped page: try_to_unmap defers its flush to the pass's end
             if (PageState.isSwapped(word)) { // an unmapped swap-cache frame (readahead no fault used): dropped, no I/O
                 k.swap.dropSwapCacheFrame(vm, gfn, word);
             } else if ((word & SWAPCACHE) != 0 && !(target >= 0 && k.alloc.hasRoomAboveHigh(target))) {
@@ -102,6 +104,10 @@ final class Vmscan {
         }
         k.stat.add(direct ? Counter.PGSTEAL_DIRECT : Counter.PGSTEAL_KSWAPD, reclaimed);
         ns += scanned * k.cost.reclaimScanNs;
+        if (unmapped && reclaimed > 0) { // try_to_unmap_flush: one shootdown for the pass (TTU_BATCH_FLUSH)
+            ns += k.cost.tlbShootdownNs;
+            k.stat.inc(Counter.HOST_TLB_SHOOTDOWNS);
+        }
         if (lastDevice != null) {
             ns += lastDevice.profile().batchWriteNs(swappedOut);
         }
@@ -169,6 +175,8 @@ final class Vmscan {
         }
         Op writes = k.enter();
         try {
+            writes.ns += k.cost.tlbShootdownNs; // reclaim_pages unmaps the page: one flush
+            k.stat.inc(Counter.HOST_TLB_SHOOTDOWNS);
             if ((word & SWAPCACHE) != 0) { // in the swap cache: dropped if clean, written to its own slot if dirty
                 int r = k.swap.reclaimSwapCachePage(writes, vm, gfn, word);
                 return switch (r) {

@@ -123,6 +123,13 @@ public enum Counter implements Metric {
             "Moved-page list inspections made by the guest balancer (claim 9)."),
     HOST_PAGE_COPIES("host_page_copies", "", MOVEMENTS,
             "Node-to-node page copies made by the host (demotion, promotion, migrate-on-touch, copyless migration from a node)."),
+    HOST_TLB_SHOOTDOWNS("host_tlb_shootdowns", "", EVENTS,
+            "TLB shootdowns the host made by clearing a present mapping of a guest page, each charged `cost.tlb-shootdown-ns`:"
+                    + " one per reclaim pass that unmapped a page (a batched flush), one per resident page migrated"
+                    + " (promotion, migrate-on-touch, a copyless migration from a node); the EPT invalidation goes with it."),
+    EPT_REMAP_FAULTS("ept_remap_faults", "", EVENTS,
+            "EPT violations that map again a resident page whose mapping the host changed (a copyless migrate-before-map"
+                    + " destination, a demoted page), each charged `cost.ept-fault-ns`; first touches and swap-ins are not counted here."),
     GUEST_PAGE_COPIES("guest_page_copies", "", MOVEMENTS,
             "Guest page copies (balancing by copy, any source)."),
     GUEST_ACCESSES("guest_accesses", "", ACCESSES,

@@ -6,10 +6,10 @@ package dev.copyless.mm;
  * entry behind it. One {@code long} per gfn, no object per page.
  *
  * <pre>
- *  63    48 47 46 45 44 43 42 41      34 33                              2 1  0
- * +-------+--+--+--+--+--+--+----------+---------------------------------+----+
- * |unused |D |SC|PT|RA|MT|A | node/dev |      pfn (RESIDENT) or slot      |kind|
- * +-------+--+--+--+--+--+--+----------+---------------------------------+----+
+ *  63  49 48 47 46 45 44 43 42 41      34 33                              2 1  0
+ * +-----+--+--+--+--+--+--+--+----------+---------------------------------+----+
+ * |unusd|EU|D |SC|PT|RA|MT|A | node/dev |      pfn (RESIDENT) or slot      |kind|
+ * +-----+--+--+--+--+--+--+--+----------+---------------------------------+----+
  * </pre>
  *
  * <ul>
@@ -44,6 +44,11 @@ package dev.copyless.mm;
  *       {@code PROT_NONE}, and the hinting fault restores it and promotes the page to its pinned
  *       node only if it is hot and the rate limit allows; in on-touch mode demotion set it and the
  *       touch promotes. Either way hold-back (claim 12) keeps the page where it is.</li>
+ *   <li>{@code EU}: EPT unmapped. The host changed this gfn's mapping behind a running guest
+ *       (a copyless migration installed the destination's page; a demotion moved the frame),
+ *       so the MMU notifier dropped its EPT entry: the next guest touch takes an EPT violation
+ *       that maps it again ({@code cost.ept-fault-ns}), as a naive guest's copy pays at its
+ *       destination. Only on a {@code RESIDENT} word.</li>
  * </ul>
  *
  * <p>The access fast path tests {@code (word & FAST_MASK) == RESIDENT}: any flag that needs
@@ -68,8 +73,9 @@ public final class PageState {
     public static final long PROMOTE_ON_TOUCH = 1L << 45;
     public static final long SWAPCACHE = 1L << 46;
     public static final long DIRTY = 1L << 47;
+    public static final long EPT_UNMAPPED = 1L << 48;
     /** Bits that force the access slow path when set (or when the kind is not RESIDENT). */
-    public static final long FAST_MASK = KIND_MASK | MIGRATE_ON_TOUCH | READAHEAD | PROMOTE_ON_TOUCH;
+    public static final long FAST_MASK = KIND_MASK | MIGRATE_ON_TOUCH | READAHEAD | PROMOTE_ON_TOUCH | EPT_UNMAPPED;
 
     /** Word of an unbacked gfn (all zero, so a fresh {@code long[]} is all unbacked). */
     public static final long UNBACKED_WORD = 0L;

@@ -20,7 +20,12 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     public record Node(int id, int pages, int wmarkMin, int wmarkLow, int wmarkHigh) {}
 
     /** A swap device: profile latencies in ns. */
-    public record Swap(String name, String profile, int slots, long readNs, long writeNs, long bytesPerSecond) {}
+    public record Swap(String name, String profile, int slots, long readNs, long writeNs, long bytesPerSecond) {
+        /** This device with other latencies and bandwidth (a cost profile's). */
+        public Swap withTiming(long read, long write, long bps) {
+            return new Swap(name, profile, slots, read, write, bps);
+        }
+    }
 
     /**
      * @param demotionTarget per node, the node cold pages are demoted to, or -1
@@ -68,6 +73,12 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
         public Host withRealBytes(boolean on) {
             return new Host(nodes, distance, swap, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs,
                     demotionBatch, promotion, on, vmaReadahead);
+        }
+
+        /** This host with other swap devices (a cost profile's latencies and bandwidth). */
+        public Host withSwap(List<Swap> devices) {
+            return new Host(nodes, distance, devices, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs,
+                    demotionBatch, promotion, realBytes, vmaReadahead);
         }
     }
 
@@ -200,7 +211,8 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     /** Cost model values in ns (see {@link dev.copyless.clock.CostModel}). */
     public record Cost(long accessLocalNs, long accessRemoteNs, long pageCopyLocalNs, long zeroPageNs,
                        long eptFaultNs, long hintFaultNs, long pteUpdateNs, long migratePageNs,
-                       long hypercallExitNs, long hypercallPageNs, long reclaimScanNs) {}
+                       long hypercallExitNs, long hypercallPageNs, long reclaimScanNs,
+                       long remapPageNs, long tlbShootdownNs, long listInspectNs) {}
 
     /** Pages of host memory, all nodes together. */
     public long hostPages() {
@@ -256,6 +268,10 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     /** This scenario in real-bytes mode ({@code host.real-bytes}) or not. */
     public Scenario withRealBytes(boolean on) {
         return withHost(host.withRealBytes(on));
+    }
+
+    public Scenario withCost(Cost c) {
+        return new Scenario(name, seed, durationNs, host, vms, scheduler, balancer, copyless, c, timeBuckets, faults, hypercall);
     }
 
     public Scenario withFaults(FaultConfig f) {

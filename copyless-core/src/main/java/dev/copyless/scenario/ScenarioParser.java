@@ -458,7 +458,10 @@ public final class ScenarioParser {
                 c.integer("migrate-page-ns"),
                 c.integer("hypercall-exit-ns"),
                 c.integer("hypercall-page-ns"),
-                c.integer("reclaim-scan-ns"));
+                c.integer("reclaim-scan-ns"),
+                c.integer("remap-page-ns"),
+                c.integer("tlb-shootdown-ns"),
+                c.integer("list-inspect-ns"));
         if (cost.accessRemoteNs() < cost.accessLocalNs()) {
             throw c.refuse(c.keyPath("access-remote-ns"), "expected at least access-local-ns ("
                     + cost.accessLocalNs() + ")");

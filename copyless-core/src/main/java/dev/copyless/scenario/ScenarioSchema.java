@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.copyless.clock.CostModel;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.mm.MigrationOrder;
@@ -252,16 +253,22 @@ public final class ScenarioSchema {
         add("cost.page-copy-local-ns", new Int(1, 100_000_000), "ns", "410",
                 "copy 4 KiB within a node; across nodes it scales with the distance");
         add("cost.zero-page-ns", new Int(0, 100_000_000), "ns", "400", "clear_page of a newly populated frame");
-        add("cost.ept-fault-ns", new Int(0, 100_000_000), "ns", "1500",
+        add("cost.ept-fault-ns", new Int(0, 100_000_000), "ns", "1650",
                 "VM exit for an EPT violation plus host fault handling");
         add("cost.hint-fault-ns", new Int(0, 100_000_000), "ns", "1000", "guest NUMA hinting fault (do_numa_page)");
         add("cost.pte-update-ns", new Int(0, 1_000_000), "ns", "10", "one PTE made PROT_NONE by the scanner");
         add("cost.migrate-page-ns", new Int(0, 100_000_000), "ns", "2000",
                 "guest migration overhead per page besides the data: isolate, unmap, TLB flush, remap");
-        add("cost.hypercall-exit-ns", new Int(0, 100_000_000), "ns", "1500", "one VMCALL round trip and dispatch");
+        add("cost.hypercall-exit-ns", new Int(0, 100_000_000), "ns", "742", "one VMCALL round trip and dispatch");
         add("cost.hypercall-page-ns", new Int(0, 100_000_000), "ns", "200",
-                "per-page validation and page-table work in the host");
+                "per-page decoding and validation of a hypercall's entries in the host (the page-table move is remap-page-ns)");
         add("cost.reclaim-scan-ns", new Int(0, 1_000_000), "ns", "50", "per frame visited by the reclaim clock");
+        add("cost.remap-page-ns", new Int(0, 100_000_000), "ns", String.valueOf(CostModel.DEFAULT_REMAP_PAGE_NS),
+                "the host's move of one page-table entry to the destination gfn in a copyless migration (UFFDIO_MOVE)");
+        add("cost.tlb-shootdown-ns", new Int(0, 100_000_000), "ns", String.valueOf(CostModel.DEFAULT_TLB_SHOOTDOWN_NS),
+                "a TLB shootdown (IPI) and EPT invalidation when the host clears a present mapping of a guest page");
+        add("cost.list-inspect-ns", new Int(0, 1_000_000), "ns", String.valueOf(CostModel.DEFAULT_LIST_INSPECT_NS),
+                "one lookup of a gfn in the moved-page list by the guest (claim 9)");
 
         mapping("metrics", "the report's time series");
         add("metrics.time-buckets", new Int(1, 10_000), "", "100", "buckets the run's time series is cut into");

@@ -105,7 +105,8 @@ public final class Simulation implements AutoCloseable {
         Scenario.Cost c = s.cost();
         return new CostModel(s.host().distance(), c.accessLocalNs(), c.accessRemoteNs(), c.pageCopyLocalNs(),
                 c.zeroPageNs(), c.eptFaultNs(), c.hintFaultNs(), c.pteUpdateNs(), c.migratePageNs(),
-                c.hypercallExitNs(), c.hypercallPageNs(), c.reclaimScanNs());
+                c.hypercallExitNs(), c.hypercallPageNs(), c.reclaimScanNs(), c.remapPageNs(), c.tlbShootdownNs(),
+                c.listInspectNs());
     }
 
     /** {@link HostFactory#SIMULATED}: the scenario's nodes and swap devices, kswapd, and the demotion agent. */

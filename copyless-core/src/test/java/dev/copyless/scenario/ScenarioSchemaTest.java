@@ -251,7 +251,7 @@ class ScenarioSchemaTest {
             assertThat(m.group(1).strip()).as("docs/COST-MODEL.md default of " + k.name()).isEqualTo(k.dflt());
             rows++;
         }
-        assertThat(rows).isEqualTo(11);
+        assertThat(rows).isEqualTo(14);
     }
 
     @Test

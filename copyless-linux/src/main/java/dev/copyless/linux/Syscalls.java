@@ -73,6 +73,7 @@ public final class Syscalls {
     public static final long SYS_set_mempolicy = 238;
     public static final long SYS_get_mempolicy = 239;
     public static final long SYS_move_pages = 279;
+    public static final long SYS_sched_setaffinity = 203;
     public static final long SYS_userfaultfd = 323;
     public static final long SYS_pidfd_open = 434;
     public static final long SYS_process_madvise = 440;
@@ -311,6 +312,19 @@ public final class Syscalls {
             throw new SyscallException(name, args, errno(st));
         }
         return r;
+    }
+
+    /**
+     * {@code sched_setaffinity(0, 8, &mask)}: the calling thread may run only on the CPUs of
+     * {@code cpuMask} (bit n = CPU n; the first 64 CPUs).
+     */
+    public static void schedSetaffinity(long cpuMask) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mask = a.allocate(L);
+            mask.set(L, 0, cpuMask);
+            syscall("sched_setaffinity", "0, 8, 0x" + Long.toHexString(cpuMask), SYS_sched_setaffinity, 0, 8,
+                    mask.address(), 0, 0, 0);
+        }
     }
 
     /** {@code mbind(addr, len, mode, {node}, maxnode, flags)}: a policy on one node ({@code MPOL_BIND} etc.). */
