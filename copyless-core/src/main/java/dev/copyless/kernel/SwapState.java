@@ -39,7 +39,8 @@ import java.util.List;
  *       ({@code vm.page-cluster} and the hit history, per vNode for VMA readahead, global for
  *       cluster). Readahead pages go into the swap cache on the faulting VMA's policy node and
  *       stay unmapped ({@code SWAPPED|SWAPCACHE|READAHEAD}) until a fault finds them
- *       ({@code swap_ra_hit}).</li>
+ *       ({@code swap_ra_hit}); a swapped page hold-back kept from readahead carries
+ *       {@code READAHEAD} alone, so its fault still feeds the window.</li>
  * </ul>
  *
  * Claim 12 lives here too: readahead leaves the moved pages of a VM under hold-back where they are.

@@ -26,7 +26,9 @@ package dev.copyless.mm;
  *       touch faults and migrates the data into the gfn's pinned node.</li>
  *   <li>{@code RA}: brought into the swap cache by swap readahead and not yet touched
  *       ({@code PG_readahead}; {@code swap_ra_hit} accounting). Only on a
- *       {@code SWAPPED|SWAPCACHE} word.</li>
+ *       {@code SWAPPED} word: with {@code SWAPCACHE}, read ahead; without, a read that hold-back
+ *       (claim 12) suppressed, so that the page's fault feeds the readahead window as a hit
+ *       would have.</li>
  *   <li>{@code SC}: swap cache ({@code PG_swapcache}). The gfn owns a frame <em>and</em> a swap
  *       slot that hold the same data. {@code RESIDENT|SC}: the frame is mapped, the slot is
  *       kept (the slot is in {@code SwapDevice}'s side table of cached frames); {@code SWAPPED|SC}:
