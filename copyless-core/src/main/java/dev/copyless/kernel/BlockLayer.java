@@ -14,10 +14,11 @@ import dev.copyless.swap.SwapProfile;
  * gets back the time it completes.
  *
  * <p>Model, per device: {@code queue-depth} slots (the requests the device serves at once: NVMe
- * submission queue entries the device works on, SATA NCQ tags), each with the time it is busy
- * until, and one bandwidth server with its own busy-until time. A request waits for the
- * earliest free slot, then pays the device's latency, then its 4 KiB transfer is serialized on
- * the bandwidth server; the slot is held until the transfer ends. So requests submitted
+ * submission queue entries the device works on, SATA NCQ tags) and one bandwidth server, each
+ * kept as a {@link Calendar} of when it is busy (busy-until times that tolerate requests
+ * arriving out of time order from agents running side by side). A request waits for a free
+ * slot and holds it for its latency and transfer; after the latency its 4 KiB transfer is
+ * serialized on the bandwidth server. So requests submitted
  * together overlap their latencies up to the queue depth and share the bandwidth: at queue
  * depth 1 they run one after the other; at depth {@code n} or more, {@code n} of them take one
  * latency plus {@code n} transfers. The wait for a slot and for the bandwidth server is the
@@ -34,27 +35,28 @@ import dev.copyless.swap.SwapProfile;
  * delays the completion. Allocation-free; single-threaded.
  */
 final class BlockLayer {
-    private final SwapDevice[] devices;
     private final Interconnect links;
     private final VmStat stat;
-    /** Per device, a binary min-heap of its slots' busy-until times (empty for a synchronous device). */
-    private final long[][] slots;
-    /** Per device, virtual ns until which its bandwidth server is busy. */
-    private final long[] bandwidthBusyUntil;
+    /** Per device, its queue slots over time ({@code queue-depth} servers); null for a synchronous device. */
+    private final Calendar[] slots;
+    /** Per device, its bandwidth over time (one server); null for a synchronous device. */
+    private final Calendar[] bandwidth;
 
     BlockLayer(SwapDevice[] devices, Interconnect links, VmStat stat) {
-        this.devices = devices;
         this.links = links;
         this.stat = stat;
-        this.slots = new long[devices.length][];
-        this.bandwidthBusyUntil = new long[devices.length];
+        this.slots = new Calendar[devices.length];
+        this.bandwidth = new Calendar[devices.length];
         for (int d = 0; d < devices.length; d++) {
             SwapProfile p = devices[d].profile();
             if (p.synchronousIo() ? p.queueDepth() != 0 : p.queueDepth() < 1) {
                 throw new IllegalArgumentException("swap device " + devices[d].name() + ": queue depth "
                         + p.queueDepth() + (p.synchronousIo() ? ", expected 0 (no device queue)" : ", expected at least 1"));
             }
-            slots[d] = new long[p.queueDepth()];
+            if (!p.synchronousIo()) {
+                slots[d] = new Calendar(p.queueDepth());
+                bandwidth[d] = new Calendar(1);
+            }
         }
     }
 
@@ -68,23 +70,22 @@ final class BlockLayer {
         SwapProfile p = d.profile();
         long latency = write ? p.writeNs() : p.readNs();
         long transfer = p.transferNs();
-        boolean queued = !p.synchronousIo();
-        long[] heap = slots[d.id()];
-        long slotFree = queued ? Math.max(t, heap[0]) : t;
-        long ready = slotFree + latency;
-        long xferStart = queued ? Math.max(ready, bandwidthBusyUntil[d.id()]) : ready;
-        long done = xferStart + transfer;
-        if (queued) {
-            bandwidthBusyUntil[d.id()] = done;
-            stat.add(Counter.SWAP_QUEUE_DELAY_NS, (slotFree - t) + (xferStart - ready));
+        long alone = t + latency + transfer;
+        long xferStart;
+        long done;
+        if (p.synchronousIo()) {
+            xferStart = t + latency;
+            done = alone;
+        } else {
+            long slotWait = slots[d.id()].reserve(t, latency + transfer) - alone; // a free slot, held for the request
+            done = bandwidth[d.id()].reserve(t + slotWait + latency, transfer); // the transfer on the shared bandwidth
+            xferStart = done - transfer;
+            stat.add(Counter.SWAP_QUEUE_DELAY_NS, done - alone);
         }
         if (frameNode != d.node()) {
             int from = write ? frameNode : d.node();
             int to = write ? d.node() : frameNode;
             done += links.transfer(from, to, xferStart, CostModel.PAGE_SIZE); // DMA across the link
-        }
-        if (queued) {
-            replaceTop(heap, done); // the slot is held until the data has landed
         }
         return done;
     }
@@ -95,26 +96,5 @@ final class BlockLayer {
      */
     long waitNs(SwapDevice d, boolean write, int frameNode, long t) {
         return submitBio(d, write, frameNode, t) - t;
-    }
-
-    /** Replaces the heap's smallest busy-until time with {@code v} and restores the heap order. */
-    private static void replaceTop(long[] heap, long v) {
-        int n = heap.length;
-        int i = 0;
-        while (true) {
-            int c = 2 * i + 1;
-            if (c >= n) {
-                break;
-            }
-            if (c + 1 < n && heap[c + 1] < heap[c]) {
-                c++;
-            }
-            if (heap[c] >= v) {
-                break;
-            }
-            heap[i] = heap[c];
-            i = c;
-        }
-        heap[i] = v;
     }
 }

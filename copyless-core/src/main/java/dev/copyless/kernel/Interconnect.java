@@ -14,9 +14,11 @@ import dev.copyless.metrics.VmStat;
  * room is where the simulated host makes everyone pay for that sharing alike, whatever the
  * balancing policy.
  *
- * <p>Model: a fluid busy-until server per link. A transfer of {@code b} bytes that wants the
- * link at {@code t} starts at {@code max(t, busyUntil)} and holds the link for
- * {@code b / bandwidth}; the wait {@code start - t} is the queueing delay, returned to the
+ * <p>Model: a busy-until server per link, kept as a {@link Calendar} so that transfers reaching
+ * it out of time order (from agents running their time slices side by side) wait only for the
+ * transfers that really overlap them. A transfer of {@code b} bytes that wants the link at
+ * {@code t} holds it for {@code b / bandwidth} from the first time the link has that capacity;
+ * how much later than {@code t + b / bandwidth} it ends is the queueing delay, returned to the
  * caller, who adds it to the time of whatever waits (the vCPU's copy, kswapd's pass, the
  * device read). The transfer's own speed is not changed: a page copy still costs the per-core
  * copy time of the {@link dev.copyless.clock.CostModel}; the link only decides when it may
@@ -30,8 +32,8 @@ final class Interconnect {
     private final int nodes;
     private final long bytesPerSecond;
     private final VmStat stat;
-    /** [from * nodes + to]: virtual ns until which the link is busy. */
-    private final long[] busyUntil;
+    /** [from * nodes + to]: the link's capacity over time, made on its first transfer. */
+    private final Calendar[] calendars;
     private LinkLoad load;
 
     Interconnect(int nodes, long bytesPerSecond, VmStat stat) {
@@ -41,7 +43,7 @@ final class Interconnect {
         this.nodes = nodes;
         this.bytesPerSecond = bytesPerSecond;
         this.stat = stat;
-        this.busyUntil = new long[nodes * nodes];
+        this.calendars = new Calendar[nodes * nodes];
     }
 
     /** Where each transfer's busy interval is recorded (the run's utilisation series), or null. */
@@ -69,9 +71,12 @@ final class Interconnect {
             return 0;
         }
         int l = from * nodes + to;
-        long start = Math.max(t, busyUntil[l]);
-        long end = start + holdNs(bytes);
-        busyUntil[l] = end;
+        if (calendars[l] == null) {
+            calendars[l] = new Calendar(1);
+        }
+        long hold = holdNs(bytes);
+        long end = calendars[l].reserve(t, hold);
+        long start = end - hold;
         long delay = start - t;
         stat.add(Counter.LINK_BYTES, bytes);
         stat.add(Counter.LINK_QUEUE_DELAY_NS, delay);
@@ -79,10 +84,5 @@ final class Interconnect {
             load.record(from, to, start, end, bytes);
         }
         return delay;
-    }
-
-    /** Virtual ns until which the link {@code from -> to} is busy (tests). */
-    long busyUntil(int from, int to) {
-        return busyUntil[from * nodes + to];
     }
 }
