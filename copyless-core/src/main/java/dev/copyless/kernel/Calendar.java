@@ -5,7 +5,9 @@ package dev.copyless.kernel;
  * link): {@code servers} servers, their time cut into bins of {@link #BIN_NS}, each bin holding
  * how many server-nanoseconds are already promised. A request that wants {@code amount} ns of
  * one server from time {@code t} takes the free time of the bins from {@code t} on, at most one
- * server's worth per bin, until it has its amount; it completes where its last part ends.
+ * server's worth per bin, until it has its amount; it completes where its last part ends. Within
+ * a bin the model is fluid (it does not know which part of the bin is taken), so a completion
+ * time is exact to within one bin.
  *
  * <p>Why bins, not one busy-until time: the agents of the simulation (vCPUs, kswapd) each run a
  * time slice ahead of the others, so requests reach a resource out of time order. With a single
@@ -54,14 +56,15 @@ final class Calendar {
             int i = (int) (b & MASK);
             long binStart = b * BIN_NS;
             long binEnd = binStart + BIN_NS;
-            long start = Math.max(from, binStart + used[i] / servers); // after what this bin already promised
-            long free = Math.min(capacity - used[i], binEnd - Math.max(from, binStart));
-            long take = Math.min(Math.min(free, binEnd - start), remaining);
+            // one server's worth at most: the rest of the bin from `from`, and no more than is free in it
+            long take = Math.min(Math.min(capacity - used[i], binEnd - from), remaining);
             if (take > 0) {
                 used[i] += take;
                 remaining -= take;
                 if (remaining == 0) {
-                    return Math.max(start + take, t + amount);
+                    // it ends after its own part, and not before the bin's promised time spread over the servers
+                    long end = Math.max(from + take, binStart + (used[i] + servers - 1) / servers);
+                    return Math.max(end, t + amount);
                 }
             }
             b++;
