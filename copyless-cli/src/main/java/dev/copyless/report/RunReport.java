@@ -144,6 +144,10 @@ final class RunReport {
         pngs.put("data-movements.png", Charts.pngRow(movements()));
         pngs.put("swap-io.png", Charts.pngRow(swap()));
         pngs.put("interconnect-bytes.png", Charts.png(interconnect()));
+        XYChart links = linkUtilisation();
+        if (links != null) {
+            pngs.put("link-utilisation.png", Charts.png(links));
+        }
         CategoryChart lat = latency();
         if (lat != null) {
             pngs.put("migration-latency.png", Charts.png(lat));
@@ -274,6 +278,43 @@ final class RunReport {
         c.getStyler().setYAxisMin(0.0);
         timeAxis(c);
         c.getStyler().setYAxisMax(niceMax(max));
+        return c;
+    }
+
+    /**
+     * Each link's utilisation per time bucket, one line per policy and link (solid for the first
+     * direction, dashed for the others); null when no run recorded a link (one node).
+     */
+    private XYChart linkUtilisation() {
+        XYChart c = Charts.xy("Link utilisation between host nodes", "virtual time (ms)",
+                "link busy (% of its bandwidth)", Charts.WIDTH, Charts.HEIGHT);
+        double max = 0;
+        boolean any = false;
+        for (int i = 0; i < policies.size(); i++) {
+            String p = policies.get(i);
+            RunResult.LinkUtilisation u = results.get(p).linkUtilisation();
+            double[] t = doubles(u.tMs(), 1);
+            int k = 0;
+            for (Map.Entry<String, List<Double>> e : u.byLink().entrySet()) {
+                double[] y = doubles(e.getValue(), 100);
+                for (double v : y) {
+                    max = Math.max(max, v);
+                }
+                if (t.length > 0 && y.length == t.length) {
+                    Charts.line(c, p + " " + e.getKey(), t, y, Charts.policyColor(p, i),
+                            k == 0 ? Charts.SOLID : Charts.DASHED);
+                    any = true;
+                }
+                k++;
+            }
+        }
+        if (!any) {
+            return null;
+        }
+        c.getStyler().setYAxisMin(0.0);
+        timeAxis(c);
+        c.getStyler().setYAxisMax(Math.min(100, niceMax(Math.max(max, 1))));
+        c.getStyler().setYAxisTickLabelsFormattingFunction(Charts.compactWith("%"));
         return c;
     }
 
@@ -430,6 +471,15 @@ final class RunReport {
                 "<b>Interconnect traffic</b>: cumulative bytes copied between two different host nodes (guest and "
                         + "host page copies, migrations; swap I/O and remote accesses are not counted) for " + who
                         + ".");
+        if (pngs.containsKey("link-utilisation.png")) {
+            h.figure("link-utilisation.png", pngs.get("link-utilisation.png"), "link utilisation over time",
+                    "<b>Link utilisation</b> for " + who + ": in each time bucket, the bytes each direction of each "
+                            + "link between host nodes carried over what it could carry (bucket length x "
+                            + "<code>host.link-bandwidth</code>), solid for the first direction and dashed for the "
+                            + "other. Every transfer that crosses a link counts: guest and host page copies, "
+                            + "demotion, promotion, and swap DMA to or from a frame off the device's home node. A "
+                            + "transfer that finds its link busy waits (<code>link_queue_delay_ns</code>).");
+        }
         if (pngs.containsKey("migration-latency.png")) {
             h.figure("migration-latency.png", pngs.get("migration-latency.png"),
                     "balancing-migration latency percentiles",

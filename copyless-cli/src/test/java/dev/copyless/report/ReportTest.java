@@ -81,7 +81,7 @@ class ReportTest {
                 .isEqualTo(json.get("policies").get("copyless").get("moved_page_data_movements").asLong());
 
         List<String> charts = List.of("remote-access-fraction.png", "data-movements.png", "swap-io.png",
-                "interconnect-bytes.png", "migration-latency.png", "savings.png");
+                "interconnect-bytes.png", "link-utilisation.png", "migration-latency.png", "savings.png");
         for (String png : charts) {
             assertValidPng(dir.resolve(png));
         }
@@ -90,7 +90,7 @@ class ReportTest {
         assertSelfContained(html, dir);
         assertThat(text(html)).contains("copyless made 1.00 data movements per balanced moved page, naive 2.00")
                 .contains("What copyless saved").contains("Remote-access fraction over time")
-                .contains("Balancing-migration latency")
+                .contains("Balancing-migration latency").contains("Link utilisation")
                 .contains("Hold-back (claim 12) is measured apart: copyless-holdback is copyless plus hold-back")
                 .contains("copyless / naive").contains("copyless-holdback / naive");
         assertThat(html).contains("<img").doesNotContain("src=\"savings.png\"");

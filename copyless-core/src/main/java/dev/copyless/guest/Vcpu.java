@@ -105,6 +105,7 @@ public final class Vcpu extends Agent {
         }
         Task t = runQueue.get(rr++ % runQueue.size());
         long time = runQuantum(t, now, now + quantumNs);
+        engine.advanceTo(time); // the batch's hypercall or copies start when the quantum's accesses end
         time += balancer.flush(this);
         engine.advanceTo(time);
         int bucket = metrics.bucketOf(now);

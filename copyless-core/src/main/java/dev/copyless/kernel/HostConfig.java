@@ -18,14 +18,26 @@ import dev.copyless.mm.Promotion;
  * @param vmaReadahead    swap readahead by neighbouring gfns of the faulting VMA ({@code swap_vma_readahead},
  *                        Linux's default for non-rotational swap, {@code /sys/kernel/mm/swap/vma_ra_enabled});
  *                        false: by neighbouring slots ({@code swap_cluster_readahead})
+ * @param linkBytesPerSecond bandwidth of each direction of each link between two nodes ({@code host.link-bandwidth},
+ *                        default UPI's 20.8 GB/s: {@link Interconnect})
  */
 public record HostConfig(int reclaimBatch, int pageCluster, int[] demotionTarget, Promotion promotion,
-                         long demotionInterval, int demotionBatch, boolean vmaReadahead) {
+                         long demotionInterval, int demotionBatch, boolean vmaReadahead, long linkBytesPerSecond) {
     public HostConfig {
         demotionTarget = demotionTarget.clone();
         if (promotion == null) {
             throw new IllegalArgumentException("promotion is required (Promotion.OFF for none)");
         }
+        if (linkBytesPerSecond <= 0) {
+            throw new IllegalArgumentException("link bandwidth must be positive, got " + linkBytesPerSecond);
+        }
+    }
+
+    /** A configuration with the default link bandwidth (UPI, 20.8 GB/s per direction). */
+    public HostConfig(int reclaimBatch, int pageCluster, int[] demotionTarget, Promotion promotion,
+                      long demotionInterval, int demotionBatch, boolean vmaReadahead) {
+        this(reclaimBatch, pageCluster, demotionTarget, promotion, demotionInterval, demotionBatch, vmaReadahead,
+                Interconnect.UPI_BYTES_PER_SECOND);
     }
 
     /** A configuration with VMA-based readahead, Linux's default. */

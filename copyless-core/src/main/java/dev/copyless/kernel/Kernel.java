@@ -32,8 +32,12 @@ final class Kernel {
     /** The operation contexts in use, innermost last ({@link #enter}, {@link #exit}). */
     private Op[] ops = new Op[0];
     private int depth;
+    /** The engine's time when the outermost operation in progress began. */
+    private long base;
     private boolean[] holdBack = new boolean[0];
 
+    final Interconnect links;
+    final BlockLayer block;
     final PageAlloc alloc;
     final Vmscan vmscan;
     final PageIo io;
@@ -55,6 +59,8 @@ final class Kernel {
         this.config = config;
         this.store = store;
         this.faults = faults;
+        this.links = new Interconnect(nodes.length, config.linkBytesPerSecond(), stat);
+        this.block = new BlockLayer(swaps, links, stat);
         this.alloc = new PageAlloc(this);
         this.vmscan = new Vmscan(this);
         this.io = new PageIo(this);
@@ -73,6 +79,9 @@ final class Kernel {
      * operation returns (or throws).
      */
     Op enter(long isolated, BlkPlug plug) {
+        if (depth == 0) {
+            base = engine.now();
+        }
         if (depth == ops.length) {
             ops = Arrays.copyOf(ops, depth + 4);
             for (int i = depth; i < ops.length; i++) {
@@ -87,12 +96,38 @@ final class Kernel {
         return enter(FrameOwner.FREE, null);
     }
 
-    /** Gives back the innermost operation context. */
+    /**
+     * Gives back the innermost operation context. When the outermost one ends, the engine's
+     * clock moves to the time it reached ({@link Engine#advanceTo}, never backwards), so the
+     * next operation of the same agent is submitted after this one, not beside it, to the
+     * device queues and links.
+     */
     void exit(Op op) {
         if (depth == 0 || ops[depth - 1] != op) {
             throw new IllegalStateException("operation contexts given back out of order");
         }
         depth--;
+        if (depth == 0) {
+            engine.advanceTo(base + op.ns);
+        }
+    }
+
+    /**
+     * The virtual time the innermost operation in progress has reached: the engine's time when
+     * the outermost one began plus the time every operation on the stack has accumulated (an
+     * operation's time is its own until it returns it to its caller). Outside any operation, the
+     * engine's time. The time at which I/O is submitted to the {@link BlockLayer} and transfers
+     * ask for the {@link Interconnect}.
+     */
+    long now() {
+        if (depth == 0) {
+            return engine.now();
+        }
+        long t = base;
+        for (int i = 0; i < depth; i++) {
+            t += ops[i].ns;
+        }
+        return t;
     }
 
     /** Adds a VM's location words; returns its id. */

@@ -7,6 +7,7 @@ import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
 import static dev.copyless.mm.PageState.PROMOTE_ON_TOUCH;
 import static dev.copyless.mm.PageState.SWAPCACHE;
 
+import dev.copyless.clock.CostModel;
 import dev.copyless.host.GfnLocations;
 import dev.copyless.host.MovedFrom;
 import dev.copyless.host.MovementAccounting;
@@ -219,7 +220,7 @@ final class Memory {
         k.store.copyFrame(from, PageState.id(src), to, PageState.id(dst));
         k.shadow.expect(vm, dstGfn, k.shadow.expected(vm, srcGfn));
         MovementAccounting.pageCopy(k.stat, from, to, moved);
-        op.ns += k.cost.copyNs(from, to);
+        op.ns += k.links.transfer(from, to, k.now(), CostModel.PAGE_SIZE) + k.cost.copyNs(from, to);
         k.stat.inc(Counter.GUEST_PAGE_COPIES);
         return op.ns;
     }

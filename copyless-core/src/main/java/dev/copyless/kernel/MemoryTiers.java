@@ -6,6 +6,7 @@ import static dev.copyless.mm.PageState.EPT_UNMAPPED;
 import static dev.copyless.mm.PageState.PROMOTE_ON_TOUCH;
 import static dev.copyless.mm.PageState.SWAPCACHE;
 
+import dev.copyless.clock.CostModel;
 import dev.copyless.host.GfnLocations;
 import dev.copyless.host.MovedFrom;
 import dev.copyless.host.MovementAccounting;
@@ -34,11 +35,11 @@ final class MemoryTiers {
 
     /**
      * Moves a resident page's data to a frame on {@code target}; the caller checked there is
-     * room. Never part of a balancing migration.
+     * room. Never part of a balancing migration. The copy asks for the link at {@code t}.
      *
-     * @return nanoseconds of the copy
+     * @return nanoseconds of the copy, with its wait for the link
      */
-    long demoteFrame(int vm, int gfn, long word, int target) {
+    long demoteFrame(int vm, int gfn, long word, int target, long t) {
         GfnLocations loc = k.vm(vm);
         int from = PageState.nodeOrDevice(word);
         int pfn = k.nodes[target].allocate(FrameOwner.of(vm, gfn));
@@ -61,7 +62,7 @@ final class MemoryTiers {
         k.stat.inc(Counter.PGMIGRATE_SUCCESS);
         k.stat.inc(Counter.HOST_PAGE_COPIES);
         MovementAccounting.pageCopy(k.stat, from, target, MovedFrom.NOT_MOVED);
-        return k.cost.copyNs(from, target);
+        return k.links.transfer(from, target, t, CostModel.PAGE_SIZE) + k.cost.copyNs(from, target);
     }
 
     /**
@@ -79,7 +80,7 @@ final class MemoryTiers {
             return -Errno.ENOMEM;
         }
         k.stat.inc(Counter.PGDEMOTE_KSWAPD);
-        return demoteFrame(vm, gfn, word, node);
+        return demoteFrame(vm, gfn, word, node, k.now());
     }
 
     /**
@@ -95,6 +96,7 @@ final class MemoryTiers {
             return 0;
         }
         int demoted = 0;
+        long t = k.now(); // the agent's copies run one after the other
         for (int i = 0; i < batch; i++) {
             if (!k.alloc.hasRoomAboveHigh(target)) {
                 break;
@@ -110,7 +112,7 @@ final class MemoryTiers {
             if (!PageState.isResident(word)) {
                 continue; // an unmapped swap-cache frame: reclaim drops it, demotion leaves it
             }
-            demoteFrame(vm, gfn, word, target);
+            t += demoteFrame(vm, gfn, word, target, t);
             k.stat.inc(Counter.PGDEMOTE_KSWAPD);
             demoted++;
         }

@@ -6,6 +6,7 @@ import static dev.copyless.mm.PageState.EPT_UNMAPPED;
 import static dev.copyless.mm.PageState.MIGRATE_ON_TOUCH;
 import static dev.copyless.mm.PageState.SWAPCACHE;
 
+import dev.copyless.clock.CostModel;
 import dev.copyless.host.GfnLocations;
 import dev.copyless.host.MovedFrom;
 import dev.copyless.host.MovementAccounting;
@@ -56,7 +57,8 @@ final class Migrate {
         k.vm(vm).set(gfn, PageState.resident(nodeId, pfn) | extraFlags);
         k.stat.inc(Counter.HOST_PAGE_COPIES);
         MovementAccounting.pageCopy(k.stat, from, nodeId, moved);
-        op.ns += k.cost.copyNs(from, nodeId) + k.cost.tlbShootdownNs; // try_to_unmap of the old frame: a flush
+        op.ns += k.links.transfer(from, nodeId, k.now(), CostModel.PAGE_SIZE) + k.cost.copyNs(from, nodeId)
+                + k.cost.tlbShootdownNs; // try_to_unmap of the old frame: a flush
         k.stat.inc(Counter.HOST_TLB_SHOOTDOWNS);
         return true;
     }
@@ -161,9 +163,9 @@ final class Migrate {
             k.stat.inc(Counter.PSWPIN);
             MovementAccounting.swapRead(k.stat, MovedFrom.SWAP);
             if (op.plug != null && !d.profile().synchronousIo()) { // a block device takes the batch's reads at once
-                op.plug.addRead(d.profile());
+                op.plug.addRead(d, dstNode);
             } else { // zram decompresses page by page on the CPU
-                op.ns += d.profile().pageReadNs();
+                op.ns += k.block.waitNs(d, false, dstNode, k.now());
             }
         } else if (cached) {
             k.stat.inc(Counter.SWAP_CACHE_HITS);
@@ -172,7 +174,7 @@ final class Migrate {
                 int cn = SwapState.hi(cachedFrame);
                 k.stat.inc(Counter.HOST_PAGE_COPIES);
                 MovementAccounting.pageCopy(k.stat, cn, dstNode, MovedFrom.SWAPCACHE);
-                op.ns += k.cost.copyNs(cn, dstNode);
+                op.ns += k.links.transfer(cn, dstNode, k.now(), CostModel.PAGE_SIZE) + k.cost.copyNs(cn, dstNode);
             }
         } else {
             if ((src & SWAPCACHE) != 0) {
@@ -182,7 +184,7 @@ final class Migrate {
             }
             k.stat.inc(Counter.HOST_PAGE_COPIES);
             MovementAccounting.pageCopy(k.stat, srcNode, dstNode, MovedFrom.NODE);
-            op.ns += k.cost.copyNs(srcNode, dstNode);
+            op.ns += k.links.transfer(srcNode, dstNode, k.now(), CostModel.PAGE_SIZE) + k.cost.copyNs(srcNode, dstNode);
         }
         loc.set(srcGfn, PageState.UNBACKED_WORD);
         // migrated pages keep their young bit (folio_migrate_flags), as the guest's copy leaves its destination young
@@ -221,7 +223,8 @@ final class Migrate {
     /**
      * A hypercall's batch ({@link dev.copyless.host.HostMemory#migratePages}): entries already
      * refused keep their status, the others are migrated one by one with their swap reads
-     * plugged, so a block device serves them together (one latency, then one transfer each).
+     * plugged: submitted to the {@link BlockLayer} together when the batch is done, so a block
+     * device serves them in flight together up to its queue depth, sharing its bandwidth.
      */
     long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
         BlkPlug plug = this.plug.start();
@@ -237,6 +240,6 @@ final class Migrate {
                 ns += r;
             }
         }
-        return ns + plug.finishNs();
+        return ns + plug.finish(k.block, k.now());
     }
 }

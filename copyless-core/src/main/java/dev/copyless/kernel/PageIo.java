@@ -64,7 +64,7 @@ final class PageIo {
                 return false;
             }
             k.stat.inc(Counter.SWAP_REWRITES);
-            op.ns += d.profile().pageWriteNs();
+            op.ns += k.block.waitNs(d, true, node, k.now());
         }
     }
 
@@ -95,7 +95,7 @@ final class PageIo {
                     return IO_ERROR;
                 }
                 k.stat.inc(Counter.SWAP_READ_RETRIES);
-                op.ns += d.profile().pageReadNs();
+                op.ns += k.block.waitNs(d, false, node, k.now());
             }
         }
         if (!k.store.readSlot(d.id(), slot, node, pfn)) {

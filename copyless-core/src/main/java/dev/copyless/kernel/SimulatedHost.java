@@ -7,6 +7,7 @@ import dev.copyless.host.HostMemory;
 import dev.copyless.host.MmuNotifier;
 import dev.copyless.host.Verification;
 import dev.copyless.host.VnodeLayout;
+import dev.copyless.metrics.LinkLoad;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.MigrationOrder;
@@ -200,6 +201,11 @@ public final class SimulatedHost implements HostMemory {
      */
     public HostNumaScanner hostNumaScanner() {
         return k.tiering.enabled() ? new HostNumaScanner(k) : null;
+    }
+
+    /** Records every link transfer's busy interval into {@code load} (the run's link utilisation series). */
+    public void recordLinkLoad(LinkLoad load) {
+        k.links.recordInto(load);
     }
 
     /** The proactive demotion agent (DAMOS {@code migrate_cold}), for the caller to start on the engine. */

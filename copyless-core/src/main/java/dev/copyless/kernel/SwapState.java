@@ -67,6 +67,8 @@ final class SwapState {
     private final long[][] slotOfFrame;
     /** Where {@link #reclaimCacheOnlySlot} looks next, per device. */
     private final int[] reclaimCursor;
+    /** When the last demand read was submitted: its readahead window is submitted with it ({@link #swapinReadahead}). */
+    private long demandSubmitted;
 
     /** Cluster readahead ({@code swapin_nr_pages}): hits since the last window, the last window, the previous offset. */
     private int clusterHits;
@@ -350,7 +352,8 @@ final class SwapState {
         }
         k.stat.inc(Counter.PSWPIN);
         MovementAccounting.swapRead(k.stat, moved);
-        op.ns += d.profile().pageReadNs();
+        demandSubmitted = k.now();
+        op.ns += k.block.waitNs(d, false, nodeId, demandSubmitted);
         return PageIo.IO_OK;
     }
 
@@ -389,7 +392,9 @@ final class SwapState {
      * {@code swapin_readahead} after a demand read of the swapped {@code word} at (vm, gfn):
      * reads the window's other swapped pages into the swap cache on {@code policyNode} (the
      * faulting VMA's node), unmapped, without direct reclaim. Pages of VMs under hold-back
-     * stay where they are (claim 12). Asynchronous: costs the faulting vCPU nothing.
+     * stay where they are (claim 12). Asynchronous: the faulting vCPU does not wait for it, but
+     * its reads are submitted to the {@link BlockLayer} together with the demand read (after it)
+     * and take the device's slots and bandwidth from whatever comes next.
      */
     void swapinReadahead(Op fault, int vm, int gfn, long word, int policyNode) {
         Op async = k.enter(fault.isolated, null); // nobody waits for it
@@ -513,6 +518,7 @@ final class SwapState {
         }
         link(d.id(), slot, node, pfn);
         k.vm(vm).setFlags(gfn, word | SWAPCACHE | READAHEAD);
+        k.block.submitBio(d, false, node, demandSubmitted); // nobody waits for it
         k.stat.inc(Counter.PSWPIN);
         k.stat.inc(Counter.SWAP_RA);
         if (bringBack) {

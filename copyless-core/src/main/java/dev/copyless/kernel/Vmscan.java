@@ -8,7 +8,6 @@ import dev.copyless.metrics.Counter;
 import dev.copyless.mm.Errno;
 import dev.copyless.mm.FrameOwner;
 import dev.copyless.mm.PageState;
-import dev.copyless.swap.SwapDevice;
 
 /**
  * Reclaim, as {@code mm/vmscan.c}: {@code shrink_node}'s pass over a node (a clock hand over
@@ -24,6 +23,8 @@ import dev.copyless.swap.SwapDevice;
 final class Vmscan {
     private final Kernel k;
     private final Kswapd[] kswapd;
+    /** The writes of the pass in progress ({@code shrink_lruvec}'s plug); passes never nest. */
+    private final BlkPlug writePlug = new BlkPlug();
 
     Vmscan(Kernel k) {
         this.k = k;
@@ -37,27 +38,27 @@ final class Vmscan {
      * One reclaim pass over a node ({@code shrink_folio_list}): takes the first {@code nr}
      * cold guest pages the clock hand finds, never the page {@code isolated}.
      *
-     * @return nanoseconds the pass costs (scan, the batch's writes, slow I/O and rewrites)
+     * @return nanoseconds the pass costs (scan, demotion copies, the batch's writes submitted
+     *     together to the {@link BlockLayer} at the end of the pass, slow I/O and rewrites)
      */
     long shrinkNode(HostNode n, int nr, boolean direct, long isolated) {
         Op writes = k.enter();
         try {
-            return reclaim(n, nr, direct, isolated, writes) + writes.ns;
+            reclaim(n, nr, direct, isolated, writes);
+            return writes.ns;
         } finally {
             k.exit(writes);
         }
     }
 
-    /** The pass of {@link #shrinkNode}; the writes' slow I/O and rewrites go to {@code writes}. */
-    private long reclaim(HostNode n, int nr, boolean direct, long isolated, Op writes) {
+    /** The pass of {@link #shrinkNode}; its time goes to {@code writes}. */
+    private void reclaim(HostNode n, int nr, boolean direct, long isolated, Op writes) {
         int frames = n.frames();
         int reclaimed = 0;
-        int swappedOut = 0;
         int scanned = 0;
         boolean unmapped = false;
-        long ns = 0;
         int target = k.config.demotionTarget()[n.id()];
-        SwapDevice lastDevice = null;
+        BlkPlug plug = writePlug.start();
         while (reclaimed < nr && scanned < 2 * frames) {
             int pfn = n.advanceClockHand();
             scanned++;
@@ -79,11 +80,10 @@ final class Vmscan {
                     continue;
                 }
                 if (r != SwapState.DROPPED_CLEAN) {
-                    lastDevice = k.swaps[r];
-                    swappedOut++;
+                    plug.addWrite(k.swaps[r], n.id());
                 }
             } else if (target >= 0 && k.alloc.hasRoomAboveHigh(target)) {
-                ns += k.tiers.demoteFrame(vm, gfn, word, target);
+                writes.ns += k.tiers.demoteFrame(vm, gfn, word, target, k.now());
                 k.stat.inc(direct ? Counter.PGDEMOTE_DIRECT : Counter.PGDEMOTE_KSWAPD);
             } else {
                 int d = k.swap.addToSwap(writes, vm, gfn, word);
@@ -94,8 +94,7 @@ final class Vmscan {
                     loc.setFlags(gfn, loc.word(gfn) | ACCESSED); // the failed folio is activated: the hand passes it once
                     continue;
                 }
-                lastDevice = k.swaps[d];
-                swappedOut++;
+                plug.addWrite(k.swaps[d], n.id());
             }
             reclaimed++;
             if (n.payBringBackDebt()) {
@@ -103,15 +102,12 @@ final class Vmscan {
             }
         }
         k.stat.add(direct ? Counter.PGSTEAL_DIRECT : Counter.PGSTEAL_KSWAPD, reclaimed);
-        ns += scanned * k.cost.reclaimScanNs;
+        writes.ns += scanned * k.cost.reclaimScanNs;
         if (unmapped && reclaimed > 0) { // try_to_unmap_flush: one shootdown for the pass (TTU_BATCH_FLUSH)
-            ns += k.cost.tlbShootdownNs;
+            writes.ns += k.cost.tlbShootdownNs;
             k.stat.inc(Counter.HOST_TLB_SHOOTDOWNS);
         }
-        if (lastDevice != null) {
-            ns += lastDevice.profile().batchWriteNs(swappedOut);
-        }
-        return ns;
+        writes.ns += plug.finish(k.block, k.now());
     }
 
     /**
@@ -182,14 +178,14 @@ final class Vmscan {
                 return switch (r) {
                     case SwapState.SWAP_WRITE_FAILED -> -Errno.EIO;
                     case SwapState.DROPPED_CLEAN -> writes.ns;
-                    default -> k.swaps[r].profile().pageWriteNs() + writes.ns;
+                    default -> writes.ns + k.block.waitNs(k.swaps[r], true, PageState.nodeOrDevice(word), k.now());
                 };
             }
             int d = k.swap.addToSwap(writes, vm, gfn, word);
             return switch (d) {
                 case SwapState.SWAP_FULL -> -Errno.ENOSPC;
                 case SwapState.SWAP_WRITE_FAILED -> -Errno.EIO;
-                default -> k.swaps[d].profile().pageWriteNs() + writes.ns;
+                default -> writes.ns + k.block.waitNs(k.swaps[d], true, PageState.nodeOrDevice(word), k.now());
             };
         } finally {
             k.exit(writes);

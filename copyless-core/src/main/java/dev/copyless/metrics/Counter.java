@@ -7,6 +7,7 @@ import static dev.copyless.metrics.Unit.EVENTS;
 import static dev.copyless.metrics.Unit.FAULTS;
 import static dev.copyless.metrics.Unit.IOS;
 import static dev.copyless.metrics.Unit.MOVEMENTS;
+import static dev.copyless.metrics.Unit.NANOSECONDS;
 import static dev.copyless.metrics.Unit.PAGES;
 import static dev.copyless.metrics.Unit.PTES;
 
@@ -138,6 +139,18 @@ public enum Counter implements Metric {
             "Guest accesses that found their page on a host node other than the vCPU's."),
     TASK_MOVES("task_moves", "", EVENTS,
             "Task moves between vNodes made by the guest scheduler."),
+
+    // --- devices and links (docs/COST-MODEL.md, "Devices and links") ---
+    LINK_BYTES("link_bytes", "", BYTES,
+            "Bytes carried by the links between host nodes: page copies across nodes (`interconnect_bytes`) "
+                    + "and swap DMA into or out of a frame on a node other than the device's home node."),
+    LINK_QUEUE_DELAY_NS("link_queue_delay_ns", "", NANOSECONDS,
+            "Virtual time transfers waited for a busy link (each link a busy-until server at "
+                    + "`host.link-bandwidth`), summed over every transfer; charged to whoever waited."),
+    SWAP_QUEUE_DELAY_NS("swap_queue_delay_ns", "", NANOSECONDS,
+            "Virtual time swap I/O waited in a device's queue: for a free slot (`queue-depth`) and for the "
+                    + "device's bandwidth, summed over every read and write; charged to whoever waited (a vCPU's "
+                    + "fault, kswapd, a hypercall), nobody for readahead."),
 
     // --- swap fault injection and lost pages (scenario section faults:) ---
     SWAP_WRITE_ERRORS("swap_write_errors", "", IOS,

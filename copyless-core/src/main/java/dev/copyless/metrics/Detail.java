@@ -10,6 +10,10 @@ public enum Detail implements Metric {
     REMOTE_ACCESS_FRACTION_OVER_TIME("remote_access_fraction_over_time", Unit.FRACTION,
             "List of `{t_ms, remote_fraction}`, one entry per time bucket (`metrics.time-buckets`) in which the "
                     + "guests made an access."),
+    LINK_UTILISATION_OVER_TIME("link_utilisation_over_time", Unit.FRACTION,
+            "`t_ms` (end of each time bucket) and, per directed link between two host nodes (`\"0->1\"`), its "
+                    + "utilisation in each bucket: bytes carried / (bucket length x `host.link-bandwidth`), in [0, 1]. "
+                    + "Empty on a one-node host and on the Linux backend."),
     COUNTERS_OVER_TIME("counters_over_time", Unit.PER_COUNTER, null) {
         @Override
         public String meaning() {

@@ -31,7 +31,8 @@ public final class MetricCatalogue {
             Arrays.stream(Ratio.values()),
             Stream.of(Gauge.VIRTUAL_TIME_NS),
             Arrays.stream(Latency.values()),
-            Stream.of(Detail.REMOTE_ACCESS_FRACTION_OVER_TIME, Detail.COUNTERS_OVER_TIME))
+            Stream.of(Detail.REMOTE_ACCESS_FRACTION_OVER_TIME, Detail.COUNTERS_OVER_TIME,
+                    Detail.LINK_UTILISATION_OVER_TIME))
             .flatMap(Function.identity()).map(Metric.class::cast).toList();
 
     /**

@@ -23,6 +23,8 @@ public final class RunMetrics {
     /** Cumulative value of each {@link #SAMPLED} counter at the end of each time bucket. */
     private final long[][] sampled;
     private int sampledUpTo;
+    /** The links' load per time bucket, or null when the host has no links to record (one node, another backend). */
+    private LinkLoad links;
 
     /** Counters whose course over time a run records (for charts): the data movements by kind and their effects. */
     public static final Counter[] SAMPLED = {
@@ -110,6 +112,20 @@ public final class RunMetrics {
         if (count > 0) {
             accessLatency.recordValueWithCount(Math.min(Math.max(ns, 0), MAX_LATENCY_NS), count);
         }
+    }
+
+    /**
+     * Starts recording the load of the links between {@code nodes} host nodes of bandwidth
+     * {@code bytesPerSecond} each, in this run's time buckets; the host records into the result.
+     */
+    public LinkLoad trackLinks(int nodes, long bytesPerSecond) {
+        links = new LinkLoad(nodes, bytesPerSecond, bucketNs, localAccesses.length);
+        return links;
+    }
+
+    /** The links' load per time bucket, or null when not tracked ({@link #trackLinks}). */
+    public LinkLoad links() {
+        return links;
     }
 
     /** Remote fraction of bucket {@code b}, or NaN when the bucket saw no access. */

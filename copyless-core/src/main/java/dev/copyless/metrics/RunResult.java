@@ -24,6 +24,7 @@ public final class RunResult {
     private final Map<Latency, LatencySummary> latencies;
     private final List<RemoteFraction> remoteFractionOverTime;
     private final CountersOverTime countersOverTime;
+    private final LinkUtilisation linkUtilisation;
     private final Map<String, Object> json;
 
     /**
@@ -60,9 +61,18 @@ public final class RunResult {
         }
     }
 
+    /**
+     * The utilisation of each directed link between two host nodes in each time bucket.
+     *
+     * @param tMs    the end of each bucket, in ms of virtual time
+     * @param byLink link ({@code "0->1"}) -> its utilisation in each bucket, in [0, 1]; empty when
+     *               the run recorded no links (one node, the Linux backend)
+     */
+    public record LinkUtilisation(List<Double> tMs, Map<String, List<Double>> byLink) {}
+
     private RunResult(String policy, long[] counters, Map<Gauge, Long> gauges, List<LostPage> lostPages,
                       Map<Latency, LatencySummary> latencies, List<RemoteFraction> remoteFractionOverTime,
-                      CountersOverTime countersOverTime) {
+                      CountersOverTime countersOverTime, LinkUtilisation linkUtilisation) {
         this.policy = policy;
         this.counters = counters;
         this.gauges = gauges;
@@ -70,6 +80,7 @@ public final class RunResult {
         this.latencies = latencies;
         this.remoteFractionOverTime = remoteFractionOverTime;
         this.countersOverTime = countersOverTime;
+        this.linkUtilisation = linkUtilisation;
         this.json = Collections.unmodifiableMap(toJson());
     }
 
@@ -123,9 +134,25 @@ public final class RunResult {
             }
             sampled.put(RunMetrics.SAMPLED[i], List.copyOf(v));
         }
+        Map<String, List<Double>> links = new LinkedHashMap<>();
+        LinkLoad load = m.links();
+        if (load != null) {
+            for (int from = 0; from < load.nodes(); from++) {
+                for (int to = 0; to < load.nodes(); to++) {
+                    if (from != to) {
+                        List<Double> u = new ArrayList<>();
+                        for (int b = 0; b < load.buckets(); b++) {
+                            u.add(round(load.utilisation(from, to, b)));
+                        }
+                        links.put(from + "->" + to, List.copyOf(u));
+                    }
+                }
+            }
+        }
         return new RunResult(policy, counters, Collections.unmodifiableMap(g), List.copyOf(lost),
                 Collections.unmodifiableMap(latencies), List.copyOf(series),
-                new CountersOverTime(List.copyOf(t), Collections.unmodifiableMap(sampled)));
+                new CountersOverTime(List.copyOf(t), Collections.unmodifiableMap(sampled)),
+                new LinkUtilisation(List.copyOf(t), Collections.unmodifiableMap(links)));
     }
 
     static double round(double v) {
@@ -227,6 +254,11 @@ public final class RunResult {
         return countersOverTime;
     }
 
+    /** The utilisation of each link between host nodes per time bucket. */
+    public LinkUtilisation linkUtilisation() {
+        return linkUtilisation;
+    }
+
     /**
      * The run's JSON object ({@code --format json}, {@code results.json}): every metric the run holds
      * under its name, in the order of {@link MetricCatalogue#ALL}. Two runs with equal results have
@@ -264,6 +296,12 @@ public final class RunResult {
                     Map<String, Object> over = new LinkedHashMap<>();
                     over.put("t_ms", countersOverTime.tMs());
                     countersOverTime.values().forEach((c, v) -> over.put(c.metricName(), v));
+                    yield over;
+                }
+                case LINK_UTILISATION_OVER_TIME -> {
+                    Map<String, Object> over = new LinkedHashMap<>();
+                    over.put("t_ms", linkUtilisation.tMs());
+                    over.putAll(linkUtilisation.byLink());
                     yield over;
                 }
             };

@@ -111,6 +111,23 @@ public sealed interface KeyType {
         }
     }
 
+    /**
+     * A data rate in bytes per second: a number with a decimal unit per second ("20.8GB/s",
+     * "3GB/s", "500MB/s"; B, KB, MB, GB, TB are powers of 1000, KiB, MiB, GiB powers of 1024) or a
+     * bare number of bytes per second; above 0.
+     */
+    public record Rate() implements KeyType {
+        @Override
+        public String doc() {
+            return "rate";
+        }
+
+        @Override
+        public String rule() {
+            return "above 0, like 20.8GB/s";
+        }
+    }
+
     /** A watermark: a size, or a percentage of the node's memory below 100%. */
     public record Watermark() implements KeyType {
         @Override

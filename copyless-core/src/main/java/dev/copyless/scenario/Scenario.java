@@ -3,6 +3,7 @@ package dev.copyless.scenario;
 import dev.copyless.hypervisor.HypercallConfig;
 import dev.copyless.mm.Promotion;
 import dev.copyless.swap.FaultConfig;
+import dev.copyless.swap.SwapProfile;
 import dev.copyless.trace.TraceWorkload;
 import java.util.List;
 
@@ -19,11 +20,22 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     /** A host NUMA node: frames and watermarks in pages. */
     public record Node(int id, int pages, int wmarkMin, int wmarkLow, int wmarkHigh) {}
 
-    /** A swap device: profile latencies in ns. */
-    public record Swap(String name, String profile, int slots, long readNs, long writeNs, long bytesPerSecond) {
-        /** This device with other latencies and bandwidth (a cost profile's). */
+    /**
+     * A swap device: profile latencies in ns.
+     *
+     * @param queueDepth requests in flight at once (0: zram, no device queue)
+     * @param node       the device's home NUMA node
+     */
+    public record Swap(String name, String profile, int slots, long readNs, long writeNs, long bytesPerSecond,
+                       int queueDepth, int node) {
+        /** A device with its profile's queue depth, on node 0. */
+        public Swap(String name, String profile, int slots, long readNs, long writeNs, long bytesPerSecond) {
+            this(name, profile, slots, readNs, writeNs, bytesPerSecond, SwapProfile.defaultQueueDepth(profile), 0);
+        }
+
+        /** This device with other latencies and bandwidth (a cost profile's); queue depth and node stay. */
         public Swap withTiming(long read, long write, long bps) {
-            return new Swap(name, profile, slots, read, write, bps);
+            return new Swap(name, profile, slots, read, write, bps, queueDepth, node);
         }
     }
 
@@ -32,10 +44,22 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      * @param promotion      how demoted pages come back to their pinned node ({@code host.demotion.promotion})
      * @param realBytes      back frames with off-heap memory and swap devices with files, and move real bytes
      * @param vmaReadahead   swap readahead by the faulting VMA's neighbouring pages (Linux's default), else by slot cluster
+     * @param linkBytesPerSecond bandwidth of each direction of each link between two nodes
      */
     public record Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
                        int[] demotionTarget, long demotionIntervalNs, int demotionBatch, Promotion promotion,
-                       boolean realBytes, boolean vmaReadahead) {
+                       boolean realBytes, boolean vmaReadahead, long linkBytesPerSecond) {
+        /** {@code host.link-bandwidth}'s default: UPI at 10.4 GT/s, 20.8 GB/s per direction. */
+        public static final long DEFAULT_LINK_BYTES_PER_SECOND = 20_800_000_000L;
+
+        /** A host with the default link bandwidth. */
+        public Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
+                    int[] demotionTarget, long demotionIntervalNs, int demotionBatch, Promotion promotion,
+                    boolean realBytes, boolean vmaReadahead) {
+            this(nodes, distance, swap, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs, demotionBatch,
+                    promotion, realBytes, vmaReadahead, DEFAULT_LINK_BYTES_PER_SECOND);
+        }
+
         /** A host with VMA-based swap readahead, Linux's default. */
         public Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
                     int[] demotionTarget, long demotionIntervalNs, int demotionBatch, Promotion promotion,
@@ -50,14 +74,15 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
                     && swap.equals(h.swap) && reclaimBatch == h.reclaimBatch && pageCluster == h.pageCluster
                     && java.util.Arrays.equals(demotionTarget, h.demotionTarget)
                     && demotionIntervalNs == h.demotionIntervalNs && demotionBatch == h.demotionBatch
-                    && promotion.equals(h.promotion) && realBytes == h.realBytes && vmaReadahead == h.vmaReadahead;
+                    && promotion.equals(h.promotion) && realBytes == h.realBytes && vmaReadahead == h.vmaReadahead
+                    && linkBytesPerSecond == h.linkBytesPerSecond;
         }
 
         @Override
         public int hashCode() {
             return java.util.Objects.hash(nodes, java.util.Arrays.deepHashCode(distance), swap, reclaimBatch,
                     pageCluster, java.util.Arrays.hashCode(demotionTarget), demotionIntervalNs, demotionBatch,
-                    promotion, realBytes, vmaReadahead);
+                    promotion, realBytes, vmaReadahead, linkBytesPerSecond);
         }
 
         @Override
@@ -66,19 +91,19 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
                     + ", reclaimBatch=" + reclaimBatch + ", pageCluster=" + pageCluster + ", demotionTarget="
                     + java.util.Arrays.toString(demotionTarget) + ", demotionIntervalNs=" + demotionIntervalNs
                     + ", demotionBatch=" + demotionBatch + ", promotion=" + promotion + ", realBytes="
-                    + realBytes + ", vmaReadahead=" + vmaReadahead + "]";
+                    + realBytes + ", vmaReadahead=" + vmaReadahead + ", linkBytesPerSecond=" + linkBytesPerSecond + "]";
         }
 
         /** This host with real-bytes mode on or off. */
         public Host withRealBytes(boolean on) {
             return new Host(nodes, distance, swap, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs,
-                    demotionBatch, promotion, on, vmaReadahead);
+                    demotionBatch, promotion, on, vmaReadahead, linkBytesPerSecond);
         }
 
         /** This host with other swap devices (a cost profile's latencies and bandwidth). */
         public Host withSwap(List<Swap> devices) {
             return new Host(nodes, distance, devices, reclaimBatch, pageCluster, demotionTarget, demotionIntervalNs,
-                    demotionBatch, promotion, realBytes, vmaReadahead);
+                    demotionBatch, promotion, realBytes, vmaReadahead, linkBytesPerSecond);
         }
     }
 

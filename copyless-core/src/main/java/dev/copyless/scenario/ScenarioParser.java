@@ -216,7 +216,21 @@ public final class ScenarioParser {
             long read = sw.has("read-latency") ? sw.nanos("read-latency") : p.readNs();
             long write = sw.has("write-latency") ? sw.nanos("write-latency") : p.writeNs();
             long bw = sw.has("bandwidth-bytes-per-second") ? sw.integer("bandwidth-bytes-per-second") : p.bytesPerSecond();
-            swaps.add(new Scenario.Swap(name, profileName, (int) slots, read, write, bw));
+            int depth = p.queueDepth();
+            if (sw.has("queue-depth")) {
+                if (p.synchronousIo()) {
+                    throw sw.error(sw.keyPath("queue-depth"), "expected no queue depth for a " + profileName
+                            + " device: it is synchronous (each I/O runs on the CPU that submits it); remove the key",
+                            sw.node("queue-depth"));
+                }
+                depth = (int) sw.integer("queue-depth");
+            }
+            long devNode = sw.nodeId("node");
+            if (devNode < 0 || devNode >= nodes.size()) {
+                throw sw.error(sw.keyPath("node"), "expected the id of a host node (0.." + (nodes.size() - 1) + ")",
+                        sw.node("node"));
+            }
+            swaps.add(new Scenario.Swap(name, profileName, (int) slots, read, write, bw, depth, (int) devNode));
         }
         Section r = h.section("reclaim");
         int batch = (int) r.integer("batch");
@@ -243,8 +257,9 @@ public final class ScenarioParser {
         int dBatch = (int) d.integer("batch");
         Promotion promotion = promotion(d);
         boolean realBytes = h.bool("real-bytes");
+        long linkBandwidth = h.bytesPerSecond("link-bandwidth");
         return new Scenario.Host(nodes, distance, swaps, batch, cluster, targets, interval, dBatch, promotion, realBytes,
-                vmaReadahead);
+                vmaReadahead, linkBandwidth);
     }
 
     /** {@code host.demotion.promotion} and its tiering tunables. */

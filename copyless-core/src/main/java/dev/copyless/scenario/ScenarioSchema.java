@@ -20,6 +20,7 @@ import dev.copyless.scenario.KeyType.Items;
 import dev.copyless.scenario.KeyType.Mapping;
 import dev.copyless.scenario.KeyType.NodeId;
 import dev.copyless.scenario.KeyType.NodeMap;
+import dev.copyless.scenario.KeyType.Rate;
 import dev.copyless.scenario.KeyType.Size;
 import dev.copyless.scenario.KeyType.Slit;
 import dev.copyless.scenario.KeyType.Text;
@@ -118,6 +119,9 @@ public final class ScenarioSchema {
         required("host.nodes[].memory", new Size(16, Integer.MAX_VALUE), "", "the node's memory (its frames)");
         derived("host.distance", new Slit(), "", "10 on the diagonal, 21 elsewhere",
                 "node distances, one row per node (ACPI SLIT); access and copy costs scale with them");
+        add("host.link-bandwidth", new Rate(), "", "20.8GB/s",
+                "bandwidth of each direction of the link between two nodes (UPI at 10.4 GT/s), shared by every "
+                        + "transfer that crosses it: guest copies, swap DMA, demotion, promotion, host migration");
         mapping("host.watermarks",
                 "per-node zone watermarks, each a size or a % of the node's memory; min <= low <= high < memory");
         add("host.watermarks.min", new Watermark(), "", "0.5%",
@@ -138,6 +142,14 @@ public final class ScenarioSchema {
                 "device latency of a 4 KiB write");
         derived("host.swap[].bandwidth-bytes-per-second", new Int(1, Long.MAX_VALUE), "B/s", "the profile's",
                 "sustained device bandwidth");
+        derived("host.swap[].queue-depth", new Int(1, 65_536), "requests",
+                "the profile's: nvme 64, ssd 32 (NCQ); zram has none",
+                "requests the device serves at once; more wait for a slot, and all share the bandwidth "
+                        + "(docs/COST-MODEL.md, Devices and links). Not for zram: it is synchronous "
+                        + "(SWP_SYNCHRONOUS_IO), each I/O on the CPU that submits it");
+        add("host.swap[].node", new NodeId("a host node's id"), "", "0",
+                "the device's home NUMA node: a page read into or written from a frame on another node crosses the "
+                        + "link by DMA");
         mapping("host.reclaim", "host reclaim (mm/vmscan.c)");
         add("host.reclaim.batch", new Int(1, 4096), "pages", "32", "pages reclaimed per batch (SWAP_CLUSTER_MAX)");
         add("host.reclaim.page-cluster", new Int(0, 10), "", "3",

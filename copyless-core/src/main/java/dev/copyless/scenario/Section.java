@@ -211,6 +211,17 @@ final class Section {
         return ns;
     }
 
+    /** A {@link KeyType.Rate} ("20.8GB/s", "500MB/s"; a bare number is B/s), in bytes per second. */
+    long bytesPerSecond(String name) {
+        Key k = key(name, KeyType.Rate.class);
+        JsonNode v = value(k);
+        long r = v == null || !v.isValueNode() ? -1 : Units.bytesPerSecond(v.asText());
+        if (r <= 0) {
+            throw error(keyPath(name), "expected a positive rate like 20.8GB/s or 500MB/s", v);
+        }
+        return r;
+    }
+
     /** A {@link KeyType.Mapping}: missing, an empty one (every key in it takes its default). */
     Section section(String name) {
         Key k = key(name, KeyType.Mapping.class);

@@ -154,12 +154,12 @@ public final class TraceScenario {
             for (Scenario.Swap w : h.swap()) {
                 long slots = (long) Math.ceil((double) w.slots() * workload / Math.max(1, swap));
                 swaps.add(new Scenario.Swap(w.name(), w.profile(), (int) Math.min(Integer.MAX_VALUE, slots), w.readNs(),
-                        w.writeNs(), w.bytesPerSecond()));
+                        w.writeNs(), w.bytesPerSecond(), w.queueDepth(), w.node()));
             }
         }
         return new Scenario.Host(nodes, h.distance(), swaps, h.reclaimBatch(), h.pageCluster(), h.demotionTarget(),
                 h.demotionIntervalNs(), h.demotionBatch(), h.promotion(), h.realBytes(),
-                h.vmaReadahead());
+                h.vmaReadahead(), h.linkBytesPerSecond());
     }
 
     private static Scenario withHost(Scenario s, Scenario.Host h) {

@@ -48,6 +48,38 @@ public final class Units {
         return pages(t);
     }
 
+    private static final Pattern RATE = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*(?:([a-zA-Z]+)/s)?\\s*");
+
+    /**
+     * Bytes per second in a rate string ("20.8GB/s", "500MB/s", "1GiB/s", or a bare number of
+     * bytes per second), or -1 if it is not one. Decimal units (kB, MB, GB, TB) are powers of 1000,
+     * binary ones (KiB, MiB, GiB, TiB) powers of 1024, as storage and link vendors write them.
+     */
+    public static long bytesPerSecond(String text) {
+        Matcher m = RATE.matcher(text);
+        if (!m.matches()) {
+            return -1;
+        }
+        double n = Double.parseDouble(m.group(1));
+        String u = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        double scale = switch (u) {
+            case "b" -> 1;
+            case "kb" -> 1e3;
+            case "mb" -> 1e6;
+            case "gb" -> 1e9;
+            case "tb" -> 1e12;
+            case "kib" -> 1024.0;
+            case "mib" -> 1024.0 * 1024;
+            case "gib" -> 1024.0 * 1024 * 1024;
+            case "tib" -> 1024.0 * 1024 * 1024 * 1024;
+            default -> -1;
+        };
+        if (scale < 0 || n * scale >= Long.MAX_VALUE) {
+            return -1;
+        }
+        return Math.round(n * scale);
+    }
+
     /** Nanoseconds in a duration string, or -1 if it is not one. */
     public static long nanos(String text) {
         Matcher m = SIZE.matcher(text);

@@ -88,6 +88,9 @@ public final class Simulation implements AutoCloseable {
         this.metrics = new RunMetrics(s.durationNs(), s.timeBuckets(), threadSafeCounters);
         CostModel cost = costModel(s);
         host = backend.create(s, cost, metrics.stat, engine);
+        if (host instanceof SimulatedHost sh && s.host().nodes().size() > 1) {
+            sh.recordLinkLoad(metrics.trackLinks(s.host().nodes().size(), s.host().linkBytesPerSecond()));
+        }
         try {
             hypervisor = new Hypervisor(host, cost, metrics.stat, engine::now, s.hypercall().config());
             for (int vi = 0; vi < s.vms().size(); vi++) {
@@ -121,10 +124,10 @@ public final class Simulation implements AutoCloseable {
         for (int i = 0; i < swaps.length; i++) {
             Scenario.Swap w = h.swap().get(i);
             swaps[i] = new SwapDevice(i, w.name(), new SwapProfile(w.profile(), w.readNs(), w.writeNs(),
-                    w.bytesPerSecond()), w.slots());
+                    w.bytesPerSecond(), w.queueDepth()), w.slots(), w.node());
         }
         HostConfig hc = new HostConfig(h.reclaimBatch(), h.pageCluster(), h.demotionTarget(), h.promotion(),
-                h.demotionIntervalNs(), h.demotionBatch(), h.vmaReadahead());
+                h.demotionIntervalNs(), h.demotionBatch(), h.vmaReadahead(), h.linkBytesPerSecond());
         PageStore store = pageStore(h);
         SimulatedHost host;
         try {

@@ -13,12 +13,23 @@ public final class SwapDevice {
     private final int id;
     private final String name;
     private final SwapProfile profile;
+    private final int node;
     private final long[] owner;
     private final int[] freeStack;
     private int freeTop;
 
+    /** A device on node 0. */
     public SwapDevice(int id, String name, SwapProfile profile, int slots) {
+        this(id, name, profile, slots, 0);
+    }
+
+    /**
+     * @param node the device's home NUMA node (where its PCIe root port is, or zram's pool): a
+     *             page read into or written from a frame on another node crosses the link
+     */
+    public SwapDevice(int id, String name, SwapProfile profile, int slots, int node) {
         this.id = id;
+        this.node = node;
         this.name = name;
         this.profile = profile;
         this.owner = new long[slots];
@@ -36,6 +47,11 @@ public final class SwapDevice {
 
     public String name() {
         return name;
+    }
+
+    /** The device's home NUMA node. */
+    public int node() {
+        return node;
     }
 
     public SwapProfile profile() {

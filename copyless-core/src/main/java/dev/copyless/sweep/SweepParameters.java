@@ -107,7 +107,7 @@ public final class SweepParameters {
         Scenario.Host h = s.host();
         Scenario out = withHost(s, new Scenario.Host(nodes, h.distance(), h.swap(), h.reclaimBatch(), h.pageCluster(),
                 h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promotion(), h.realBytes(),
-                h.vmaReadahead()));
+                h.vmaReadahead(), h.linkBytesPerSecond()));
         checkCapacity(out, where);
         return out;
     }
@@ -119,12 +119,13 @@ public final class SweepParameters {
         }
         List<Scenario.Swap> swaps = new ArrayList<>();
         for (Scenario.Swap w : s.host().swap()) {
-            swaps.add(new Scenario.Swap(w.name(), p.name(), w.slots(), p.readNs(), p.writeNs(), p.bytesPerSecond()));
+            swaps.add(new Scenario.Swap(w.name(), p.name(), w.slots(), p.readNs(), p.writeNs(), p.bytesPerSecond(),
+                    p.queueDepth(), w.node()));
         }
         Scenario.Host h = s.host();
         return withHost(s, new Scenario.Host(h.nodes(), h.distance(), swaps, h.reclaimBatch(), h.pageCluster(),
                 h.demotionTarget(), h.demotionIntervalNs(), h.demotionBatch(), h.promotion(), h.realBytes(),
-                h.vmaReadahead()));
+                h.vmaReadahead(), h.linkBytesPerSecond()));
     }
 
     private static Scenario hotFraction(Scenario s, double f) {

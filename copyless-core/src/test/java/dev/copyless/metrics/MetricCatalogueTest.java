@@ -116,13 +116,17 @@ class MetricCatalogueTest {
         expected.addAll(List.of("freed_gfns_still_backed", "moved_page_list_size", "swap_slots_used", "pages_verified",
                 "pages_lost", "pages_lost_silently", "lost_pages", "data_movements_per_balanced_moved_page",
                 "remote_access_fraction", "virtual_time_ns", "balancing_migration_latency_ns", "guest_access_latency_ns",
-                "remote_access_fraction_over_time", "counters_over_time"));
+                "remote_access_fraction_over_time", "counters_over_time", "link_utilisation_over_time"));
         assertThat(r.metrics().keySet()).containsExactlyElementsOf(expected);
         assertThat(new ArrayList<Object>(((Map<?, ?>) r.metrics().get("guest_access_latency_ns")).keySet()))
                 .containsExactly("count", "mean", "p50", "p90", "p99", "max");
         assertThat(new ArrayList<Object>(((Map<?, ?>) r.metrics().get("counters_over_time")).keySet()).getFirst())
                 .isEqualTo("t_ms");
         assertThat(r.metrics().get("pswpin")).isInstanceOf(Long.class);
+        Map<?, ?> links = (Map<?, ?>) r.metrics().get("link_utilisation_over_time");
+        assertThat(new ArrayList<Object>(links.keySet())).as("a two-node host: both directions")
+                .containsExactly("t_ms", "0->1", "1->0");
+        assertThat(((List<?>) links.get("0->1"))).hasSameSizeAs((List<?>) links.get("t_ms"));
         assertThat(r.metrics().get("remote_access_fraction")).isInstanceOf(Double.class);
         for (Gauge g : Gauge.values()) {
             assertThat(r.has(g)).as(g.metricName()).isEqualTo(!g.scope().linuxOnly());

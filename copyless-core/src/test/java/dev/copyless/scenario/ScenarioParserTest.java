@@ -56,6 +56,35 @@ class ScenarioParserTest {
     // ------------------------------------------------------------------ bad inputs
 
     @Test
+    void badDeviceAndLinkValuesAreRefusedInOneLine() {
+        rejects(spoil("- {name: s, size: 8MiB}", "- {name: s, size: 8MiB, queue-depth: 0}"))
+                .hasMessageContaining("host.swap[0].queue-depth").hasMessageContaining("between 1 and 65536");
+        rejects(spoil("- {name: s, size: 8MiB}", "- {name: s, size: 8MiB, node: 2}"))
+                .hasMessageContaining("host.swap[0].node").hasMessageContaining("expected the id of a host node (0..1)");
+        rejects(spoil("- {name: s, size: 8MiB}", "- {name: s, size: 8MiB, profile: zram, queue-depth: 4}"))
+                .hasMessageContaining("host.swap[0].queue-depth").hasMessageContaining("synchronous");
+        rejects(spoil("host:\n", "host:\n  link-bandwidth: -5GB/s\n"))
+                .hasMessageContaining("host.link-bandwidth").hasMessageContaining("expected a positive rate");
+        rejects(spoil("host:\n", "host:\n  link-bandwidth: 5 furlongs/s\n"))
+                .hasMessageContaining("host.link-bandwidth");
+        rejects(spoil("- {name: s, size: 8MiB}", "- {name: s, size: 8MiB, bandwidth-bytes-per-second: -1}"))
+                .hasMessageContaining("host.swap[0].bandwidth-bytes-per-second");
+    }
+
+    @Test
+    void deviceAndLinkValuesAndTheirDefaults() {
+        Scenario d = ScenarioParser.parse(BASE, "base.yaml");
+        assertThat(d.host().linkBytesPerSecond()).isEqualTo(20_800_000_000L);
+        assertThat(d.host().swap().getFirst().queueDepth()).isEqualTo(64);
+        assertThat(d.host().swap().getFirst().node()).isZero();
+        Scenario s = ScenarioParser.parse(spoil("host:\n", "host:\n  link-bandwidth: 1.5GiB/s\n")
+                .replace("- {name: s, size: 8MiB}", "- {name: s, size: 8MiB, profile: ssd, node: 1}"), "x.yaml");
+        assertThat(s.host().linkBytesPerSecond()).isEqualTo(1_610_612_736L);
+        assertThat(s.host().swap().getFirst().queueDepth()).isEqualTo(32);
+        assertThat(s.host().swap().getFirst().node()).isEqualTo(1);
+    }
+
+    @Test
     void theBaseScenarioIsValid() {
         Scenario s = ScenarioParser.parse(BASE, "base.yaml");
         assertThat(s.vms()).hasSize(1);

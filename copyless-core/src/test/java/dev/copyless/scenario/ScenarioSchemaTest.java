@@ -166,6 +166,7 @@ class ScenarioSchemaTest {
                 case KeyType.Bool b -> s.bool(n);
                 case KeyType.Size r -> assertThat(s.pages(n)).isBetween(r.minPages(), r.maxPages());
                 case KeyType.Duration r -> assertThat(s.nanos(n)).isPositive();
+                case KeyType.Rate r -> assertThat(s.bytesPerSecond(n)).isPositive();
                 case KeyType.Choice c -> assertThat(c.values()).contains(s.oneOf(n));
                 case KeyType.Watermark w ->
                         assertThat(Units.pagesOrPercent(s.string(n), 10_000)).isNotNegative();
