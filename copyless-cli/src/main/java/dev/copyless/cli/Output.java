@@ -13,6 +13,7 @@ import dev.copyless.metrics.RunResult;
 import dev.copyless.metrics.Scalar;
 import dev.copyless.metrics.Statistic;
 import dev.copyless.scenario.Scenario;
+import dev.copyless.scenario.StockLinux;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -53,6 +54,11 @@ final class Output {
         m.put("fault_around", s.balancer().faultAround());
         m.put("real_bytes", s.host().realBytes());
         m.put("swap_faults", s.faults().enabled());
+        Map<String, Object> notStock = new LinkedHashMap<>();
+        for (StockLinux.Deviation d : StockLinux.deviations(s)) {
+            notStock.put(d.key(), Map.of("value", d.value(), "linux", d.stock()));
+        }
+        m.put("not_stock", notStock);
         return m;
     }
 
@@ -75,7 +81,7 @@ final class Output {
     }
 
     static void table(PrintWriter out, Scenario s, String source, String backend, Map<String, RunResult> results) {
-        out.printf(Locale.ROOT, "%s%n%n", title(s, source, backend, "seed " + s.seed()));
+        out.printf(Locale.ROOT, "%s%n%s%n", title(s, source, backend, "seed " + s.seed()), notStockLine(s));
         List<String> cols = new ArrayList<>(results.keySet());
         List<String> ratios = ratioColumns(results.keySet());
         RunResult first = results.values().iterator().next();
@@ -97,6 +103,19 @@ final class Output {
                 s.name(), source, backend, seeds, ms(s.durationNs()), s.copyless().order(),
                 s.copyless().batch(), s.balancer().faultAround(), s.host().realBytes() ? "; real bytes" : "",
                 s.faults().enabled() ? "; swap faults injected" : "");
+    }
+
+    /**
+     * The line under the title that names every value the scenario sets otherwise than stock Linux
+     * ({@link StockLinux}), or "stock Linux parameters", and an empty line.
+     */
+    static String notStockLine(Scenario s) {
+        List<StockLinux.Deviation> d = StockLinux.deviations(s);
+        if (d.isEmpty()) {
+            return String.format(Locale.ROOT, "stock Linux NUMA balancing, reclaim and promotion parameters%n");
+        }
+        return String.format(Locale.ROOT, "not stock Linux: %s%n",
+                String.join(", ", d.stream().map(StockLinux.Deviation::toString).toList()));
     }
 
     /** Width of a value column of the single-seed table. */

@@ -54,6 +54,7 @@ final class SeedOutput {
                       List<Long> seeds) {
         out.printf(Locale.ROOT, "%s%n", Output.title(s, source, backend,
                 "seeds " + seeds.getFirst() + ".." + seeds.getLast()));
+        out.print(Output.notStockLine(s));
         out.printf(Locale.ROOT, "each cell: mean ± half-width of the 95%% confidence interval over %d seeds (Student t);"
                 + " ratios: ratio of the means ± its delta-method half-width (docs/METRICS.md)%n%n", seeds.size());
         List<String> cols = new ArrayList<>(results.keySet());
