@@ -29,7 +29,7 @@ final class OutputOptions {
 
     @Option(names = "--seeds", paramLabel = "N", defaultValue = "1",
             description = "Run each policy under N seeds (the scenario's seed and the N-1 after it) in parallel and print"
-                    + " each number's mean and 95% confidence interval, and each ratio's; 1 (default): one seed, as always.")
+                    + " each number's mean and 95%% confidence interval, and each ratio's; 1 (default): one seed, as always.")
     int seeds;
 
     /** The most seeds {@code --seeds} takes. */

@@ -23,6 +23,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The {@code copyless} command end to end: outputs, exit codes, and one-line errors for bad input. */
 class CliTest {
+    /** The default scenario with busy balancing (a fixed 50 ms scan period): stock scanning starts after 1 s. */
+    static final String BUSY = "../examples/busy-balancing.yaml";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record Result(int code, String out, String err) {}
@@ -45,10 +48,10 @@ class CliTest {
 
     @Test
     void compareJsonHasEveryMetricForEveryPolicyAndTheHeadline() throws Exception {
-        Result r = run("compare", "--duration", "600ms", "--format", "json");
+        Result r = run("compare", "--scenario", BUSY, "--duration", "600ms", "--format", "json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode root = JSON.readTree(r.out());
-        assertThat(root.get("scenario").get("name").asText()).isEqualTo("default");
+        assertThat(root.get("scenario").get("name").asText()).isEqualTo("busy-balancing");
         JsonNode pol = root.get("policies");
         assertThat(pol.fieldNames()).toIterable().containsExactly("none", "naive", "copyless", "copyless-holdback");
         assertThat(root.has("ratios")).as("one seed: the JSON of one run per policy, no statistics").isFalse();
@@ -83,7 +86,7 @@ class CliTest {
 
     @Test
     void compareTableShowsTheFourPoliciesThenEachRatioToNaive() {
-        Result r = run("compare", "--duration", "600ms");
+        Result r = run("compare", "--scenario", BUSY, "--duration", "600ms");
         assertThat(r.code()).as(r.err()).isZero();
         String head = r.out().lines().filter(l -> l.startsWith("metric ")).findFirst().orElseThrow();
         assertThat(head.substring(40).strip().split(" +")).containsExactly("none", "naive", "copyless",
@@ -107,7 +110,7 @@ class CliTest {
 
     @Test
     void runTakesTheHoldBackPolicy() throws Exception {
-        Result r = run("run", "--policy", "copyless-holdback", "--duration", "300ms", "--format", "json");
+        Result r = run("run", "--scenario", BUSY, "--policy", "copyless-holdback", "--duration", "300ms", "--format", "json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode pol = JSON.readTree(r.out()).get("policies");
         assertThat(pol.fieldNames()).toIterable().containsExactly("copyless-holdback");
@@ -116,7 +119,7 @@ class CliTest {
 
     @Test
     void compareWithSeedsGivesEachNumberItsMeanIntervalAndValuesAndEachRatioToNaive() throws Exception {
-        Result r = run("compare", "--seeds", "3", "--duration", "600ms", "--format", "json");
+        Result r = run("compare", "--scenario", BUSY, "--seeds", "3", "--duration", "600ms", "--format", "json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode root = JSON.readTree(r.out());
         assertThat(root.get("scenario").get("seeds").toString()).isEqualTo("[42,43,44]");
@@ -137,7 +140,7 @@ class CliTest {
         JsonNode v = pol.get("naive").get("pswpout").get("values");
         assertThat(v.get(0).asLong() != v.get(1).asLong() || v.get(1).asLong() != v.get(2).asLong()).isTrue();
         // and each seed's run is the run of that seed
-        Result one = run("run", "--policy", "naive", "--seed", "43", "--duration", "600ms", "--format", "json");
+        Result one = run("run", "--scenario", BUSY, "--policy", "naive", "--seed", "43", "--duration", "600ms", "--format", "json");
         assertThat(JSON.readTree(one.out()).get("policies").get("naive").get("pswpout").asLong()).isEqualTo(v.get(1).asLong());
         JsonNode ratios = root.get("ratios");
         assertThat(ratios.fieldNames()).toIterable().containsExactly("copyless/naive", "copyless-holdback/naive");
@@ -153,7 +156,7 @@ class CliTest {
 
     @Test
     void compareTableWithSeedsShowsMeanAndHalfWidth() {
-        Result r = run("compare", "--seeds", "2", "--duration", "600ms");
+        Result r = run("compare", "--scenario", BUSY, "--seeds", "2", "--duration", "600ms");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("seeds 42..43").contains("95% confidence interval");
         String row = r.out().lines().filter(l -> l.startsWith("moved_page_data_movements ")).findFirst().orElseThrow();
@@ -167,13 +170,13 @@ class CliTest {
     @Test
     void badSeedCountsAreUserErrors() {
         assertUserError(run("compare", "--seeds", "0"), "--seeds: expected 1 to 1000, got 0");
-        assertUserError(run("compare", "--seeds", "2", "--report", "/tmp/copyless-never-written"), "--report");
+        assertUserError(run("compare", "--scenario", BUSY, "--seeds", "2", "--report", "/tmp/copyless-never-written"), "--report");
         assertThat(Files.exists(Path.of("/tmp/copyless-never-written"))).isFalse();
     }
 
     @Test
     void theTableShowsTheHeadlineThenEveryOtherNumberThenTheLatencies() {
-        Result r = run("compare", "--duration", "300ms");
+        Result r = run("compare", "--scenario", BUSY, "--duration", "300ms");
         assertThat(r.code()).as(r.err()).isZero();
         List<String> lines = r.out().lines().toList();
         int head = lines.indexOf(lines.stream().filter(l -> l.startsWith("metric ")).findFirst().orElseThrow());
@@ -202,7 +205,7 @@ class CliTest {
 
     @Test
     void runPrintsOnePolicyAndHonoursTheOrderFlag() throws Exception {
-        Result r = run("run", "--policy", "copyless", "--order", "map-then-migrate", "--duration", "300ms",
+        Result r = run("run", "--scenario", BUSY, "--policy", "copyless", "--order", "map-then-migrate", "--duration", "300ms",
                 "--format", "json");
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode root = JSON.readTree(r.out());
@@ -271,7 +274,7 @@ class CliTest {
     @Test
     void badFlagsExitTwo() {
         assertUserError(run("run", "--policy", "bogus"), "--policy");
-        assertUserError(run("run", "--duration", "-5s"), "--duration");
+        assertUserError(run("run", "--scenario", BUSY, "--duration", "-5s"), "--duration");
         assertUserError(run("run", "--order", "sideways"), "--order");
         assertUserError(run("compare", "--no-such-flag"), "--no-such-flag");
         assertUserError(run("run", "--format", "xml"), "--format");

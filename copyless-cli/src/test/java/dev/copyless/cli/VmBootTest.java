@@ -10,7 +10,9 @@ import dev.copyless.vm.VmAssets;
 import dev.copyless.vm.VmRunner;
 import dev.copyless.vm.VmSpec;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -73,8 +75,10 @@ class VmBootTest {
     @Test
     void theKernelsOwnReclaimPagesGuestRamOutOnNodesOfTheScenariosSize() throws Exception {
         assumeTrue(NOT_BOOTABLE.isEmpty(), () -> "skipped: " + NOT_BOOTABLE.orElse(""));
+        // busy balancing (a fixed 50 ms scan period): stock scanning starts after 1 s; the working folder is shared
+        Files.copy(Path.of(CliTest.BUSY), Path.of("target", "vm-busy.yaml"), StandardCopyOption.REPLACE_EXISTING);
         CliTest.Result r = CliTest.run("vm", "--timeout", "20min", "--", "compare", "--backend", "linux", "--host-reclaim",
-                "kernel", "--duration", "1s", "--format", "json");
+                "kernel", "--scenario", "target/vm-busy.yaml", "--duration", "1s", "--format", "json");
         assertThat(r.code()).as("stderr: %s", r.err()).isZero();
         JsonNode policies = new ObjectMapper().readTree(r.out()).get("policies");
         long foundSwapped = 0;

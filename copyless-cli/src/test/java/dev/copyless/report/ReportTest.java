@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.copyless.cli.CopylessCommand;
 import dev.copyless.metrics.Counter;
+import dev.copyless.testkit.Scenarios;
 import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -52,7 +53,8 @@ class ReportTest {
     @Test
     void compareReportHasResultsChartsAndAPageThatRendersOfflineWithoutErrors(@TempDir Path tmp) throws Exception {
         Path dir = tmp.resolve("report");
-        Result r = run("compare", "--duration", "600ms", "--report", dir.toString());
+        Path busy = Files.writeString(tmp.resolve("busy.yaml"), Scenarios.busyDefaultYaml()); // balances within 600 ms
+        Result r = run("compare", "--scenario", busy.toString(), "--duration", "600ms", "--report", dir.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("copyless/naive");
         assertThat(r.err().strip().lines().toList()).containsExactly("report: " + dir.resolve("report.html"));

@@ -12,7 +12,8 @@ import java.util.SplittableRandom;
  * the NUMA balancer to fix. Patterns: {@code round-robin} (tasks in turn, each to the next
  * vNode), {@code random} (a random task to a random other vNode, seeded), {@code pingpong}
  * (the first task to the next vNode every time, so it keeps coming back), {@code swap} (two
- * tasks on different vNodes exchange them, so each vNode keeps its load) and {@code none}.
+ * tasks on different vNodes exchange them, so each vNode keeps its load; a lone task, or tasks
+ * all on one vNode, move one at a time) and {@code none}.
  */
 public final class TaskScheduler extends Agent {
     private final GuestVm vm;
@@ -41,8 +42,15 @@ public final class TaskScheduler extends Agent {
     public long doWork(long now) {
         List<Task> tasks = vm.tasks();
         if ("swap".equals(pattern)) {
-            if (vm.vnodes() > 1 && now > 0) {
-                swapPair(tasks);
+            if (vm.vnodes() > 1 && now > 0 && !tasks.isEmpty() && !swapPair(tasks)) {
+                Task t = tasks.get(next++ % tasks.size()); // no two tasks on different vNodes: one moves on its own
+                int from = t.vnode();
+                Vcpu target = leastLoaded((from + 1) % vm.vnodes());
+                if (target != null) {
+                    t.updateScanPeriod(from, target.vnode());
+                    target.enqueue(t);
+                    stat.inc(Counter.TASK_MOVES);
+                }
             }
             return now + intervalNs;
         }
@@ -66,8 +74,10 @@ public final class TaskScheduler extends Agent {
      * another vNode exchange vNodes, as the scheduler's NUMA-aware balancing swaps tasks
      * ({@code task_numa_migrate} / {@code migrate_swap}) instead of piling them on one node;
      * every vNode keeps its number of tasks, so the vCPUs stay as loaded as before.
+     *
+     * @return false when no two tasks run on different vNodes (one task, or all on one vNode)
      */
-    private void swapPair(List<Task> tasks) {
+    private boolean swapPair(List<Task> tasks) {
         int n = tasks.size();
         for (int tried = 0; tried < n; tried++) {
             Task a = tasks.get(next++ % n);
@@ -83,10 +93,11 @@ public final class TaskScheduler extends Agent {
                     cb.enqueue(a);
                     ca.enqueue(b);
                     stat.add(Counter.TASK_MOVES, 2);
-                    return;
+                    return true;
                 }
             }
         }
+        return false;
     }
 
     private Vcpu leastLoaded(int vnode) {

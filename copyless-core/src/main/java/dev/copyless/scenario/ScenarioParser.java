@@ -59,6 +59,20 @@ public final class ScenarioParser {
         }
     }
 
+    /**
+     * The default scenario made to balance busily in a short run: a fixed 50 ms scan period (no
+     * delay, no adaptation) and two tasks exchanging vNodes every 250 ms, for {@code durationNs}.
+     * Not stock Linux ({@code compare} says so); for the reliability suite and the tests, which
+     * need many balancing migrations in a few hundred milliseconds of virtual time.
+     */
+    public static Scenario busyDefault(long durationNs) {
+        Scenario d = defaultScenario();
+        return d.withDuration(durationNs)
+                .withBalancer(new Scenario.Balancer(50_000_000L, 50_000_000L, 50_000_000L, d.balancer().scanPages(),
+                        d.balancer().faultAround()))
+                .withScheduler(new Scenario.Scheduler(250_000_000L, "swap", d.scheduler().quantumNs()));
+    }
+
     public static Scenario defaultScenario() {
         return parse(defaultScenarioText(), "default scenario");
     }

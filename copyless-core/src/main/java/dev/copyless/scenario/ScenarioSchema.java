@@ -234,7 +234,7 @@ public final class ScenarioSchema {
         add("scheduler.interval", new Duration(Long.MAX_VALUE), "", "5s",
                 "a task moves (swap: two tasks exchange vNodes) this often");
         add("scheduler.pattern", new Choice(List.of("round-robin", "random", "pingpong", "swap", "none")), "", "swap",
-                "which task moves where; pingpong: the first task, back and forth; swap: two tasks exchange vNodes (each vNode keeps its load)");
+                "which task moves where; pingpong: the first task, back and forth; swap: two tasks exchange vNodes (each vNode keeps its load; a lone task moves alone)");
         add("scheduler.quantum", new Duration(Long.MAX_VALUE), "", "100us", "vCPU time slice between other events");
 
         mapping("balancer", "guest automatic NUMA balancing (task_numa_work, do_numa_page)");

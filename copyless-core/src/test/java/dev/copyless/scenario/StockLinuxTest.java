@@ -2,6 +2,7 @@ package dev.copyless.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.copyless.testkit.Scenarios;
 import org.junit.jupiter.api.Test;
 
 /** {@link StockLinux}: the default scenario is stock; a changed tunable is named with Linux's value. */
@@ -9,6 +10,16 @@ class StockLinuxTest {
     @Test
     void theDefaultScenarioIsStockLinux() {
         assertThat(StockLinux.deviations(ScenarioParser.defaultScenario())).isEmpty();
+    }
+
+    @Test
+    void theBusyDefaultIsNotStockAndItsYamlSaysTheSame() {
+        Scenario busy = ScenarioParser.busyDefault(600_000_000L);
+        assertThat(StockLinux.deviations(busy)).extracting(StockLinux.Deviation::key)
+                .containsExactly("balancer.scan-period-min", "balancer.scan-period-max", "balancer.scan-delay");
+        Scenario fromText = ScenarioParser.parse(Scenarios.busyDefaultYaml(), "busy.yaml");
+        assertThat(fromText.balancer()).isEqualTo(busy.balancer());
+        assertThat(fromText.scheduler()).isEqualTo(busy.scheduler());
     }
 
     @Test

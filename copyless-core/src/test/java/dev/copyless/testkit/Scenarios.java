@@ -73,11 +73,18 @@ public final class Scenarios {
      * 250 ms. For tests of mechanisms that need balancing in a short run, not of the stock figures.
      */
     public static Scenario quickDefault(long durationNs) {
-        Scenario d = ScenarioParser.defaultScenario();
-        return d.withDuration(durationNs)
-                .withBalancer(new Scenario.Balancer(50_000_000L, 50_000_000L, 50_000_000L, d.balancer().scanPages(),
-                        d.balancer().faultAround()))
-                .withScheduler(new Scenario.Scheduler(250_000_000L, "swap", d.scheduler().quantumNs()));
+        return ScenarioParser.busyDefault(durationNs);
+    }
+
+    /**
+     * {@link ScenarioParser#busyDefault}'s settings as a scenario file's text (the default scenario
+     * with a fixed 50 ms scan period and a task exchange every 250 ms), for command-line tests
+     * that need balancing within a short {@code --duration}.
+     */
+    public static String busyDefaultYaml() {
+        return ScenarioParser.defaultScenarioText()
+                .replaceAll("(?m)^  (scan-period-min|scan-period-max|scan-delay): [0-9]+ms", "  $1: 50ms")
+                .replaceAll("(?m)^  interval: 5s ", "  interval: 250ms ");
     }
 
     public static Scenario parse(String yaml) {

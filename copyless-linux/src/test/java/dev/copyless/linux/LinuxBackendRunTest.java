@@ -7,8 +7,8 @@ import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.Gauge;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
-import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.sim.Simulation;
+import dev.copyless.testkit.Scenarios;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +26,7 @@ class LinuxBackendRunTest {
     @BeforeAll
     static void scenario() {
         SwapAvailable.assume();
-        scenario = ScenarioParser.defaultScenario().withDuration(600_000_000L);
+        scenario = Scenarios.quickDefault(600_000_000L); // a fixed 50 ms scan period: stock scanning starts after 1 s
         assertThat(LinuxBackend.unusableReason(scenario)).isEmpty();
     }
 

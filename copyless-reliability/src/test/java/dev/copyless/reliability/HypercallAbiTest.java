@@ -239,7 +239,7 @@ class HypercallAbiTest {
         assertThat(HypercallAbi.replyDetail(reply)).isEqualTo(AbiError.THROTTLED);
         Refusals.assertUnchangedBy(limited, before, AbiError.THROTTLED, 0, seq);
         assertThat(limited.stat().get(Counter.HYPERCALL_THROTTLED)).isEqualTo(1);
-        limited.engine().advanceTo(10_000_000L); // one token back after 10 ms of virtual time
+        limited.engine().advanceTo(limited.engine().now() + 10_000_000L); // one token back 10 ms of virtual time after the calls
         assertThat(limited.hv().hypercall(0, limited.validRequest(0), HypercallWorld.reply())).isPositive();
     }
 
