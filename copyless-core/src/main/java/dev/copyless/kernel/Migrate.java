@@ -110,9 +110,12 @@ final class Migrate {
 
     /**
      * Claims 6-8: read from the new source location and write into the destination node, then
-     * map. A swapped source whose data is still in the swap cache is copied from its cached
-     * frame (one movement, no device read), or, when that frame already is on the destination
-     * node, handed over as it is (none); either way its slot is freed.
+     * map. A swapped source read from the device lands in the swap cache on the destination node,
+     * clean, with its slot kept (what {@code MADV_POPULATE_READ} of the moved entry does through
+     * {@code do_swap_page}, and what a naive swap-in does): reclaim drops it without a write. A
+     * swapped source whose data is still in the swap cache is copied from its cached frame (one
+     * movement, no device read), or, when that frame already is on the destination node, handed
+     * over as it is (none); either way its slot is freed.
      */
     private long migrateBeforeMap(Op op, int vm, int srcGfn, int dstGfn, long src, int dstNode, boolean fromSwap,
                                   int srcNode) {
@@ -159,7 +162,6 @@ final class Migrate {
         k.nodes[dstNode].setOwner(pfn, FrameOwner.of(vm, dstGfn));
         if (fromSwap && !cached) {
             SwapDevice d = k.swaps[PageState.nodeOrDevice(src)];
-            d.free(PageState.id(src));
             k.stat.inc(Counter.PSWPIN);
             MovementAccounting.swapRead(k.stat, MovedFrom.SWAP);
             if (op.plug != null && !d.profile().synchronousIo()) { // a block device takes the batch's reads at once
@@ -189,7 +191,18 @@ final class Migrate {
         loc.set(srcGfn, PageState.UNBACKED_WORD);
         // migrated pages keep their young bit (folio_migrate_flags), as the guest's copy leaves its destination young
         // the destination's EPT entry is made at the guest's first touch (an EPT violation, as a naive copy's destination)
-        loc.set(dstGfn, PageState.resident(dstNode, pfn) | ACCESSED | DIRTY | EPT_UNMAPPED);
+        if (fromSwap && !cached) {
+            // the read at the destination is do_swap_page's (MADV_POPULATE_READ, a read fault): the page enters the
+            // swap cache clean and keeps its slot, and should_try_to_free_swap frees the slot only when swap is full
+            SwapDevice d = k.swaps[PageState.nodeOrDevice(src)];
+            k.swap.addToSwapCache(d, PageState.id(src), FrameOwner.of(vm, dstGfn), dstNode, pfn);
+            loc.set(dstGfn, PageState.resident(dstNode, pfn) | SWAPCACHE | ACCESSED | EPT_UNMAPPED);
+            if (k.swap.vmSwapFull()) {
+                k.swap.freeSwap(vm, dstGfn, loc.word(dstGfn));
+            }
+        } else {
+            loc.set(dstGfn, PageState.resident(dstNode, pfn) | ACCESSED | DIRTY | EPT_UNMAPPED);
+        }
         return 0;
     }
 

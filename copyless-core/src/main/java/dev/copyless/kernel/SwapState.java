@@ -151,6 +151,16 @@ final class SwapState {
         return frameOfSlot[PageState.nodeOrDevice(swappedWord)][PageState.id(swappedWord)];
     }
 
+    /**
+     * A slot just read into a frame enters the swap cache, both now owned by {@code owner}: the
+     * destination read of a copyless migrate-before-map, which keeps the slot as
+     * {@code do_swap_page} does. The caller writes the owner's {@code RESIDENT|SWAPCACHE} word.
+     */
+    void addToSwapCache(SwapDevice d, int slot, long owner, int node, int pfn) {
+        d.setOwner(slot, owner);
+        link(d.id(), slot, node, pfn);
+    }
+
     /** Hands a swap-cache pair (frame and slot) of a word to another gfn: the remap of map-then-migrate. */
     void reown(long word, long owner) {
         if (PageState.isResident(word)) {

@@ -245,6 +245,34 @@ class SwapCacheTest {
     }
 
     @Test
+    void copylessMigrateBeforeMapKeepsAPageReadFromSwapInTheSwapCacheCleanAsDoSwapPageDoes() {
+        Rig r = Rig.builder().policy(copylessNoHoldBack(MIGRATE_BEFORE_MAP)).build();
+        int g = swappedOut(r);
+        int slot = PageState.id(r.word(g));
+        SwapDevice dev = r.host.swapDevice(0);
+        int freeSlots = dev.freeSlots();
+        long writes = r.count(Counter.PSWPOUT);
+
+        r.balanceFrom(0, 1);
+
+        int d = r.gfnOf(0);
+        long w = r.word(d);
+        assertThat(PageState.isResident(w) && PageState.nodeOrDevice(w) == 1).as(PageState.describe(w)).isTrue();
+        assertThat(r.count(Counter.PSWPIN)).as("one device read, into the destination node").isEqualTo(1);
+        assertThat(PageState.inSwapCache(w)).as("the read keeps its slot, as a naive swap-in does").isTrue();
+        assertThat(w & PageState.DIRTY).as("read from swap: clean").isZero();
+        assertThat(dev.owner(slot)).isEqualTo(FrameOwner.of(VM, d));
+        assertThat(dev.freeSlots()).isEqualTo(freeSlots);
+        r.checkInvariants();
+
+        r.host.pageOut(VM, d);
+
+        assertThat(r.word(d)).as("back on its own slot").isEqualTo(PageState.swapped(0, slot));
+        assertThat(r.count(Counter.PSWPOUT)).as("dropped without a write").isEqualTo(writes);
+        r.checkInvariants();
+    }
+
+    @Test
     void copylessMapThenMigrateMovesTheCachedFrameOnFirstTouch() {
         Rig r = readaheadPage(copylessNoHoldBack(MAP_THEN_MIGRATE));
 

@@ -355,8 +355,10 @@ class ClaimsTest {
         long ns = r.balanceFrom(0, 1);
 
         int d = r.gfnOf(0);
-        assertThat(swap.owner(slot)).as("read: slot released").isEqualTo(FrameOwner.FREE);
-        assertThat(swap.freeSlots()).isEqualTo(freeSlots + 1);
+        assertThat(swap.owner(slot)).as("read: the slot stays with the destination's page in the swap cache (do_swap_page)")
+                .isEqualTo(FrameOwner.of(VM, d));
+        assertThat(swap.freeSlots()).isEqualTo(freeSlots);
+        assertThat(PageState.inSwapCache(r.word(d))).isTrue();
         assertThat(r.host.node(1).owner(PageState.id(r.word(d)))).as("written into a node-1 frame")
                 .isEqualTo(FrameOwner.of(VM, d));
         assertThat(r.count(Counter.PSWPIN)).isEqualTo(1);
@@ -504,12 +506,15 @@ class ClaimsTest {
         assertThat(MovedPageList.locationId(e)).as("the list names the device").isEqualTo(1);
         int free0 = r.free(0);
         int dev1Free = r.host.swapDevice(1).freeSlots();
+        int slotB = PageState.id(r.word(b));
 
         r.balanceFrom(1, 1);
 
         int d = r.gfnOf(1);
         assertThat(residentOn(r.word(d), 1)).isTrue();
-        assertThat(r.host.swapDevice(1).freeSlots()).isEqualTo(dev1Free + 1);
+        assertThat(r.host.swapDevice(1).owner(slotB)).isEqualTo(FrameOwner.of(VM, d));
+        assertThat(r.host.swapDevice(1).freeSlots()).as("the slot stays with the page in the swap cache").isEqualTo(dev1Free);
+        assertThat(PageState.inSwapCache(r.word(d))).isTrue();
         assertThat(r.kind(a)).as("the other device is not involved").isEqualTo(PageState.SWAPPED);
         assertThat(r.free(0)).isEqualTo(free0);
         assertThat(r.count(Counter.BALANCED_MOVED_PAGES_SWAP)).isEqualTo(1);
