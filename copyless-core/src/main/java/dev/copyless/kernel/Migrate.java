@@ -191,7 +191,11 @@ final class Migrate {
         loc.set(srcGfn, PageState.UNBACKED_WORD);
         // migrated pages keep their young bit (folio_migrate_flags), as the guest's copy leaves its destination young
         // the destination's EPT entry is made at the guest's first touch (an EPT violation, as a naive copy's destination)
-        if (fromSwap && !cached) {
+        if (fromSwap && !cached && k.swaps[PageState.nodeOrDevice(src)].profile().synchronousIo()) {
+            // zram (SWP_SYNCHRONOUS_IO): do_swap_page skips the swap cache and the slot is freed, as a naive swap-in's
+            k.swaps[PageState.nodeOrDevice(src)].free(PageState.id(src));
+            loc.set(dstGfn, PageState.resident(dstNode, pfn) | ACCESSED | EPT_UNMAPPED);
+        } else if (fromSwap && !cached) {
             // the read at the destination is do_swap_page's (MADV_POPULATE_READ, a read fault): the page enters the
             // swap cache clean and keeps its slot, and should_try_to_free_swap frees the slot only when swap is full
             SwapDevice d = k.swaps[PageState.nodeOrDevice(src)];

@@ -273,6 +273,23 @@ class SwapCacheTest {
     }
 
     @Test
+    void copylessMigrateBeforeMapFromZramFreesTheSlotAsDoSwapPageSkipsTheSwapCache() {
+        Rig r = Rig.builder().swapProfile(SwapProfile.ZRAM).policy(copylessNoHoldBack(MIGRATE_BEFORE_MAP)).build();
+        int g = swappedOut(r);
+        SwapDevice dev = r.host.swapDevice(0);
+        int freeSlots = dev.freeSlots();
+
+        r.balanceFrom(0, 1);
+
+        long w = r.word(r.gfnOf(0));
+        assertThat(PageState.isResident(w) && PageState.nodeOrDevice(w) == 1).as(PageState.describe(w)).isTrue();
+        assertThat(PageState.inSwapCache(w)).as("SWP_SYNCHRONOUS_IO: no swap cache").isFalse();
+        assertThat(dev.freeSlots()).as("the slot is freed at the read").isEqualTo(freeSlots + 1);
+        assertThat(g).isNotNegative();
+        r.checkInvariants();
+    }
+
+    @Test
     void copylessMapThenMigrateMovesTheCachedFrameOnFirstTouch() {
         Rig r = readaheadPage(copylessNoHoldBack(MAP_THEN_MIGRATE));
 
