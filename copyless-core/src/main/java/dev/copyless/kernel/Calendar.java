@@ -31,6 +31,13 @@ final class Calendar {
     private final long[] used = new long[HORIZON_BINS];
     /** The oldest absolute bin the ring holds. */
     private long lo;
+    /**
+     * A run of full bins, {@code [fullStart, fullEnd)} (empty when equal): a request that reaches
+     * it jumps over it instead of visiting each bin, so a backlog costs O(1), not O(its length).
+     * Bins only fill up, so a full bin stays full until the ring drops it.
+     */
+    private long fullStart;
+    private long fullEnd;
 
     Calendar(int servers) {
         if (servers < 1) {
@@ -53,6 +60,11 @@ final class Calendar {
             if (b >= lo + HORIZON_BINS) {
                 advanceTo(b - HORIZON_BINS + 1);
             }
+            if (b >= fullStart && b < fullEnd) {
+                b = fullEnd; // every bin of the run is full: nothing to take there
+                from = b * BIN_NS;
+                continue;
+            }
             int i = (int) (b & MASK);
             long binStart = b * BIN_NS;
             long binEnd = binStart + BIN_NS;
@@ -61,6 +73,9 @@ final class Calendar {
             if (take > 0) {
                 used[i] += take;
                 remaining -= take;
+                if (used[i] == capacity) {
+                    noteFull(b);
+                }
                 if (remaining == 0) {
                     // it ends after its own part, and not before the bin's promised time spread over the servers
                     long end = Math.max(from + take, binStart + (used[i] + servers - 1) / servers);
@@ -72,11 +87,31 @@ final class Calendar {
         }
     }
 
+    /** Bin {@code b} just became full: grow the run of full bins with it, or start a new run there. */
+    private void noteFull(long b) {
+        if (b == fullEnd && fullEnd > fullStart) {
+            fullEnd = b + 1;
+        } else if (b + 1 == fullStart) {
+            fullStart = b;
+        } else if (b < fullStart || b >= fullEnd) {
+            fullStart = b;
+            fullEnd = b + 1;
+        }
+        long capacity = servers * BIN_NS;
+        while (fullEnd < lo + HORIZON_BINS && used[(int) (fullEnd & MASK)] == capacity) {
+            fullEnd++;
+        }
+    }
+
     /** Drops the bins before {@code newLo} from the ring. */
     private void advanceTo(long newLo) {
         for (long b = lo; b < newLo && b < lo + HORIZON_BINS; b++) {
             used[(int) (b & MASK)] = 0;
         }
         lo = newLo;
+        fullStart = Math.max(fullStart, newLo);
+        if (fullEnd < fullStart) {
+            fullEnd = fullStart;
+        }
     }
 }
