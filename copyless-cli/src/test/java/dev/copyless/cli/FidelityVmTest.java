@@ -1,0 +1,45 @@
+package dev.copyless.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.copyless.vm.VmAssets;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code copyless fidelity} for real: one boot of the test VM (calibration and the three policies
+ * on the Linux backend with the kernel's reclaim), then the simulator; where QEMU, busybox-static
+ * and zstd are installed, elsewhere skipped with what to install (as {@link VmBootTest}).
+ */
+class FidelityVmTest {
+    private static final Optional<String> NOT_BOOTABLE = VmAssets.notBootableReason();
+
+    @Test
+    void oneBootGivesEveryPolicysRealCountersAndTheSimulatedOverRealRatios() throws Exception {
+        assumeTrue(NOT_BOOTABLE.isEmpty(), () -> "skipped: " + NOT_BOOTABLE.orElse(""));
+        CliTest.Result r = CliTest.run("fidelity", "--timeout", "25min", "--format", "json");
+        assertThat(r.code()).as("stderr: %s", r.err()).isZero();
+        assertThat(r.err()).as("one boot").containsOnlyOnce("copyless vm: booting");
+        JsonNode root = new ObjectMapper().readTree(r.out());
+        assertThat(root.get("scenario").get("vm").get("nodes").asInt()).isEqualTo(2);
+        assertThat(root.get("scenario").get("cost_profile").get("from").asText()).isEqualTo("the test VM");
+        assertThat(root.get("scenario").get("cost_profile").get("swap_read_latency_ns").asLong()).isPositive();
+        JsonNode p = root.get("policies");
+        for (String pol : Fidelity.POLICIES) {
+            JsonNode m = p.get(pol);
+            assertThat(m.get("pswpout").get("real").asLong()).as("%s: the kernel swapped guest RAM out", pol).isPositive();
+            assertThat(m.get("pswpout").get("simulated").asLong()).as("%s: so did the model", pol).isPositive();
+            JsonNode in = m.get("pswpin");
+            assertThat(in.get("ratio").asDouble()).isCloseTo(in.get("simulated").asDouble() / in.get("real").asDouble(),
+                    org.assertj.core.data.Offset.offset(1e-3));
+        }
+        assertThat(p.get("none").get("numa_pages_migrated").get("real").asLong()).isZero();
+        assertThat(p.get("none").get("numa_pages_migrated").get("simulated").asLong()).isZero();
+        assertThat(p.get("naive").get("numa_pages_migrated").get("real").asLong()).isPositive();
+        assertThat(p.get("copyless").get("numa_pages_migrated").get("real").asLong()).isPositive();
+        assertThat(p.get("copyless").get("source_node_swapins").get("simulated").asLong()).isZero();
+    }
+}
