@@ -28,14 +28,23 @@ class FidelityVmTest {
         assertThat(root.get("scenario").get("cost_profile").get("from").asText()).isEqualTo("the test VM");
         assertThat(root.get("scenario").get("cost_profile").get("swap_read_latency_ns").asLong()).isPositive();
         JsonNode p = root.get("policies");
+        long realSwapOuts = 0;
         for (String pol : Fidelity.POLICIES) {
             JsonNode m = p.get(pol);
-            assertThat(m.get("pswpout").get("real").asLong()).as("%s: the kernel swapped guest RAM out", pol).isPositive();
-            assertThat(m.get("pswpout").get("simulated").asLong()).as("%s: so did the model", pol).isPositive();
-            JsonNode in = m.get("pswpin");
-            assertThat(in.get("ratio").asDouble()).isCloseTo(in.get("simulated").asDouble() / in.get("real").asDouble(),
-                    org.assertj.core.data.Offset.offset(1e-3));
+            assertThat(m.get("pswpout").get("simulated").asLong()).as("%s: the model's host swaps", pol).isPositive();
+            realSwapOuts += m.get("pswpout").get("real").asLong();
+            for (Fidelity.Metric x : Fidelity.METRICS) {
+                JsonNode e = m.get(x.name());
+                if (e.get("real").asLong() == 0) {
+                    assertThat(e.get("ratio").isNull()).as("%s %s: no ratio on a real 0", pol, x.name()).isTrue();
+                } else {
+                    assertThat(e.get("ratio").asDouble()).as("%s %s", pol, x.name()).isCloseTo(
+                            e.get("simulated").asDouble() / e.get("real").asDouble(), org.assertj.core.data.Offset.offset(1e-3));
+                }
+            }
         }
+        // not per policy: the real none run has been seen to swap nothing (docs/FIDELITY.md, point 3)
+        assertThat(realSwapOuts).as("the kernel swapped guest RAM out").isPositive();
         assertThat(p.get("none").get("numa_pages_migrated").get("real").asLong()).isZero();
         assertThat(p.get("none").get("numa_pages_migrated").get("simulated").asLong()).isZero();
         assertThat(p.get("naive").get("numa_pages_migrated").get("real").asLong()).isPositive();
