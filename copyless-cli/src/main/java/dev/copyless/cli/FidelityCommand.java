@@ -21,6 +21,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -142,6 +143,10 @@ final class FidelityCommand implements Callable<Integer> {
                 : BoundedInput.readText(scenario, BoundedInput.YAML_LIMIT, "scenario", "give a scenario YAML file");
         String source = scenario == null ? "embedded fidelity scenario" : scenario.toString();
         Scenario s = ScenarioParser.parse(scenarioYaml, source, scenario == null ? null : scenario.toAbsolutePath().getParent());
+        if (s.host().nodes().size() > VM.nodes()) {
+            throw new ScenarioException(source + ": has " + s.host().nodes().size() + " host nodes, but the test VM has "
+                    + VM.nodes() + "; give a scenario with at most " + VM.nodes());
+        }
         String profileYaml = null;
         if (profile != null) {
             profileYaml = BoundedInput.readText(profile, BoundedInput.YAML_LIMIT, "cost profile",
@@ -363,8 +368,7 @@ final class FidelityCommand implements Callable<Integer> {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new ScenarioException("--keep-real " + file + ": cannot write it (" + e.getMessage() + ")");
         }

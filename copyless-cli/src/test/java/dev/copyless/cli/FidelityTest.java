@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.copyless.linux.LinuxHost;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.scenario.CostProfile;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.sim.HostFactory;
@@ -45,7 +47,7 @@ class FidelityTest {
     @BeforeAll
     static void simulateTheFidelityScenarioWithTheProfileBriefly() {
         Scenario s = ScenarioParser.parse(ScenarioParser.resourceText(FidelityCommand.SCENARIO_RESOURCE), "fidelity");
-        s = dev.copyless.scenario.CostProfile.parse(PROFILE, "test").applyTo(s);
+        s = CostProfile.parse(PROFILE, "test").applyTo(s);
         sim = Runner.run(s, Fidelity.POLICIES, Progress.off(), HostFactory.SIMULATED, 3);
     }
 
@@ -150,6 +152,11 @@ class FidelityTest {
         CliTest.assertUserError(CliTest.run("fidelity", "--real", other.toString()), "not the output of copyless fidelity");
         CliTest.assertUserError(CliTest.run("fidelity", "--real", dir.resolve("missing.json").toString()), "missing.json");
         CliTest.assertUserError(CliTest.run("fidelity", "--timeout", "soon"), "--timeout");
+        Path threeNodes = dir.resolve("three.yaml");
+        Files.writeString(threeNodes, ScenarioParser.resourceText(FidelityCommand.SCENARIO_RESOURCE).replace(
+                "    - {id: 1, memory: 24MiB}\n", "    - {id: 1, memory: 24MiB}\n    - {id: 2, memory: 24MiB}\n")
+                .replace("[[10, 21], [21, 10]]", "[[10, 21, 21], [21, 10, 21], [21, 21, 10]]"));
+        CliTest.assertUserError(CliTest.run("fidelity", "--scenario", threeNodes.toString()), "3 host nodes", "2");
         CliTest.assertUserError(CliTest.run("fidelity", "--keep-real", dir.toString()), "is a folder");
         Path badScenario = dir.resolve("bad.yaml");
         Files.writeString(badScenario, "host: {nodes: []}\nbogus: 1\n");
@@ -160,7 +167,7 @@ class FidelityTest {
         CliTest.assertUserError(CliTest.run("fidelity", "--profile", badProfile.toString()), "cost.remap-ns: unknown key");
         CliTest.assertUserError(CliTest.run("fidelity", "--real", real.toString(), "--profile", badProfile.toString()),
                 "--profile");
-        if (!dev.copyless.linux.LinuxHost.isTestVm()) {
+        if (!LinuxHost.isTestVm()) {
             CliTest.assertUserError(CliTest.run("fidelity", "--in-vm"), "only inside the copyless test VM");
         }
     }
