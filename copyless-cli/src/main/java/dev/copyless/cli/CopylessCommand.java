@@ -23,7 +23,7 @@ import picocli.CommandLine.Command;
                 + " balancing costs with and without the copyless mechanism."},
         subcommands = {RunCommand.class, CompareCommand.class, SweepCommand.class, ScenarioCommand.class, TraceCommand.class,
                 StressCommand.class, ReliabilityCommand.class, LinuxDemoCommand.class, LinuxBenchCommand.class, VmCommand.class,
-                CalibrateCommand.class,
+                CalibrateCommand.class, FidelityCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CopylessCommand implements Callable<Integer> {
     public static final int EXIT_USAGE = 2;

@@ -95,8 +95,20 @@ final class VmCommand implements Callable<Integer> {
         checkCommand(command, spec.root().subcommands().keySet());
         VmSpec vm = VmSpec.of(nodes, nodeMem, cpus, swap, distance);
         Duration limit = timeout();
-        Path javaHome = Path.of(System.getProperty("java.home"));
         Path cacheDir = cache != null ? cache.toAbsolutePath() : VmAssets.defaultCache();
+        return boot(vm, limit, cacheDir, command, spec.commandLine().getOut(), err);
+    }
+
+    /**
+     * Prepares the assets, boots {@code vm} and runs {@code copyless COMMAND...} in it (the
+     * command already checked), with the guest's stdout to {@code out} and its stderr and this
+     * command's notes to {@code err}; also used by {@code copyless fidelity}.
+     *
+     * @return the command's exit code in the guest
+     * @throws VmException when a package is missing (usage) or the guest did not finish (failure)
+     */
+    static int boot(VmSpec vm, Duration limit, Path cacheDir, List<String> command, java.io.Writer out, PrintWriter err) {
+        Path javaHome = Path.of(System.getProperty("java.home"));
         VmAssets assets = new VmAssets(cacheDir, javaHome, msg -> {
             err.println(msg);
             err.flush();
@@ -118,7 +130,7 @@ final class VmCommand implements Callable<Integer> {
         env.put("HOME", "/root");
         env.put("TERM", "dumb");
         VmRunner.Run run = new VmRunner.Run(vm, shares, env, Shares.guestCwd(shares, cwd), guest, limit);
-        return VmRunner.run(prepared, run, cacheDir, spec.commandLine().getOut(), err);
+        return VmRunner.run(prepared, run, cacheDir, out, err);
     }
 
     /** The command to run in the guest must be a copyless command other than {@code vm}. */

@@ -1,0 +1,128 @@
+package dev.copyless.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.copyless.metrics.Counter;
+import dev.copyless.metrics.RunResult;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+
+/**
+ * What {@code copyless fidelity} compares: each simulated metric, the real counter it is held to
+ * (the kernel's own where the kernel counts the same event, else the Linux backend's count or
+ * read-back), and the simulated/real ratio. Pure: no I/O, so that the pairing, the ratios and the
+ * JSON shape are tested anywhere (docs/FIDELITY.md has the reasons for each pairing).
+ */
+final class Fidelity {
+    private Fidelity() {}
+
+    /** The policies compared, in output order. */
+    static final List<String> POLICIES = List.of("none", "naive", "copyless");
+
+    /** The ratio band issue 11 sets as the target for {@link #TARGETED} metrics. */
+    static final double LOW = 0.8;
+    static final double HIGH = 1.25;
+
+    /** The metrics held to the 0.8-1.25 target. */
+    static final List<String> TARGETED = List.of("pswpin", "pswpout", "numa_pages_migrated");
+
+    /**
+     * One compared metric.
+     *
+     * @param name      the metric's name in the output
+     * @param realKey   the key of the real value in the Linux backend's per-policy JSON
+     * @param simulated how the simulated value is read from a simulated run
+     * @param pairing   what the two sides count, in one line (the table's last column, FIDELITY.md)
+     */
+    record Metric(String name, String realKey, ToLongFunction<RunResult> simulated, String pairing) {}
+
+    /** The seven metrics of issue 11, in output order. */
+    static final List<Metric> METRICS = List.of(
+            new Metric("pswpin", "kernel_pswpin", r -> r.counter(Counter.PSWPIN),
+                    "model's device reads vs the kernel's pswpin delta (/proc/vmstat)"),
+            new Metric("pswpout", "kernel_pswpout", r -> r.counter(Counter.PSWPOUT),
+                    "model's device writes vs the kernel's pswpout delta (/proc/vmstat)"),
+            new Metric("pgmajfault", "kernel_pgmajfault", r -> r.counter(Counter.PGMAJFAULT),
+                    "model's major faults vs the process's majflt delta (/proc/self/stat)"),
+            new Metric("numa_pages_migrated", "numa_pages_migrated", r -> r.counter(Counter.NUMA_PAGES_MIGRATED),
+                    "the guest balancer's migrations on both sides (the same balancer code)"),
+            new Metric("balanced_moved_pages", "balanced_moved_pages", r -> r.counter(Counter.BALANCED_MOVED_PAGES),
+                    "migrations of host-moved pages; real: moved per the pagemap when the guest decided"),
+            new Metric("moved_page_data_movements", "moved_page_data_movements",
+                    r -> r.counter(Counter.MOVED_PAGE_DATA_MOVEMENTS),
+                    "4 KiB movements completing them, counted by the same MovementAccounting rules"),
+            new Metric("source_node_swapins", "source_node_swapins", Fidelity::simulatedSourceNodeSwapins,
+                    "model: movements beyond one per balanced moved page; real: each page's node read back"));
+
+    /**
+     * The simulator's swap-ins of a balanced moved page onto the node it is leaving: the model keeps
+     * no per-node read-back, but its only movement beyond the one a balanced moved page needs is
+     * the naive guest's read of a swapped source into its pinned (source) node
+     * ({@code MovementAccounting}): so it is {@code moved_page_data_movements - balanced_moved_pages}.
+     */
+    static long simulatedSourceNodeSwapins(RunResult r) {
+        return Math.max(0, r.counter(Counter.MOVED_PAGE_DATA_MOVEMENTS) - r.counter(Counter.BALANCED_MOVED_PAGES));
+    }
+
+    /** S/R; null (no ratio) when the real value is 0. */
+    static Double ratio(long simulated, long real) {
+        return real == 0 ? null : simulated / (double) real;
+    }
+
+    /** One metric's entry: {@code {"simulated": S, "real": R, "ratio": S/R}} (ratio null when R is 0). */
+    static Map<String, Object> entry(long simulated, long real) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("simulated", simulated);
+        m.put("real", real);
+        Double r = ratio(simulated, real);
+        m.put("ratio", r == null ? null : Math.round(r * 10_000.0) / 10_000.0);
+        return m;
+    }
+
+    /**
+     * The {@code policies} object: per policy of {@link #POLICIES}, per metric of {@link #METRICS},
+     * its {@link #entry}.
+     *
+     * @param simulated the simulated runs by policy
+     * @param real      the Linux backend's per-policy JSON objects by policy
+     * @throws IllegalArgumentException when a policy or a real key is missing (the real output is not
+     *                                  a fidelity run's)
+     */
+    static Map<String, Object> policies(Map<String, RunResult> simulated, JsonNode real) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String p : POLICIES) {
+            RunResult s = simulated.get(p);
+            JsonNode r = real.get(p);
+            if (s == null || r == null || !r.isObject()) {
+                throw new IllegalArgumentException("no results for policy " + p);
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            for (Metric x : METRICS) {
+                JsonNode v = r.get(x.realKey());
+                if (v == null || !v.canConvertToLong()) {
+                    throw new IllegalArgumentException("policy " + p + " has no " + x.realKey());
+                }
+                m.put(x.name(), entry(x.simulated().applyAsLong(s), v.asLong()));
+            }
+            out.put(p, m);
+        }
+        return out;
+    }
+
+    /** A ratio for the table: three decimals, {@code -} for 0/0, {@code inf} for S/0. */
+    static String ratioText(long simulated, long real) {
+        Double r = ratio(simulated, real);
+        if (r == null) {
+            return simulated == 0 ? "-" : "inf";
+        }
+        return String.format(Locale.ROOT, "%.3f", r);
+    }
+
+    /** Whether a targeted metric's ratio is inside the band (0/0 counts as inside: both sides agree). */
+    static boolean withinTarget(long simulated, long real) {
+        Double r = ratio(simulated, real);
+        return r == null ? simulated == 0 : r >= LOW && r <= HIGH;
+    }
+}
