@@ -234,6 +234,18 @@ public final class GuestRam implements AutoCloseable {
     }
 
     /**
+     * {@code lru_add_drain_all}, through a {@code move_pages} of gfn 0 to the node it is bound to
+     * ({@code do_pages_move} starts with {@code lru_cache_disable}, which drains every CPU's folio
+     * batches). {@code MADV_PAGEOUT} drains only the calling CPU's batch: a page faulted in on
+     * another CPU can still sit in that CPU's batch, off the LRU, where it cannot be isolated and
+     * is skipped. Moves nothing: the page is already on that node, or not present.
+     */
+    public void drainLruCaches() {
+        int[] status = new int[1];
+        Syscalls.movePages(new long[] {address(0)}, 1, new int[] {vnodeNode(0)}, status, Syscalls.MPOL_MF_MOVE);
+    }
+
+    /**
      * Pages a range out so that the next fault reads the swap device, without touching any
      * system-wide setting: {@code MADV_PAGEOUT}, {@code MADV_POPULATE_READ} (the pages come
      * back clean from the swap cache and keep their slots), {@code MADV_PAGEOUT} again (clean

@@ -262,6 +262,7 @@ public final class LinuxDemo {
                 ram.writePattern(i, expected[i]);
             }
             for (int attempt = 0; attempt < 5; attempt++) {
+                ram.drainLruCaches(); // pages still in another CPU's folio batch cannot be paged out
                 if (deviceReads) {
                     ram.pageOutCold(0, n);
                 } else {
@@ -271,7 +272,10 @@ public final class LinuxDemo {
                 if (list.size() == n) {
                     break;
                 }
-                pause(); // a page whose first write is still in flight cannot be dropped yet: let the disk catch up
+                // a page whose first write is still in flight cannot be dropped yet: let the disk catch up
+                // (on a loaded machine writeback lags, so wait for it rather than a fixed pause)
+                LinuxHost.awaitSwapWriteback(2_000);
+                pause();
             }
             int swappedBefore = list.size();
             int[] status = new int[n];
