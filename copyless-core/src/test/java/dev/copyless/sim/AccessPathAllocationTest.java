@@ -6,7 +6,6 @@ import dev.copyless.balancer.BalancingPolicy;
 import dev.copyless.metrics.Counter;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
-import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.testkit.Scenarios;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,6 @@ import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.Scenario;
-import dev.copyless.scenario.ScenarioParser;
 import dev.copyless.sim.Simulation;
 import dev.copyless.testkit.Scenarios;
 import org.junit.jupiter.params.ParameterizedTest;
