@@ -41,32 +41,31 @@ public final class TaskScheduler extends Agent {
     @Override
     public long doWork(long now) {
         List<Task> tasks = vm.tasks();
+        if (tasks.isEmpty() || vm.vnodes() < 2 || now <= 0 || "none".equals(pattern)) {
+            return now + intervalNs;
+        }
         if ("swap".equals(pattern)) {
-            if (vm.vnodes() > 1 && now > 0 && !tasks.isEmpty() && !swapPair(tasks)) {
-                Task t = tasks.get(next++ % tasks.size()); // no two tasks on different vNodes: one moves on its own
-                int from = t.vnode();
-                Vcpu target = leastLoaded((from + 1) % vm.vnodes());
-                if (target != null) {
-                    t.updateScanPeriod(from, target.vnode());
-                    target.enqueue(t);
-                    stat.inc(Counter.TASK_MOVES);
-                }
+            if (!swapPair(tasks)) { // no two tasks on different vNodes: one moves on its own
+                Task t = tasks.get(next++ % tasks.size());
+                moveAlone(t, (t.vnode() + 1) % vm.vnodes());
             }
             return now + intervalNs;
         }
-        if (!tasks.isEmpty() && vm.vnodes() > 1 && now > 0 && !"none".equals(pattern)) {
-            Task t = random ? tasks.get(rng.nextInt(tasks.size()))
-                    : "pingpong".equals(pattern) ? tasks.get(0) : tasks.get(next++ % tasks.size());
-            int from = t.vnode();
-            int to = random ? (from + 1 + rng.nextInt(vm.vnodes() - 1)) % vm.vnodes() : (from + 1) % vm.vnodes();
-            Vcpu target = leastLoaded(to);
-            if (target != null) {
-                t.updateScanPeriod(from, to);
-                target.enqueue(t);
-                stat.inc(Counter.TASK_MOVES);
-            }
-        }
+        Task t = random ? tasks.get(rng.nextInt(tasks.size()))
+                : "pingpong".equals(pattern) ? tasks.get(0) : tasks.get(next++ % tasks.size());
+        int from = t.vnode();
+        moveAlone(t, random ? (from + 1 + rng.nextInt(vm.vnodes() - 1)) % vm.vnodes() : (from + 1) % vm.vnodes());
         return now + intervalNs;
+    }
+
+    /** Moves {@code t} to the least loaded vCPU of vNode {@code to} ({@code update_scan_period} on the way). */
+    private void moveAlone(Task t, int to) {
+        Vcpu target = leastLoaded(to);
+        if (target != null) {
+            t.updateScanPeriod(t.vnode(), to);
+            target.enqueue(t);
+            stat.inc(Counter.TASK_MOVES);
+        }
     }
 
     /**
