@@ -14,7 +14,9 @@ import dev.copyless.sim.MemoryEstimate;
 import dev.copyless.scenario.CostProfile;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.sweep.SweepGrid;
+import dev.copyless.sweep.SweepEngine;
 import dev.copyless.sweep.SweepPoint;
+import dev.copyless.sweep.SweepRows;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -81,6 +83,14 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Points run at once (default: the number of cores).")
     Integer threads;
 
+    @Option(names = "--engine", paramLabel = "NAME", description = "Where points run: local (default: this"
+            + " machine's cores) or spark (Apache Spark, from the copyless-spark module; see docs/SWEEP.md).")
+    String engineName;
+
+    @Option(names = "--master", paramLabel = "URL", description = "With --engine spark: the Spark master, e.g."
+            + " local[*] (the default), local[2], spark://HOST:7077, yarn, k8s://https://HOST:443.")
+    String master;
+
     @Option(names = "--report", paramLabel = "DIR",
             description = "Also write the sweep's report (report.html and charts) to DIR (it is always written to --out).")
     Path report;
@@ -109,7 +119,17 @@ final class SweepCommand implements Callable<Integer> {
         if (nThreads < 1 || nThreads > 1024) {
             throw new ScenarioException("--threads: expected 1..1024, got " + nThreads);
         }
+        String engineKey = engineName == null ? "local" : engineName.strip();
+        if (!engineKey.equals("local") && threads != null) {
+            throw new ScenarioException("--threads is for --engine local; with --engine " + engineKey
+                    + " give the parallelism to the engine (e.g. --master 'local[4]', or the cluster's executors)");
+        }
+        if (engineKey.equals("local") && master != null) {
+            throw new ScenarioException("--master is for --engine spark; --engine local runs on this machine's cores"
+                    + " (--threads N)");
+        }
         nThreads = fit(g, g.points(), nThreads, spec.commandLine().getErr()); // refused before anything is written
+        SweepEngine engine = SweepEngines.open(engineKey, master, nThreads); // refused before anything is written
         Path csv = dir.resolve("results.csv");
         Path gridCopy = dir.resolve("grid.yaml");
         Path marker = dir.resolve(INCOMPLETE);
@@ -168,7 +188,7 @@ final class SweepCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         boolean rowsOnStdout = !Terminal.stdoutIsTerminal(); // on a terminal the rows go to results.csv only
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("sweep: %d points (%d done before), %d at a time, into %s%n", g.size(), done.size(), nThreads, dir);
+        err.printf("sweep: %d points (%d done before), %s, into %s%n", g.size(), done.size(), engine.describe(), dir);
         err.flush();
         if (rowsOnStdout && header != null && done.size() > 0) {
             stdout.println(String.join(",", header));
@@ -185,44 +205,23 @@ final class SweepCommand implements Callable<Integer> {
             }
         }, "copyless-sweep-interrupted");
         Runtime.getRuntime().addShutdownHook(hook);
-        ExecutorService pool = Executors.newFixedThreadPool(nThreads, r -> {
-            Thread t = new Thread(r, "copyless-sweep");
-            t.setDaemon(true);
-            return t;
-        });
         Progress bar = Progress.on(err, progress.progress);
         long before = done.size();
         boolean ok = false;
-        boolean announced = false;
+        boolean[] announced = {false};
+        List<String>[] headerRef = new List[] {header};
         try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
-            ExecutorCompletionService<Object[]> cs = new ExecutorCompletionService<>(pool);
-            for (SweepPoint p : todo) {
-                cs.submit(() -> new Object[] {p, p.run(g.base())});
-            }
-            for (int i = 0; i < todo.size(); i++) {
-                Object[] r;
-                try {
-                    r = cs.take().get();
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException re) {
-                        throw re;
-                    }
-                    throw e;
-                }
-                SweepPoint p = (SweepPoint) r[0];
-                @SuppressWarnings("unchecked")
-                Map<String, RunResult> res = (Map<String, RunResult>) r[1];
-                Map<String, Object> row = row(g, p, res);
-                if (header == null) {
-                    header = new ArrayList<>(row.keySet());
-                    w.write(String.join(",", header));
+            engine.run(g.base(), todo, (p, row) -> {
+                if (headerRef[0] == null) {
+                    headerRef[0] = new ArrayList<>(row.keySet());
+                    w.write(String.join(",", headerRef[0]));
                     w.newLine();
                     if (rowsOnStdout) {
-                        stdout.println(String.join(",", header));
+                        stdout.println(String.join(",", headerRef[0]));
                     }
                 }
-                String line = csvLine(header, row);
+                String line = SweepRows.csvLine(headerRef[0], row);
                 w.write(line);
                 w.newLine();
                 w.flush();
@@ -232,28 +231,27 @@ final class SweepCommand implements Callable<Integer> {
                     stdout.flush();
                 }
                 long elapsed = bar.elapsedNs();
-                if (!announced && elapsed >= 3_000_000_000L && n < g.size()) {
-                    announced = true; // said once, up front, with the estimate: points so far at this pace
+                if (!announced[0] && elapsed >= 3_000_000_000L && n < g.size()) {
+                    announced[0] = true; // said once, up front, with the estimate: points so far at this pace
                     double leftNs = (double) elapsed / (n - before) * (g.size() - n);
                     if (leftNs > 10 * 60 * 1e9) {
                         bar.println(String.format(java.util.Locale.ROOT, "note: this sweep will take about %s more"
-                                + " (%,d points left at %.1f s per point so far, %d at a time); Ctrl-C stops it, and"
+                                + " (%,d points left at %.1f s per point so far, %s); Ctrl-C stops it, and"
                                 + " --resume finishes it later", Progress.duration((long) (leftNs / 1e9)),
-                                g.size() - n, elapsed / 1e9 / (n - before) * nThreads, nThreads));
+                                g.size() - n, elapsed / 1e9 / (n - before), engine.describe()));
                     }
                 }
                 String left = Progress.left(elapsed, (double) (n - before) / (g.size() - before));
-                bar.update(String.format(java.util.Locale.ROOT, "sweep: %,d of %,d points%s", n, g.size(),
-                        left.isEmpty() ? "" : ", " + left));
-            }
+                bar.update(String.format(java.util.Locale.ROOT, "sweep: %,d of %,d points, %s%s", n, g.size(),
+                        Progress.duration(elapsed / 1_000_000_000L) + " so far", left.isEmpty() ? "" : ", " + left));
+            });
             ok = true;
         } catch (IOException | ScenarioException | HostOutOfMemoryException e) {
             String why = e instanceof IOException io
                     ? csv + ": cannot write the sweep's results (" + BoundedInput.reason(io) + ")" : e.getMessage();
             if (fresh && finished.get() == 0) { // nothing of value was made: leave nothing behind
                 bar.close();
-                pool.shutdownNow();
-                pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+                engine.close();
                 for (Path f : List.of(csv, gridCopy, marker)) {
                     Files.deleteIfExists(f);
                 }
@@ -265,14 +263,11 @@ final class SweepCommand implements Callable<Integer> {
         } finally {
             over.set(true);
             bar.close();
-            pool.shutdownNow();
+            engine.close();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException e) {
                 // the JVM is shutting down already: the hook has printed the hint
-            }
-            if (!ok) {
-                pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
             }
         }
         List<Map<String, Object>> rows = readRows(csv);
@@ -337,48 +332,6 @@ final class SweepCommand implements Callable<Integer> {
     private String incompleteNote(SweepGrid g, Path dir) {
         return "This sweep of " + grid + " (" + g.size() + " points) has not finished.\n"
                 + "results.csv holds the points done so far. Finish it with:\n  " + resumeCommand(dir) + "\n";
-    }
-
-    /** The summary fields a sweep row keeps of each latency, in this order. */
-    static final List<Statistic> ROW_STATISTICS = List.of(Statistic.MEAN, Statistic.P50, Statistic.P99);
-
-    /**
-     * The CSV row of a finished point: id, seed, parameter values, then {@code policy.metric} for every
-     * scalar metric of the catalogue the run holds, and {@code policy.latency.statistic} for
-     * {@link #ROW_STATISTICS} of each latency summary.
-     */
-    static Map<String, Object> row(SweepGrid g, SweepPoint p, Map<String, RunResult> results) {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("point", p.id());
-        row.put("seed", p.seed());
-        row.putAll(p.values());
-        for (Map.Entry<String, RunResult> e : results.entrySet()) {
-            RunResult r = e.getValue();
-            for (Metric m : MetricCatalogue.ALL) {
-                if (m instanceof Latency l) {
-                    for (Statistic q : ROW_STATISTICS) {
-                        Scalar x = Scalar.of(l, q);
-                        row.put(e.getKey() + "." + x.key(), r.json(x));
-                    }
-                } else if (m.scalar() && r.has(m)) {
-                    row.put(e.getKey() + "." + m.metricName(), r.json(Scalar.of(m)));
-                }
-            }
-        }
-        return row;
-    }
-
-    private static String csvLine(List<String> header, Map<String, Object> row) {
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < header.size(); i++) {
-            if (i > 0) {
-                b.append(',');
-            }
-            Object v = row.get(header.get(i));
-            String s = v == null ? "" : v.toString();
-            b.append(s.contains(",") || s.contains("\"") ? "\"" + s.replace("\"", "\"\"") + "\"" : s);
-        }
-        return b.toString();
     }
 
     /**

@@ -123,4 +123,22 @@ class SweepCommandTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SweepGrid.parse("parameters: {}\n", "x", null))
                 .isInstanceOf(ScenarioException.class).hasMessageContaining("parameters");
     }
+
+    @Test
+    void anEngineThatIsNotThereOrFlagsOfTheOtherEngineAreRefusedBeforeAnythingIsWritten(@TempDir Path tmp)
+            throws Exception {
+        Path grid = tmp.resolve("g.yaml");
+        Files.writeString(grid, GRID);
+        Path o = tmp.resolve("o");
+        // this module's test class path has no copyless-spark: the refusal says how to get it
+        CliTest.assertUserError(CliTest.run("sweep", "--grid", grid.toString(), "--out", o.toString(),
+                "--engine", "spark"), "--engine spark", "copyless-spark", "docs/SWEEP.md");
+        CliTest.assertUserError(CliTest.run("sweep", "--grid", grid.toString(), "--out", o.toString(),
+                "--engine", "hadoop"), "--engine", "local", "hadoop");
+        CliTest.assertUserError(CliTest.run("sweep", "--grid", grid.toString(), "--out", o.toString(),
+                "--engine", "spark", "--threads", "2"), "--threads", "local[4]");
+        CliTest.assertUserError(CliTest.run("sweep", "--grid", grid.toString(), "--out", o.toString(),
+                "--master", "local[2]"), "--master", "--engine spark");
+        assertThat(o).doesNotExist();
+    }
 }

@@ -28,7 +28,7 @@ package dev.copyless.mm;
  * @param scanPages       pages of guest memory one pass covers ({@code numa_balancing_scan_size_mb},
  *                        256 MiB)
  */
-public record Promotion(Mode mode, long hotThresholdNs, long rateLimitMBps, long scanPeriodNs, long scanPages) {
+public record Promotion(Mode mode, long hotThresholdNs, long rateLimitMBps, long scanPeriodNs, long scanPages) implements java.io.Serializable {
     /** The host's promotion mode; {@link #key()} is its scenario spelling. */
     public enum Mode {
         OFF("off"), TIERING("tiering"), ON_TOUCH("on-touch");

@@ -15,10 +15,10 @@ import java.util.List;
  */
 public record Scenario(String name, long seed, long durationNs, Host host, List<Vm> vms, Scheduler scheduler,
                        Balancer balancer, Copyless copyless, Cost cost, int timeBuckets, FaultConfig faults,
-                       Hypercall hypercall) {
+                       Hypercall hypercall) implements java.io.Serializable {
 
     /** A host NUMA node: frames and watermarks in pages. */
-    public record Node(int id, int pages, int wmarkMin, int wmarkLow, int wmarkHigh) {}
+    public record Node(int id, int pages, int wmarkMin, int wmarkLow, int wmarkHigh) implements java.io.Serializable {}
 
     /**
      * A swap device: profile latencies in ns.
@@ -27,7 +27,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      * @param node       the device's home NUMA node
      */
     public record Swap(String name, String profile, int slots, long readNs, long writeNs, long bytesPerSecond,
-                       int queueDepth, int node) {
+                       int queueDepth, int node) implements java.io.Serializable {
         /** A device with its profile's queue depth, on node 0. */
         public Swap(String name, String profile, int slots, long readNs, long writeNs, long bytesPerSecond) {
             this(name, profile, slots, readNs, writeNs, bytesPerSecond, SwapProfile.defaultQueueDepth(profile), 0);
@@ -48,7 +48,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      */
     public record Host(List<Node> nodes, int[][] distance, List<Swap> swap, int reclaimBatch, int pageCluster,
                        int[] demotionTarget, long demotionIntervalNs, int demotionBatch, Promotion promotion,
-                       boolean realBytes, boolean vmaReadahead, long linkBytesPerSecond) {
+                       boolean realBytes, boolean vmaReadahead, long linkBytesPerSecond) implements java.io.Serializable {
         /** {@code host.link-bandwidth}'s default: UPI at 10.4 GT/s, 20.8 GB/s per direction. */
         public static final long DEFAULT_LINK_BYTES_PER_SECOND = 20_800_000_000L;
 
@@ -107,7 +107,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
         }
     }
 
-    public record Vnode(int id, int pages, int hostNode, int vcpus) {}
+    public record Vnode(int id, int pages, int hostNode, int vcpus) implements java.io.Serializable {}
 
     /**
      * A guest task and its access pattern.
@@ -129,7 +129,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      */
     public record Task(String name, int vnode, int pages, String pattern, double hotFraction, double hotProbability,
                        double zipfExponent, long phaseNs, String sharedRegion, String trace, int traceThread,
-                       long thinkNs, double traceTimeScale, double nsPerInstruction, double writeFraction) {
+                       long thinkNs, double traceTimeScale, double nsPerInstruction, double writeFraction) implements java.io.Serializable {
         /**
          * Default share of stores among a synthetic task's accesses: 12 stores to 22 loads in the
          * SPECint instruction mix on 80x86 (Hennessy and Patterson, <i>Computer Architecture: A
@@ -154,7 +154,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
         }
     }
 
-    public record Vm(String name, List<Vnode> vnodes, List<Task> tasks) {
+    public record Vm(String name, List<Vnode> vnodes, List<Task> tasks) implements java.io.Serializable {
         /** Guest virtual pages of the VM's tasks, a shared region counted once. */
         public long workloadPages() {
             long s = 0;
@@ -182,7 +182,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      * @param pattern {@code round-robin}, {@code random}, {@code pingpong} (the first task back
      *                and forth) or {@code none}
      */
-    public record Scheduler(long intervalNs, String pattern, long quantumNs) {}
+    public record Scheduler(long intervalNs, String pattern, long quantumNs) implements java.io.Serializable {}
 
     /**
      * Guest automatic NUMA balancing.
@@ -194,7 +194,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      * @param faultAround     pages considered per migrating hinting fault (1 = stock Linux)
      */
     public record Balancer(long scanPeriodMinNs, long scanPeriodMaxNs, long scanDelayNs, int scanPages,
-                           int faultAround) {
+                           int faultAround) implements java.io.Serializable {
         /** A balancer with another fault-around. */
         public Balancer withFaultAround(int pages) {
             return new Balancer(scanPeriodMinNs, scanPeriodMaxNs, scanDelayNs, scanPages, pages);
@@ -210,7 +210,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      * The copyless policies' options: request order and pages per hypercall. Hold-back (claim 12)
      * is not an option: it is the policy {@code copyless-holdback}.
      */
-    public record Copyless(String order, int batch) {}
+    public record Copyless(String order, int batch) implements java.io.Serializable {}
 
     /**
      * The hypercall channel ({@code hypercall:}, docs/ABI.md): per-VM rate limits in calls and
@@ -219,7 +219,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
      */
     public record Hypercall(long rateLimitCalls, long rateLimitPages, long rateLimitBurstNs, long timeoutNs,
                             int retries, long channelSeed, double dropRate, double duplicateRate,
-                            double reorderRate) {
+                            double reorderRate) implements java.io.Serializable {
         /** The section that gives {@code c} (the inverse of {@link #config()}). */
         public static Hypercall of(HypercallConfig c) {
             return new Hypercall(c.rateLimitCalls(), c.rateLimitPages(), c.burstNs(), c.timeoutNs(), c.retries(),
@@ -237,7 +237,7 @@ public record Scenario(String name, long seed, long durationNs, Host host, List<
     public record Cost(long accessLocalNs, long accessRemoteNs, long pageCopyLocalNs, long zeroPageNs,
                        long eptFaultNs, long hintFaultNs, long pteUpdateNs, long migratePageNs,
                        long hypercallExitNs, long hypercallPageNs, long reclaimScanNs,
-                       long remapPageNs, long tlbShootdownNs, long listInspectNs) {}
+                       long remapPageNs, long tlbShootdownNs, long listInspectNs) implements java.io.Serializable {}
 
     /** Pages of host memory, all nodes together. */
     public long hostPages() {

@@ -16,7 +16,7 @@ package dev.copyless.swap;
  */
 public record FaultConfig(long seed, double swapReadErrorRate, double swapReadErrorPersistentRate,
                           double swapWriteErrorRate, double tornWriteRate, double tornWriteSilentRate,
-                          double slowIoRate, long slowIoNs) {
+                          double slowIoRate, long slowIoNs) implements java.io.Serializable {
     /** No faults. */
     public static final FaultConfig NONE = new FaultConfig(0, 0, 0, 0, 0, 0, 0, 0);
 

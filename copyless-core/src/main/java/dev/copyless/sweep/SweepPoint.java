@@ -15,7 +15,8 @@ import java.util.Map;
  * (base scenario, this point), so a point can be computed anywhere (another thread today, a
  * cluster worker tomorrow) and give the same results.
  */
-public record SweepPoint(int id, long seed, Map<String, String> values, List<String> policies) {
+public record SweepPoint(int id, long seed, Map<String, String> values, List<String> policies)
+        implements java.io.Serializable {
 
     /** The scenario of this point: the base with every swept parameter applied, then the seed. */
     public Scenario scenario(Scenario base) {
@@ -40,6 +41,11 @@ public record SweepPoint(int id, long seed, Map<String, String> values, List<Str
             }
         }
         return out;
+    }
+
+    /** Runs the point ({@link #run}) and returns its CSV row ({@link SweepRows#row}): what every engine computes. */
+    public java.util.LinkedHashMap<String, Object> row(Scenario base) {
+        return SweepRows.row(this, run(base));
     }
 
     /** A stable text key of the point's values, e.g. {@code memory-pressure=1.2;swap-device=zram;seed=42}. */
