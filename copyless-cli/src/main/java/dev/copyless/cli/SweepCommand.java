@@ -108,7 +108,7 @@ final class SweepCommand implements Callable<Integer> {
         }
         CostProfile cp = CostProfile.load(costProfile);
         spec.commandLine().getErr().println(cp.summary(costProfile.toString()));
-        return new SweepGrid(g.source(), g.text(), cp.applyTo(g.base()), g.policies(), g.seeds(), g.parameters());
+        return g.withBase(cp.applyTo(g.base()));
     }
 
     @Override

@@ -244,7 +244,7 @@ public final class Simulation implements AutoCloseable {
             case "sequential" -> new SequentialWorkload(ts.pages());
             case "zipf" -> new ZipfWorkload(ts.pages(), ts.zipfExponent());
             case "phase" -> new PhaseWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability(), ts.phaseNs());
-            case "trace" -> TraceWorkload.open(java.nio.file.Path.of(ts.trace()), ts.traceThread(),
+            case "trace" -> TraceWorkload.open(dev.copyless.trace.TraceFiles.resolve(java.nio.file.Path.of(ts.trace())), ts.traceThread(),
                     ts.nsPerInstruction() * ts.traceTimeScale());
             default -> new HotColdWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability());
         };

@@ -37,9 +37,10 @@ import java.util.Set;
  * @param policies   policies every point runs
  * @param seeds      seeds every point runs with
  * @param parameters swept parameter -> values (as written), in file order
+ * @param dir        the grid file's directory, against which relative trace paths are resolved (null: as given)
  */
 public record SweepGrid(String source, String text, Scenario base, List<String> policies, List<Long> seeds,
-                        Map<String, List<String>> parameters) {
+                        Map<String, List<String>> parameters, Path dir) {
     private static final Set<String> TOP = Set.of("base", "policies", "seeds", "parameters");
     /** The most points a grid may have. */
     public static final long MAX_POINTS = 100_000;
@@ -170,10 +171,10 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
         }
         for (Map.Entry<String, List<String>> e : out.entrySet()) {
             for (String v : e.getValue()) {
-                SweepParameters.apply(base, e.getKey(), v, source); // validate every value up front
+                SweepParameters.apply(base, e.getKey(), v, source, dir); // validate every value up front
             }
         }
-        return new SweepGrid(source, text, base, policies, seeds, out);
+        return new SweepGrid(source, text, base, policies, seeds, out, dir == null ? null : dir.toAbsolutePath());
     }
 
     /** Refuses an empty list and a value listed twice (its points would run twice). */
@@ -213,6 +214,11 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
         return out;
     }
 
+    /** This grid with another base scenario (e.g. a cost profile applied to it). */
+    public SweepGrid withBase(Scenario newBase) {
+        return new SweepGrid(source, text, newBase, policies, seeds, parameters, dir);
+    }
+
     /** Number of points (parameter combinations times seeds); {@link #parse} keeps it at most {@link #MAX_POINTS}. */
     public long size() {
         long n = seeds.size();
@@ -235,7 +241,7 @@ public record SweepGrid(String source, String text, Scenario base, List<String> 
                 for (int i = 0; i < names.size(); i++) {
                     values.put(names.get(i), parameters.get(names.get(i)).get(idx[i]));
                 }
-                out.add(new SweepPoint(id++, seed, values, policies));
+                out.add(new SweepPoint(id++, seed, values, policies, dir == null ? null : dir.toString()));
                 int k = names.size() - 1;
                 while (k >= 0 && ++idx[k] == parameters.get(names.get(k)).size()) {
                     idx[k] = 0;

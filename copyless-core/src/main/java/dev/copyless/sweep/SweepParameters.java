@@ -5,7 +5,10 @@ import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.scenario.ScenarioSchema;
 import dev.copyless.scenario.Units;
+import dev.copyless.scenario.TraceScenario;
 import dev.copyless.swap.SwapProfile;
+import dev.copyless.trace.TraceException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -22,6 +25,8 @@ import java.util.List;
  *   <li>{@code vms}: the number of VMs: the first VM is replicated.</li>
  *   <li>{@code task-move-interval}: how often the guest scheduler moves a task.</li>
  *   <li>{@code copyless-order}, {@code fault-around}, {@code duration}.</li>
+ *   <li>{@code workload}: every task's access pattern ({@link #WORKLOADS}).</li>
+ *   <li>{@code trace}: the first VM replays a recorded program ({@link TraceScenario}), at the base's pressure.</li>
  * </ul>
  * Hold-back is no parameter: it is the policy {@code copyless-holdback} (grid key {@code policies}).
  */
@@ -29,11 +34,30 @@ public final class SweepParameters {
     private SweepParameters() {}
 
     public static final List<String> NAMES = List.of("memory-pressure", "swap-device", "hot-fraction", "vms",
-            "task-move-interval", "copyless-order", "fault-around", "duration");
+            "task-move-interval", "copyless-order", "fault-around", "duration", "workload", "trace");
 
+    /** The parameters that define the workload: applied before every other, whatever their order in the grid. */
+    static final List<String> WORKLOAD_FIRST = List.of("trace", "workload");
+
+    /** The access patterns {@code workload} takes (a task's {@code pattern} other than {@code trace}). */
+    public static final List<String> WORKLOADS = List.of("hot-cold", "uniform", "sequential", "zipf", "phase");
+
+    /** {@link #apply(Scenario, String, String, String, Path)} with relative trace paths taken as they are. */
     public static Scenario apply(Scenario s, String name, String value, String source) {
+        return apply(s, name, value, source, null);
+    }
+
+    /**
+     * The scenario {@code s} with parameter {@code name} set to {@code value}.
+     *
+     * @param dir the grid file's directory, against which a relative {@code trace} path is resolved (null: the
+     *            working directory)
+     */
+    public static Scenario apply(Scenario s, String name, String value, String source, Path dir) {
         String where = source + ": parameters." + name + ": ";
         return switch (name) {
+            case "workload" -> workload(s, value, where);
+            case "trace" -> trace(s, value, dir, where);
             case "memory-pressure" -> memoryPressure(s, number(where, value, 0.05, 100), where);
             case "swap-device" -> swapDevice(s, value, where);
             case "hot-fraction" -> hotFraction(s, number(where, value, 0.0, 1.0));
@@ -151,6 +175,57 @@ public final class SweepParameters {
         Scenario out = withVms(s, vms);
         checkCapacity(out, where);
         return out;
+    }
+
+    /** Every task that does not replay a trace gets the access pattern {@code value}; its other settings stay. */
+    private static Scenario workload(Scenario s, String value, String where) {
+        String pattern = value.strip();
+        if (!WORKLOADS.contains(pattern)) {
+            throw new ScenarioException(where + "expected one of " + String.join(", ", WORKLOADS) + ", got '" + value
+                    + "' (a recorded program is the parameter trace)");
+        }
+        List<Scenario.Vm> vms = new ArrayList<>();
+        boolean any = false;
+        for (Scenario.Vm vm : s.vms()) {
+            List<Scenario.Task> tasks = new ArrayList<>();
+            for (Scenario.Task t : vm.tasks()) {
+                if (t.pattern().equals("trace")) {
+                    tasks.add(t);
+                    continue;
+                }
+                any = true;
+                tasks.add(new Scenario.Task(t.name(), t.vnode(), t.pages(), pattern, t.hotFraction(), t.hotProbability(),
+                        t.zipfExponent(), t.phaseNs(), t.sharedRegion(), t.trace(), t.traceThread(), t.thinkNs(),
+                        t.traceTimeScale(), t.nsPerInstruction(), t.writeFraction()));
+            }
+            vms.add(new Scenario.Vm(vm.name(), vm.vnodes(), tasks));
+        }
+        if (!any) {
+            throw new ScenarioException(where + "every task of the base scenario replays a trace; a workload pattern"
+                    + " applies to tasks with a pattern of their own");
+        }
+        return withVms(s, vms);
+    }
+
+    /**
+     * The first VM replays the trace {@code value} instead of its tasks ({@link TraceScenario}, one task per
+     * trace thread, round-robin over its vNodes): its vNodes are scaled to the trace's footprint and the host
+     * to keep the base's memory pressure, so a trace axis compares programs at the same pressure (a
+     * {@code memory-pressure} parameter is applied after it).
+     */
+    private static Scenario trace(Scenario s, String value, Path dir, String where) {
+        Path file;
+        try {
+            file = dir == null ? Path.of(value.strip()) : dir.resolve(value.strip());
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new ScenarioException(where + "expected the path of a trace file (copyless trace record -o FILE),"
+                    + " got '" + value + "'");
+        }
+        try {
+            return TraceScenario.apply(s, file, null, 1.0, true, "the sweep's base scenario");
+        } catch (ScenarioException | TraceException e) {
+            throw new ScenarioException(where + e.getMessage().replace("--trace: ", ""));
+        }
     }
 
     private static Scenario withHost(Scenario s, Scenario.Host h) {

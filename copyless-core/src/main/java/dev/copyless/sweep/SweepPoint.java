@@ -5,6 +5,7 @@ import dev.copyless.host.HostOutOfMemoryException;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.sim.Simulation;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,16 +16,42 @@ import java.util.Map;
  * (base scenario, this point), so a point can be computed anywhere (another thread today, a
  * cluster worker tomorrow) and give the same results.
  */
-public record SweepPoint(int id, long seed, Map<String, String> values, List<String> policies)
+public record SweepPoint(int id, long seed, Map<String, String> values, List<String> policies, String dir)
         implements java.io.Serializable {
 
-    /** The scenario of this point: the base with every swept parameter applied, then the seed. */
+    /** A point whose relative paths (a {@code trace} value) are taken as they are. */
+    public SweepPoint(int id, long seed, Map<String, String> values, List<String> policies) {
+        this(id, seed, values, policies, null);
+    }
+
+    /**
+     * The scenario of this point: the base with every swept parameter applied (those that define the
+     * workload, {@code trace} then {@code workload}, first; the others in the grid's order), then the seed.
+     */
     public Scenario scenario(Scenario base) {
         Scenario s = base;
+        Path d = dir == null ? null : Path.of(dir);
+        for (String first : SweepParameters.WORKLOAD_FIRST) {
+            if (values.containsKey(first)) {
+                s = SweepParameters.apply(s, first, values.get(first), "sweep point " + id, d);
+            }
+        }
         for (Map.Entry<String, String> e : values.entrySet()) {
-            s = SweepParameters.apply(s, e.getKey(), e.getValue(), "sweep point " + id);
+            if (!SweepParameters.WORKLOAD_FIRST.contains(e.getKey())) {
+                s = SweepParameters.apply(s, e.getKey(), e.getValue(), "sweep point " + id, d);
+            }
         }
         return s.withSeed(seed);
+    }
+
+    /** The trace files this point's {@code trace} parameter names, resolved as {@link #scenario} resolves them. */
+    public List<Path> traceFiles() {
+        String t = values.get("trace");
+        if (t == null) {
+            return List.of();
+        }
+        Path p = dir == null ? Path.of(t.strip()) : Path.of(dir).resolve(t.strip());
+        return List.of(p.toAbsolutePath().normalize());
     }
 
     /** Runs every policy of the point, one after another, and returns policy -> results. */
