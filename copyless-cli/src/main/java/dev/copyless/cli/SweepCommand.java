@@ -17,6 +17,7 @@ import dev.copyless.sweep.SweepGrid;
 import dev.copyless.sweep.SweepEngine;
 import dev.copyless.sweep.SweepPoint;
 import dev.copyless.sweep.SweepRows;
+import dev.copyless.sweep.SweepSummary;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -271,11 +272,15 @@ final class SweepCommand implements Callable<Integer> {
             }
         }
         List<Map<String, Object>> rows = readRows(csv);
+        List<String> parameters = new ArrayList<>(g.parameters().keySet());
+        List<SweepSummary.Group> groups = SweepSummary.of(parameters, rows);
         Map<String, Object> json = new LinkedHashMap<>(); // grid first, then points, in every run (Map.of has no order)
         json.put("grid", grid.toString());
         json.put("points", rows);
+        json.put("summary", summaryJson(groups));
         try (StagedFiles staged = new StagedFiles()) {
             staged.put(dir.resolve("results.json"), JSON.writeValueAsBytes(json));
+            staged.put(dir.resolve("summary.csv"), SweepSummary.csv(parameters, groups).getBytes(StandardCharsets.UTF_8));
             staged.commit();
         } catch (IOException e) {
             throw new ScenarioException(dir.resolve("results.json") + ": cannot write (" + BoundedInput.reason(e)
@@ -288,8 +293,42 @@ final class SweepCommand implements Callable<Integer> {
             err.println("report: " + report.resolve("report.html"));
         }
         Files.deleteIfExists(marker); // finished: the last thing done
-        err.println("sweep: " + rows.size() + " points in " + csv);
+        // the table of intervals per point: on stdout at a terminal; on stderr when stdout carries the CSV rows
+        PrintWriter tableOut = rowsOnStdout ? err : stdout;
+        tableOut.println();
+        tableOut.println("per point, over " + (g.seeds().size() == 1 ? "1 seed (no interval)"
+                : g.seeds().size() + " seeds: mean ± half-width of the 95% confidence interval") + "; all metrics in "
+                + dir.resolve("summary.csv"));
+        tableOut.print(SweepSummary.table(parameters, groups));
+        tableOut.flush();
+        err.println("sweep: " + rows.size() + " runs (" + groups.size() + " points x " + g.seeds().size()
+                + (g.seeds().size() == 1 ? " seed" : " seeds") + ") in " + csv);
         return 0;
+    }
+
+    /** results.json's {@code summary}: per point, its values, seeds, and each metric and ratio as {mean, ci95}. */
+    private static List<Map<String, Object>> summaryJson(List<SweepSummary.Group> groups) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (SweepSummary.Group gr : groups) {
+            Map<String, Object> m = new LinkedHashMap<>(gr.values());
+            m.put("seeds", gr.seeds());
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            gr.metrics().forEach((k, e) -> metrics.put(k, estimate(e)));
+            gr.ratios().forEach((k, e) -> metrics.put(k, estimate(e)));
+            m.put("metrics", metrics);
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static Object estimate(dev.copyless.metrics.SeedStatistics.Estimate e) {
+        if (!e.defined()) {
+            return null;
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mean", e.mean());
+        m.put("ci95", List.of(e.lo(), e.hi()));
+        return m;
     }
 
     /**

@@ -6,6 +6,8 @@ import static dev.copyless.balancer.BalancingPolicy.NAIVE;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.Latency;
 import dev.copyless.metrics.Scalar;
+import dev.copyless.metrics.SeedStatistics;
+import dev.copyless.metrics.SeedStatistics.Estimate;
 import dev.copyless.metrics.Statistic;
 import dev.copyless.scenario.Units;
 import java.awt.Color;
@@ -101,20 +103,38 @@ final class SweepReport {
         }
     }
 
-    /** Mean ratio of {@code m} over the rows whose {@code parameter} is {@code value}; NaN if none is defined. */
-    private double meanRatio(String parameter, String value, Cost m) {
-        double sum = 0;
-        int n = 0;
+    /**
+     * The ratio of {@code m} over the rows whose {@code parameter} is {@code value} (all rows for a null
+     * value): per seed, the mean of the run-by-run ratios over those rows (the other parameters averaged
+     * out), then the mean over the seeds with its Student t 95% interval ({@link SeedStatistics#meanCi95});
+     * NaN if no ratio is defined. One seed gives an interval of width 0.
+     */
+    Estimate ratio(String parameter, String value, Cost m) {
+        Map<Object, double[]> bySeed = new LinkedHashMap<>(); // seed -> {sum, n}
         for (Map<String, Object> r : rows) {
             if (value == null || value.equals(String.valueOf(r.get(parameter)))) {
                 double x = ratio(r, m.keys());
                 if (!Double.isNaN(x)) {
-                    sum += x;
-                    n++;
+                    double[] a = bySeed.computeIfAbsent(r.get("seed"), k -> new double[2]);
+                    a[0] += x;
+                    a[1]++;
                 }
             }
         }
-        return n == 0 ? Double.NaN : sum / n;
+        if (bySeed.isEmpty()) {
+            return new Estimate(Double.NaN, Double.NaN, Double.NaN);
+        }
+        double[] perSeed = bySeed.values().stream().mapToDouble(a -> a[0] / a[1]).toArray();
+        return SeedStatistics.meanCi95(perSeed);
+    }
+
+    private double meanRatio(String parameter, String value, Cost m) {
+        return ratio(parameter, value, m).mean();
+    }
+
+    /** The number of seeds among the rows. */
+    private long seeds() {
+        return rows.stream().map(r -> r.get("seed")).distinct().count();
     }
 
     private CategoryChart chart(String parameter, List<String> values) {
@@ -123,17 +143,22 @@ final class SweepReport {
         double max = 1;
         for (Cost m : METRICS) {
             List<Double> ys = new ArrayList<>();
+            List<Double> errs = new ArrayList<>();
             boolean any = false;
             for (String v : values) {
-                double r = meanRatio(parameter, v, m);
+                Estimate e = ratio(parameter, v, m);
+                double r = e.mean();
                 ys.add(Double.isNaN(r) ? null : r);
+                errs.add(Double.isNaN(r) ? 0.0 : e.halfWidth());
                 if (!Double.isNaN(r)) {
                     any = true;
-                    max = Math.max(max, r);
+                    max = Math.max(max, e.hi());
                 }
             }
             if (any) {
-                CategorySeries s = c.addSeries(m.label(), values, ys);
+                // error bars: the 95% interval over seeds (width 0 with one seed)
+                CategorySeries s = seeds() > 1 ? c.addSeries(m.label(), values, ys, errs)
+                        : c.addSeries(m.label(), values, ys);
                 s.setLineColor(m.color());
                 s.setMarkerColor(m.color());
                 s.setFillColor(m.color());
@@ -144,6 +169,7 @@ final class SweepReport {
         if (c.getSeriesCollection().isEmpty()) {
             c.addSeries("no copyless/naive ratio defined", values, values.stream().map(v -> 0.0).toList());
         }
+        c.getStyler().setErrorBarsColorSeriesColor(true);
         c.getStyler().setYAxisMin(0.0);
         c.getStyler().setYAxisMax(RunReport.niceMax(Math.max(1.1, max)));
         c.getStyler().setYAxisDecimalPattern("0.00");
@@ -186,7 +212,9 @@ final class SweepReport {
             pngs.put(file, Charts.png(chart(p, values)));
             h.figure(file, pngs.get(file), "savings against " + p,
                     "<b>Savings against <code>" + Html.esc(p) + "</code>.</b> copyless / naive for each cost at each "
-                            + "value of " + Html.esc(p) + " (mean over the other parameters and seeds).");
+                            + "value of " + Html.esc(p) + " (mean over the other parameters and seeds"
+                            + (seeds() > 1 ? "; error bars: the 95% confidence interval over the " + seeds()
+                            + " seeds of each seed's mean" : "") + ").");
             List<String> head = new ArrayList<>();
             head.add(Html.esc(p));
             head.add("runs");
@@ -199,8 +227,10 @@ final class SweepReport {
                 tr.add(Html.esc(v));
                 tr.add(String.valueOf(rows.stream().filter(r -> v.equals(String.valueOf(r.get(p)))).count()));
                 for (Cost m : METRICS) {
-                    double r = meanRatio(p, v, m);
-                    tr.add(Double.isNaN(r) ? "–" : String.format(Locale.ROOT, "%.3f", r));
+                    Estimate e = ratio(p, v, m);
+                    tr.add(!e.defined() ? "–" : seeds() > 1
+                            ? String.format(Locale.ROOT, "%.3f ± %.3f", e.mean(), e.halfWidth())
+                            : String.format(Locale.ROOT, "%.3f", e.mean()));
                 }
                 trs.add(tr);
             }

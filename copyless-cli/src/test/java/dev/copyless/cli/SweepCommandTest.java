@@ -141,4 +141,74 @@ class SweepCommandTest {
                 "--master", "local[2]"), "--master", "--engine spark");
         assertThat(o).doesNotExist();
     }
+
+    @Test
+    void seedsGiveEachPointAMeanAndAConfidenceIntervalInTheSummaryTheTableAndTheChart(@TempDir Path tmp)
+            throws Exception {
+        Path grid = tmp.resolve("g.yaml");
+        Files.writeString(grid, """
+                base: default
+                policies: [naive, copyless]
+                seeds: 3
+                parameters:
+                  duration: [300ms]
+                  memory-pressure: [1.1, 1.3]
+                """);
+        Path o = tmp.resolve("o");
+        CliTest.Result r = CliTest.run("sweep", "--grid", grid.toString(), "--out", o.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> rows = Files.readAllLines(o.resolve("results.csv"));
+        assertThat(rows).hasSize(1 + 6); // one row per run: 2 points x 3 seeds
+        List<String> summary = Files.readAllLines(o.resolve("summary.csv"));
+        assertThat(summary).hasSize(1 + 2); // one line per point
+        List<String> head = List.of(summary.get(0).split(","));
+        assertThat(head.subList(0, 3)).containsExactly("duration", "memory-pressure", "runs");
+        int mean = head.indexOf("naive.pswpin.mean");
+        int lo = head.indexOf("naive.pswpin.ci95_lo");
+        int hi = head.indexOf("naive.pswpin.ci95_hi");
+        assertThat(head).contains("copyless/naive.moved_page_data_movements.mean");
+        // the mean is the mean of the three runs' values, and the interval holds it with a width (seeds differ)
+        String[] first = summary.get(1).split(",");
+        assertThat(first[2]).isEqualTo("3");
+        int col = List.of(rows.get(0).split(",")).indexOf("naive.pswpin");
+        double sum = 0;
+        for (String row : rows.subList(1, rows.size())) {
+            String[] f = row.split(",");
+            if (f[3].equals(first[1])) {
+                sum += Double.parseDouble(f[col]);
+            }
+        }
+        assertThat(Double.parseDouble(first[mean])).isCloseTo(sum / 3, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(Double.parseDouble(first[lo])).isLessThan(Double.parseDouble(first[mean]));
+        assertThat(Double.parseDouble(first[hi])).isGreaterThan(Double.parseDouble(first[mean]));
+        // the table (on stderr, since stdout carries the rows here) gives each point's ratios with intervals
+        assertThat(r.err()).contains("over 3 seeds: mean ± half-width of the 95% confidence interval");
+        assertThat(r.err().lines().filter(l -> l.startsWith("300ms") && l.contains(" ± ")).count()).isEqualTo(2);
+        assertThat(Files.readString(o.resolve("report.html"))).contains("error bars: the 95% confidence interval");
+        assertThat(Files.readString(o.resolve("results.json"))).contains("\"summary\"", "\"ci95\"");
+    }
+
+    @Test
+    void workloadAndTraceAreAxes(@TempDir Path tmp) throws Exception {
+        SweepGrid g = SweepGrid.parse("""
+                base: default
+                policies: [naive, copyless]
+                parameters:
+                  memory-pressure: [1.3]
+                  workload: [uniform, zipf]
+                """, "g.yaml", tmp);
+        List<SweepPoint> pts = g.points();
+        assertThat(pts.get(0).scenario(g.base()).vms().get(0).tasks()).allMatch(t -> t.pattern().equals("uniform"));
+        assertThat(pts.get(1).scenario(g.base()).vms().get(0).tasks()).allMatch(t -> t.pattern().equals("zipf"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SweepGrid.parse("""
+                parameters:
+                  workload: [uniform, trace]
+                """, "g.yaml", tmp)).isInstanceOf(ScenarioException.class)
+                .hasMessageContaining("parameters.workload").hasMessageContaining("hot-cold");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SweepGrid.parse("""
+                parameters:
+                  trace: [missing.cltrace]
+                """, "g.yaml", tmp)).isInstanceOf(ScenarioException.class)
+                .hasMessageContaining("parameters.trace").hasMessageContaining("missing.cltrace");
+    }
 }
