@@ -189,7 +189,9 @@ final class SweepCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         boolean rowsOnStdout = !Terminal.stdoutIsTerminal(); // on a terminal the rows go to results.csv only
         PrintWriter err = spec.commandLine().getErr();
-        err.printf("sweep: %d points (%d done before), %s, into %s%n", g.size(), done.size(), engine.describe(), dir);
+        err.printf("sweep: %d runs (%d points x %d %s; %d done before), %s, into %s%n", g.size(),
+                g.size() / g.seeds().size(), g.seeds().size(), g.seeds().size() == 1 ? "seed" : "seeds", done.size(),
+                engine.describe(), dir);
         err.flush();
         if (rowsOnStdout && header != null && done.size() > 0) {
             stdout.println(String.join(",", header));
@@ -237,13 +239,13 @@ final class SweepCommand implements Callable<Integer> {
                     double leftNs = (double) elapsed / (n - before) * (g.size() - n);
                     if (leftNs > 10 * 60 * 1e9) {
                         bar.println(String.format(java.util.Locale.ROOT, "note: this sweep will take about %s more"
-                                + " (%,d points left at %.1f s per point so far, %s); Ctrl-C stops it, and"
+                                + " (%,d runs left at %.1f s per run so far, %s); Ctrl-C stops it, and"
                                 + " --resume finishes it later", Progress.duration((long) (leftNs / 1e9)),
                                 g.size() - n, elapsed / 1e9 / (n - before), engine.describe()));
                     }
                 }
                 String left = Progress.left(elapsed, (double) (n - before) / (g.size() - before));
-                bar.update(String.format(java.util.Locale.ROOT, "sweep: %,d of %,d points, %s%s", n, g.size(),
+                bar.update(String.format(java.util.Locale.ROOT, "sweep: %,d of %,d runs, %s%s", n, g.size(),
                         Progress.duration(elapsed / 1_000_000_000L) + " so far", left.isEmpty() ? "" : ", " + left));
             });
             ok = true;

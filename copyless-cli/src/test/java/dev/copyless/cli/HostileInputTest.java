@@ -179,7 +179,7 @@ class HostileInputTest {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start(); // 30,000 rows nobody reads must not block it
         try {
             String note = firstLineStartingWith(p, "note: this sweep will take about", 90);
-            assertThat(note).as("the note").isNotNull().contains("points left at").contains("--resume finishes it later");
+            assertThat(note).as("the note").isNotNull().contains("runs left at").contains("--resume finishes it later");
         } finally {
             p.destroyForcibly();
             p.waitFor(30, TimeUnit.SECONDS);
@@ -387,7 +387,7 @@ class HostileInputTest {
         Result sweep = run("sweep", "--grid", grid(SweepCommandTestGrid.TEXT).toString(), "--out", out.toString(),
                 "--progress");
         assertThat(sweep.code()).as(sweep.err()).isZero();
-        assertThat(sweep.err()).containsPattern("sweep: \\d of 4 points");
+        assertThat(sweep.err()).containsPattern("sweep: \\d of 4 runs");
         assertThat(sweep.out().lines().toList()).as("CSV rows on stdout, which is not a terminal").hasSize(5);
     }
 
