@@ -71,14 +71,74 @@ final class Fidelity {
         return real == 0 ? null : simulated / (double) real;
     }
 
-    /** One metric's entry: {@code {"simulated": S, "real": R, "ratio": S/R}} (ratio null when R is 0). */
+    /** S/R for a real mean; null (no ratio) when it is 0. */
+    static Double ratio(long simulated, double real) {
+        return real == 0 ? null : simulated / real;
+    }
+
+    /** The mean of the real runs' values. */
+    static double mean(long[] real) {
+        double sum = 0;
+        for (long v : real) {
+            sum += v;
+        }
+        return real.length == 0 ? 0 : sum / real.length;
+    }
+
+    /** One metric's entry with one real run: {@code {"simulated": S, "real": R, "ratio": S/R}} (ratio null when R is 0). */
     static Map<String, Object> entry(long simulated, long real) {
+        return entry(simulated, new long[] {real});
+    }
+
+    /**
+     * One metric's entry: {@code {"simulated": S, "real": mean of the runs, "real_runs": [...],
+     * "ratio": S/mean}} (ratio null when the mean is 0); with one run {@code real} is that run's value.
+     */
+    static Map<String, Object> entry(long simulated, long[] real) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("simulated", simulated);
-        m.put("real", real);
-        Double r = ratio(simulated, real);
+        double mean = mean(real);
+        m.put("real", mean == Math.rint(mean) ? (Object) (long) mean : (Object) (Math.round(mean * 100.0) / 100.0));
+        List<Long> runs = new java.util.ArrayList<>();
+        for (long v : real) {
+            runs.add(v);
+        }
+        m.put("real_runs", runs);
+        Double r = ratio(simulated, mean);
         m.put("ratio", r == null ? null : Math.round(r * 10_000.0) / 10_000.0);
         return m;
+    }
+
+    /**
+     * The real runs of a VM's output: its {@code runs} array of per-policy objects, or, in an
+     * output of one run (written before repeated runs), its {@code policies} alone.
+     */
+    static List<JsonNode> realRuns(JsonNode vm) {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        JsonNode runs = vm.get("runs");
+        if (runs != null && runs.isArray() && !runs.isEmpty()) {
+            runs.forEach(out::add);
+        } else {
+            out.add(vm.get("policies"));
+        }
+        return out;
+    }
+
+    /** Metric {@code key} of policy {@code p} in every real run; an {@link IllegalArgumentException} when one lacks it. */
+    static long[] realValues(List<JsonNode> runs, String p, String key) {
+        long[] v = new long[runs.size()];
+        for (int i = 0; i < v.length; i++) {
+            JsonNode r = runs.get(i) == null ? null : runs.get(i).get(p);
+            if (r == null || !r.isObject()) {
+                throw new IllegalArgumentException("no results for policy " + p + (runs.size() > 1 ? " in real run " + (i + 1) : ""));
+            }
+            JsonNode x = r.get(key);
+            if (x == null || !x.canConvertToLong()) {
+                throw new IllegalArgumentException("policy " + p + " has no " + key);
+            }
+            v[i] = x.asLong();
+        }
+        return v;
     }
 
     /**
@@ -91,20 +151,20 @@ final class Fidelity {
      *                                  a fidelity run's)
      */
     static Map<String, Object> policies(Map<String, RunResult> simulated, JsonNode real) {
+        return policies(simulated, List.of(real));
+    }
+
+    /** {@link #policies(Map, JsonNode)} over several real runs: each entry's real value is their mean. */
+    static Map<String, Object> policies(Map<String, RunResult> simulated, List<JsonNode> runs) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (String p : POLICIES) {
             RunResult s = simulated.get(p);
-            JsonNode r = real.get(p);
-            if (s == null || r == null || !r.isObject()) {
+            if (s == null) {
                 throw new IllegalArgumentException("no results for policy " + p);
             }
             Map<String, Object> m = new LinkedHashMap<>();
             for (Metric x : METRICS) {
-                JsonNode v = r.get(x.realKey());
-                if (v == null || !v.canConvertToLong()) {
-                    throw new IllegalArgumentException("policy " + p + " has no " + x.realKey());
-                }
-                m.put(x.name(), entry(x.simulated().applyAsLong(s), v.asLong()));
+                m.put(x.name(), entry(x.simulated().applyAsLong(s), realValues(runs, p, x.realKey())));
             }
             out.put(p, m);
         }
@@ -113,6 +173,11 @@ final class Fidelity {
 
     /** A ratio for the table: three decimals, {@code -} for 0/0, {@code inf} for S/0. */
     static String ratioText(long simulated, long real) {
+        return ratioText(simulated, (double) real);
+    }
+
+    /** {@link #ratioText(long, long)} for a real mean. */
+    static String ratioText(long simulated, double real) {
         Double r = ratio(simulated, real);
         if (r == null) {
             return simulated == 0 ? "-" : "inf";
@@ -122,6 +187,11 @@ final class Fidelity {
 
     /** Whether a targeted metric's ratio is inside the band (0/0 counts as inside: both sides agree). */
     static boolean withinTarget(long simulated, long real) {
+        return withinTarget(simulated, (double) real);
+    }
+
+    /** {@link #withinTarget(long, long)} for a real mean. */
+    static boolean withinTarget(long simulated, double real) {
         Double r = ratio(simulated, real);
         return r == null ? simulated == 0 : r >= LOW && r <= HIGH;
     }

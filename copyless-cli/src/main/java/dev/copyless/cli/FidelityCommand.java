@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.copyless.input.BoundedInput;
 import dev.copyless.linux.Calibration;
 import dev.copyless.linux.HostReclaim;
+import dev.copyless.linux.RealClock;
 import dev.copyless.linux.LinuxHost;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.scenario.CostProfile;
@@ -40,10 +41,12 @@ import picocli.CommandLine.Spec;
  * to the real kernel. In one boot of the two-node test VM ({@link VmCommand#boot}) it calibrates
  * the VM's costs ({@link Calibration}, unless {@code --profile} gives a profile) and runs the
  * scenario under {@code none}, {@code naive} and {@code copyless} on the Linux backend with the
- * kernel's own reclaim ({@link HostReclaim#KERNEL}); then it runs the same scenario, with the same
- * profile applied and the same seed, in the simulator, and prints per policy each metric of
- * {@link Fidelity#METRICS} as simulated, real and simulated/real (docs/FIDELITY.md). The
- * profile goes to the simulator only: the Linux backend measures those costs itself.
+ * kernel's own reclaim ({@link HostReclaim#KERNEL}), {@code --real-runs} times, on the modelled
+ * clock ({@link RealClock#MODELLED}: each operation charged the profile's price, as the simulator
+ * charges it, so both sides do the same work per second and differ only by what the kernel
+ * decides); then it runs the same scenario, with the same profile applied and the same seed, in
+ * the simulator, and prints per policy each metric of {@link Fidelity#METRICS} as simulated, the
+ * real runs' mean and range, and simulated/real (docs/FIDELITY.md).
  *
  * <p>The part inside the VM is this command with the hidden {@code --in-vm}: it prints one JSON
  * object (the profile it used and the Linux backend's per-policy results), which {@code --keep-real}
@@ -72,6 +75,9 @@ final class FidelityCommand implements Callable<Integer> {
     /** Marks the in-VM part's JSON, so that {@code --real} refuses another file. */
     static final String KIND = "copyless-fidelity-real";
 
+    /** The most real runs per policy. */
+    static final int MAX_REAL_RUNS = 10;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--scenario", paramLabel = "FILE",
@@ -95,6 +101,11 @@ final class FidelityCommand implements Callable<Integer> {
     @Option(names = "--timeout", paramLabel = "TIME", defaultValue = "30min",
             description = "Stop the VM after this long, e.g. 10min, 90s (default: ${DEFAULT-VALUE}).")
     String timeout;
+
+    @Option(names = "--real-runs", paramLabel = "N", defaultValue = "3",
+            description = "Real runs of each policy in the VM (default: ${DEFAULT-VALUE}): the ratio is to their mean, and"
+                    + " their range is printed; 1 to 10.")
+    int realRuns;
 
     @Option(names = "--in-vm", hidden = true, description = "The part that runs inside the test VM.")
     boolean inVm;
@@ -139,6 +150,9 @@ final class FidelityCommand implements Callable<Integer> {
         if (keepReal != null) {
             checkWritable(keepReal, "--keep-real");
         }
+        if (realRuns < 1 || realRuns > MAX_REAL_RUNS) {
+            throw new ScenarioException("--real-runs: expected 1 to " + MAX_REAL_RUNS + ", got " + realRuns);
+        }
         String scenarioYaml = scenario == null ? ScenarioParser.resourceText(SCENARIO_RESOURCE)
                 : BoundedInput.readText(scenario, BoundedInput.YAML_LIMIT, "scenario", "give a scenario YAML file");
         String source = scenario == null ? "embedded fidelity scenario" : scenario.toString();
@@ -158,7 +172,7 @@ final class FidelityCommand implements Callable<Integer> {
             realJson = BoundedInput.readText(real, BoundedInput.YAML_LIMIT * 8, "fidelity output",
                     "give the file copyless fidelity --keep-real wrote");
         } else {
-            realJson = boot(scenarioYaml, profileYaml, limit, err);
+            realJson = boot(scenarioYaml, profileYaml, realRuns, limit, err);
             if (keepReal != null) {
                 write(keepReal, realJson);
             }
@@ -173,7 +187,7 @@ final class FidelityCommand implements Callable<Integer> {
                 Fidelity.POLICIES.size());
         Map<String, Object> policies;
         try {
-            policies = Fidelity.policies(sim, vm.get("policies"));
+            policies = Fidelity.policies(sim, Fidelity.realRuns(vm));
         } catch (IllegalArgumentException e) {
             throw new ScenarioException("the VM's output: " + e.getMessage());
         }
@@ -190,8 +204,10 @@ final class FidelityCommand implements Callable<Integer> {
     }
 
     /** Boots the VM once with the in-VM part and returns its JSON; a failed run is a one-line error, exit 1. */
-    private static String boot(String scenarioYaml, String profileYaml, Duration limit, PrintWriter err) {
+    private static String boot(String scenarioYaml, String profileYaml, int runs, Duration limit, PrintWriter err) {
         List<String> command = guestCommand(scenarioYaml, profileYaml);
+        command.add("--real-runs");
+        command.add(String.valueOf(runs));
         StringWriter captured = new StringWriter();
         int code;
         try {
@@ -238,12 +254,12 @@ final class FidelityCommand implements Callable<Integer> {
     }
 
     /**
-     * Inside the VM: calibrate (unless a profile was passed), run the three policies on the Linux
-     * backend with the kernel's reclaim on the scenario as given, print one JSON object. The
-     * profile is not applied here: the Linux backend measures what it does (a swap-in, a fault,
-     * a copy) and adds the scenario's modelled cost only for what it cannot measure (a resident
-     * access, the interconnect), so the profile's measured copy and swap costs would be counted
-     * twice; the simulator, which measures nothing, gets them instead.
+     * Inside the VM: calibrate (unless a profile was passed), apply the profile to the scenario,
+     * and run the three policies {@code --real-runs} times on the Linux backend with the kernel's
+     * reclaim on the modelled clock ({@link RealClock#MODELLED}: every operation charged the
+     * profile's price, as the simulator charges it, not the time it took under TCG, which varies
+     * from run to run and would change the work a second holds); print one JSON object with every
+     * run ({@code runs}) and the first run also as {@code policies}.
      */
     private int inVm(PrintWriter out, PrintWriter err) {
         if (!LinuxHost.isTestVm()) {
@@ -264,18 +280,26 @@ final class FidelityCommand implements Callable<Integer> {
             profileYaml = Calibration.run(CALIBRATE_PAGES, CALIBRATE_REPEAT).profile().toYaml();
             calibratedIn = "the test VM";
         }
-        CostProfile.parse(profileYaml, "the cost profile"); // checked here; applied only to the simulator (see above)
-        HostFactory host = ScenarioOptions.Backend.linux.factory(s, err, HostReclaim.KERNEL);
-        Map<String, RunResult> r = Runner.run(s, Fidelity.POLICIES, Progress.on(err, false), host, 1);
+        s = CostProfile.parse(profileYaml, "the cost profile").applyTo(s); // the prices of the modelled clock
+        HostFactory host = ScenarioOptions.Backend.linux.factory(s, err, HostReclaim.KERNEL, RealClock.MODELLED);
+        List<Map<String, Object>> runs = new ArrayList<>();
+        for (int i = 0; i < realRuns; i++) {
+            err.println("real run " + (i + 1) + " of " + realRuns);
+            err.flush();
+            Map<String, RunResult> r = Runner.run(s, Fidelity.POLICIES, Progress.on(err, false), host, 1);
+            Map<String, Object> pol = new LinkedHashMap<>();
+            r.forEach((k, v) -> pol.put(k, v.metrics()));
+            runs.add(pol);
+        }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("kind", KIND);
         root.put("kernel", System.getProperty("os.version"));
         root.put("nodes", LinuxHost.onlineNodes().length);
         root.put("profile_from", calibratedIn);
         root.put("profile", profileYaml);
-        Map<String, Object> pol = new LinkedHashMap<>();
-        r.forEach((k, v) -> pol.put(k, v.metrics()));
-        root.put("policies", pol);
+        root.put("clock", RealClock.MODELLED.key());
+        root.put("policies", runs.get(0));
+        root.put("runs", runs);
         Output.printJson(out, root);
         return 0;
     }
@@ -322,10 +346,12 @@ final class FidelityCommand implements Callable<Integer> {
         m.put("real_counters", pairs);
         Map<String, Object> work = new LinkedHashMap<>();
         for (String pol : Fidelity.POLICIES) {
-            work.put(pol, Map.of("simulated", sim.get(pol).metrics().getOrDefault("guest_accesses", 0L),
-                    "real", vm.path("policies").path(pol).path("guest_accesses").asLong()));
+            work.put(pol, Fidelity.entry(((Number) sim.get(pol).metrics().getOrDefault("guest_accesses", 0L)).longValue(),
+                    Fidelity.realValues(Fidelity.realRuns(vm), pol, "guest_accesses")));
         }
         m.put("guest_accesses", work);
+        m.put("real_clock", vm.path("clock").asText("measured"));
+        m.put("real_runs", Fidelity.realRuns(vm).size());
         return m;
     }
 
@@ -335,23 +361,38 @@ final class FidelityCommand implements Callable<Integer> {
                 vm.path("kernel").asText(), vm.path("nodes").asInt());
         o.printf(Locale.ROOT, "cost profile (%s): %s; swap read %,d ns, write %,d ns, %,d B/s%n%n",
                 vm.path("profile_from").asText(), used.host(), used.swapReadNs(), used.swapWriteNs(), used.swapBytesPerSecond());
-        o.printf(Locale.ROOT, "%-10s %-26s %12s %12s %8s  %s%n", "policy", "metric", "simulated", "real", "ratio",
-                "real counter");
+        List<JsonNode> runs = Fidelity.realRuns(vm);
+        o.printf(Locale.ROOT, "real side: %d run%s per policy on the %s clock; real = their mean, [min-max]%n%n",
+                runs.size(), runs.size() == 1 ? "" : "s", vm.path("clock").asText("measured"));
+        o.printf(Locale.ROOT, "%-10s %-26s %12s %12s %19s %8s  %s%n", "policy", "metric", "simulated", "real",
+                "real range", "ratio", "real counter");
         for (String p : Fidelity.POLICIES) {
-            JsonNode r = vm.path("policies").path(p);
             for (Fidelity.Metric x : Fidelity.METRICS) {
                 long sv = x.simulated().applyAsLong(sim.get(p));
-                long rv = r.path(x.realKey()).asLong();
-                boolean flag = Fidelity.TARGETED.contains(x.name()) && !Fidelity.withinTarget(sv, rv);
-                o.printf(Locale.ROOT, "%-10s %-26s %,12d %,12d %8s%s %s%n", p, x.name(), sv, rv, Fidelity.ratioText(sv, rv),
-                        flag ? "*" : " ", x.realKey());
+                long[] rv = Fidelity.realValues(runs, p, x.realKey());
+                double mean = Fidelity.mean(rv);
+                boolean flag = Fidelity.TARGETED.contains(x.name()) && !Fidelity.withinTarget(sv, mean);
+                o.printf(Locale.ROOT, "%-10s %-26s %,12d %,12.0f %19s %8s%s %s%n", p, x.name(), sv, mean, range(rv),
+                        Fidelity.ratioText(sv, mean), flag ? "*" : " ", x.realKey());
             }
-            o.printf(Locale.ROOT, "%-10s %-26s %,12d %,12d%n%n", p, "(guest_accesses)",
-                    ((Number) sim.get(p).metrics().getOrDefault("guest_accesses", 0L)).longValue(),
-                    r.path("guest_accesses").asLong());
+            long[] acc = Fidelity.realValues(runs, p, "guest_accesses");
+            o.printf(Locale.ROOT, "%-10s %-26s %,12d %,12.0f %19s%n%n", p, "(guest_accesses)",
+                    ((Number) sim.get(p).metrics().getOrDefault("guest_accesses", 0L)).longValue(), Fidelity.mean(acc),
+                    range(acc));
         }
         o.printf(Locale.ROOT, "* outside the %.2f-%.2f target of issue 11 (pswpin, pswpout, numa_pages_migrated);"
                 + " docs/FIDELITY.md says why%n", Fidelity.LOW, Fidelity.HIGH);
+    }
+
+    /** {@code [min-max]} of the real runs' values. */
+    private static String range(long[] v) {
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (long x : v) {
+            min = Math.min(min, x);
+            max = Math.max(max, x);
+        }
+        return String.format(Locale.ROOT, "[%,d-%,d]", min, max);
     }
 
     private static void checkWritable(Path file, String flag) {

@@ -1,6 +1,7 @@
 package dev.copyless.cli;
 
 import dev.copyless.linux.HostReclaim;
+import dev.copyless.linux.RealClock;
 import dev.copyless.linux.LinuxBackend;
 import dev.copyless.mm.MigrationOrder;
 import dev.copyless.scenario.CostProfile;
@@ -68,6 +69,28 @@ final class ScenarioOptions {
                     + " linux --host-reclaim kernel).")
     String hostReclaim;
 
+    @Option(names = "--real-clock", paramLabel = "CLOCK", defaultValue = "measured",
+            description = "With --backend linux, what each operation costs on the run's clock: measured (default: the"
+                    + " time it took here) or modelled (the cost model's price for the same event, as the simulator"
+                    + " charges it, so runs do the same work per second; the kernel still decides what is reclaimed and"
+                    + " read; docs/FIDELITY.md).")
+    String realClock;
+
+    /** The clock of {@code --real-clock}; a one-line error for a bad value or one without {@code --backend linux}. */
+    RealClock realClock() {
+        RealClock c;
+        try {
+            c = RealClock.fromKey(realClock);
+        } catch (IllegalArgumentException e) {
+            throw new ScenarioException("--real-clock: " + e.getMessage());
+        }
+        if (c != RealClock.MEASURED && backend != Backend.linux) {
+            throw new ScenarioException("--real-clock " + c.key() + ": only with --backend linux (the simulator's clock"
+                    + " is the model's already)");
+        }
+        return c;
+    }
+
     /** The reclaim of {@code --host-reclaim}; a one-line error for a bad value or one without {@code --backend linux}. */
     HostReclaim hostReclaim() {
         HostReclaim r;
@@ -88,7 +111,7 @@ final class ScenarioOptions {
             err.println(costProfileNote);
             costProfileNote = null;
         }
-        return backend.factory(s, err, hostReclaim());
+        return backend.factory(s, err, hostReclaim(), realClock());
     }
 
     /** Where a run's host memory lives. */
@@ -105,6 +128,11 @@ final class ScenarioOptions {
          * {@code err} how the scenario's nodes map onto this host's.
          */
         HostFactory factory(Scenario s, PrintWriter err, HostReclaim reclaim) {
+            return factory(s, err, reclaim, RealClock.MEASURED);
+        }
+
+        /** {@link #factory(Scenario, PrintWriter, HostReclaim)} on the given clock. */
+        HostFactory factory(Scenario s, PrintWriter err, HostReclaim reclaim, RealClock clock) {
             if (this == simulated) {
                 return HostFactory.SIMULATED;
             }
@@ -123,8 +151,11 @@ final class ScenarioOptions {
                 }
             }
             err.println("note: on the Linux backend the scenario's swap devices are replaced by the kernel's active swap,"
-                    + " hold-back cannot stop the kernel's readahead, and times are measured, so runs are not repeatable");
-            return new LinuxBackend(reclaim);
+                    + " hold-back cannot stop the kernel's readahead, and " + (clock == RealClock.MEASURED
+                    ? "times are measured, so runs are not repeatable"
+                    : "every operation is charged the cost model's price (--real-clock modelled), while the kernel decides"
+                    + " what is reclaimed and read"));
+            return new LinuxBackend(reclaim, clock);
         }
     }
 

@@ -61,6 +61,14 @@ class BackendOptionTest {
     }
 
     @Test
+    void realClockIsALinuxBackendOptionWithTwoValues() {
+        CliTest.assertUserError(CliTest.run("compare", "--real-clock", "modelled", "--duration", "100ms"),
+                "--real-clock modelled: only with --backend linux");
+        CliTest.assertUserError(CliTest.run("compare", "--backend", "linux", "--real-clock", "wall", "--duration", "100ms"),
+                "--real-clock", "[measured, modelled]");
+    }
+
+    @Test
     void theLinuxBackendRefusesInOneLineWhenSwapIsNotUsable() {
         Assumptions.assumeTrue(NO_SWAP.isPresent(), "swap is usable here");
         CliTest.Result r = CliTest.run("run", "--backend", "linux", "--duration", "100ms");

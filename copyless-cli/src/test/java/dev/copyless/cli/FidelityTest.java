@@ -66,7 +66,45 @@ class FidelityTest {
         assertThat(Fidelity.withinTarget(0, 0)).isTrue();
         assertThat(Fidelity.withinTarget(1, 0)).isFalse();
         Map<String, Object> e = Fidelity.entry(3, 4);
-        assertThat(e).containsExactly(Map.entry("simulated", 3L), Map.entry("real", 4L), Map.entry("ratio", 0.75));
+        assertThat(e).containsExactly(Map.entry("simulated", 3L), Map.entry("real", 4L), Map.entry("real_runs", List.of(4L)),
+                Map.entry("ratio", 0.75));
+        // several real runs: the ratio is to their mean, every run is kept
+        Map<String, Object> three = Fidelity.entry(100, new long[] {90, 100, 130});
+        assertThat(three.get("real")).isEqualTo(Math.round(320 / 3.0 * 100) / 100.0);
+        assertThat(three.get("real_runs")).isEqualTo(List.of(90L, 100L, 130L));
+        assertThat((Double) three.get("ratio")).isCloseTo(100 / (320 / 3.0), org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(Fidelity.withinTarget(100, 320 / 3.0)).isTrue();
+        assertThat(Fidelity.withinTarget(100, 130.0)).isFalse();
+    }
+
+    @Test
+    void severalRealRunsAreAveragedAndAnOutputOfOneRunStillReads(@TempDir Path dir) throws Exception {
+        ObjectNode root = (ObjectNode) JSON.readTree(standInForTheVmsOutput().substring(standInForTheVmsOutput().indexOf('{')));
+        ObjectNode second = root.get("policies").deepCopy();
+        for (String p : Fidelity.POLICIES) {
+            ObjectNode m = (ObjectNode) second.get(p);
+            m.put("kernel_pswpin", m.get("kernel_pswpin").asLong() * 3); // the second run read three times as much
+        }
+        root.putArray("runs").add(root.get("policies")).add(second);
+        root.put("clock", "modelled");
+        Path real = dir.resolve("real.json");
+        Files.writeString(real, JSON.writeValueAsString(root));
+        CliTest.Result r = CliTest.run("fidelity", "--real", real.toString(), "--format", "json");
+        assertThat(r.code()).as("stderr: %s", r.err()).isZero();
+        JsonNode out = JSON.readTree(r.out());
+        assertThat(out.get("scenario").get("real_runs").asInt()).isEqualTo(2);
+        assertThat(out.get("scenario").get("real_clock").asText()).isEqualTo("modelled");
+        JsonNode e = out.get("policies").get("naive").get("pswpin");
+        long first = root.get("policies").get("naive").get("kernel_pswpin").asLong();
+        assertThat(e.get("real_runs").get(0).asLong()).isEqualTo(first);
+        assertThat(e.get("real_runs").get(1).asLong()).isEqualTo(3 * first);
+        assertThat(e.get("real").asDouble()).isEqualTo(2.0 * first);
+        assertThat(e.get("ratio").asDouble()).isCloseTo(e.get("simulated").asLong() / (2.0 * first),
+                org.assertj.core.data.Offset.offset(1e-4));
+        CliTest.Result table = CliTest.run("fidelity", "--real", real.toString());
+        assertThat(table.out()).contains("2 runs per policy on the modelled clock")
+                .contains(String.format(java.util.Locale.ROOT, "[%,d-%,d]", first, 3 * first));
+        CliTest.assertUserError(CliTest.run("fidelity", "--real-runs", "0"), "--real-runs", "1 to 10");
     }
 
     @Test
@@ -109,7 +147,7 @@ class FidelityTest {
             for (int i = 0; i < Fidelity.METRICS.size(); i++) {
                 Fidelity.Metric m = Fidelity.METRICS.get(i);
                 JsonNode e = pol.get(m.name());
-                assertThat(names(e)).containsExactly("simulated", "real", "ratio");
+                assertThat(names(e)).containsExactly("simulated", "real", "real_runs", "ratio");
                 long s = m.simulated().applyAsLong(sim.get(p));
                 long rv = e.get("real").asLong();
                 assertThat(e.get("simulated").asLong()).as("%s %s: same scenario, profile and seed", p, m.name()).isEqualTo(s);

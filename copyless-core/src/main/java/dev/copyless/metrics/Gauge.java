@@ -39,6 +39,10 @@ public enum Gauge implements Metric {
     RESCAN_FOUND_PRESENT("rescan_found_present", "", PAGES, Scope.LINUX_BACKEND,
             "gfns that the pagemap rescan found brought back in behind the backend's back; 0 on a host without "
                     + "memory pressure."),
+    FAST_PATH_MAJOR_FAULTS("fast_path_major_faults", "", Unit.EVENTS, Scope.LINUX_BACKEND,
+            "With `--real-clock modelled`: major faults of guest loads that took the backend's fast path because "
+                    + "its shadow still showed the page present (the kernel reclaimed it since the last pagemap "
+                    + "rescan); each is charged a swap read to the vCPU's next operation. 0 on the measured clock (not read)."),
     MBIND_FAILURES("mbind_failures", "", Unit.EVENTS, Scope.LINUX_BACKEND,
             "`mbind` calls refused after a copyless `mremap` (the process is out of mappings): the data "
                     + "moved, but its swap-in follows the source's memory policy."),

@@ -18,6 +18,7 @@ import java.util.Optional;
  */
 public final class LinuxBackend implements HostFactory {
     private final HostReclaim reclaim;
+    private final RealClock clock;
 
     /** With this backend's own {@code MADV_PAGEOUT} reclaim ({@link HostReclaim#PAGEOUT}). */
     public LinuxBackend() {
@@ -26,7 +27,13 @@ public final class LinuxBackend implements HostFactory {
 
     /** With the given reclaim: {@link HostReclaim#KERNEL} lets the kernel make the first migrations. */
     public LinuxBackend(HostReclaim reclaim) {
+        this(reclaim, RealClock.MEASURED);
+    }
+
+    /** With the given reclaim and clock ({@link RealClock#MODELLED}: operations charged the cost model's prices). */
+    public LinuxBackend(HostReclaim reclaim, RealClock clock) {
         this.reclaim = reclaim;
+        this.clock = clock;
     }
 
     /** Empty when a run can use this backend here; else one line saying why and what to do. */
@@ -71,7 +78,17 @@ public final class LinuxBackend implements HostFactory {
             Scenario.Node n = s.host().nodes().get(i);
             limits[i] = new LinuxHostMemory.NodeLimit(n.pages(), n.wmarkMin(), n.wmarkLow(), n.wmarkHigh());
         }
-        return new LinuxHostMemory(limits, s.host().reclaimBatch(), cost, stat, engine, MovePrimitive.detect(), reclaim);
+        LinuxHostMemory host = new LinuxHostMemory(limits, s.host().reclaimBatch(), cost, stat, engine,
+                MovePrimitive.detect(), reclaim);
+        if (clock == RealClock.MODELLED) {
+            // the kernel's swap stands for the scenario's devices: its first device's profile prices a read
+            Scenario.Swap dev = s.host().swap().isEmpty() ? null : s.host().swap().get(0);
+            long read = dev == null ? 0 : dev.readNs();
+            long transfer = dev == null || dev.bytesPerSecond() <= 0 ? 0
+                    : Math.round(CostModel.PAGE_SIZE * 1e9 / dev.bytesPerSecond());
+            host.useModelledClock(read, transfer);
+        }
+        return host;
     }
 
     /**

@@ -107,6 +107,11 @@ public final class LinuxHostMemory implements HostMemory {
     private long rescanPresent;
     private long nextToken = 1;
     private boolean closed;
+    /** {@link RealClock#MODELLED}: operations are charged the cost model's prices, not the time they took here. */
+    private boolean modelled;
+    /** The modelled clock's swap read: the device's latency, and one page's transfer at its bandwidth. */
+    private long swapReadNs;
+    private long swapPageTransferNs;
 
     /** One VM's guest RAM and its shadow. */
     private static final class Vm {
@@ -192,6 +197,70 @@ public final class LinuxHostMemory implements HostMemory {
             throw e;
         }
         engine.wake(kswapd, rescanNs);
+    }
+
+    /**
+     * Charges every operation from now on on the {@link RealClock#MODELLED} clock: the cost
+     * model's prices, with a swap read of {@code readNs} plus {@code pageTransferNs} per page read.
+     */
+    public void useModelledClock(long readNs, long pageTransferNs) {
+        this.modelled = true;
+        this.swapReadNs = readNs;
+        this.swapPageTransferNs = pageTransferNs;
+        this.majorsSeen = Syscalls.threadMajorFaults();
+    }
+
+    /** The clock operations are charged on. */
+    public RealClock clock() {
+        return modelled ? RealClock.MODELLED : RealClock.MEASURED;
+    }
+
+    /** The run thread's major faults already charged by an operation ({@link RealClock#MODELLED}). */
+    private long majorsSeen;
+    /** Major faults that no operation of ours made: guest loads on the fast path of pages the kernel reclaimed since the last rescan. */
+    private long fastPathMajors;
+
+    /**
+     * At the start of an operation on the modelled clock: the price of the run thread's major
+     * faults since the last operation, which no operation made (a guest load on the fast path
+     * of a page the kernel reclaimed since the last pagemap rescan: the kernel swapped it in
+     * behind our shadow's back), charged now to the vCPU that made them. 0 on the measured clock.
+     */
+    private long unpaidMajors() {
+        if (!modelled) {
+            return 0;
+        }
+        long d = majorsSince();
+        fastPathMajors += d;
+        return d * (swapReadNs + swapPageTransferNs);
+    }
+
+    /** The run thread's major faults since the last reading (0 on the measured clock: not read). */
+    private long majorsSince() {
+        if (!modelled) {
+            return 0;
+        }
+        long now = Syscalls.threadMajorFaults();
+        long d = now - majorsSeen;
+        majorsSeen = now;
+        return d;
+    }
+
+    /**
+     * The modelled price of the fault path on a gfn that was of {@code kindBefore}: a first touch
+     * {@code ept-fault + zero-page}; a swap entry the EPT fault plus, for each of {@code majors}
+     * major faults the kernel accounted, one device read (a swap-cache hit is minor: no read);
+     * a resident page (a map-then-migrate destination) the EPT fault plus its copy to the node it
+     * moved to. As {@code kernel.Memory}'s fault path charges the simulated host.
+     */
+    private long modelledFault(int kindBefore, int nodeBefore, int nodeAfter, long majors) {
+        long ns = cost.eptFaultNs + majors * (swapReadNs + swapPageTransferNs);
+        if (kindBefore == PageState.UNBACKED) {
+            ns += cost.zeroPageNs;
+        } else if (kindBefore == PageState.RESIDENT && nodeBefore != nodeAfter) {
+            ns += cost.copyNs(nodeBefore, nodeAfter);
+        }
+        return ns;
     }
 
     /** Pagemap rescans under {@link HostReclaim#KERNEL}: the kernel moves pages on its own all the time. */
@@ -286,11 +355,15 @@ public final class LinuxHostMemory implements HostMemory {
             m.loc.setFlags(gfn, w | PageState.ACCESSED);
             return cost.accessNs(cpuNode, PageState.nodeOrDevice(w));
         }
+        long unpaid = unpaidMajors();
         long t0 = System.nanoTime();
         fault(m, gfn, false);
         sink ^= m.mem.get(LONG, (long) gfn * PAGE_SIZE);
         m.loc.setFlags(gfn, m.loc.word(gfn) | PageState.ACCESSED);
-        return System.nanoTime() - t0 + cost.accessNs(cpuNode, PageState.nodeOrDevice(m.loc.word(gfn)));
+        long now = m.loc.word(gfn);
+        long ns = modelled ? unpaid + modelledFault(PageState.kind(w), PageState.nodeOrDevice(w),
+                PageState.nodeOrDevice(now), majorsSince()) : System.nanoTime() - t0;
+        return ns + cost.accessNs(cpuNode, PageState.nodeOrDevice(now));
     }
 
     /**
@@ -368,8 +441,10 @@ public final class LinuxHostMemory implements HostMemory {
     @Override
     public long copy(int vm, int srcGfn, int dstGfn) {
         Vm m = vms.get(vm);
+        long unpaid = unpaidMajors();
         long t0 = System.nanoTime();
         long before = m.loc.word(srcGfn);
+        int dstKind = PageState.kind(m.loc.word(dstGfn));
         boolean moved = m.loc.isMoved(srcGfn, before);
         boolean fromSwap = PageState.isSwapped(before);
         fault(m, srcGfn, true);
@@ -393,7 +468,18 @@ public final class LinuxHostMemory implements HostMemory {
             movedBytesCopiedByUs += PAGE_SIZE;
         }
         MovementAccounting.pageCopy(stat, from, to, !moved ? MovedFrom.NOT_MOVED : fromSwap ? MovedFrom.SWAP : MovedFrom.NODE);
-        return System.nanoTime() - t0 + cost.copyNs(from, to);
+        if (!modelled) {
+            return System.nanoTime() - t0 + cost.copyNs(from, to);
+        }
+        long ns = unpaid + cost.copyNs(from, to) + majorsSince() * (swapReadNs + swapPageTransferNs);
+        int srcKind = PageState.kind(before);
+        if (srcKind != PageState.RESIDENT) {
+            ns += cost.eptFaultNs + (srcKind == PageState.UNBACKED ? cost.zeroPageNs : 0);
+        }
+        if (dstKind != PageState.RESIDENT) {
+            ns += cost.eptFaultNs + (dstKind == PageState.UNBACKED ? cost.zeroPageNs : 0);
+        }
+        return ns;
     }
 
     /** One entry of {@link #migratePages}; see there. */
@@ -437,6 +523,7 @@ public final class LinuxHostMemory implements HostMemory {
     @Override
     public long migratePages(int vm, int[] srcGfn, int[] dstGfn, int count, MigrationOrder order, int[] status) {
         Vm m = vms.get(vm);
+        long unpaid = unpaidMajors();
         long t0 = System.nanoTime();
         boolean readNow = order == MigrationOrder.MIGRATE_BEFORE_MAP;
         int[] pendingOn = new int[limits.length];
@@ -501,6 +588,10 @@ public final class LinuxHostMemory implements HostMemory {
                 }
                 t0 += System.nanoTime() - c0;
             }
+        }
+        if (modelled) { // one remap per entry; the batch's reads go out together: one latency, a transfer each
+            long majorReads = majorsSince();
+            return unpaid + count * cost.remapPageNs + (majorReads > 0 ? swapReadNs + majorReads * swapPageTransferNs : 0);
         }
         return System.nanoTime() - t0;
     }
@@ -662,7 +753,7 @@ public final class LinuxHostMemory implements HostMemory {
         }
         long t0 = System.nanoTime();
         fault(m, gfn, false);
-        return System.nanoTime() - t0;
+        return modelled ? cost.eptFaultNs + cost.zeroPageNs : System.nanoTime() - t0;
     }
 
     @Override
@@ -673,7 +764,7 @@ public final class LinuxHostMemory implements HostMemory {
         }
         long t0 = System.nanoTime();
         m.ram.pageOut(gfn, 1);
-        return pagedOut(m, gfn) ? System.nanoTime() - t0 : -Errno.ENOSPC;
+        return pagedOut(m, gfn) ? modelled ? cost.reclaimScanNs : System.nanoTime() - t0 : -Errno.ENOSPC;
     }
 
     /** Reads a paged-out gfn's swap entry into the shadow; false when the kernel kept the page (swap full, pinned). */
@@ -708,7 +799,7 @@ public final class LinuxHostMemory implements HostMemory {
             return -Errno.ENOMEM; // the kernel kept the page where it was
         }
         stat.inc(Counter.PGDEMOTE_KSWAPD);
-        return System.nanoTime() - t0;
+        return modelled ? cost.migratePageNs + cost.copyNs(PageState.nodeOrDevice(w), node) : System.nanoTime() - t0;
     }
 
     @Override
@@ -867,6 +958,7 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("moved_page_bytes_copied_by_us", movedBytesCopiedByUs);
         out.put("rescan_found_swapped", rescanSwappedOut);
         out.put("rescan_found_present", rescanPresent);
+        out.put("fast_path_major_faults", fastPathMajors);
         out.put("mbind_failures", mbindFailures);
         out.put("populate_failures", populateFailures);
         out.put("primitive_failures", primitiveFailures);

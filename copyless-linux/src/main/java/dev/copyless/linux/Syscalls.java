@@ -484,4 +484,23 @@ public final class Syscalls {
     public static void munlockall() {
         syscall("munlockall", "", SYS_munlockall, 0, 0, 0, 0, 0, 0);
     }
+
+    /** x86-64 {@code getrusage}; {@code RUSAGE_THREAD}; the offset of {@code ru_majflt} in {@code struct rusage}. */
+    public static final long SYS_getrusage = 98;
+    public static final int RUSAGE_THREAD = 1;
+    private static final long RU_MAJFLT_OFFSET = 2 * 16 + 5 * 8; // two struct timeval, then maxrss..minflt
+
+    private static final ThreadLocal<MemorySegment> RUSAGE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(144, 8));
+
+    /**
+     * {@code getrusage(RUSAGE_THREAD)}'s {@code ru_majflt}: the major faults of the calling
+     * thread, those the kernel accounted {@code VM_FAULT_MAJOR} (a swap-in that read the device;
+     * also those started by {@code MADV_POPULATE_READ}, which fault in the caller's context).
+     */
+    public static long threadMajorFaults() {
+        MemorySegment ru = RUSAGE.get();
+        syscall("getrusage", "RUSAGE_THREAD", SYS_getrusage, RUSAGE_THREAD, ru.address(), 0, 0, 0, 0);
+        return ru.get(L, RU_MAJFLT_OFFSET);
+    }
 }

@@ -107,4 +107,43 @@ class LinuxHostMemoryTest {
         assertThat(v.pagesLost()).as("lost: %s", v.lost()).isZero();
         assertThat(v.verified()).isEqualTo(1);
     }
+
+    /**
+     * {@link RealClock#MODELLED}: every operation is charged the cost model's price for what the
+     * kernel did (a read only for a major fault), never the time it took here.
+     */
+    @Test
+    void theModelledClockChargesTheModelsPriceForWhatTheKernelDid() {
+        CostModel c = CostModel.defaults(new int[][] {{10, 21}, {21, 10}});
+        long read = 5_000_000; // far from anything measured here, so a measured time cannot pass for it
+        long transfer = 40_000;
+        host.useModelledClock(read, transfer);
+        assertThat(host.clock()).isEqualTo(RealClock.MODELLED);
+        assertThat(host.populate(vm, 3)).isEqualTo(c.eptFaultNs + c.zeroPageNs);
+        assertThat(host.touch(vm, 3, 0)).isEqualTo(c.accessNs(0, 0));
+        // a guest copy into a gfn never touched: the copy across the link, the destination's fault and zeroing
+        assertThat(host.copy(vm, 3, VNODE + 3)).isEqualTo(c.copyNs(0, 1) + c.eptFaultNs + c.zeroPageNs);
+        assertThat(host.pageOut(vm, 3)).isEqualTo(c.reclaimScanNs);
+        // the fault on a swapped gfn: a swap-cache hit costs the EPT fault, a major fault one device read more
+        long t = host.touch(vm, 3, 0) - c.accessNs(0, 0);
+        assertThat(t).isIn(c.eptFaultNs, c.eptFaultNs + read + transfer);
+        int n = 64;
+        int[] src = new int[n];
+        int[] dst = new int[n];
+        for (int i = 0; i < n; i++) {
+            src[i] = 100 + 2 * i;
+            dst[i] = VNODE + 100 + 2 * i;
+            host.populate(vm, src[i]);
+            assertThat(host.pageOut(vm, src[i])).isEqualTo(c.reclaimScanNs);
+        }
+        int[] status = new int[n];
+        long ns = host.migratePages(vm, src, dst, n, MigrationOrder.MIGRATE_BEFORE_MAP, status);
+        assertThat(status).containsOnly(0);
+        // one remap per entry, and the batch's reads together: one latency and a transfer per page the kernel read
+        long reads = ns - n * c.remapPageNs;
+        assertThat(reads == 0 || (reads - read) % transfer == 0 && (reads - read) / transfer <= n)
+                .as("charged %d ns beyond the remaps", reads).isTrue();
+        Verification v = host.verifyAll();
+        assertThat(v.pagesLost()).as("lost: %s", v.lost()).isZero();
+    }
 }
