@@ -39,6 +39,12 @@ public enum Gauge implements Metric {
     RESCAN_FOUND_PRESENT("rescan_found_present", "", PAGES, Scope.LINUX_BACKEND,
             "gfns that the pagemap rescan found brought back in behind the backend's back; 0 on a host without "
                     + "memory pressure."),
+    ROOM_TOPPED_UP_PAGES("room_topped_up_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "With `--host-reclaim kernel`: free memory that appeared on a resized node beyond its scenario size less "
+                    + "the guest pages resident there (slab the kernel's shrinkers freed, memory the program gave back), "
+                    + "taken back as huge pages during the run so that the room never grows."),
+    ROOM_TOP_UPS("room_top_ups", "", Unit.EVENTS, Scope.LINUX_KERNEL_RECLAIM,
+            "How many times room was taken back (`room_topped_up_pages`)."),
     FAST_PATH_MAJOR_FAULTS("fast_path_major_faults", "", Unit.EVENTS, Scope.LINUX_BACKEND,
             "With `--real-clock modelled`: major faults of guest loads that took the backend's fast path because "
                     + "its shadow still showed the page present (the kernel reclaimed it since the last pagemap "

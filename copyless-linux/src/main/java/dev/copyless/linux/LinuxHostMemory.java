@@ -913,6 +913,13 @@ public final class LinuxHostMemory implements HostMemory {
                 }
             }
         }
+        if (nodeRoom != null) { // the room the kernel's nodes have may not grow behind the scenario's back
+            long[] byReal = new long[Math.max(1, java.util.Arrays.stream(realNode).max().orElse(0) + 1)];
+            for (int n = 0; n < resident.length; n++) {
+                byReal[realNode[n]] += resident[n];
+            }
+            nodeRoom.topUp(byReal);
+        }
         return changed;
     }
 
@@ -1009,6 +1016,8 @@ public final class LinuxHostMemory implements HostMemory {
             out.put("resized_node_wmark_min", wmark[0]);
             out.put("resized_node_wmark_low", wmark[1]);
             out.put("resized_node_wmark_high", wmark[2]);
+            out.put("room_topped_up_pages", nodeRoom.toppedUpPages());
+            out.put("room_top_ups", nodeRoom.topUps());
         }
     }
 

@@ -45,11 +45,68 @@ public final class NodeRoom implements AutoCloseable {
     private final long minFreeKbytesBefore;
     private final long scaleFactorBefore;
     private boolean closed;
+    /** Per node of {@link #nodes}: the huge pages held now (the reservation plus every top-up). */
+    private final long[] held;
+    /** Pages of room taken back by {@link #topUp}, summed over the nodes and the run. */
+    private long toppedUpPages;
+    private long topUps;
 
     private NodeRoom(List<Node> nodes, long minFreeKbytesBefore, long scaleFactorBefore) {
         this.nodes = List.copyOf(nodes);
         this.minFreeKbytesBefore = minFreeKbytesBefore;
         this.scaleFactorBefore = scaleFactorBefore;
+        this.held = new long[nodes.size()];
+        for (int i = 0; i < held.length; i++) {
+            held[i] = nodes.get(i).hugePagesAfter();
+        }
+    }
+
+    /**
+     * Keeps the room from growing during the run. A node's free memory can grow without the guest
+     * giving any back: the kernel's shrinkers free slab, the run's own program frees memory, pages
+     * come back from the per-CPU lists. On a host of the scenario's size that memory would not be
+     * there, so whenever a node has more free memory than its scenario size less the guest pages
+     * resident on it ({@code guestResident}, by real node, from the pagemap rescan), the excess
+     * is taken as more huge pages, in whole 2 MiB pages. Room is never given back: less room
+     * (the program's own growth, page tables) is pressure a real host has too.
+     *
+     * @return the pages taken now
+     */
+    public long topUp(long[] guestResident) {
+        long taken = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            Node n = nodes.get(i);
+            long resident = n.node() < guestResident.length ? guestResident[n.node()] : 0;
+            try {
+                long excess = memFreeKib(n.node()) / 4 - Math.max(0, n.targetPages() - resident);
+                long more = excess * 4 / HUGE_KIB;
+                if (more <= 0) {
+                    continue;
+                }
+                Files.writeString(hugePages(n.node()), String.valueOf(held[i] + more));
+                long now = readLong(hugePages(n.node()));
+                if (now > held[i]) {
+                    long pages = (now - held[i]) * HUGE_KIB / 4;
+                    taken += pages;
+                    toppedUpPages += pages;
+                    topUps++;
+                    held[i] = now;
+                }
+            } catch (IOException | RuntimeException e) {
+                // the room stays as it is; topped_up_pages says how much was taken
+            }
+        }
+        return taken;
+    }
+
+    /** Pages of room {@link #topUp} took back during the run. */
+    public long toppedUpPages() {
+        return toppedUpPages;
+    }
+
+    /** How many times {@link #topUp} took room back. */
+    public long topUps() {
+        return topUps;
     }
 
     public List<Node> nodes() {
