@@ -40,11 +40,14 @@ public enum Gauge implements Metric {
             "gfns that the pagemap rescan found brought back in behind the backend's back; 0 on a host without "
                     + "memory pressure."),
     ROOM_TOPPED_UP_PAGES("room_topped_up_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
-            "With `--host-reclaim kernel`: free memory that appeared on a resized node beyond its scenario size less "
-                    + "the guest pages resident there (slab the kernel's shrinkers freed, memory the program gave back), "
-                    + "taken back as huge pages during the run so that the room never grows."),
+            "With `--host-reclaim kernel`: memory that others on a resized node gave back below what they held when "
+                    + "the room was set (slab the kernel's shrinkers freed, file pages reclaimed), taken as huge pages "
+                    + "during the run so that guest RAM's room never grows."),
     ROOM_TOP_UPS("room_top_ups", "", Unit.EVENTS, Scope.LINUX_KERNEL_RECLAIM,
             "How many times room was taken back (`room_topped_up_pages`)."),
+    ROOM_OTHERS_GAVE_BACK_PAGES("room_others_gave_back_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "The most that slab and the file page cache (not the swap cache) of the resized nodes fell below their "
+                    + "level when the room was set, summed over the nodes (`room_topped_up_pages` rounds it down to 2 MiB pages)."),
     FAST_PATH_MAJOR_FAULTS("fast_path_major_faults", "", Unit.EVENTS, Scope.LINUX_BACKEND,
             "With `--real-clock modelled`: major faults of guest loads that took the backend's fast path because "
                     + "its shadow still showed the page present (the kernel reclaimed it since the last pagemap "

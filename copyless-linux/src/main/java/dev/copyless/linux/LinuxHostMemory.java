@@ -913,12 +913,8 @@ public final class LinuxHostMemory implements HostMemory {
                 }
             }
         }
-        if (nodeRoom != null) { // the room the kernel's nodes have may not grow behind the scenario's back
-            long[] byReal = new long[Math.max(1, java.util.Arrays.stream(realNode).max().orElse(0) + 1)];
-            for (int n = 0; n < resident.length; n++) {
-                byReal[realNode[n]] += resident[n];
-            }
-            nodeRoom.topUp(byReal);
+        if (nodeRoom != null) {
+            nodeRoom.topUp(); // the room may not grow with what others on the node give back
         }
         return changed;
     }
@@ -1018,6 +1014,7 @@ public final class LinuxHostMemory implements HostMemory {
             out.put("resized_node_wmark_high", wmark[2]);
             out.put("room_topped_up_pages", nodeRoom.toppedUpPages());
             out.put("room_top_ups", nodeRoom.topUps());
+            out.put("room_others_gave_back_pages", nodeRoom.othersGaveBackPages());
         }
     }
 

@@ -47,6 +47,10 @@ public final class NodeRoom implements AutoCloseable {
     private boolean closed;
     /** Per node of {@link #nodes}: the huge pages held now (the reservation plus every top-up). */
     private final long[] held;
+    /** Per node: the pages others held when the room was set ({@link #othersPages}), the baseline of {@link #topUp}. */
+    private final long[] othersAtStart;
+    /** Per node: the most pages the others gave back below that baseline during the run. */
+    private final long[] othersGaveBack;
     /** Pages of room taken back by {@link #topUp}, summed over the nodes and the run. */
     private long toppedUpPages;
     private long topUps;
@@ -56,33 +60,62 @@ public final class NodeRoom implements AutoCloseable {
         this.minFreeKbytesBefore = minFreeKbytesBefore;
         this.scaleFactorBefore = scaleFactorBefore;
         this.held = new long[nodes.size()];
+        this.othersAtStart = new long[nodes.size()];
+        this.othersGaveBack = new long[nodes.size()];
         for (int i = 0; i < held.length; i++) {
             held[i] = nodes.get(i).hugePagesAfter();
+            othersAtStart[i] = othersPages(nodes.get(i).node());
         }
     }
 
     /**
-     * Keeps the room from growing during the run. A node's free memory can grow without the guest
-     * giving any back: the kernel's shrinkers free slab, the run's own program frees memory, pages
-     * come back from the per-CPU lists. On a host of the scenario's size that memory would not be
-     * there, so whenever a node has more free memory than its scenario size less the guest pages
-     * resident on it ({@code guestResident}, by real node, from the pagemap rescan), the excess
-     * is taken as more huge pages, in whole 2 MiB pages. Room is never given back: less room
-     * (the program's own growth, page tables) is pressure a real host has too.
+     * The pages of a node held by others than the run's guest RAM and its swap cache: slab
+     * ({@code Slab}) and the file page cache ({@code FilePages} less {@code SwapCached}: the
+     * kernel counts the swap cache among file pages). -1 when the node's meminfo cannot be read.
+     */
+    static long othersPages(int node) {
+        try {
+            String m = LinuxHost.readProcFile("/sys/devices/system/node/node" + node + "/meminfo");
+            long swapCached;
+            try {
+                swapCached = meminfoKib(m, "SwapCached");
+            } catch (IllegalArgumentException e) {
+                swapCached = 0; // a kernel that does not print it per node
+            }
+            return (meminfoKib(m, "Slab") + meminfoKib(m, "FilePages") - swapCached) / 4;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Keeps the room from growing during the run. The room is the free memory a node had when it
+     * was set; the guest's pages, their swap cache and their page tables take from it and give
+     * back to it. But others on the node can give memory back too, below what they held then: the
+     * kernel's shrinkers free slab under the pressure, the page cache of files read before the run
+     * is reclaimed. On a host of the scenario's size that memory would not be there for guest RAM
+     * (the scenario's node is guest RAM's room), so whatever the others ({@link #othersPages})
+     * hold below their level at the start is taken as more huge pages, in whole 2 MiB pages, each
+     * time the pagemap is rescanned. Room is never given back: when the others grow again, that is
+     * pressure a real host has too.
      *
      * @return the pages taken now
      */
-    public long topUp(long[] guestResident) {
+    public long topUp() {
         long taken = 0;
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
-            long resident = n.node() < guestResident.length ? guestResident[n.node()] : 0;
+            long others = othersPages(n.node());
+            if (others < 0 || othersAtStart[i] < 0) {
+                continue;
+            }
+            othersGaveBack[i] = Math.max(othersGaveBack[i], othersAtStart[i] - others);
+            long takenHuge = held[i] - n.hugePagesAfter();
+            long more = othersGaveBack[i] * 4 / HUGE_KIB - takenHuge;
+            if (more <= 0) {
+                continue;
+            }
             try {
-                long excess = memFreeKib(n.node()) / 4 - Math.max(0, n.targetPages() - resident);
-                long more = excess * 4 / HUGE_KIB;
-                if (more <= 0) {
-                    continue;
-                }
                 Files.writeString(hugePages(n.node()), String.valueOf(held[i] + more));
                 long now = readLong(hugePages(n.node()));
                 if (now > held[i]) {
@@ -93,10 +126,19 @@ public final class NodeRoom implements AutoCloseable {
                     held[i] = now;
                 }
             } catch (IOException | RuntimeException e) {
-                // the room stays as it is; topped_up_pages says how much was taken
+                // the room stays as it is; room_topped_up_pages says how much was taken
             }
         }
         return taken;
+    }
+
+    /** The most pages the others gave back below their level at the start, summed over the nodes. */
+    public long othersGaveBackPages() {
+        long sum = 0;
+        for (long v : othersGaveBack) {
+            sum += v;
+        }
+        return sum;
     }
 
     /** Pages of room {@link #topUp} took back during the run. */
