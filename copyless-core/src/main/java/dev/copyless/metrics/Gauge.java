@@ -48,6 +48,13 @@ public enum Gauge implements Metric {
     ROOM_OTHERS_GAVE_BACK_PAGES("room_others_gave_back_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
             "The most that slab and the file page cache (not the swap cache) of the resized nodes fell below their "
                     + "level when the room was set, summed over the nodes (`room_topped_up_pages` rounds it down to 2 MiB pages)."),
+    ROOM_FREE_PAGES_MAX_SEEN("room_free_pages_max_seen", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "With `--host-reclaim kernel`: the most free pages a pagemap rescan saw on each resized node during the "
+                    + "run, summed over the nodes (compare with `resized_node_free_pages_*`: the room when it was set)."),
+    ROOM_HUGE_PAGES_HELD("room_huge_pages_held", "", Unit.EVENTS, Scope.LINUX_KERNEL_RECLAIM,
+            "With `--host-reclaim kernel`: the 2 MiB huge pages that set the resized nodes' room aside, summed over the nodes."),
+    ROOM_HUGE_PAGES_AT_END("room_huge_pages_at_end", "", Unit.EVENTS, Scope.LINUX_KERNEL_RECLAIM,
+            "The nodes' `nr_hugepages` at the end of the run, summed: equal to `room_huge_pages_held` unless the pool shrank."),
     FAST_PATH_MAJOR_FAULTS("fast_path_major_faults", "", Unit.EVENTS, Scope.LINUX_BACKEND,
             "With `--real-clock modelled`: major faults of guest loads that took the backend's fast path because "
                     + "its shadow still showed the page present (the kernel reclaimed it since the last pagemap "

@@ -1015,6 +1015,9 @@ public final class LinuxHostMemory implements HostMemory {
             out.put("room_topped_up_pages", nodeRoom.toppedUpPages());
             out.put("room_top_ups", nodeRoom.topUps());
             out.put("room_others_gave_back_pages", nodeRoom.othersGaveBackPages());
+            out.put("room_free_pages_max_seen", nodeRoom.maxFreeSeenPages());
+            out.put("room_huge_pages_held", nodeRoom.hugePagesHeld());
+            out.put("room_huge_pages_at_end", nodeRoom.hugePagesNow());
         }
     }
 

@@ -51,6 +51,8 @@ public final class NodeRoom implements AutoCloseable {
     private final long[] othersAtStart;
     /** Per node: the most pages the others gave back below that baseline during the run. */
     private final long[] othersGaveBack;
+    /** Per node: the most free pages seen at a rescan during the run. */
+    private final long[] maxFreeSeen;
     /** Pages of room taken back by {@link #topUp}, summed over the nodes and the run. */
     private long toppedUpPages;
     private long topUps;
@@ -62,6 +64,7 @@ public final class NodeRoom implements AutoCloseable {
         this.held = new long[nodes.size()];
         this.othersAtStart = new long[nodes.size()];
         this.othersGaveBack = new long[nodes.size()];
+        this.maxFreeSeen = new long[nodes.size()];
         for (int i = 0; i < held.length; i++) {
             held[i] = nodes.get(i).hugePagesAfter();
             othersAtStart[i] = othersPages(nodes.get(i).node());
@@ -105,6 +108,11 @@ public final class NodeRoom implements AutoCloseable {
         long taken = 0;
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
+            try {
+                maxFreeSeen[i] = Math.max(maxFreeSeen[i], memFreeKib(n.node()) / 4);
+            } catch (IOException | RuntimeException e) {
+                // a diagnostic only
+            }
             long others = othersPages(n.node());
             if (others < 0 || othersAtStart[i] < 0) {
                 continue;
@@ -130,6 +138,37 @@ public final class NodeRoom implements AutoCloseable {
             }
         }
         return taken;
+    }
+
+    /** The most free pages a rescan saw on each node during the run, summed over the nodes. */
+    public long maxFreeSeenPages() {
+        long sum = 0;
+        for (long v : maxFreeSeen) {
+            sum += v;
+        }
+        return sum;
+    }
+
+    /** The 2 MiB huge pages this room holds (reservation and top-ups), summed over the nodes. */
+    public long hugePagesHeld() {
+        long sum = 0;
+        for (long v : held) {
+            sum += v;
+        }
+        return sum;
+    }
+
+    /** The 2 MiB huge pages the nodes have now ({@code nr_hugepages}), summed: less than held if the pool shrank. */
+    public long hugePagesNow() {
+        long sum = 0;
+        for (Node n : nodes) {
+            try {
+                sum += readLong(hugePages(n.node()));
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+        }
+        return sum;
     }
 
     /** The most pages the others gave back below their level at the start, summed over the nodes. */
