@@ -1,0 +1,218 @@
+package dev.copyless.spark;
+
+import dev.copyless.host.HostOutOfMemoryException;
+import dev.copyless.input.UserError;
+import dev.copyless.scenario.Scenario;
+import dev.copyless.scenario.ScenarioException;
+import dev.copyless.sweep.SweepEngine;
+import dev.copyless.sweep.SweepPoint;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.SimpleFutureAction;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import scala.runtime.AbstractFunction0;
+import scala.runtime.AbstractFunction1;
+import scala.runtime.AbstractFunction2;
+import scala.runtime.BoxedUnit;
+
+/**
+ * The sweep engine on Apache Spark ({@code copyless sweep --engine spark --master URL}). The
+ * points become an RDD of one partition per point, so the scheduler spreads them over every
+ * executor core; each task computes {@link SweepPoint#row} on its executor against the base
+ * scenario, shipped once per executor as a broadcast variable, and the traces the grid's points
+ * name, shipped once as another ({@link TraceShipment}). The driver submits one job with a
+ * result handler ({@link SparkContext#submitJob}) and hands each row to the sink on the calling
+ * thread as soon as its point finishes, so an interrupted Spark sweep leaves every finished row
+ * in {@code results.csv} and {@code --resume} picks up from there, as on the local engine.
+ *
+ * <p>A point that fails on an executor (a {@link ScenarioException}, a
+ * {@link HostOutOfMemoryException}) fails the job; the exception Spark carries back to the
+ * driver is rethrown as it was thrown, so the user sees the same one-line error as on the local
+ * engine. Spark's UI and console progress bar are off unless the configuration turns them on,
+ * and Spark logs warnings and errors only ({@link SparkLogging}).
+ */
+public final class SparkSweepEngine implements SweepEngine {
+    /** The master when neither {@code --master} nor spark-submit gives one. */
+    static final String DEFAULT_MASTER = "local[*]";
+
+    private final SparkSession session;
+    private final JavaSparkContext jsc;
+
+    private SparkSweepEngine(SparkSession session) {
+        this.session = session;
+        this.jsc = JavaSparkContext.fromSparkContext(session.sparkContext());
+    }
+
+    /**
+     * Starts a Spark session for {@code master}; null takes the master from Spark's configuration
+     * ({@code spark.master}, which spark-submit sets) or else {@link #DEFAULT_MASTER}.
+     * {@code spark.*} system properties (e.g. {@code -Dspark.executor.memory=6g}) are honoured.
+     */
+    static SparkSweepEngine open(String master) {
+        SparkLogging.quiet();
+        SparkConf conf = new SparkConf(); // reads spark.* system properties, as spark-submit passes them
+        if (master != null) {
+            conf.setMaster(master);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster(DEFAULT_MASTER);
+        }
+        conf.setIfMissing("spark.app.name", "copyless sweep");
+        conf.setIfMissing("spark.ui.enabled", "false");
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        SparkSession s;
+        try {
+            s = SparkSession.builder().config(conf).getOrCreate();
+        } catch (RuntimeException e) {
+            throw new ScenarioException("--master " + conf.get("spark.master") + ": Spark could not start ("
+                    + firstLine(e) + "); expected local[N], local[*], spark://HOST:PORT, yarn or k8s://URL");
+        }
+        SparkLogging.quiet(); // the session may have loaded Spark's default logging profile
+        return new SparkSweepEngine(s);
+    }
+
+    @Override
+    public String describe() {
+        return "spark " + jsc.sc().master();
+    }
+
+    @Override
+    public void run(Scenario base, List<SweepPoint> points, Sink sink) throws Exception {
+        if (points.isEmpty()) {
+            return;
+        }
+        TraceShipment traces = TraceShipment.of(TraceShipment.tracesOf(base, points));
+        Broadcast<Scenario> baseB = jsc.broadcast(base);
+        Broadcast<TraceShipment> tracesB = jsc.broadcast(traces);
+        JavaRDD<SweepPoint> rdd = jsc.parallelize(points, points.size()); // one partition per point
+        List<Object> partitions = new ArrayList<>(points.size());
+        for (int i = 0; i < points.size(); i++) {
+            partitions.add(i);
+        }
+        BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
+        jsc.setJobDescription("copyless sweep: " + points.size() + " points");
+        SimpleFutureAction<BoxedUnit> job = jsc.sc().submitJob(rdd.rdd(), new RunPoint(baseB, tracesB),
+                scala.jdk.javaapi.CollectionConverters.asScala(partitions).toSeq(), new Handler(finished), new Done());
+        boolean ok = false;
+        try {
+            for (int received = 0; received < points.size(); ) {
+                Finished f = finished.poll(100, TimeUnit.MILLISECONDS);
+                if (f != null) {
+                    sink.accept(points.get(f.partition()), f.row());
+                    received++;
+                } else if (job.isCompleted() && finished.isEmpty()) {
+                    throw failure(job); // every result is handed over before the job completes: this is a failure
+                }
+            }
+            ok = true;
+        } finally {
+            if (!ok) {
+                job.cancel();
+            }
+            baseB.destroy();
+            tracesB.destroy();
+        }
+    }
+
+    /** Stops the Spark session (its executors, on a cluster) and forgets the traces this JVM resolved. */
+    @Override
+    public void close() {
+        try {
+            session.stop();
+        } finally {
+            TraceShipment.forget();
+        }
+    }
+
+    /**
+     * The exception a failed job ends with: what the point threw on its executor (Spark carries it
+     * back as the cause of its {@code SparkException}) when it is a user's mistake or a bug of
+     * ours, else a one-line error with Spark's reason (an executor lost, out of memory...).
+     */
+    static Exception failure(SimpleFutureAction<BoxedUnit> job) {
+        scala.util.Try<BoxedUnit> t = job.value().get();
+        if (!(t instanceof scala.util.Failure<BoxedUnit> f)) {
+            return new IllegalStateException("Spark job ended without every point's result");
+        }
+        return unwrap(f.exception());
+    }
+
+    static Exception unwrap(Throwable spark) {
+        for (Throwable c = spark; c != null; c = c.getCause()) {
+            if (c instanceof UserError || c instanceof HostOutOfMemoryException) {
+                return (RuntimeException) c;
+            }
+            if (c.getClass().getName().startsWith("dev.copyless.") && c instanceof RuntimeException re) {
+                return re; // a bug of ours on an executor: reported as an internal error, with its stack trace
+            }
+        }
+        return new ScenarioException("the Spark job failed: " + firstLine(spark) + " (on a cluster, check the"
+                + " executors' logs; a point of a large host needs executor memory: spark.executor.memory, docs/SWEEP.md)");
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return (nl < 0 ? m : m.substring(0, nl)).strip();
+    }
+
+    /** A finished point: its partition (its index in the points run) and its row. */
+    private record Finished(int partition, LinkedHashMap<String, Object> row) {}
+
+    /** The task: runs a partition's one point on an executor. */
+    private static final class RunPoint
+            extends AbstractFunction1<scala.collection.Iterator<SweepPoint>, LinkedHashMap<String, Object>>
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final Broadcast<Scenario> base;
+        private final Broadcast<TraceShipment> traces;
+
+        RunPoint(Broadcast<Scenario> base, Broadcast<TraceShipment> traces) {
+            this.base = base;
+            this.traces = traces;
+        }
+
+        @Override
+        public LinkedHashMap<String, Object> apply(scala.collection.Iterator<SweepPoint> it) {
+            SweepPoint p = it.next();
+            traces.value().install();
+            return p.row(base.value());
+        }
+    }
+
+    /** On the driver's scheduler thread: queues each point's row for the thread that runs the sweep. */
+    private static final class Handler extends AbstractFunction2<Object, LinkedHashMap<String, Object>, BoxedUnit>
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final transient BlockingQueue<Finished> queue;
+
+        Handler(BlockingQueue<Finished> queue) {
+            this.queue = queue;
+        }
+
+        @Override
+        public BoxedUnit apply(Object partition, LinkedHashMap<String, Object> row) {
+            queue.add(new Finished((Integer) partition, row));
+            return BoxedUnit.UNIT;
+        }
+    }
+
+    /** The job's own result: nothing, every row went through the handler. */
+    private static final class Done extends AbstractFunction0<BoxedUnit> implements Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public BoxedUnit apply() {
+            return BoxedUnit.UNIT;
+        }
+    }
+}
