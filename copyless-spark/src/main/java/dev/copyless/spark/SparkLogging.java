@@ -35,7 +35,7 @@ final class SparkLogging {
         Configuration current = ctx.getConfiguration();
         String location = current.getConfigurationSource() == null ? null
                 : current.getConfigurationSource().getLocation();
-        boolean ours = current.getName().equals(NAME);
+        boolean ours = NAME.equals(current.getName());
         boolean sparkDefault = location != null && location.endsWith("log4j2-defaults.properties");
         if (ours || !(current instanceof DefaultConfiguration || sparkDefault)) {
             return;
@@ -49,6 +49,18 @@ final class SparkLogging {
             b.add(b.newLogger(l, Level.ERROR));
         }
         Configurator.reconfigure(b.build());
+    }
+
+    /**
+     * With a local master (driver and executor in this JVM): also silences Spark's {@code Utils}
+     * warning that this host's name resolves to a loopback address, which matters only to a
+     * cluster's executors reaching the driver. Only when {@link #quiet()} configured the logging.
+     */
+    static synchronized void quietLocal() {
+        LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
+        if (NAME.equals(ctx.getConfiguration().getName())) {
+            Configurator.setLevel("org.apache.spark.util.Utils", Level.ERROR);
+        }
     }
 
     private static final String NAME = "copyless-spark-quiet";

@@ -36,10 +36,13 @@ import scala.runtime.BoxedUnit;
  * in {@code results.csv} and {@code --resume} picks up from there, as on the local engine.
  *
  * <p>A point that fails on an executor (a {@link ScenarioException}, a
- * {@link HostOutOfMemoryException}) fails the job; the exception Spark carries back to the
- * driver is rethrown as it was thrown, so the user sees the same one-line error as on the local
- * engine. Spark's UI and console progress bar are off unless the configuration turns them on,
- * and Spark logs warnings and errors only ({@link SparkLogging}).
+ * {@link HostOutOfMemoryException}) returns its exception as its task's result ({@link Outcome});
+ * the driver throws it on the calling thread and cancels the job, so the user sees the same
+ * one-line error as on the local engine, Spark logs no stack trace and does not retry a point
+ * that would fail the same way again. A task that fails in Spark's own terms (an executor lost,
+ * out of memory) fails the job after Spark's retries, and {@link #unwrap} makes that one line.
+ * Spark's UI and console progress bar are off unless the configuration turns them on, and Spark
+ * logs warnings and errors only ({@link SparkLogging}).
  */
 public final class SparkSweepEngine implements SweepEngine {
     /** The master when neither {@code --master} nor spark-submit gives one. */
@@ -60,20 +63,25 @@ public final class SparkSweepEngine implements SweepEngine {
      */
     static SparkSweepEngine open(String master) {
         SparkLogging.quiet();
-        SparkConf conf = new SparkConf(); // reads spark.* system properties, as spark-submit passes them
-        if (master != null) {
-            conf.setMaster(master);
-        } else if (!conf.contains("spark.master")) {
-            conf.setMaster(DEFAULT_MASTER);
+        String m = master != null ? master : System.getProperty("spark.master", DEFAULT_MASTER);
+        boolean local = m.startsWith("local");
+        if (local) {
+            SparkLogging.quietLocal(); // before the first SparkConf call: that is when Spark looks up this host
         }
+        SparkConf conf = new SparkConf(); // reads spark.* system properties, as spark-submit passes them
+        conf.setMaster(m);
         conf.setIfMissing("spark.app.name", "copyless sweep");
+        if (local) { // driver and executors in this JVM: nothing needs to reach the driver from elsewhere
+            conf.setIfMissing("spark.driver.host", "127.0.0.1");
+            conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+        }
         conf.setIfMissing("spark.ui.enabled", "false");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         SparkSession s;
         try {
             s = SparkSession.builder().config(conf).getOrCreate();
-        } catch (RuntimeException e) {
-            throw new ScenarioException("--master " + conf.get("spark.master") + ": Spark could not start ("
+        } catch (Exception e) { // Spark's own SparkException is a checked exception
+            throw new ScenarioException("--master " + m + ": Spark could not start ("
                     + firstLine(e) + "); expected local[N], local[*], spark://HOST:PORT, yarn or k8s://URL");
         }
         SparkLogging.quiet(); // the session may have loaded Spark's default logging profile
@@ -100,14 +108,24 @@ public final class SparkSweepEngine implements SweepEngine {
         }
         BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
         jsc.setJobDescription("copyless sweep: " + points.size() + " points");
-        SimpleFutureAction<BoxedUnit> job = jsc.sc().submitJob(rdd.rdd(), new RunPoint(baseB, tracesB),
-                scala.jdk.javaapi.CollectionConverters.asScala(partitions).toSeq(), new Handler(finished), new Done());
+        jsc.sc().setInterruptOnCancel(true); // a failed sweep stops the points still running
+        SimpleFutureAction<BoxedUnit> job;
+        try {
+            job = jsc.sc().submitJob(rdd.rdd(), new RunPoint(baseB, tracesB),
+                    scala.jdk.javaapi.CollectionConverters.asScala(partitions).toSeq(), new Handler(finished), new Done());
+        } catch (IllegalStateException e) { // the context stopped: e.g. no master answered
+            throw new ScenarioException("the Spark job could not start (" + firstLine(e) + "); check that --master "
+                    + jsc.sc().master() + " is up and reachable from here");
+        }
         boolean ok = false;
         try {
             for (int received = 0; received < points.size(); ) {
                 Finished f = finished.poll(100, TimeUnit.MILLISECONDS);
                 if (f != null) {
-                    sink.accept(points.get(f.partition()), f.row());
+                    if (f.outcome().error() != null) {
+                        throw f.outcome().error(); // a user's mistake prints as one line; a bug with its stack
+                    }
+                    sink.accept(points.get(f.partition()), f.outcome().row());
                     received++;
                 } else if (job.isCompleted() && finished.isEmpty()) {
                     throw failure(job); // every result is handed over before the job completes: this is a failure
@@ -165,12 +183,21 @@ public final class SparkSweepEngine implements SweepEngine {
         return (nl < 0 ? m : m.substring(0, nl)).strip();
     }
 
-    /** A finished point: its partition (its index in the points run) and its row. */
-    private record Finished(int partition, LinkedHashMap<String, Object> row) {}
+    /** A finished point: its partition (its index in the points run) and what its task returned. */
+    private record Finished(int partition, Outcome outcome) {}
+
+    /**
+     * What a task returns: the point's row, or what the point threw. A point's exception is a
+     * result, not a task failure, so Spark neither retries a point that would fail the same way
+     * again nor logs its stack trace; the driver throws it as the local engine does.
+     */
+    record Outcome(LinkedHashMap<String, Object> row, RuntimeException error) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
 
     /** The task: runs a partition's one point on an executor. */
     private static final class RunPoint
-            extends AbstractFunction1<scala.collection.Iterator<SweepPoint>, LinkedHashMap<String, Object>>
+            extends AbstractFunction1<scala.collection.Iterator<SweepPoint>, Outcome>
             implements Serializable {
         private static final long serialVersionUID = 1L;
         private final Broadcast<Scenario> base;
@@ -182,15 +209,19 @@ public final class SparkSweepEngine implements SweepEngine {
         }
 
         @Override
-        public LinkedHashMap<String, Object> apply(scala.collection.Iterator<SweepPoint> it) {
+        public Outcome apply(scala.collection.Iterator<SweepPoint> it) {
             SweepPoint p = it.next();
-            traces.value().install();
-            return p.row(base.value());
+            try {
+                traces.value().install();
+                return new Outcome(p.row(base.value()), null);
+            } catch (RuntimeException e) {
+                return new Outcome(null, e);
+            }
         }
     }
 
     /** On the driver's scheduler thread: queues each point's row for the thread that runs the sweep. */
-    private static final class Handler extends AbstractFunction2<Object, LinkedHashMap<String, Object>, BoxedUnit>
+    private static final class Handler extends AbstractFunction2<Object, Outcome, BoxedUnit>
             implements Serializable {
         private static final long serialVersionUID = 1L;
         private final transient BlockingQueue<Finished> queue;
@@ -200,8 +231,8 @@ public final class SparkSweepEngine implements SweepEngine {
         }
 
         @Override
-        public BoxedUnit apply(Object partition, LinkedHashMap<String, Object> row) {
-            queue.add(new Finished((Integer) partition, row));
+        public BoxedUnit apply(Object partition, Outcome outcome) {
+            queue.add(new Finished((Integer) partition, outcome));
             return BoxedUnit.UNIT;
         }
     }
