@@ -1,6 +1,7 @@
 package dev.copyless.spark;
 
 import java.io.IOException;
+import java.lang.module.ModuleFinder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ public final class SparkJvmArgs {
         int from = "--add-opens=".length();
         String target = flag.substring(from, flag.indexOf('=', from));
         int slash = target.indexOf('/');
-        return java.lang.module.ModuleFinder.ofSystem().find(target.substring(0, slash))
+        return ModuleFinder.ofSystem().find(target.substring(0, slash))
                 .map(m -> m.descriptor().packages().contains(target.substring(slash + 1))).orElse(false);
     }
 

@@ -20,10 +20,14 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
+import scala.collection.Iterator;
+import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction0;
 import scala.runtime.AbstractFunction1;
 import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
+import scala.util.Failure;
+import scala.util.Try;
 
 /**
  * The sweep engine on Apache Spark ({@code copyless sweep --engine spark --master URL}). The
@@ -112,7 +116,7 @@ public final class SparkSweepEngine implements SweepEngine {
         SimpleFutureAction<BoxedUnit> job;
         try {
             job = jsc.sc().submitJob(rdd.rdd(), new RunPoint(baseB, tracesB),
-                    scala.jdk.javaapi.CollectionConverters.asScala(partitions).toSeq(), new Handler(finished), new Done());
+                    CollectionConverters.asScala(partitions).toSeq(), new Handler(finished), new Done());
         } catch (IllegalStateException e) { // the context stopped: e.g. no master answered
             throw new ScenarioException("the Spark job could not start (" + firstLine(e) + "); check that --master "
                     + jsc.sc().master() + " is up and reachable from here");
@@ -157,8 +161,8 @@ public final class SparkSweepEngine implements SweepEngine {
      * ours, else a one-line error with Spark's reason (an executor lost, out of memory...).
      */
     static Exception failure(SimpleFutureAction<BoxedUnit> job) {
-        scala.util.Try<BoxedUnit> t = job.value().get();
-        if (!(t instanceof scala.util.Failure<BoxedUnit> f)) {
+        Try<BoxedUnit> t = job.value().get();
+        if (!(t instanceof Failure<BoxedUnit> f)) {
             return new IllegalStateException("Spark job ended without every point's result");
         }
         return unwrap(f.exception());
@@ -197,7 +201,7 @@ public final class SparkSweepEngine implements SweepEngine {
 
     /** The task: runs a partition's one point on an executor. */
     private static final class RunPoint
-            extends AbstractFunction1<scala.collection.Iterator<SweepPoint>, Outcome>
+            extends AbstractFunction1<Iterator<SweepPoint>, Outcome>
             implements Serializable {
         private static final long serialVersionUID = 1L;
         private final Broadcast<Scenario> base;
@@ -209,7 +213,7 @@ public final class SparkSweepEngine implements SweepEngine {
         }
 
         @Override
-        public Outcome apply(scala.collection.Iterator<SweepPoint> it) {
+        public Outcome apply(Iterator<SweepPoint> it) {
             SweepPoint p = it.next();
             try {
                 traces.value().install();
