@@ -66,12 +66,9 @@ public final class SparkSweepEngine implements SweepEngine {
      * {@code spark.*} system properties (e.g. {@code -Dspark.executor.memory=6g}) are honoured.
      */
     static SparkSweepEngine open(String master) {
-        SparkLogging.quiet();
         String m = master != null ? master : System.getProperty("spark.master", DEFAULT_MASTER);
         boolean local = m.startsWith("local");
-        if (local) {
-            SparkLogging.quietLocal(); // before the first SparkConf call: that is when Spark looks up this host
-        }
+        SparkLogging.quiet(local); // before the first SparkConf call: that is when Spark looks up this host
         SparkConf conf = new SparkConf(); // reads spark.* system properties, as spark-submit passes them
         conf.setMaster(m);
         conf.setIfMissing("spark.app.name", "copyless sweep");
@@ -79,6 +76,7 @@ public final class SparkSweepEngine implements SweepEngine {
             conf.setIfMissing("spark.driver.host", "127.0.0.1");
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
         }
+        conf.setIfMissing("spark.log.level", "WARN"); // Spark re-reads its logging setup while the session starts
         conf.setIfMissing("spark.ui.enabled", "false");
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
         SparkSession s;
@@ -88,7 +86,7 @@ public final class SparkSweepEngine implements SweepEngine {
             throw new ScenarioException("--master " + m + ": Spark could not start ("
                     + firstLine(e) + "); expected local[N], local[*], spark://HOST:PORT, yarn or k8s://URL");
         }
-        SparkLogging.quiet(); // the session may have loaded Spark's default logging profile
+        SparkLogging.again(); // the session may have loaded Spark's default logging profile
         return new SparkSweepEngine(s);
     }
 
