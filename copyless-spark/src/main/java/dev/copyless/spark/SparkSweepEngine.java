@@ -6,7 +6,10 @@ import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import dev.copyless.sweep.SweepEngine;
 import dev.copyless.sweep.SweepPoint;
+import java.io.IOException;
 import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,6 +71,7 @@ public final class SparkSweepEngine implements SweepEngine {
     static SparkSweepEngine open(String master) {
         String m = master != null ? master : System.getProperty("spark.master", DEFAULT_MASTER);
         boolean local = m.startsWith("local");
+        requireStandaloneMaster(m);
         SparkLogging.quiet(local); // before the first SparkConf call: that is when Spark looks up this host
         SparkConf conf = new SparkConf(); // reads spark.* system properties, as spark-submit passes them
         conf.setMaster(m);
@@ -88,6 +92,40 @@ public final class SparkSweepEngine implements SweepEngine {
         }
         SparkLogging.again(); // the session may have loaded Spark's default logging profile
         return new SparkSweepEngine(s);
+    }
+
+    /**
+     * For {@code spark://HOST:PORT[,HOST:PORT...]}: one of the masters must accept a connection,
+     * or the sweep is refused at once in one line (Spark itself would retry for a minute, logging
+     * a stack trace each time, before giving up).
+     */
+    static void requireStandaloneMaster(String master) {
+        if (!master.startsWith("spark://")) {
+            return;
+        }
+        List<String> why = new ArrayList<>();
+        for (String hp : master.substring("spark://".length()).split(",")) {
+            int colon = hp.lastIndexOf(':');
+            int port;
+            try {
+                port = colon < 0 ? 7077 : Integer.parseInt(hp.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            String host = colon < 0 ? hp : hp.substring(0, colon);
+            if (host.isEmpty() || port < 1 || port > 65_535) {
+                throw new ScenarioException("--master " + master + ": expected spark://HOST:PORT (a standalone"
+                        + " master, e.g. spark://node1:7077), got '" + hp + "'");
+            }
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, port), 5_000);
+                return;
+            } catch (IOException e) {
+                why.add(hp + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+            }
+        }
+        throw new ScenarioException("--master " + master + ": no Spark master answers (" + String.join("; ", why)
+                + "); start one ($SPARK_HOME/sbin/start-master.sh) or correct the URL");
     }
 
     @Override
