@@ -168,7 +168,11 @@ public final class SparkSweepEngine implements SweepEngine {
                     sink.accept(points.get(f.partition()), f.outcome().row());
                     received++;
                 } else if (job.isCompleted() && finished.isEmpty()) {
-                    throw failure(job); // every result is handed over before the job completes: this is a failure
+                    // every result is handed over before the job completes: this is a failure
+                    if (shuttingDown()) { // Ctrl-C: Spark's shutdown hook stopped the job; the sweep's hook says the rest
+                        Thread.sleep(Long.MAX_VALUE);
+                    }
+                    throw failure(job);
                 }
             }
             ok = true;
@@ -188,6 +192,18 @@ public final class SparkSweepEngine implements SweepEngine {
             session.stop();
         } finally {
             TraceShipment.forget();
+        }
+    }
+
+    /** Whether this JVM is exiting (its shutdown hooks run). */
+    private static boolean shuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
         }
     }
 
