@@ -139,21 +139,23 @@ public final class SparkSweepEngine implements SweepEngine {
             return;
         }
         TraceShipment traces = TraceShipment.of(TraceShipment.tracesOf(base, points));
-        Broadcast<Scenario> baseB = jsc.broadcast(base);
-        Broadcast<TraceShipment> tracesB = jsc.broadcast(traces);
-        JavaRDD<SweepPoint> rdd = jsc.parallelize(points, points.size()); // one partition per point
         List<Object> partitions = new ArrayList<>(points.size());
         for (int i = 0; i < points.size(); i++) {
             partitions.add(i);
         }
         BlockingQueue<Finished> finished = new LinkedBlockingQueue<>();
-        jsc.setJobDescription("copyless sweep: " + points.size() + " points");
-        jsc.sc().setInterruptOnCancel(true); // a failed sweep stops the points still running
+        Broadcast<Scenario> baseB;
+        Broadcast<TraceShipment> tracesB;
         SimpleFutureAction<BoxedUnit> job;
         try {
+            baseB = jsc.broadcast(base);
+            tracesB = jsc.broadcast(traces);
+            JavaRDD<SweepPoint> rdd = jsc.parallelize(points, points.size()); // one partition per point
+            jsc.setJobDescription("copyless sweep: " + points.size() + " points");
+            jsc.sc().setInterruptOnCancel(true); // a failed sweep stops the points still running
             job = jsc.sc().submitJob(rdd.rdd(), new RunPoint(baseB, tracesB),
                     CollectionConverters.asScala(partitions).toSeq(), new Handler(finished), new Done());
-        } catch (IllegalStateException e) { // the context stopped: e.g. no master answered
+        } catch (IllegalStateException e) { // the context stopped: e.g. the master went away
             throw new ScenarioException("the Spark job could not start (" + firstLine(e) + "); check that --master "
                     + jsc.sc().master() + " is up and reachable from here");
         }
