@@ -1,5 +1,6 @@
 package dev.copyless.scenario;
 
+import dev.copyless.trace.TraceFiles;
 import dev.copyless.trace.TraceFormat;
 import dev.copyless.trace.TraceInfo;
 import dev.copyless.trace.TraceReader;
@@ -48,7 +49,7 @@ public final class TraceScenario {
             throw new ScenarioException("--trace-time-scale: expected a number > 0, got " + timeScale);
         }
         Path abs = file.toAbsolutePath().normalize();
-        TraceInfo info = TraceReader.open(dev.copyless.trace.TraceFiles.resolve(abs));
+        TraceInfo info = TraceReader.open(TraceFiles.resolve(abs));
         Scenario.Vm vm = s.vms().get(0);
         int[] vnodes = layout(layout, info.threads().size(), vm);
         String stem = abs.getFileName().toString();

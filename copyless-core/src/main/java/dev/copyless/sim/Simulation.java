@@ -27,6 +27,7 @@ import dev.copyless.scenario.Scenario;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapFaults;
 import dev.copyless.swap.SwapProfile;
+import dev.copyless.trace.TraceFiles;
 import dev.copyless.trace.TraceWorkload;
 import dev.copyless.workload.HotColdWorkload;
 import dev.copyless.workload.PhaseWorkload;
@@ -244,7 +245,7 @@ public final class Simulation implements AutoCloseable {
             case "sequential" -> new SequentialWorkload(ts.pages());
             case "zipf" -> new ZipfWorkload(ts.pages(), ts.zipfExponent());
             case "phase" -> new PhaseWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability(), ts.phaseNs());
-            case "trace" -> TraceWorkload.open(dev.copyless.trace.TraceFiles.resolve(java.nio.file.Path.of(ts.trace())), ts.traceThread(),
+            case "trace" -> TraceWorkload.open(TraceFiles.resolve(java.nio.file.Path.of(ts.trace())), ts.traceThread(),
                     ts.nsPerInstruction() * ts.traceTimeScale());
             default -> new HotColdWorkload(ts.pages(), ts.hotFraction(), ts.hotProbability());
         };
