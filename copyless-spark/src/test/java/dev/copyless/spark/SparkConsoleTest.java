@@ -36,9 +36,13 @@ class SparkConsoleTest {
         List<String> err = Files.readAllLines(tmp.resolve("stderr"));
         List<String> stdout = Files.readAllLines(tmp.resolve("stdout"));
         assertThat(p.exitValue()).as(String.join("\n", err)).isZero();
-        assertThat(err.get(0)).startsWith("sweep: 4 points (0 done before), spark local[2], into ");
-        assertThat(err).anyMatch(l -> l.contains("sweep: 4 of 4 points"));
-        assertThat(err).as("stderr holds the sweep's lines only").allMatch(l -> l.startsWith("sweep: ") || l.isBlank());
+        assertThat(err.get(0)).startsWith("sweep: 4 runs (4 points x 1 seed; 0 done before), spark local[2], into ");
+        assertThat(err).anyMatch(l -> l.contains("sweep: 4 of 4 runs"));
+        // the sweep's lines, then (stdout carrying the rows) its table of the points: nothing of Spark's
+        int table = err.indexOf(err.stream().filter(l -> l.startsWith("per point, over 1 seed")).findFirst().orElseThrow());
+        assertThat(err.subList(0, table)).as("stderr holds the sweep's lines only").allMatch(l -> l.startsWith("sweep: ") || l.isBlank());
+        assertThat(err.subList(table + 1, err.size() - 1)).hasSize(5).allMatch(l -> l.matches("(duration|300ms) .*"));
+        assertThat(err.getLast()).startsWith("sweep: 4 runs (4 points x 1 seed) in ");
         assertThat(stdout).hasSize(5).allMatch(l -> l.matches("(point|\\d+),.*"));
         assertThat(Sweeps.sortedByPoint(out.resolve("results.csv")).subList(1, 5))
                 .isEqualTo(stdout.subList(1, 5).stream().sorted((a, b) -> Integer.compare(Sweeps.point(a),

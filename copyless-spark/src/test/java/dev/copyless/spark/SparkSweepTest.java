@@ -43,8 +43,8 @@ class SparkSweepTest {
         // rows streamed on stdout too (not a terminal here), in completion order
         assertThat(spark.out().lines().skip(1).sorted((a, b) -> Integer.compare(Sweeps.point(a), Sweeps.point(b))).toList())
                 .isEqualTo(l.subList(1, l.size()));
-        assertThat(spark.err()).contains("sweep: 4 points (0 done before), spark local[2], into")
-                .contains("sweep: 4 of 4 points");
+        assertThat(spark.err()).contains("sweep: 4 runs (4 points x 1 seed; 0 done before), spark local[2], into")
+                .contains("sweep: 4 of 4 runs");
     }
 
     @Test
@@ -65,7 +65,7 @@ class SparkSweepTest {
         Result again = sweep("--grid", grid.toString(), "--out", part.toString(), "--resume", "--engine", "spark",
                 "--master", "local[2]");
         assertThat(again.code()).as(again.err()).isZero();
-        assertThat(again.err()).contains("4 points (2 done before), spark local[2]");
+        assertThat(again.err()).contains("4 runs (4 points x 1 seed; 2 done before), spark local[2]");
         List<String> ran = again.out().lines().filter(l -> !l.startsWith("point,")).toList();
         assertThat(ran).extracting(Sweeps::point).containsExactlyInAnyOrder(1, 3);
         assertThat(sortedByPoint(part.resolve("results.csv"))).isEqualTo(sorted);

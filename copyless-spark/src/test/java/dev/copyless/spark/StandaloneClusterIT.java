@@ -116,7 +116,7 @@ class StandaloneClusterIT {
         assertThat(p.waitFor(3, TimeUnit.MINUTES)).as("spark-submit finished").isTrue();
         String err = Files.readString(tmp.resolve("submit.err"));
         assertThat(p.exitValue()).as(err + logs(tmp)).isZero();
-        assertThat(err).contains("spark " + master).contains("sweep: 2 points in");
+        assertThat(err).contains("spark " + master).contains("sweep: 2 runs (2 points x 1 seed) in");
         assertThat(Sweeps.sortedByPoint(out.resolve("results.csv"))).isEqualTo(rows);
         assertThat(out.resolve("report.html")).isNotEmptyFile();
     }
