@@ -40,10 +40,19 @@ public final class NodeRoom implements AutoCloseable {
     static final Path MIN_FREE_KBYTES = Path.of("/proc/sys/vm/min_free_kbytes");
     static final Path WATERMARK_SCALE_FACTOR = Path.of("/proc/sys/vm/watermark_scale_factor");
     static final Path DROP_CACHES = Path.of("/proc/sys/vm/drop_caches");
+    static final Path COMPACT_MEMORY = Path.of("/proc/sys/vm/compact_memory");
+    static final Path PCP_HIGH_FRACTION = Path.of("/proc/sys/vm/percpu_pagelist_high_fraction");
+    /**
+     * {@code vm.percpu_pagelist_high_fraction} while a room is set: per-CPU free lists of at most
+     * {@code 4 x batch} pages ({@code zone_highsize}'s floor), so that few free pages hide from
+     * {@code MemFree} when the room is measured and come out of hiding during the run.
+     */
+    static final long PCP_HIGH_FRACTION_WHILE_SET = 1_000_000;
 
     private final List<Node> nodes;
     private final long minFreeKbytesBefore;
     private final long scaleFactorBefore;
+    private long pcpFractionBefore = -1;
     private boolean closed;
     /** Per node of {@link #nodes}: the huge pages held now (the reservation plus every top-up). */
     private final long[] held;
@@ -238,9 +247,22 @@ public final class NodeRoom implements AutoCloseable {
             throw new IllegalStateException("cannot read the kernel's watermark settings: " + e.getMessage(), e);
         }
         Syscalls.mlockall(Syscalls.MCL_CURRENT); // the JVM as it is now; guest RAM is mapped later and stays reclaimable
+        long pcpBefore = -1;
+        try {
+            pcpBefore = readLong(PCP_HIGH_FRACTION);
+            // small per-CPU free lists: their pages are free but not in MemFree, room that would surface later
+            Files.writeString(PCP_HIGH_FRACTION, String.valueOf(PCP_HIGH_FRACTION_WHILE_SET));
+        } catch (IOException e) {
+            pcpBefore = -1; // a kernel without it (before 5.14): the lists stay as they are
+        }
         try {
             // the page cache left unmapped (the build's files read over 9p) would be room the scenario's node has not
             Files.writeString(DROP_CACHES, "1");
+            try {
+                Files.writeString(COMPACT_MEMORY, "1"); // whole 2 MiB blocks, so that the huge pages can be gathered
+            } catch (IOException e) {
+                // a kernel without compaction: fewer huge pages may be had, the room says so
+            }
             long minKib = 0;
             long gapKib = 0;
             for (int n = 0; n < pages.length; n++) {
@@ -280,14 +302,18 @@ public final class NodeRoom implements AutoCloseable {
                     held = now;
                 }
                 long[] w = zoneinfo(LinuxHost.readProcFile("/proc/zoneinfo"), r);
-                out.add(new Node(r, target, before, held, memFreeKib(r) / 4, w[0], w[1], w[2]));
+                // the room as set: free pages, and those on the per-CPU lists (free too, but not in MemFree)
+                out.add(new Node(r, target, before, held, memFreeKib(r) / 4 + w[4], w[0], w[1], w[2]));
             }
         } catch (IOException | SyscallException e) {
             NodeRoom partial = new NodeRoom(out, minFreeBefore, scaleBefore);
+            partial.pcpFractionBefore = pcpBefore;
             partial.close();
             throw new IllegalStateException("cannot resize the NUMA nodes: " + e.getMessage(), e);
         }
-        return new NodeRoom(out, minFreeBefore, scaleBefore);
+        NodeRoom room = new NodeRoom(out, minFreeBefore, scaleBefore);
+        room.pcpFractionBefore = pcpBefore;
+        return room;
     }
 
     /**
@@ -360,6 +386,9 @@ public final class NodeRoom implements AutoCloseable {
         }
         try {
             Files.writeString(WATERMARK_SCALE_FACTOR, String.valueOf(scaleFactorBefore));
+            if (pcpFractionBefore >= 0) {
+                Files.writeString(PCP_HIGH_FRACTION, String.valueOf(pcpFractionBefore));
+            }
             Files.writeString(MIN_FREE_KBYTES, String.valueOf(minFreeKbytesBefore));
         } catch (IOException e) {
             // the test VM is thrown away after the run
