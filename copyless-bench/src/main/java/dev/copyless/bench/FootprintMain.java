@@ -124,6 +124,22 @@ public final class FootprintMain {
         System.out.printf(Locale.ROOT, "measured - analytic: %.1f MiB%n", (measured - analytic) / 1048576.0);
         System.out.printf(Locale.ROOT, "MemoryEstimate (what a run is checked against): %.1f MiB%n",
                 MemoryEstimate.of(s).heapBytes() / 1048576.0);
+        if (Boolean.getBoolean("footprint.histogram")) {
+            System.out.println(histogram(20));
+        }
+        Reference.reachabilityFence(sim);
+    }
+
+    /** The first {@code lines} lines of the JVM's live-object class histogram ({@code jcmd PID GC.class_histogram}). */
+    static String histogram(int lines) {
+        try {
+            Object out = ManagementFactory.getPlatformMBeanServer().invoke(
+                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                    new Object[] {new String[0]}, new String[] {String[].class.getName()});
+            return String.join("\n", java.util.Arrays.asList(out.toString().split("\n")).subList(0, lines));
+        } catch (javax.management.JMException e) {
+            return "class histogram unavailable: " + e;
+        }
     }
 
     /** Heap used after several full GCs (until the figure stops falling). */
