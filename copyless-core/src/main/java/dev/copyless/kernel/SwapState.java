@@ -124,9 +124,9 @@ final class SwapState {
         return s == SwapCacheIndex.NONE ? NONE : pair(slotBase, s);
     }
 
-    /** Frames now in the swap cache (the side tables' size). */
-    int swapCacheFrames() {
-        return slotOfFrame.size();
+    /** Heap of the frame -> slot index now (its bucket array). */
+    long indexBytes() {
+        return 16L + 8L * slotOfFrame.capacity();
     }
 
     /** {@code owner << 32 | index - base[owner]} of a host-wide index: the node or device it falls in. */
