@@ -31,7 +31,8 @@ import java.util.Locale;
  *       cached); real bytes add the slot's CRC32C, an {@code int};</li>
  *   <li>per guest virtual page (task footprint), 8 B: the PTE {@code int} ({@code GuestVm}), and
  *       at most 4 B in the guest's freed-gfn stacks ({@code FreeGfns}), which hold only gfns freed
- *       after use: at most one per page a task ever had mapped.</li>
+ *       after use: a vNode's gfns are allocated for the pages its tasks map and the balancing
+ *       migrations in flight, so about one per task page at most.</li>
  * </ul>
  * plus {@link #BASE_BYTES} per run for everything that does not grow with the pages.
  *
