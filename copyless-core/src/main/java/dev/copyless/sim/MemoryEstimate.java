@@ -1,6 +1,7 @@
 package dev.copyless.sim;
 
 import dev.copyless.input.BoundedInput;
+import dev.copyless.mm.Promotion;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
@@ -21,7 +22,8 @@ import java.util.Locale;
  *   <li>per gfn, 11 B: host location word {@code long} ({@code GfnLocations}), guest page word
  *       {@code short} (allocation state and {@code last_cpupid}, {@code GuestPage}), moved-page
  *       list entry {@code u8} ({@code MovedPageList}); real bytes add the expected content token,
- *       a {@code long} ({@code ContentShadow});</li>
+ *       a {@code long} ({@code ContentShadow}), and tiering mode ({@code host.demotion.promotion:
+ *       tiering}) the host NUMA scanner's stamp, an {@code int} ({@code NumaTiering});</li>
  *   <li>per host frame, 4 B: owner {@code int}, the free list linked through it
  *       ({@code OwnerTable} in {@code HostNode});</li>
  *   <li>per swap slot, 8 B: owner {@code int} ({@code OwnerTable} in {@code SwapDevice}) and
@@ -47,6 +49,7 @@ public record MemoryEstimate(long heapBytes, long offHeapBytes, long swapFileByt
     public static final long PER_SLOT = 4 + 4 + 22;
     public static final long PER_VIRTUAL_PAGE = 4 + 4;
     public static final long PER_GFN_REAL_BYTES = 8;
+    public static final long PER_GFN_TIERING = 4;
     public static final long PER_SLOT_REAL_BYTES = 4;
     /** Heap of one run that does not grow with its pages: histograms, buffers, the engine's queue. */
     public static final long BASE_BYTES = 16L << 20;
@@ -65,7 +68,9 @@ public record MemoryEstimate(long heapBytes, long offHeapBytes, long swapFileByt
         long frames = s.hostPages();
         long slots = s.swapPages();
         boolean real = s.host().realBytes();
-        long heap = BASE_BYTES + gfns * (PER_GFN + (real ? PER_GFN_REAL_BYTES : 0)) + frames * PER_FRAME
+        boolean tiering = s.host().promotion().mode() == Promotion.Mode.TIERING;
+        long heap = BASE_BYTES + gfns * (PER_GFN + (real ? PER_GFN_REAL_BYTES : 0) + (tiering ? PER_GFN_TIERING : 0))
+                + frames * PER_FRAME
                 + slots * (PER_SLOT + (real ? PER_SLOT_REAL_BYTES : 0)) + virtualPages * PER_VIRTUAL_PAGE;
         return new MemoryEstimate(heap, real ? frames * PAGE : 0, real ? slots * PAGE : 0, gfns, frames, slots,
                 virtualPages);
