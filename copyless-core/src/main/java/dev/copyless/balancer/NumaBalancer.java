@@ -310,7 +310,7 @@ public final class NumaBalancer implements NumaHooks {
         }
         t.numaFaults()[cpuVnode]++;
         int last = vm.xchgLastCpupid(gfn, t.cpupid(cpuVnode));
-        boolean priv = last == GuestVm.NO_CPUPID || Task.cpupidTask(last) == t.id(); // task_numa_fault
+        boolean priv = last == GuestVm.NO_CPUPID || t.cpupidMatchPid(last); // task_numa_fault
         t.faultTypes()[priv ? 1 : 0]++;
         t.faultsLocality()[pageVnode == cpuVnode ? 1 : 0]++;
         if (pageVnode != cpuVnode && shouldNumaMigrateMemory(t, last, cpuVnode)) {
@@ -342,7 +342,7 @@ public final class NumaBalancer implements NumaHooks {
             }
             int gfn = GuestPte.gfn(p);
             int last = vm.lastCpupid(gfn);
-            if (vm.vnodeOf(gfn) == dstVnode || (last != GuestVm.NO_CPUPID && Task.cpupidTask(last) != t.id())) {
+            if (vm.vnodeOf(gfn) == dstVnode || (last != GuestVm.NO_CPUPID && !t.cpupidMatchPid(last))) {
                 continue;
             }
             pt[g] = gfn;
@@ -368,7 +368,7 @@ public final class NumaBalancer implements NumaHooks {
         if (pref != Task.NO_NODE && pref != dstVnode) {
             return false;
         }
-        if (lastCpupid == GuestVm.NO_CPUPID || Task.cpupidTask(lastCpupid) == t.id()) {
+        if (lastCpupid == GuestVm.NO_CPUPID || t.cpupidMatchPid(lastCpupid)) {
             return true;
         }
         return Task.cpupidVnode(lastCpupid) == dstVnode;

@@ -1,34 +1,30 @@
 package dev.copyless.guest;
 
 import dev.copyless.host.VnodeLayout;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A guest's memory as its kernel sees it: vNodes owning contiguous gfn ranges, the page
- * allocator's free lists (one per vNode), the page table of guest virtual pages, the
- * reverse map gfn -> guest virtual page, and each gfn's {@code last_cpupid} (the NUMA
- * balancer's two-access filter state, kept in {@code struct page} by Linux). Primitive
- * arrays only: 12 bytes per gfn (rmap, {@code last_cpupid}, free stack) plus 4 per guest
- * virtual page.
+ * allocator's free lists (one per vNode, {@link FreeGfns}), the page table of guest virtual
+ * pages, and each gfn's page word ({@link GuestPage}: allocated or free, and
+ * {@code last_cpupid}, the NUMA balancer's two-access filter state, which Linux keeps in
+ * {@code page->flags}). Primitive arrays only: 2 bytes per gfn, plus 4 per gfn freed after use
+ * while it stays free, plus 4 per guest virtual page (the PTE).
  */
 public final class GuestVm {
     public static final int NO_GFN = -1;
     public static final int NO_CPUPID = -1;
-    /** rmap value of a gfn allocated for a migration that has not been mapped yet. */
-    public static final int ALLOCATED = -2;
 
     private final int id;
     private final String name;
     private final VnodeLayout layout;
     private final int[] vnodeStart;
     private final int[] vnodeCount;
-    /** Free gfns of vNode v live in {@code freeStack[vnodeStart[v] .. vnodeStart[v] + freeCount[v])}. */
-    private final int[] freeStack;
-    private final int[] freeCount;
-    private final int[] rmap;
-    private final int[] lastCpupid;
+    private final FreeGfns[] free;
+    /** Per gfn: {@link GuestPage} word. */
+    private final short[] page;
     private final int[] pte;
     private final List<Task> tasks = new ArrayList<>();
     private final List<Vcpu> vcpus = new ArrayList<>();
@@ -46,22 +42,16 @@ public final class GuestVm {
         if (total > GuestPte.MAX_GFN) {
             throw new IllegalArgumentException("guest memory too large: " + total + " pages, at most " + GuestPte.MAX_GFN);
         }
+        if (vnodeCount.length > GuestPage.MAX_VNODES) {
+            throw new IllegalArgumentException(vnodeCount.length + " vNodes, at most " + GuestPage.MAX_VNODES);
+        }
         int gfns = (int) total;
         layout = new VnodeLayout(gfns, vnodeStart, vnodeHostNode);
-        freeStack = new int[gfns];
-        freeCount = new int[vnodeCount.length];
+        free = new FreeGfns[vnodeCount.length];
         for (int v = 0; v < vnodeCount.length; v++) {
-            int s = vnodeStart[v];
-            int c = vnodeCount[v];
-            for (int i = 0; i < c; i++) {
-                freeStack[s + i] = s + c - 1 - i; // lowest gfn on top
-            }
-            freeCount[v] = c;
+            free[v] = new FreeGfns(vnodeStart[v], vnodeCount[v]);
         }
-        rmap = new int[gfns];
-        Arrays.fill(rmap, NO_GFN);
-        lastCpupid = new int[gfns];
-        Arrays.fill(lastCpupid, NO_CPUPID);
+        page = new short[gfns];
         pte = new int[virtualPages];
         Arrays.fill(pte, GuestPte.NOT_PRESENT);
     }
@@ -75,7 +65,7 @@ public final class GuestVm {
     }
 
     public int gfns() {
-        return rmap.length;
+        return page.length;
     }
 
     public int vnodes() {
@@ -112,7 +102,16 @@ public final class GuestVm {
     }
 
     public int freeGfns(int vnode) {
-        return freeCount[vnode];
+        return free[vnode].count();
+    }
+
+    /** Bytes the freed-gfn stacks of all vNodes hold now ({@link FreeGfns}), for the footprint figures. */
+    public long freeListBytes() {
+        long b = 0;
+        for (FreeGfns f : free) {
+            b += f.heapBytes();
+        }
+        return b;
     }
 
     /** The page table, for the vCPU fast path. */
@@ -120,30 +119,24 @@ public final class GuestVm {
         return pte;
     }
 
-    public int rmap(int gfn) {
-        return rmap[gfn];
-    }
-
+    /** The cpupid of the last hinting fault on an allocated gfn ({@code page_cpupid_last}), or {@link #NO_CPUPID}. */
     public int lastCpupid(int gfn) {
-        return lastCpupid[gfn];
+        return GuestPage.lastCpupid(page[gfn]);
     }
 
     /** Records a hinting fault's cpupid on a gfn and returns the previous one ({@code page_cpupid_xchg_last}). */
     public int xchgLastCpupid(int gfn, int cpupid) {
-        int old = lastCpupid[gfn];
-        lastCpupid[gfn] = cpupid;
+        int old = GuestPage.lastCpupid(page[gfn]);
+        page[gfn] = GuestPage.withCpupid(page[gfn], cpupid);
         return old;
     }
 
     /** Allocates a gfn on exactly {@code vnode} ({@code __GFP_THISNODE}); {@link #NO_GFN} when it has none free. */
     public int allocGfn(int vnode) {
-        int c = freeCount[vnode];
-        if (c == 0) {
-            return NO_GFN;
+        int gfn = free[vnode].allocate();
+        if (gfn != NO_GFN) {
+            page[gfn] = GuestPage.RESET;
         }
-        freeCount[vnode] = c - 1;
-        int gfn = freeStack[vnodeStart[vnode] + c - 1];
-        rmap[gfn] = ALLOCATED;
         return gfn;
     }
 
@@ -154,8 +147,9 @@ public final class GuestVm {
             return g;
         }
         int best = -1;
-        for (int v = 0; v < freeCount.length; v++) {
-            if (freeCount[v] > 0 && (best < 0 || freeCount[v] > freeCount[best])) {
+        for (int v = 0; v < free.length; v++) {
+            int c = free[v].count();
+            if (c > 0 && (best < 0 || c > free[best].count())) {
                 best = v;
             }
         }
@@ -164,23 +158,26 @@ public final class GuestVm {
 
     /** Returns a gfn to its vNode's free list. The host is not told (no free page reporting). */
     public void freeGfn(int gfn) {
-        int v = vnodeOf(gfn);
-        rmap[gfn] = NO_GFN;
-        lastCpupid[gfn] = NO_CPUPID;
-        freeStack[vnodeStart[v] + freeCount[v]++] = gfn;
+        if (!GuestPage.allocated(page[gfn])) {
+            throw new IllegalStateException("gfn " + gfn + " is free already");
+        }
+        page[gfn] = GuestPage.FREE;
+        free[vnodeOf(gfn)].free(gfn);
     }
 
-    /** Maps a guest virtual page to a fresh gfn (a first-touch fault). */
+    /** Maps a guest virtual page to a gfn it allocated (a first-touch fault). */
     public void map(int gvpn, int gfn) {
         pte[gvpn] = gfn;
-        rmap[gfn] = gvpn;
     }
 
-    /** {@code remove_migration_pte}: points the PTE that mapped {@code oldGfn} at {@code newGfn} and frees {@code oldGfn}. */
+    /**
+     * {@code remove_migration_pte}: points the PTE that mapped {@code oldGfn} at {@code newGfn},
+     * which takes over its {@code last_cpupid} ({@code folio_xchg_last_cpupid} in
+     * {@code folio_migrate_flags}), and frees {@code oldGfn}.
+     */
     public void remap(int gvpn, int oldGfn, int newGfn) {
         pte[gvpn] = newGfn;
-        rmap[newGfn] = gvpn;
-        lastCpupid[newGfn] = lastCpupid[oldGfn];
+        page[newGfn] = page[oldGfn];
         freeGfn(oldGfn);
     }
 
@@ -192,8 +189,8 @@ public final class GuestVm {
         return vcpus;
     }
 
-    /** Whether gfn is on the free list of its vNode (for the invariant checker). */
+    /** Whether gfn is on the free list of its vNode. */
     public boolean isFree(int gfn) {
-        return rmap[gfn] == NO_GFN;
+        return !GuestPage.allocated(page[gfn]);
     }
 }

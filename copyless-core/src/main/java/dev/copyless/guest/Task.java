@@ -234,9 +234,17 @@ public final class Task {
         nextScanAt = t;
     }
 
-    /** Packs (task, vNode) into a {@code last_cpupid} value. */
+    /**
+     * Packs (task, vNode) into a {@code last_cpupid} value: the task id's low 8 bits
+     * ({@code LAST__PID_MASK}) and the vNode ({@link GuestPage}).
+     */
     public int cpupid(int vnode) {
-        return (id << 8) | vnode;
+        return ((id & GuestPage.PID_MASK) << 8) | vnode;
+    }
+
+    /** {@code cpupid_match_pid}: whether {@code cpupid} was recorded by this task (the low 8 bits of its id). */
+    public boolean cpupidMatchPid(int cpupid) {
+        return cpupidTask(cpupid) == (id & GuestPage.PID_MASK);
     }
 
     public static int cpupidTask(int cpupid) {

@@ -88,8 +88,13 @@ public final class HypercallAbi {
     public static final int LIST_SEQ = 8;
     public static final int LIST_CAPACITY = 16;
     public static final int LIST_SIZE = 24;
-    /** List header size; one u64 entry per gfn follows. */
+    /** List header size; one u8 entry per gfn follows. */
     public static final int LIST_HEADER = 64;
+    /**
+     * The list's format ({@code version} field): 2, one {@code u8} entry per gfn. Format 1 had a
+     * {@code u64} entry with a generation; the request and reply blocks keep {@link #VERSION}.
+     */
+    public static final int LIST_FORMAT = 2;
 
     static final ValueLayout.OfByte U8 = ValueLayout.JAVA_BYTE;
     static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

@@ -15,13 +15,15 @@ import java.nio.ByteOrder;
  */
 public final class MovedPageListView {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+    private static final VarHandle BYTE = ValueLayout.JAVA_BYTE.varHandle();
 
     private final MemorySegment seg;
     private final long capacity;
     private long retries;
 
     /**
-     * @throws IllegalArgumentException if the segment does not hold a version-1 moved-page list
+     * @throws IllegalArgumentException if the segment does not hold a moved-page list of format
+     *                                  {@link HypercallAbi#LIST_FORMAT}
      *                                  (magic, version, entry size, capacity against its length)
      */
     public MovedPageListView(MemorySegment shared) {
@@ -32,14 +34,14 @@ public final class MovedPageListView {
             throw new IllegalArgumentException("moved-page list magic is not \"CPML\"");
         }
         int version = HypercallAbi.u16(shared, HypercallAbi.LIST_VERSION);
-        if (version != HypercallAbi.VERSION) {
+        if (version != HypercallAbi.LIST_FORMAT) {
             throw new IllegalArgumentException("moved-page list version " + version + " not supported");
         }
-        if (HypercallAbi.u16(shared, HypercallAbi.LIST_ENTRY_SIZE) != 8) {
-            throw new IllegalArgumentException("moved-page list entry size is not 8");
+        if (HypercallAbi.u16(shared, HypercallAbi.LIST_ENTRY_SIZE) != 1) {
+            throw new IllegalArgumentException("moved-page list entry size is not 1");
         }
         long cap = HypercallAbi.u64(shared, HypercallAbi.LIST_CAPACITY);
-        if (cap < 0 || cap > (shared.byteSize() - HypercallAbi.LIST_HEADER) / 8) {
+        if (cap < 0 || cap > shared.byteSize() - HypercallAbi.LIST_HEADER) {
             throw new IllegalArgumentException("moved-page list capacity " + cap + " does not fit its segment");
         }
         this.seg = shared;
@@ -51,12 +53,12 @@ public final class MovedPageListView {
         return capacity;
     }
 
-    /** One entry, read atomically (0: not listed). */
+    /** One entry, read atomically (0: not listed; decode with {@link MovedPageList#kind}, {@link MovedPageList#locationId}). */
     public long entry(long gfn) {
         if (gfn < 0 || gfn >= capacity) {
             throw new IndexOutOfBoundsException("gfn " + gfn + " outside the list's " + capacity);
         }
-        return (long) LONG.getAcquire(seg, HypercallAbi.LIST_HEADER + 8 * gfn);
+        return (byte) BYTE.getAcquire(seg, HypercallAbi.LIST_HEADER + gfn) & 0xFF;
     }
 
     /** Claim 9's inspection of one reference. */
@@ -102,7 +104,7 @@ public final class MovedPageListView {
         do {
             s = begin();
             for (int i = 0; i < n; i++) {
-                out[off + i] = (long) LONG.getAcquire(seg, HypercallAbi.LIST_HEADER + 8 * (fromGfn + i));
+                out[off + i] = (byte) BYTE.getAcquire(seg, HypercallAbi.LIST_HEADER + fromGfn + i) & 0xFF;
             }
         } while (retry(s));
         return s;

@@ -1,18 +1,17 @@
 package dev.copyless.kernel;
 
 import dev.copyless.mm.FrameOwner;
-import java.util.Arrays;
+import dev.copyless.mm.OwnerTable;
 
 /**
  * One host NUMA node (a {@code pg_data_t} with a single zone): its frames, the reverse map
- * frame -> owner, the free-frame stack, the watermarks and the clock hand its reclaim turns.
- * All state in primitive arrays; no object per frame.
+ * frame -> owner and the free frames in one {@code int} per frame ({@link OwnerTable}: a free
+ * frame holds the free list's link, as a free page's {@code struct page} does on the buddy
+ * lists), the watermarks and the clock hand its reclaim turns. No object per frame.
  */
 public final class HostNode {
     private final int id;
-    private final long[] owner;
-    private final int[] freeStack;
-    private int freeTop;
+    private final OwnerTable owner;
     private final int wmarkMin;
     private final int wmarkLow;
     private final int wmarkHigh;
@@ -30,13 +29,7 @@ public final class HostNode {
             throw new IllegalArgumentException("node " + id + ": watermarks must satisfy 0 <= min <= low <= high < frames");
         }
         this.id = id;
-        this.owner = new long[frames];
-        this.freeStack = new int[frames];
-        Arrays.fill(owner, FrameOwner.FREE);
-        for (int i = 0; i < frames; i++) {
-            freeStack[i] = frames - 1 - i;
-        }
-        this.freeTop = frames;
+        this.owner = new OwnerTable(frames);
         this.wmarkMin = wmarkMin;
         this.wmarkLow = wmarkLow;
         this.wmarkHigh = wmarkHigh;
@@ -47,11 +40,16 @@ public final class HostNode {
     }
 
     public int frames() {
-        return owner.length;
+        return owner.size();
     }
 
     public int freeFrames() {
-        return freeTop;
+        return owner.free();
+    }
+
+    /** The owner table itself ({@link Kernel} gives it the host's gfn space). */
+    OwnerTable ownerTable() {
+        return owner;
     }
 
     public int wmark(Watermark w) {
@@ -63,24 +61,25 @@ public final class HostNode {
     }
 
     public boolean below(Watermark w) {
-        return freeTop < wmark(w);
+        return owner.free() < wmark(w);
     }
 
+    /** The frame's owner: a {@link FrameOwner} word, or {@link FrameOwner#FREE}. */
     public long owner(int pfn) {
-        return owner[pfn];
+        return owner.owner(pfn);
     }
 
     /** The frame the reclaim clock hand points at; the hand moves on to the next frame. */
     int advanceClockHand() {
         int pfn = clockHand;
-        clockHand = pfn + 1 == owner.length ? 0 : pfn + 1;
+        clockHand = pfn + 1 == owner.size() ? 0 : pfn + 1;
         return pfn;
     }
 
     /** The frame the demotion agent's hand points at; the hand moves on to the next frame. */
     int advanceTierHand() {
         int pfn = tierHand;
-        tierHand = pfn + 1 == owner.length ? 0 : pfn + 1;
+        tierHand = pfn + 1 == owner.size() ? 0 : pfn + 1;
         return pfn;
     }
 
@@ -107,21 +106,18 @@ public final class HostNode {
     }
 
     void setOwner(int pfn, long ownerWord) {
-        owner[pfn] = ownerWord;
+        owner.setOwner(pfn, ownerWord);
     }
 
-    /** Pops a free frame for {@code ownerWord}; {@code -1} if none is free. Watermarks are the caller's business. */
+    /**
+     * Takes a free frame for {@code ownerWord}, the most recently freed first; {@code -1} if none
+     * is free. Watermarks are the caller's business.
+     */
     int allocate(long ownerWord) {
-        if (freeTop == 0) {
-            return -1;
-        }
-        int pfn = freeStack[--freeTop];
-        owner[pfn] = ownerWord;
-        return pfn;
+        return owner.allocate(ownerWord);
     }
 
     void free(int pfn) {
-        owner[pfn] = FrameOwner.FREE;
-        freeStack[freeTop++] = pfn;
+        owner.free(pfn);
     }
 }

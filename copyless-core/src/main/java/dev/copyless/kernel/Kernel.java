@@ -5,6 +5,7 @@ import dev.copyless.clock.Engine;
 import dev.copyless.host.GfnLocations;
 import dev.copyless.metrics.VmStat;
 import dev.copyless.mm.FrameOwner;
+import dev.copyless.mm.HostGfns;
 import dev.copyless.swap.SwapDevice;
 import dev.copyless.swap.SwapFaults;
 import java.util.ArrayList;
@@ -29,6 +30,8 @@ final class Kernel {
     final SwapFaults faults;
 
     private final List<GfnLocations> vms = new ArrayList<>();
+    /** Every VM's gfns in one index space: the owners of frames and slots are kept as its indexes. */
+    final HostGfns gfns = new HostGfns();
     /** The operation contexts in use, innermost last ({@link #enter}, {@link #exit}). */
     private Op[] ops = new Op[0];
     private int depth;
@@ -59,6 +62,12 @@ final class Kernel {
         this.config = config;
         this.store = store;
         this.faults = faults;
+        for (HostNode n : nodes) {
+            n.ownerTable().useGfns(gfns);
+        }
+        for (SwapDevice d : swaps) {
+            d.useGfns(gfns);
+        }
         this.links = new Interconnect(nodes.length, config.linkBytesPerSecond(), stat);
         this.block = new BlockLayer(swaps, links, stat);
         this.alloc = new PageAlloc(this);
@@ -133,6 +142,7 @@ final class Kernel {
     /** Adds a VM's location words; returns its id. */
     int addVm(GfnLocations locations) {
         int vm = vms.size();
+        gfns.register(locations.gfns());
         vms.add(locations);
         holdBack = Arrays.copyOf(holdBack, vm + 1);
         shadow.addVm(locations.gfns());

@@ -97,6 +97,11 @@ public final class SimulatedHost implements HostMemory {
         return k.vmscan.shrinkNode(k.nodes[node], nr, false, FrameOwner.FREE);
     }
 
+    /** Heap the swap cache's frame -> slot index holds now (it grows and shrinks with the swap cache), for the footprint figures. */
+    public long swapCacheIndexBytes() {
+        return k.swap.indexBytes();
+    }
+
     public int swapDeviceCount() {
         return k.swaps.length;
     }

@@ -61,10 +61,17 @@ final class SwapState {
     static final int PMD_PAGES = 512;
 
     private final Kernel k;
-    /** Per device, per slot: the swap-cache frame holding the slot's data ({@code node << 32 | pfn}), or {@link #NONE}. */
-    private final long[][] frameOfSlot;
-    /** Per node, per frame: the slot whose data the frame holds in the swap cache ({@code dev << 32 | slot}), or {@link #NONE}. */
-    private final long[][] slotOfFrame;
+    /**
+     * Per device, per slot: the swap-cache frame holding the slot's data, as host-wide frame
+     * index + 1 ({@link #frameBase}), or 0 (the swap cache's xarray, indexed by swap entry).
+     */
+    private final int[][] frameOfSlot;
+    /** The other direction, frame -> slot ({@code folio->swap}), for swap-cache frames only. */
+    private final SwapCacheIndex slotOfFrame = new SwapCacheIndex();
+    /** Host-wide frame index of each node's frame 0, and one past the last node's last frame. */
+    private final int[] frameBase;
+    /** Host-wide slot index of each device's slot 0, and one past the last device's last slot. */
+    private final int[] slotBase;
     /** Where {@link #reclaimCacheOnlySlot} looks next, per device. */
     private final int[] reclaimCursor;
     /** When the last demand read was submitted: its readahead window is submitted with it ({@link #swapinReadahead}). */
@@ -81,15 +88,15 @@ final class SwapState {
 
     SwapState(Kernel k) {
         this.k = k;
-        this.frameOfSlot = new long[k.swaps.length][];
+        this.frameOfSlot = new int[k.swaps.length][];
+        this.slotBase = new int[k.swaps.length + 1];
         for (int d = 0; d < k.swaps.length; d++) {
-            frameOfSlot[d] = new long[k.swaps[d].slots()];
-            Arrays.fill(frameOfSlot[d], NONE);
+            frameOfSlot[d] = new int[k.swaps[d].slots()];
+            slotBase[d + 1] = Math.addExact(slotBase[d], k.swaps[d].slots());
         }
-        this.slotOfFrame = new long[k.nodes.length][];
+        this.frameBase = new int[k.nodes.length + 1];
         for (int n = 0; n < k.nodes.length; n++) {
-            slotOfFrame[n] = new long[k.nodes[n].frames()];
-            Arrays.fill(slotOfFrame[n], NONE);
+            frameBase[n + 1] = Math.addExact(frameBase[n], k.nodes[n].frames());
         }
         this.reclaimCursor = new int[k.swaps.length];
     }
@@ -107,12 +114,34 @@ final class SwapState {
 
     /** The swap-cache frame of a slot ({@code node << 32 | pfn}), or {@link #NONE}. */
     long frameOfSlot(int dev, int slot) {
-        return frameOfSlot[dev][slot];
+        int f = frameOfSlot[dev][slot];
+        return f == 0 ? NONE : pair(frameBase, f - 1);
     }
 
     /** The slot a swap-cache frame holds ({@code dev << 32 | slot}), or {@link #NONE}. */
     long slotOfFrame(int node, int pfn) {
-        return slotOfFrame[node][pfn];
+        int s = slotOfFrame.get(frameBase[node] + pfn);
+        return s == SwapCacheIndex.NONE ? NONE : pair(slotBase, s);
+    }
+
+    /** Heap of the frame -> slot index now (its bucket array). */
+    long indexBytes() {
+        return 16L + 8L * slotOfFrame.capacity();
+    }
+
+    /** {@code owner << 32 | index - base[owner]} of a host-wide index: the node or device it falls in. */
+    private static long pair(int[] base, int index) {
+        int lo = 0;
+        int hi = base.length - 2;
+        while (lo < hi) { // the last node or device whose first index is at or below index
+            int mid = (lo + hi + 1) >>> 1;
+            if (base[mid] <= index) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return (long) lo << 32 | (index - base[lo]);
     }
 
     static int hi(long pair) {
@@ -124,31 +153,31 @@ final class SwapState {
     }
 
     private void link(int dev, int slot, int node, int pfn) {
-        frameOfSlot[dev][slot] = (long) node << 32 | pfn;
-        slotOfFrame[node][pfn] = (long) dev << 32 | slot;
+        int frame = frameBase[node] + pfn;
+        frameOfSlot[dev][slot] = frame + 1;
+        slotOfFrame.put(frame, slotBase[dev] + slot);
     }
 
     private void unlink(int dev, int slot) {
-        long f = frameOfSlot[dev][slot];
-        frameOfSlot[dev][slot] = NONE;
-        slotOfFrame[hi(f)][lo(f)] = NONE;
+        int f = frameOfSlot[dev][slot];
+        frameOfSlot[dev][slot] = 0;
+        slotOfFrame.remove(f - 1);
     }
 
     /** A swap-cache frame's data moved to another frame ({@code migrate_folio} keeps the swap cache). */
     void frameMoved(int fromNode, int fromPfn, int toNode, int toPfn) {
-        long s = slotOfFrame[fromNode][fromPfn];
-        slotOfFrame[fromNode][fromPfn] = NONE;
+        long s = pair(slotBase, slotOfFrame.remove(frameBase[fromNode] + fromPfn));
         link(hi(s), lo(s), toNode, toPfn);
     }
 
     /** The slot of a {@code RESIDENT|SWAPCACHE} word ({@code dev << 32 | slot}). */
     long slotOf(long residentWord) {
-        return slotOfFrame[PageState.nodeOrDevice(residentWord)][PageState.id(residentWord)];
+        return slotOfFrame(PageState.nodeOrDevice(residentWord), PageState.id(residentWord));
     }
 
     /** The frame of a {@code SWAPPED|SWAPCACHE} word ({@code node << 32 | pfn}). */
     long frameOf(long swappedWord) {
-        return frameOfSlot[PageState.nodeOrDevice(swappedWord)][PageState.id(swappedWord)];
+        return frameOfSlot(PageState.nodeOrDevice(swappedWord), PageState.id(swappedWord));
     }
 
     /**
@@ -307,8 +336,7 @@ final class SwapState {
             int slots = d.slots();
             int s = reclaimCursor[d.id()];
             for (int i = 0; i < slots; i++, s = s + 1 == slots ? 0 : s + 1) {
-                long f = frameOfSlot[d.id()][s];
-                if (f == NONE) {
+                if (frameOfSlot[d.id()][s] == 0) {
                     continue;
                 }
                 long own = d.owner(s);

@@ -82,8 +82,11 @@ public final class PageState {
     /** Word of an unbacked gfn (all zero, so a fresh {@code long[]} is all unbacked). */
     public static final long UNBACKED_WORD = 0L;
 
-    /** Maximum nodes or swap devices addressable by the 8-bit node/dev field. */
-    public static final int MAX_NODES = 256;
+    /**
+     * Nodes, and swap devices, a host may have: 127, what the exported moved-page list's one-byte
+     * entry can name (docs/ABI.md); the 8-bit node/dev field of this word would hold 256.
+     */
+    public static final int MAX_NODES = 127;
 
     public static long resident(int node, int pfn) {
         return RESIDENT | ((pfn & ID_MASK) << ID_SHIFT) | ((node & NODE_MASK) << NODE_SHIFT);

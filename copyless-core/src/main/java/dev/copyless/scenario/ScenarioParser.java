@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.input.BoundedInput;
 import dev.copyless.input.UserError;
+import dev.copyless.mm.HostGfns;
 import dev.copyless.mm.Promotion;
 import dev.copyless.swap.FaultConfig;
 import dev.copyless.swap.SwapProfile;
@@ -520,6 +521,23 @@ public final class ScenarioParser {
         long memory = s.hostPages();
         long swap = s.swapPages();
         long need = s.workloadPages();
+        long guest = 0;
+        for (Scenario.Vm vm : s.vms()) {
+            guest += vm.pages();
+        }
+        // the simulated host numbers frames, slots and gfns host-wide in an int (OwnerTable, SwapCacheIndex)
+        if (memory > Integer.MAX_VALUE) {
+            throw new ScenarioException(source + ": host.nodes: " + Units.size(memory)
+                    + " of host memory; expected below 8TiB over all nodes");
+        }
+        if (swap > Integer.MAX_VALUE) {
+            throw new ScenarioException(source + ": host.swap: " + Units.size(swap)
+                    + " of swap; expected below 8TiB over all devices");
+        }
+        if (guest > HostGfns.MAX_GFNS) {
+            throw new ScenarioException(source + ": vms: " + Units.size(guest)
+                    + " of guest memory over all VMs; expected at most 4TiB on one host");
+        }
         if (need > memory + swap) {
             throw new ScenarioException(source + ": vms: the tasks' footprints (" + Units.size(need)
                     + ") exceed the host's memory plus swap (" + Units.size(memory) + " + " + Units.size(swap)

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.copyless.clock.CostModel;
+import dev.copyless.guest.GuestPage;
 import dev.copyless.guest.GuestPte;
 import dev.copyless.hypervisor.MigrationRequest;
 import dev.copyless.mm.MigrationOrder;
@@ -189,7 +190,7 @@ public final class ScenarioSchema {
 
         required("vms", new Items(Integer.MAX_VALUE, "VMs"), "", "the guests");
         add("vms[].name", new Text(), "", "vm", "VM name, used once");
-        required("vms[].vnodes", new Items(Integer.MAX_VALUE, "vNodes"), "",
+        required("vms[].vnodes", new Items(GuestPage.MAX_VNODES, "vNodes"), "",
                 "virtual NUMA nodes: contiguous gfn ranges, each bound to a host node; at most 2TiB per VM");
         derived("vms[].vnodes[].id", new Index(), "", "its position", "the vNode id");
         required("vms[].vnodes[].memory", new Size(1, GuestPte.MAX_GFN + 1L), "", "the vNode's memory");

@@ -1,6 +1,7 @@
 package dev.copyless.sim;
 
 import dev.copyless.input.BoundedInput;
+import dev.copyless.mm.Promotion;
 import dev.copyless.scenario.Scenario;
 import dev.copyless.scenario.ScenarioException;
 import java.io.IOException;
@@ -12,21 +13,28 @@ import java.util.Locale;
  * What one simulated run of a scenario needs before it starts, computed from the scenario alone,
  * so that a run that cannot fit is refused in one line instead of dying with
  * {@code OutOfMemoryError} after a long build: the Java heap (the per-page primitive arrays,
- * about 40 B per guest page; figures checked by {@code FootprintMain}, BENCHMARKS.md), and in
- * real-bytes mode the off-heap frames (4 KiB per host frame) and the swap files (4 KiB per
- * slot, sparse, in {@code java.io.tmpdir}).
+ * about 15 B per guest page with its host frame; figures checked by {@code FootprintMain},
+ * BENCHMARKS.md), and in real-bytes mode the off-heap frames (4 KiB per host frame) and the
+ * swap files (4 KiB per slot, sparse, in {@code java.io.tmpdir}).
  *
  * <p>Per-page heap, from the arrays the simulation allocates:
  * <ul>
- *   <li>per gfn, 28 B: host location word {@code long} ({@code GfnLocations}), moved-page list
- *       entry {@code long} ({@code MovedPageList}), guest free-list stack, reverse map and
- *       {@code last_cpupid}, an {@code int} each ({@code GuestVm}); real bytes add the expected
- *       content token, a {@code long} ({@code ContentShadow});</li>
- *   <li>per host frame, 12 B: owner {@code long} and free-frame stack {@code int}
- *       ({@code HostNode});</li>
- *   <li>per swap slot, 12 B: owner {@code long} and free-slot stack {@code int}
- *       ({@code SwapDevice}); real bytes add the slot's CRC32C, an {@code int};</li>
- *   <li>per guest virtual page (task footprint), 4 B: the PTE {@code int} ({@code GuestVm}).</li>
+ *   <li>per gfn, 11 B: host location word {@code long} ({@code GfnLocations}), guest page word
+ *       {@code short} (allocation state and {@code last_cpupid}, {@code GuestPage}), moved-page
+ *       list entry {@code u8} ({@code MovedPageList}); real bytes add the expected content token,
+ *       a {@code long} ({@code ContentShadow}), and tiering mode ({@code host.demotion.promotion:
+ *       tiering}) the host NUMA scanner's stamp, an {@code int} ({@code NumaTiering});</li>
+ *   <li>per host frame, 4 B: owner {@code int}, the free list linked through it
+ *       ({@code OwnerTable} in {@code HostNode});</li>
+ *   <li>per swap slot, 8 B: owner {@code int} ({@code OwnerTable} in {@code SwapDevice}) and
+ *       swap-cache frame {@code int} ({@code SwapState}), plus at most 22 B for the frame -> slot
+ *       index of the swap cache ({@code SwapCacheIndex}: one 8-byte bucket per cached frame, at
+ *       least three eighths full after it grows, counted here as if every slot's data were
+ *       cached); real bytes add the slot's CRC32C, an {@code int};</li>
+ *   <li>per guest virtual page (task footprint), 8 B: the PTE {@code int} ({@code GuestVm}), and
+ *       at most 4 B in the guest's freed-gfn stacks ({@code FreeGfns}), which hold only gfns freed
+ *       after use: a vNode's gfns are allocated for the pages its tasks map and the balancing
+ *       migrations in flight, so about one per task page at most.</li>
  * </ul>
  * plus {@link #BASE_BYTES} per run for everything that does not grow with the pages.
  *
@@ -36,11 +44,12 @@ import java.util.Locale;
  */
 public record MemoryEstimate(long heapBytes, long offHeapBytes, long swapFileBytes, long gfns, long frames, long slots,
                              long virtualPages) {
-    public static final long PER_GFN = 8 + 8 + 4 + 4 + 4;
-    public static final long PER_FRAME = 8 + 4;
-    public static final long PER_SLOT = 8 + 4;
-    public static final long PER_VIRTUAL_PAGE = 4;
+    public static final long PER_GFN = 8 + 2 + 1;
+    public static final long PER_FRAME = 4;
+    public static final long PER_SLOT = 4 + 4 + 22;
+    public static final long PER_VIRTUAL_PAGE = 4 + 4;
     public static final long PER_GFN_REAL_BYTES = 8;
+    public static final long PER_GFN_TIERING = 4;
     public static final long PER_SLOT_REAL_BYTES = 4;
     /** Heap of one run that does not grow with its pages: histograms, buffers, the engine's queue. */
     public static final long BASE_BYTES = 16L << 20;
@@ -59,7 +68,9 @@ public record MemoryEstimate(long heapBytes, long offHeapBytes, long swapFileByt
         long frames = s.hostPages();
         long slots = s.swapPages();
         boolean real = s.host().realBytes();
-        long heap = BASE_BYTES + gfns * (PER_GFN + (real ? PER_GFN_REAL_BYTES : 0)) + frames * PER_FRAME
+        boolean tiering = s.host().promotion().mode() == Promotion.Mode.TIERING;
+        long heap = BASE_BYTES + gfns * (PER_GFN + (real ? PER_GFN_REAL_BYTES : 0) + (tiering ? PER_GFN_TIERING : 0))
+                + frames * PER_FRAME
                 + slots * (PER_SLOT + (real ? PER_SLOT_REAL_BYTES : 0)) + virtualPages * PER_VIRTUAL_PAGE;
         return new MemoryEstimate(heap, real ? frames * PAGE : 0, real ? slots * PAGE : 0, gfns, frames, slots,
                 virtualPages);

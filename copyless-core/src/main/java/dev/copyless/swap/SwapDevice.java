@@ -1,22 +1,22 @@
 package dev.copyless.swap;
 
 import dev.copyless.mm.FrameOwner;
+import dev.copyless.mm.HostGfns;
+import dev.copyless.mm.OwnerTable;
 
 /**
- * A swap device: {@code slots} 4 KiB slots, each free or owned by one guest page. Slot
- * ownership is packed as in {@link dev.copyless.mm.FrameOwner}. Slots are handed out from
- * a free stack that starts in ascending order, so pages reclaimed together sit in
- * neighbouring slots and swap readahead ({@code page-cluster}) finds them, as with the
- * kernel's swap cluster allocator.
+ * A swap device: {@code slots} 4 KiB slots, each free or owned by one guest page, one
+ * {@code int} per slot ({@link OwnerTable}: the owner, or the free list's link). Slots are
+ * handed out in ascending order until one is freed, then the most recently freed first, so
+ * pages reclaimed together sit in neighbouring slots and swap readahead ({@code page-cluster})
+ * finds them, as with the kernel's swap cluster allocator.
  */
 public final class SwapDevice {
     private final int id;
     private final String name;
     private final SwapProfile profile;
     private final int node;
-    private final long[] owner;
-    private final int[] freeStack;
-    private int freeTop;
+    private final OwnerTable owner;
 
     /** A device on node 0. */
     public SwapDevice(int id, String name, SwapProfile profile, int slots) {
@@ -32,13 +32,7 @@ public final class SwapDevice {
         this.node = node;
         this.name = name;
         this.profile = profile;
-        this.owner = new long[slots];
-        this.freeStack = new int[slots];
-        java.util.Arrays.fill(owner, FrameOwner.FREE);
-        for (int i = 0; i < slots; i++) {
-            freeStack[i] = slots - 1 - i;
-        }
-        freeTop = slots;
+        this.owner = new OwnerTable(slots);
     }
 
     public int id() {
@@ -59,34 +53,34 @@ public final class SwapDevice {
     }
 
     public int slots() {
-        return owner.length;
+        return owner.size();
     }
 
     public int freeSlots() {
-        return freeTop;
+        return owner.free();
+    }
+
+    /** Called once by the host that swaps to this device: owners are indexes of its gfn space. */
+    public void useGfns(HostGfns gfns) {
+        owner.useGfns(gfns);
     }
 
     /** Allocates a slot for {@code ownerWord}; returns {@code -1} when the device is full. */
     public int allocate(long ownerWord) {
-        if (freeTop == 0) {
-            return -1;
-        }
-        int slot = freeStack[--freeTop];
-        owner[slot] = ownerWord;
-        return slot;
+        return owner.allocate(ownerWord);
     }
 
     public void free(int slot) {
-        owner[slot] = FrameOwner.FREE;
-        freeStack[freeTop++] = slot;
+        owner.free(slot);
     }
 
+    /** The slot's owner: a {@link FrameOwner} word, or {@link FrameOwner#FREE}. */
     public long owner(int slot) {
-        return owner[slot];
+        return owner.owner(slot);
     }
 
     /** Re-points a slot at another gfn without touching the data (the remap of a swap entry). */
     public void setOwner(int slot, long ownerWord) {
-        owner[slot] = ownerWord;
+        owner.setOwner(slot, ownerWord);
     }
 }

@@ -239,7 +239,6 @@ class InvariantsTest {
                 if (e != 0) {
                     assertThat(MovedPageList.kind(e)).as("list kind of " + at).isEqualTo(PageState.kind(word));
                     assertThat(MovedPageList.locationId(e)).as("list location of " + at).isEqualTo(where);
-                    assertThat(MovedPageList.entryGeneration(e)).isLessThanOrEqualTo(list.generation() / 2);
                 }
             }
             assertThat(Arrays.stream(list.references()).boxed().toList()).as("moved-page list of vm " + v)

@@ -56,6 +56,31 @@ class ScenarioParserTest {
     // ------------------------------------------------------------------ bad inputs
 
     @Test
+    void aHostBeyondWhatTheSimulatedHostNumbersIsRefusedInOneLine() {
+        rejects(spoil("    - {id: 0, memory: 8MiB}\n    - {id: 1, memory: 8MiB}\n",
+                "    - {id: 0, memory: 5TiB}\n    - {id: 1, memory: 5TiB}\n"))
+                .hasMessageContaining("host.nodes: 10240GiB of host memory; expected below 8TiB over all nodes");
+        rejects(spoil("    - {name: s, size: 8MiB}\n", "    - {name: s, size: 5TiB}\n    - {name: t, size: 5TiB}\n"))
+                .hasMessageContaining("host.swap: 10240GiB of swap; expected below 8TiB over all devices");
+        String vm = "    vnodes:\n      - {id: 0, memory: 2047GiB, host-node: 0}\n";
+        rejects(spoil("  - name: vm0\n", "  - name: a\n" + vm + "  - name: b\n" + vm + "  - name: c\n" + vm
+                + "  - name: vm0\n")).hasMessageContaining("of guest memory over all VMs; expected at most 4TiB on one host")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        StringBuilder nodes = new StringBuilder();
+        for (int i = 0; i < 128; i++) {
+            nodes.append("    - {id: ").append(i).append(", memory: 1MiB}\n");
+        }
+        rejects(spoil("    - {id: 0, memory: 8MiB}\n    - {id: 1, memory: 8MiB}\n", nodes.toString()))
+                .hasMessageContaining("host.nodes").hasMessageContaining("at most 127 nodes");
+        StringBuilder vnodes = new StringBuilder();
+        for (int i = 0; i < 129; i++) {
+            vnodes.append("      - {id: ").append(i).append(", memory: 64KiB, host-node: 0}\n");
+        }
+        rejects(spoil("      - {id: 0, memory: 8MiB, host-node: 0}\n      - {id: 1, memory: 8MiB, host-node: 1}\n",
+                vnodes.toString())).hasMessageContaining("vms[0].vnodes").hasMessageContaining("at most 128 vNodes");
+    }
+
+    @Test
     void badDeviceAndLinkValuesAreRefusedInOneLine() {
         rejects(spoil("- {name: s, size: 8MiB}", "- {name: s, size: 8MiB, queue-depth: 0}"))
                 .hasMessageContaining("host.swap[0].queue-depth").hasMessageContaining("between 1 and 65536");

@@ -1,5 +1,6 @@
 package dev.copyless.linux;
 
+import dev.copyless.hypervisor.HypercallAbi;
 import dev.copyless.hypervisor.MovedPageList;
 import dev.copyless.hypervisor.MovedPageListView;
 import dev.copyless.scenario.CostProfile;
@@ -523,11 +524,11 @@ public final class Calibration {
         MemorySegment header = new MovedPageList(gfns).segment();
         MemorySegment seg = MemorySegment.ofArray(new long[(int) (header.byteSize() / 8)]);
         MemorySegment.copy(header, 0, seg, 0, header.byteSize());
-        long entries = header.byteSize() - 8L * gfns;
+        long entries = HypercallAbi.LIST_HEADER;
         Random rnd = new Random(7);
         for (int g = 0; g < gfns; g++) {
             if (rnd.nextBoolean()) {
-                seg.set(ValueLayout.JAVA_LONG_UNALIGNED, entries + 8L * g, MovedPageList.PRESENT | (1L << 32));
+                seg.set(ValueLayout.JAVA_BYTE, entries + g, (byte) 1); // swapped on device 0
             }
         }
         MovedPageListView view = new MovedPageListView(seg);

@@ -477,8 +477,8 @@ class HypercallAbiTest {
     void theGuestViewReadsTheLiveListThroughItsHeader() {
         MemorySegment shared = w.hv().exportMovedPageList(0);
         assertThat(shared.get(U32, HypercallAbi.LIST_MAGIC_OFF)).isEqualTo(HypercallAbi.LIST_MAGIC);
-        assertThat(shared.get(U16, HypercallAbi.LIST_VERSION)).isEqualTo((short) HypercallAbi.VERSION);
-        assertThat(shared.get(U16, HypercallAbi.LIST_ENTRY_SIZE)).isEqualTo((short) 8);
+        assertThat(shared.get(U16, HypercallAbi.LIST_VERSION)).isEqualTo((short) HypercallAbi.LIST_FORMAT);
+        assertThat(shared.get(U16, HypercallAbi.LIST_ENTRY_SIZE)).isEqualTo((short) 1);
         assertThat(shared.get(U64, HypercallAbi.LIST_CAPACITY)).isEqualTo(w.vm(0).gfns());
         MovedPageList list = w.hv().movedPageList(0);
         MovedPageListView view = new MovedPageListView(shared);
@@ -495,7 +495,10 @@ class HypercallAbiTest {
         int g = 4;
         w.host().pageOut(0, g);
         assertThat(view.isMoved(g)).isTrue();
-        assertThat(MovedPageList.entryGeneration(view.entry(g)) * 2).isEqualTo(view.generation());
+        assertThat(view.generation()).isGreaterThan(gen);
+        assertThat(MovedPageList.kind(view.entry(g))).isEqualTo(PageState.SWAPPED);
+        assertThat(shared.get(ValueLayout.JAVA_BYTE, HypercallAbi.LIST_HEADER + g)).as("one byte per gfn, docs/ABI.md")
+                .isEqualTo((byte) (MovedPageList.locationId(view.entry(g)) + 1));
         assertThat(view.size()).isEqualTo(17);
     }
 
