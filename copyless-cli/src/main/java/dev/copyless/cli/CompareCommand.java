@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
         description = {"Run one scenario under every policy, side by side.",
                 "The same scenario and seed run under none, naive, copyless (hold-back off) and copyless-holdback"
                         + " (claim 12 added); the table shows the copyless/naive and copyless-holdback/naive ratios"
-                        + " (--format json prints one JSON object); --seeds N: means and 95% confidence intervals."})
+                        + " (--format json prints one JSON object); --seeds N: means and 95%% confidence intervals."})
 final class CompareCommand implements Callable<Integer> {
     @Mixin
     ScenarioOptions scenario;
