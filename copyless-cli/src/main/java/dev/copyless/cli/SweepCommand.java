@@ -129,7 +129,8 @@ final class SweepCommand implements Callable<Integer> {
             throw new ScenarioException("--master is for --engine spark; --engine local runs on this machine's cores"
                     + " (--threads N)");
         }
-        nThreads = fit(g, g.points(), nThreads, spec.commandLine().getErr()); // refused before anything is written
+        // refused before anything is written; another engine's parallelism is its own: one run must fit this JVM
+        nThreads = fit(g, g.points(), engineKey.equals("local") ? nThreads : 1, spec.commandLine().getErr());
         SweepEngine engine = SweepEngines.open(engineKey, master, nThreads); // refused before anything is written
         Path csv = dir.resolve("results.csv");
         Path gridCopy = dir.resolve("grid.yaml");
