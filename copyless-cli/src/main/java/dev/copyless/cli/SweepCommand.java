@@ -8,6 +8,7 @@ import dev.copyless.metrics.Metric;
 import dev.copyless.metrics.MetricCatalogue;
 import dev.copyless.metrics.RunResult;
 import dev.copyless.metrics.Scalar;
+import dev.copyless.metrics.SeedStatistics;
 import dev.copyless.metrics.Statistic;
 import dev.copyless.report.ReportWriter;
 import dev.copyless.sim.MemoryEstimate;
@@ -324,7 +325,7 @@ final class SweepCommand implements Callable<Integer> {
         return out;
     }
 
-    private static Object estimate(dev.copyless.metrics.SeedStatistics.Estimate e) {
+    private static Object estimate(SeedStatistics.Estimate e) {
         if (!e.defined()) {
             return null;
         }
