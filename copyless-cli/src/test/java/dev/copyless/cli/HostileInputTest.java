@@ -118,18 +118,27 @@ class HostileInputTest {
         return Files.writeString(dir.resolve(name), text.replace(from, to));
     }
 
-    /** A 2,000 GiB vNode: its page arrays need about 14 GiB of heap; refused by --check and by run, at once. */
+    /**
+     * Two VMs of 2 x 1,000 GiB (4,000 GiB of guests, under the 4 TiB a host may hold): their page
+     * state needs about 10.8 GiB of heap; refused by --check and by run, at once.
+     */
     @Test
     @Timeout(30)
     void aRunThatCannotFitTheHeapIsRefusedBeforeItStarts() throws IOException {
-        assumeTrue(Runtime.getRuntime().maxMemory() < 13L << 30, "this JVM's heap is smaller than the run needs");
-        Path big = scenarioWith("big.yaml", "{id: 0, memory: 96MiB, host-node: 0, vcpus: 2}",
-                "{id: 0, memory: 2000GiB, host-node: 0, vcpus: 2}");
+        assumeTrue(Runtime.getRuntime().maxMemory() < 10L << 30, "this JVM's heap is smaller than the run needs");
+        String text = run("scenario", "--print-default").out().replace("96MiB, host-node", "1000GiB, host-node");
+        int a = text.indexOf("  - name: vm0");
+        int b = text.indexOf("\nscheduler:");
+        assertThat(a).isPositive();
+        assertThat(b).isGreaterThan(a);
+        String vm = text.substring(a, b);
+        Path big = Files.writeString(dir.resolve("big.yaml"),
+                text.substring(0, b) + "\n" + vm.replace("name: vm0", "name: vm1") + text.substring(b));
         for (String cmd : List.of("check", "run", "compare")) {
             Path report = dir.resolve("report-" + cmd);
             Result r = cmd.equals("check") ? run("scenario", "--check", big.toString())
                     : run(cmd, "--scenario", big.toString(), "--report", report.toString());
-            refused(r, big + ": a run needs about 13.", "of Java heap (524,312,576 guest pages",
+            refused(r, big + ": a run needs about 10.8 GiB", "of Java heap (1,048,576,000 guest pages",
                     "JAVA_TOOL_OPTIONS=-Xmx");
             assertThat(report).doesNotExist();
         }
