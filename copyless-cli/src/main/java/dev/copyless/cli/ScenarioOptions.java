@@ -15,6 +15,7 @@ import dev.copyless.sim.HostFactory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /**
@@ -78,31 +79,31 @@ final class ScenarioOptions {
 
     /** The clock of {@code --real-clock}; a one-line error for a bad value or one without {@code --backend linux}. */
     RealClock realClock() {
-        RealClock c;
-        try {
-            c = RealClock.fromKey(realClock);
-        } catch (IllegalArgumentException e) {
-            throw new ScenarioException("--real-clock: " + e.getMessage());
-        }
-        if (c != RealClock.MEASURED && backend != Backend.linux) {
-            throw new ScenarioException("--real-clock " + c.key() + ": only with --backend linux (the simulator's clock"
-                    + " is the model's already)");
-        }
-        return c;
+        return linuxOnly("--real-clock", realClock, RealClock::fromKey, RealClock.MEASURED, RealClock::key,
+                " (the simulator's clock is the model's already)");
     }
 
     /** The reclaim of {@code --host-reclaim}; a one-line error for a bad value or one without {@code --backend linux}. */
     HostReclaim hostReclaim() {
-        HostReclaim r;
+        return linuxOnly("--host-reclaim", hostReclaim, HostReclaim::fromKey, HostReclaim.PAGEOUT, HostReclaim::key, "");
+    }
+
+    /**
+     * A Linux-backend option's value: parsed by {@code parse} (its {@link IllegalArgumentException} becomes
+     * the one-line error {@code FLAG: ...}), and refused unless it is the default or the backend is linux.
+     */
+    private <T> T linuxOnly(String flag, String text, Function<String, T> parse, T dflt,
+                            Function<T, String> key, String why) {
+        T v;
         try {
-            r = HostReclaim.fromKey(hostReclaim);
+            v = parse.apply(text);
         } catch (IllegalArgumentException e) {
-            throw new ScenarioException("--host-reclaim: " + e.getMessage());
+            throw new ScenarioException(flag + ": " + e.getMessage());
         }
-        if (r != HostReclaim.PAGEOUT && backend != Backend.linux) {
-            throw new ScenarioException("--host-reclaim " + r.key() + ": only with --backend linux");
+        if (v != dflt && backend != Backend.linux) {
+            throw new ScenarioException(flag + " " + key.apply(v) + ": only with --backend linux" + why);
         }
-        return r;
+        return v;
     }
 
     /** The host factory for {@code s}: {@link Backend#factory} with this run's {@code --host-reclaim}. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -151,20 +152,12 @@ public final class NodeRoom implements AutoCloseable {
 
     /** The most free pages a rescan saw on each node during the run, summed over the nodes. */
     public long maxFreeSeenPages() {
-        long sum = 0;
-        for (long v : maxFreeSeen) {
-            sum += v;
-        }
-        return sum;
+        return Arrays.stream(maxFreeSeen).sum();
     }
 
     /** The 2 MiB huge pages this room holds (reservation and top-ups), summed over the nodes. */
     public long hugePagesHeld() {
-        long sum = 0;
-        for (long v : held) {
-            sum += v;
-        }
-        return sum;
+        return Arrays.stream(held).sum();
     }
 
     /** The 2 MiB huge pages the nodes have now ({@code nr_hugepages}), summed: less than held if the pool shrank. */
@@ -182,11 +175,7 @@ public final class NodeRoom implements AutoCloseable {
 
     /** The most pages the others gave back below their level at the start, summed over the nodes. */
     public long othersGaveBackPages() {
-        long sum = 0;
-        for (long v : othersGaveBack) {
-            sum += v;
-        }
-        return sum;
+        return Arrays.stream(othersGaveBack).sum();
     }
 
     /** Pages of room {@link #topUp} took back during the run. */
