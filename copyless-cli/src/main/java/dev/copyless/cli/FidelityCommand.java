@@ -75,6 +75,19 @@ final class FidelityCommand implements Callable<Integer> {
     /** Marks the in-VM part's JSON, so that {@code --real} refuses another file. */
     static final String KIND = "copyless-fidelity-real";
 
+    /** The multi-gen LRU's switch in the VM's kernel. */
+    static final Path LRU_GEN = Path.of("/sys/kernel/mm/lru_gen/enabled");
+
+    /** The VM kernel's multi-gen LRU: {@code on} (any feature bit set), {@code off}, or {@code absent}. */
+    private static String lruGenNow() {
+        try {
+            String v = Files.readString(LRU_GEN).strip();
+            return v.equals("0x0000") || v.equals("n") ? "off" : "on";
+        } catch (IOException e) {
+            return "absent";
+        }
+    }
+
     /** The most real runs per policy. */
     static final int MAX_REAL_RUNS = 10;
 
@@ -106,6 +119,11 @@ final class FidelityCommand implements Callable<Integer> {
             description = "Real runs of each policy in the VM (default: ${DEFAULT-VALUE}): the ratio is to their mean, and"
                     + " their range is printed; 1 to 10.")
     int realRuns;
+
+    @Option(names = "--lru-gen", paramLabel = "on|off",
+            description = "The VM kernel's multi-gen LRU (/sys/kernel/mm/lru_gen/enabled) for the real runs: on (Debian's"
+                    + " default, used when not given) or off (the two-list active/inactive reclaim).")
+    String lruGen;
 
     @Option(names = "--in-vm", hidden = true, description = "The part that runs inside the test VM.")
     boolean inVm;
@@ -150,6 +168,9 @@ final class FidelityCommand implements Callable<Integer> {
         if (keepReal != null) {
             checkWritable(keepReal, "--keep-real");
         }
+        if (lruGen != null && !lruGen.equals("on") && !lruGen.equals("off")) {
+            throw new ScenarioException("--lru-gen: expected on or off, got '" + lruGen + "'");
+        }
         if (realRuns < 1 || realRuns > MAX_REAL_RUNS) {
             throw new ScenarioException("--real-runs: expected 1 to " + MAX_REAL_RUNS + ", got " + realRuns);
         }
@@ -172,7 +193,7 @@ final class FidelityCommand implements Callable<Integer> {
             realJson = BoundedInput.readText(real, BoundedInput.YAML_LIMIT * 8, "fidelity output",
                     "give the file copyless fidelity --keep-real wrote");
         } else {
-            realJson = boot(scenarioYaml, profileYaml, realRuns, limit, err);
+            realJson = boot(scenarioYaml, profileYaml, realRuns, lruGen, limit, err);
             if (keepReal != null) {
                 write(keepReal, realJson);
             }
@@ -204,10 +225,15 @@ final class FidelityCommand implements Callable<Integer> {
     }
 
     /** Boots the VM once with the in-VM part and returns its JSON; a failed run is a one-line error, exit 1. */
-    private static String boot(String scenarioYaml, String profileYaml, int runs, Duration limit, PrintWriter err) {
+    private static String boot(String scenarioYaml, String profileYaml, int runs, String lruGen, Duration limit,
+                               PrintWriter err) {
         List<String> command = guestCommand(scenarioYaml, profileYaml);
         command.add("--real-runs");
         command.add(String.valueOf(runs));
+        if (lruGen != null) {
+            command.add("--lru-gen");
+            command.add(lruGen);
+        }
         StringWriter captured = new StringWriter();
         int code;
         try {
@@ -281,6 +307,14 @@ final class FidelityCommand implements Callable<Integer> {
             calibratedIn = "the test VM";
         }
         s = CostProfile.parse(profileYaml, "the cost profile").applyTo(s); // the prices of the modelled clock
+        if (lruGen != null) { // the test VM is ours: its kernel's reclaim is chosen for the whole boot
+            try {
+                Files.writeString(LRU_GEN, lruGen.equals("on") ? "y" : "n");
+            } catch (IOException e) {
+                throw new ScenarioException("--lru-gen " + lruGen + ": cannot write " + LRU_GEN + " (" + e.getMessage()
+                        + "): a kernel without CONFIG_LRU_GEN");
+            }
+        }
         HostFactory host = ScenarioOptions.Backend.linux.factory(s, err, HostReclaim.KERNEL, RealClock.MODELLED);
         List<Map<String, Object>> runs = new ArrayList<>();
         for (int i = 0; i < realRuns; i++) {
@@ -298,6 +332,7 @@ final class FidelityCommand implements Callable<Integer> {
         root.put("profile_from", calibratedIn);
         root.put("profile", profileYaml);
         root.put("clock", RealClock.MODELLED.key());
+        root.put("lru_gen", lruGenNow());
         root.put("policies", runs.get(0));
         root.put("runs", runs);
         Output.printJson(out, root);
@@ -351,6 +386,7 @@ final class FidelityCommand implements Callable<Integer> {
         }
         m.put("guest_accesses", work);
         m.put("real_clock", vm.path("clock").asText("measured"));
+        m.put("lru_gen", vm.path("lru_gen").asText("unknown"));
         m.put("real_runs", Fidelity.realRuns(vm).size());
         return m;
     }
@@ -362,8 +398,9 @@ final class FidelityCommand implements Callable<Integer> {
         o.printf(Locale.ROOT, "cost profile (%s): %s; swap read %,d ns, write %,d ns, %,d B/s%n%n",
                 vm.path("profile_from").asText(), used.host(), used.swapReadNs(), used.swapWriteNs(), used.swapBytesPerSecond());
         List<JsonNode> runs = Fidelity.realRuns(vm);
-        o.printf(Locale.ROOT, "real side: %d run%s per policy on the %s clock; real = their mean, [min-max]%n%n",
-                runs.size(), runs.size() == 1 ? "" : "s", vm.path("clock").asText("measured"));
+        o.printf(Locale.ROOT, "real side: %d run%s per policy on the %s clock, multi-gen LRU %s; real = their mean,"
+                + " [min-max]%n%n", runs.size(), runs.size() == 1 ? "" : "s", vm.path("clock").asText("measured"),
+                vm.path("lru_gen").asText("unknown"));
         o.printf(Locale.ROOT, "%-10s %-26s %12s %12s %19s %8s  %s%n", "policy", "metric", "simulated", "real",
                 "real range", "ratio", "real counter");
         for (String p : Fidelity.POLICIES) {

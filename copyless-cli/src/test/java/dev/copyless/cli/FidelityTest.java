@@ -105,6 +105,7 @@ class FidelityTest {
         assertThat(table.out()).contains("2 runs per policy on the modelled clock")
                 .contains(String.format(java.util.Locale.ROOT, "[%,d-%,d]", first, 3 * first));
         CliTest.assertUserError(CliTest.run("fidelity", "--real-runs", "0"), "--real-runs", "1 to 10");
+        CliTest.assertUserError(CliTest.run("fidelity", "--lru-gen", "maybe"), "--lru-gen", "on or off");
     }
 
     @Test
