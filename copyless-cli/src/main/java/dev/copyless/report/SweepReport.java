@@ -49,12 +49,15 @@ final class SweepReport {
 
     private final List<String> parameters;
     private final List<Map<String, Object>> rows;
+    /** The number of seeds among the rows. */
+    private final long seeds;
     /** File name -> PNG bytes, in page order. */
     final Map<String, byte[]> pngs = new LinkedHashMap<>();
 
     SweepReport(List<String> parameters, List<Map<String, Object>> rows) {
         this.parameters = parameters;
         this.rows = rows;
+        this.seeds = rows.stream().map(r -> r.get("seed")).distinct().count();
     }
 
     /** copyless/naive of one metric in one row; NaN when either is missing or naive is 0. */
@@ -132,10 +135,6 @@ final class SweepReport {
         return ratio(parameter, value, m).mean();
     }
 
-    /** The number of seeds among the rows. */
-    private long seeds() {
-        return rows.stream().map(r -> r.get("seed")).distinct().count();
-    }
 
     private CategoryChart chart(String parameter, List<String> values) {
         CategoryChart c = Charts.categoryLines("Savings against " + parameter + " (copyless / naive)",
@@ -157,7 +156,7 @@ final class SweepReport {
             }
             if (any) {
                 // error bars: the 95% interval over seeds (width 0 with one seed)
-                CategorySeries s = seeds() > 1 ? c.addSeries(m.label(), values, ys, errs)
+                CategorySeries s = seeds > 1 ? c.addSeries(m.label(), values, ys, errs)
                         : c.addSeries(m.label(), values, ys);
                 s.setLineColor(m.color());
                 s.setMarkerColor(m.color());
@@ -213,7 +212,7 @@ final class SweepReport {
             h.figure(file, pngs.get(file), "savings against " + p,
                     "<b>Savings against <code>" + Html.esc(p) + "</code>.</b> copyless / naive for each cost at each "
                             + "value of " + Html.esc(p) + " (mean over the other parameters and seeds"
-                            + (seeds() > 1 ? "; error bars: the 95% confidence interval over the " + seeds()
+                            + (seeds > 1 ? "; error bars: the 95% confidence interval over the " + seeds
                             + " seeds of each seed's mean" : "") + ").");
             List<String> head = new ArrayList<>();
             head.add(Html.esc(p));
@@ -228,7 +227,7 @@ final class SweepReport {
                 tr.add(String.valueOf(rows.stream().filter(r -> v.equals(String.valueOf(r.get(p)))).count()));
                 for (Cost m : METRICS) {
                     Estimate e = ratio(p, v, m);
-                    tr.add(!e.defined() ? "–" : seeds() > 1
+                    tr.add(!e.defined() ? "–" : seeds > 1
                             ? String.format(Locale.ROOT, "%.3f ± %.3f", e.mean(), e.halfWidth())
                             : String.format(Locale.ROOT, "%.3f", e.mean()));
                 }

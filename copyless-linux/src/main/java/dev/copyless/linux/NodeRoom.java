@@ -88,7 +88,15 @@ public final class NodeRoom implements AutoCloseable {
      */
     static long othersPages(int node) {
         try {
-            String m = LinuxHost.readProcFile("/sys/devices/system/node/node" + node + "/meminfo");
+            return othersPages(nodeMeminfo(node));
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** {@link #othersPages(int)} from a node's meminfo text already read; -1 when it lacks a field. */
+    static long othersPages(String m) {
+        try {
             long swapCached;
             try {
                 swapCached = meminfoKib(m, "SwapCached");
@@ -96,9 +104,13 @@ public final class NodeRoom implements AutoCloseable {
                 swapCached = 0; // a kernel that does not print it per node
             }
             return (meminfoKib(m, "Slab") + meminfoKib(m, "FilePages") - swapCached) / 4;
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             return -1;
         }
+    }
+
+    private static String nodeMeminfo(int node) throws IOException {
+        return LinuxHost.readProcFile("/sys/devices/system/node/node" + node + "/meminfo");
     }
 
     /**
@@ -118,12 +130,18 @@ public final class NodeRoom implements AutoCloseable {
         long taken = 0;
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
+            String meminfo;
             try {
-                maxFreeSeen[i] = Math.max(maxFreeSeen[i], memFreeKib(n.node()) / 4);
-            } catch (IOException | RuntimeException e) {
+                meminfo = nodeMeminfo(n.node()); // one read per node and rescan: free memory and the others' pages
+            } catch (IOException e) {
+                continue;
+            }
+            try {
+                maxFreeSeen[i] = Math.max(maxFreeSeen[i], meminfoKib(meminfo, "MemFree") / 4);
+            } catch (RuntimeException e) {
                 // a diagnostic only
             }
-            long others = othersPages(n.node());
+            long others = othersPages(meminfo);
             if (others < 0 || othersAtStart[i] < 0) {
                 continue;
             }
@@ -343,7 +361,7 @@ public final class NodeRoom implements AutoCloseable {
 
     /** {@code Node N MemFree: X kB} of {@code /sys/devices/system/node/nodeN/meminfo}. */
     static long memFreeKib(int node) throws IOException {
-        return meminfoKib(LinuxHost.readProcFile("/sys/devices/system/node/node" + node + "/meminfo"), "MemFree");
+        return meminfoKib(nodeMeminfo(node), "MemFree");
     }
 
     static long meminfoKib(String meminfo, String key) {
