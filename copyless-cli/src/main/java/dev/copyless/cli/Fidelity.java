@@ -3,6 +3,8 @@ package dev.copyless.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.scenario.Scenario;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -64,6 +66,35 @@ final class Fidelity {
      */
     static long simulatedSourceNodeSwapins(RunResult r) {
         return Math.max(0, r.counter(Counter.MOVED_PAGE_DATA_MOVEMENTS) - r.counter(Counter.BALANCED_MOVED_PAGES));
+    }
+
+    /** Queue depth of {@link #asTheModelledClockSees}' devices: more I/Os than ever wait at once in the fidelity scenario. */
+    static final int UNQUEUED_DEPTH = 4096;
+    /** Bandwidth of {@link #asTheModelledClockSees}' devices: 4 KiB in 1 ns, a transfer that takes no time. */
+    static final long UNBOUNDED_BYTES_PER_SECOND = 4096L * 1_000_000_000L;
+
+    /**
+     * The scenario with every swap device as the real side's modelled clock
+     * ({@code --real-clock modelled}) sees the VM's device: a read costs the vCPU that waits for
+     * it the device's read latency plus one page's transfer, and nothing else. The real side
+     * never queues a read behind another in modelled time, and charges nobody for a write: the
+     * kernel's kswapd, its writeback and the I/O itself run in real time, outside the modelled
+     * second, on a device that under QEMU's TCG did 15,000-17,000 swap I/Os per modelled second
+     * where the calibrated bandwidth allows about 7,750. So the simulated device reads at
+     * {@code read-latency + 4096 / bandwidth}, writes in no time, and has a queue and a bandwidth
+     * that never make a request wait. The reclaim (which pages, how many, what refaults) is
+     * then held to the kernel's under the same prices; the simulator's device queue is not under
+     * test here (docs/FIDELITY.md).
+     */
+    static Scenario asTheModelledClockSees(Scenario s) {
+        List<Scenario.Swap> devices = new ArrayList<>();
+        for (Scenario.Swap d : s.host().swap()) {
+            long read = d.readNs() + 4096L * 1_000_000_000L / d.bytesPerSecond();
+            int depth = d.queueDepth() == 0 ? 0 : UNQUEUED_DEPTH; // a synchronous device (zram) has no queue to widen
+            devices.add(new Scenario.Swap(d.name(), d.profile(), d.slots(), read, 0, UNBOUNDED_BYTES_PER_SECOND, depth,
+                    d.node()));
+        }
+        return s.withHost(s.host().withSwap(devices));
     }
 
     /** S/R; null (no ratio) when the real value is 0. */

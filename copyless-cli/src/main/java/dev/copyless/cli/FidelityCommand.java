@@ -200,7 +200,7 @@ final class FidelityCommand implements Callable<Integer> {
         }
         JsonNode vm = parseReal(realJson, real == null ? "the VM's output" : real.toString());
         CostProfile used = CostProfile.parse(vm.get("profile").asText(), "the cost profile of the VM's run");
-        Scenario applied = used.applyTo(s);
+        Scenario applied = Fidelity.asTheModelledClockSees(used.applyTo(s));
         err.println("simulating " + applied.name() + " under " + String.join(", ", Fidelity.POLICIES)
                 + " with the VM's cost profile (" + used.host() + ")");
         err.flush();

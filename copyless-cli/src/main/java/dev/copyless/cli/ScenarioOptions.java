@@ -143,7 +143,7 @@ final class ScenarioOptions {
             }
             if (reclaim == HostReclaim.KERNEL) {
                 err.println("note: --host-reclaim kernel: each real node is given the free memory and watermarks of its scenario"
-                        + " node (the rest set aside as huge pages, the JVM locked), and the kernel's own kswapd, direct reclaim,"
+                        + " node (the rest set aside as huge pages and a locked ballast, the JVM locked), and the kernel's own kswapd, direct reclaim,"
                         + " swap cache and readahead page guest RAM out (docs/VM.md)");
             }
             for (String note : new String[] {LinuxBackend.placementNote(s), LinuxBackend.primitiveNote()}) {

@@ -47,8 +47,34 @@ class FidelityTest {
     @BeforeAll
     static void simulateTheFidelityScenarioWithTheProfileBriefly() {
         Scenario s = ScenarioParser.parse(ScenarioParser.resourceText(FidelityCommand.SCENARIO_RESOURCE), "fidelity");
-        s = CostProfile.parse(PROFILE, "test").applyTo(s);
+        s = Fidelity.asTheModelledClockSees(CostProfile.parse(PROFILE, "test").applyTo(s));
         sim = Runner.run(s, Fidelity.POLICIES, Progress.off(), HostFactory.SIMULATED, 3);
+    }
+
+    @Test
+    void theSimulatedDeviceChargesWhatTheModelledClockChargesTheRealOne() {
+        Scenario s = ScenarioParser.parse(ScenarioParser.resourceText(FidelityCommand.SCENARIO_RESOURCE), "fidelity");
+        Scenario profiled = CostProfile.parse(PROFILE, "test").applyTo(s);
+        Scenario.Swap before = profiled.host().swap().get(0);
+        Scenario.Swap after = Fidelity.asTheModelledClockSees(profiled).host().swap().get(0);
+        // a read: the latency plus one page at the calibrated bandwidth, as RealClock charges a major fault
+        assertThat(after.readNs()).isEqualTo(before.readNs() + 4096L * 1_000_000_000L / before.bytesPerSecond());
+        assertThat(after.writeNs()).isZero(); // the kernel's writeback is not on the modelled clock
+        assertThat(after.queueDepth()).isEqualTo(Fidelity.UNQUEUED_DEPTH);
+        assertThat(after.slots()).isEqualTo(before.slots());
+        assertThat(after.name()).isEqualTo(before.name());
+        // and no request ever waited for the device: every policy swapped, none queued
+        for (String p : Fidelity.POLICIES) {
+            assertThat(sim.get(p).counter(Counter.PSWPOUT)).as(p + " swaps").isPositive();
+            assertThat(sim.get(p).counter(Counter.SWAP_QUEUE_DELAY_NS)).as(p + " queueing").isZero();
+        }
+    }
+
+    @Test
+    void aSynchronousDeviceKeepsItsNoQueue() {
+        Scenario s = ScenarioParser.parse(ScenarioParser.resourceText(FidelityCommand.SCENARIO_RESOURCE)
+                .replace("profile: nvme", "profile: zram"), "fidelity on zram");
+        assertThat(Fidelity.asTheModelledClockSees(s).host().swap().get(0).queueDepth()).isZero();
     }
 
     @Test

@@ -41,18 +41,30 @@ public enum Gauge implements Metric {
                     + "memory pressure."),
     ROOM_TOPPED_UP_PAGES("room_topped_up_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
             "With `--host-reclaim kernel`: memory that others on a resized node gave back below what they held when "
-                    + "the room was set (slab the kernel's shrinkers freed, file pages reclaimed), taken as huge pages "
-                    + "during the run so that guest RAM's room never grows."),
+                    + "the room was set (slab the kernel's shrinkers freed, file pages reclaimed, the JVM's locked memory "
+                    + "freed), taken as ballast (locked 4 KiB pages bound to the node) during the run so that guest RAM's "
+                    + "room stays the scenario node's."),
+    ROOM_GIVEN_BACK_PAGES("room_given_back_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "With `--host-reclaim kernel`: memory that others on a resized node took during the run above what they "
+                    + "held when the room was set (the JVM's memory as it grows: JIT-compiled code, malloc arenas, thread "
+                    + "stacks; file pages read), given back to the room (ballast unmapped, huge pages released)."),
     ROOM_TOP_UPS("room_top_ups", "", Unit.EVENTS, Scope.LINUX_KERNEL_RECLAIM,
-            "How many times room was taken back (`room_topped_up_pages`)."),
+            "How many times a resized node's room was corrected (`room_topped_up_pages`, `room_given_back_pages`)."),
     ROOM_OTHERS_GAVE_BACK_PAGES("room_others_gave_back_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
-            "The most that slab and the file page cache (not the swap cache) of the resized nodes fell below their "
-                    + "level when the room was set, summed over the nodes (`room_topped_up_pages` rounds it down to 2 MiB pages)."),
+            "The most that slab, the file page cache (not the swap cache) and the JVM's locked memory of the resized "
+                    + "nodes fell below their level when the room was set, summed over the nodes."),
+    ROOM_OTHERS_TOOK_PAGES("room_others_took_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "The most that slab, the file page cache (not the swap cache) and the JVM's locked memory of the resized "
+                    + "nodes rose above their level when the room was set, summed over the nodes."),
     ROOM_FREE_PAGES_MAX_SEEN("room_free_pages_max_seen", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
             "With `--host-reclaim kernel`: the most free pages a pagemap rescan saw on each resized node during the "
                     + "run, summed over the nodes (compare with `resized_node_free_pages_*`: the room when it was set)."),
     ROOM_HUGE_PAGES_HELD("room_huge_pages_held", "", Unit.EVENTS, Scope.LINUX_KERNEL_RECLAIM,
             "With `--host-reclaim kernel`: the 2 MiB huge pages that set the resized nodes' room aside, summed over the nodes."),
+    ROOM_BALLAST_PAGES("room_ballast_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "With `--host-reclaim kernel`: the 4 KiB pages locked on the resized nodes (anonymous memory bound to the "
+                    + "node and `mlock`ed) to set their room to the page, beside the huge pages: set with the room and "
+                    + "topped up during the run, summed over the nodes."),
     ROOM_HUGE_PAGES_AT_END("room_huge_pages_at_end", "", Unit.EVENTS, Scope.LINUX_KERNEL_RECLAIM,
             "The nodes' `nr_hugepages` at the end of the run, summed: equal to `room_huge_pages_held` unless the pool shrank."),
     FAST_PATH_MAJOR_FAULTS("fast_path_major_faults", "", Unit.EVENTS, Scope.LINUX_BACKEND,

@@ -57,6 +57,7 @@ public final class GuestRam implements AutoCloseable {
                 Syscalls.MAP_PRIVATE | Syscalls.MAP_NORESERVE);
         Userfaultfd u = null;
         try {
+            Syscalls.munlock(base, len); // reclaimable, even when NodeRoom has every new mapping locked (MCL_FUTURE)
             Syscalls.madvise(base, len, Syscalls.MADV_NOHUGEPAGE);
             for (int v = 0; v < vnodePages.length; v++) {
                 Syscalls.mbind(base + (long) vnodeStart[v] * PAGE_SIZE, vnodePages[v] * PAGE_SIZE, Syscalls.MPOL_BIND,
@@ -384,6 +385,7 @@ public final class GuestRam implements AutoCloseable {
         long len = count * PAGE_SIZE;
         Syscalls.mmapAnonymous(a, len, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
                 Syscalls.MAP_PRIVATE | Syscalls.MAP_FIXED | Syscalls.MAP_NORESERVE);
+        Syscalls.munlock(a, len); // as in the constructor: guest RAM stays reclaimable
         Syscalls.madvise(a, len, Syscalls.MADV_NOHUGEPAGE);
         int g = gfn;
         while (g < gfn + count) {

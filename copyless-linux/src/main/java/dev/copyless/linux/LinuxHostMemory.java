@@ -914,7 +914,7 @@ public final class LinuxHostMemory implements HostMemory {
             }
         }
         if (nodeRoom != null) {
-            nodeRoom.topUp(); // the room may not grow with what others on the node give back
+            nodeRoom.keep(); // the room stays the scenario's whatever others on the node take or give back
         }
         return changed;
     }
@@ -1013,10 +1013,13 @@ public final class LinuxHostMemory implements HostMemory {
             out.put("resized_node_wmark_low", wmark[1]);
             out.put("resized_node_wmark_high", wmark[2]);
             out.put("room_topped_up_pages", nodeRoom.toppedUpPages());
-            out.put("room_top_ups", nodeRoom.topUps());
+            out.put("room_top_ups", nodeRoom.corrections());
+            out.put("room_given_back_pages", nodeRoom.givenBackPages());
+            out.put("room_others_took_pages", nodeRoom.othersTookPages());
             out.put("room_others_gave_back_pages", nodeRoom.othersGaveBackPages());
             out.put("room_free_pages_max_seen", nodeRoom.maxFreeSeenPages());
             out.put("room_huge_pages_held", nodeRoom.hugePagesHeld());
+            out.put("room_ballast_pages", nodeRoom.ballastPagesHeld());
             out.put("room_huge_pages_at_end", nodeRoom.hugePagesNow());
         }
     }

@@ -12,17 +12,26 @@ import java.util.Optional;
  * {@link HostReclaim#KERNEL}'s node sizing: gives each real node as much free memory as its
  * scenario nodes' size, so that guest RAM presses on the node as on a host of that size and the
  * kernel's own reclaim (the node's kswapd, direct reclaim, swap cache, readahead) makes the
- * first migrations. The rest of the node's free memory is set aside as 2 MiB huge pages on
- * that node ({@code /sys/devices/system/node/nodeN/hugepages/hugepages-2048kB/nr_hugepages}):
- * the kernel takes them out of the buddy allocator and never reclaims them. {@link #close}
- * gives them back. The node's watermarks stay those of its full size (the kernel computes them
+ * first migrations. The rest of the node's free memory is set aside: as many 2 MiB huge pages
+ * on that node as it gives
+ * ({@code /sys/devices/system/node/nodeN/hugepages/hugepages-2048kB/nr_hugepages}: the kernel
+ * takes them out of the buddy allocator and never reclaims them), then, to the page, a
+ * <em>ballast</em> of 4 KiB pages: anonymous memory bound to the node ({@code MPOL_BIND}) and
+ * locked ({@code mlock}), which reclaim never takes either. The ballast takes what whole huge
+ * pages cannot: the last 2 MiB, and a node whose free memory compaction cannot gather into
+ * whole blocks (the node that holds the JVM). Free memory is counted as the kernel has it:
+ * {@code MemFree} plus the pages on the per-CPU free lists ({@code /proc/zoneinfo}'s
+ * {@code count:}), which {@code MemFree} leaves out and an allocation takes first. {@link #close}
+ * gives both back. The node's watermarks stay those of its full size (the kernel computes them
  * at boot from their full size; {@link #shrink} sets them to the scenario's through
  * {@code vm.min_free_kbytes} and {@code vm.watermark_scale_factor}, read back from
  * {@code /proc/zoneinfo}). Before that, the process's own memory (the JVM: its heap, code and the JDK files
- * it maps) is locked ({@code mlockall(MCL_CURRENT)}), so that the kernel's reclaim pages out
- * guest RAM, mapped afterwards, and not the program that drives it: on a real host the
+ * it maps) is locked ({@code mlockall(MCL_CURRENT)}), and so is whatever it maps later
+ * ({@code MCL_FUTURE | MCL_ONFAULT}; guest RAM is unlocked by {@link GuestRam}), so that the
+ * kernel's reclaim pages out guest RAM and not the program that drives it: on a real host the
  * hypervisor's own memory is small next to guest RAM; here the JVM's would be as large as the
- * scenario's nodes. New memory of the JVM and the page cache still compete for the room. The
+ * scenario's nodes. What the JVM and the page cache take from the room during the run is given
+ * back to it ({@link #keep}). The
  * unmapped page cache is dropped first ({@code vm.drop_caches}), or the kernel would find room
  * in it that the scenario's node has not. A system-wide change, so it is done only in the
  * copyless test VM
@@ -35,8 +44,24 @@ public final class NodeRoom implements AutoCloseable {
      * One real node: the room wanted, the huge pages it had and holds now, its free memory
      * after, and its watermarks then (pages, summed over its zones).
      */
-    public record Node(int node, long targetPages, long hugePagesBefore, long hugePagesAfter, long freePagesAfter,
-                       long wmarkMin, long wmarkLow, long wmarkHigh) {}
+    public record Node(int node, long targetPages, long hugePagesBefore, long hugePagesAfter, long ballastPages,
+                       long freePagesAfter, long wmarkMin, long wmarkLow, long wmarkHigh) {}
+
+    /**
+     * Free pages a node may keep above its room without more ballast: the per-CPU lists refill
+     * and drain by {@code batch} pages (63 on a 1 GiB zone) while the room is measured, so an
+     * exact count is not to be had; a few pages of a 6,144-page room.
+     */
+    static final long BALLAST_SLACK_PAGES = 16;
+
+    /** Per node of {@link #nodes}: its ballast mappings ({@code {address, pages}}), newest last, unmapped by {@link #close}. */
+    private final List<List<long[]>> ballast = new ArrayList<>();
+    /** Per node: the ballast pages it holds now. */
+    private final long[] ballastNow;
+    /** Per node: the huge pages it holds now. */
+    private final long[] hugeNow;
+    /** Per node: the room given back so far (pages; negative: taken) to make up for what the others took. */
+    private final long[] compensated;
 
     static final Path MIN_FREE_KBYTES = Path.of("/proc/sys/vm/min_free_kbytes");
     static final Path WATERMARK_SCALE_FACTOR = Path.of("/proc/sys/vm/watermark_scale_factor");
@@ -55,47 +80,58 @@ public final class NodeRoom implements AutoCloseable {
     private final long scaleFactorBefore;
     private long pcpFractionBefore = -1;
     private boolean closed;
-    /** Per node of {@link #nodes}: the huge pages held now (the reservation plus every top-up). */
-    private final long[] held;
-    /** Per node: the pages others held when the room was set ({@link #othersPages}), the baseline of {@link #topUp}. */
+    /** Per node: the pages others held when the room was set ({@link #othersPages}), the baseline of {@link #keep}. */
     private final long[] othersAtStart;
     /** Per node: the most pages the others gave back below that baseline during the run. */
     private final long[] othersGaveBack;
+    /** Per node: the most pages the others took above that baseline during the run. */
+    private final long[] othersTook;
     /** Per node: the most free pages seen at a rescan during the run. */
     private final long[] maxFreeSeen;
-    /** Pages of room taken back by {@link #topUp}, summed over the nodes and the run. */
+    /** Pages of room taken back by {@link #keep} (more ballast), summed over the nodes and the run. */
     private long toppedUpPages;
-    private long topUps;
+    /** Pages of room given back by {@link #keep} (ballast or huge pages released), summed over the nodes and the run. */
+    private long givenBackPages;
+    private long corrections;
 
-    private NodeRoom(List<Node> nodes, long minFreeKbytesBefore, long scaleFactorBefore) {
+    private NodeRoom(List<Node> nodes, List<List<long[]>> ballast, long minFreeKbytesBefore, long scaleFactorBefore) {
         this.nodes = List.copyOf(nodes);
         this.minFreeKbytesBefore = minFreeKbytesBefore;
         this.scaleFactorBefore = scaleFactorBefore;
-        this.held = new long[nodes.size()];
-        this.othersAtStart = new long[nodes.size()];
-        this.othersGaveBack = new long[nodes.size()];
-        this.maxFreeSeen = new long[nodes.size()];
-        for (int i = 0; i < held.length; i++) {
-            held[i] = nodes.get(i).hugePagesAfter();
-            othersAtStart[i] = othersPages(nodes.get(i).node());
+        int k = nodes.size();
+        this.ballastNow = new long[k];
+        this.hugeNow = new long[k];
+        this.compensated = new long[k];
+        this.othersAtStart = new long[k];
+        this.othersGaveBack = new long[k];
+        this.othersTook = new long[k];
+        this.maxFreeSeen = new long[k];
+        for (int i = 0; i < k; i++) {
+            List<long[]> mine = new ArrayList<>(i < ballast.size() ? ballast.get(i) : List.of());
+            this.ballast.add(mine);
+            ballastNow[i] = mine.stream().mapToLong(m -> m[1]).sum();
+            hugeNow[i] = nodes.get(i).hugePagesAfter();
+            othersAtStart[i] = othersPages(nodes.get(i).node(), ballastNow[i]);
         }
     }
 
     /**
      * The pages of a node held by others than the run's guest RAM and its swap cache: slab
-     * ({@code Slab}) and the file page cache ({@code FilePages} less {@code SwapCached}: the
-     * kernel counts the swap cache among file pages). -1 when the node's meminfo cannot be read.
+     * ({@code Slab}), the file page cache ({@code FilePages} less {@code SwapCached}: the kernel
+     * counts the swap cache among file pages), and locked memory ({@code Mlocked}) less this
+     * room's own ballast: the JVM, locked as it grows ({@code MCL_FUTURE}, see {@link #shrink}).
+     * -1 when the node's meminfo cannot be read.
      */
-    static long othersPages(int node) {
+    static long othersPages(int node, long ballastPages) {
         try {
-            return othersPages(nodeMeminfo(node));
+            return othersPages(nodeMeminfo(node), ballastPages);
         } catch (IOException e) {
             return -1;
         }
     }
 
-    /** {@link #othersPages(int)} from a node's meminfo text already read; -1 when it lacks a field. */
-    static long othersPages(String m) {
+    /** {@link #othersPages(int, long)} from a node's meminfo text already read; -1 when it lacks a field. */
+    static long othersPages(String m, long ballastPages) {
         try {
             long swapCached;
             try {
@@ -103,7 +139,8 @@ public final class NodeRoom implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 swapCached = 0; // a kernel that does not print it per node
             }
-            return (meminfoKib(m, "Slab") + meminfoKib(m, "FilePages") - swapCached) / 4;
+            return (meminfoKib(m, "Slab") + meminfoKib(m, "FilePages") - swapCached + meminfoKib(m, "Mlocked")) / 4
+                    - ballastPages;
         } catch (RuntimeException e) {
             return -1;
         }
@@ -114,20 +151,21 @@ public final class NodeRoom implements AutoCloseable {
     }
 
     /**
-     * Keeps the room from growing during the run. The room is the free memory a node had when it
-     * was set; the guest's pages, their swap cache and their page tables take from it and give
-     * back to it. But others on the node can give memory back too, below what they held then: the
-     * kernel's shrinkers free slab under the pressure, the page cache of files read before the run
-     * is reclaimed. On a host of the scenario's size that memory would not be there for guest RAM
-     * (the scenario's node is guest RAM's room), so whatever the others ({@link #othersPages})
-     * hold below their level at the start is taken as more huge pages, in whole 2 MiB pages, each
-     * time the pagemap is rescanned. Room is never given back: when the others grow again, that is
-     * pressure a real host has too.
+     * Keeps each node's room the scenario's during the run. The room is the free memory a node had
+     * when it was set; the guest's pages, their swap cache and their page tables take from it and
+     * give back to it. Others on the node move too: the JVM's memory grows (code the JIT
+     * compiles, its malloc arenas, thread stacks: 16 MiB in a run of the fidelity scenario, a
+     * third of its room), the page cache of the JDK's files grows and is reclaimed, the kernel's
+     * shrinkers free slab. The scenario's node has none of them (it is guest RAM's room), so each
+     * time the pagemap is rescanned whatever the others ({@link #othersPages}) hold above their
+     * level at the start is given back to the room (ballast unmapped; a huge page released when
+     * the ballast is short, the rest of it taken back as ballast), and whatever they hold below
+     * it is taken as more ballast, to within {@link #BALLAST_SLACK_PAGES}.
      *
-     * @return the pages taken now
+     * @return the pages of room given back now less those taken
      */
-    public long topUp() {
-        long taken = 0;
+    public long keep() {
+        long net = 0;
         for (int i = 0; i < nodes.size(); i++) {
             Node n = nodes.get(i);
             String meminfo;
@@ -141,31 +179,71 @@ public final class NodeRoom implements AutoCloseable {
             } catch (RuntimeException e) {
                 // a diagnostic only
             }
-            long others = othersPages(meminfo);
+            long others = othersPages(meminfo, ballastNow[i]);
             if (others < 0 || othersAtStart[i] < 0) {
                 continue;
             }
-            othersGaveBack[i] = Math.max(othersGaveBack[i], othersAtStart[i] - others);
-            long takenHuge = held[i] - n.hugePagesAfter();
-            long more = othersGaveBack[i] * 4 / HUGE_KIB - takenHuge;
-            if (more <= 0) {
+            long delta = others - othersAtStart[i];
+            othersGaveBack[i] = Math.max(othersGaveBack[i], -delta);
+            othersTook[i] = Math.max(othersTook[i], delta);
+            long want = delta - compensated[i]; // > 0: give room back; < 0: take room
+            if (Math.abs(want) < BALLAST_SLACK_PAGES) {
                 continue;
             }
             try {
-                Files.writeString(hugePages(n.node()), String.valueOf(held[i] + more));
-                long now = readLong(hugePages(n.node()));
-                if (now > held[i]) {
-                    long pages = (now - held[i]) * HUGE_KIB / 4;
-                    taken += pages;
-                    toppedUpPages += pages;
-                    topUps++;
-                    held[i] = now;
+                if (want > 0) {
+                    giveBack(i, want);
+                    givenBackPages += want;
+                } else {
+                    addBallast(i, -want);
+                    toppedUpPages += -want;
                 }
-            } catch (IOException | RuntimeException e) {
-                // the room stays as it is; room_topped_up_pages says how much was taken
+                compensated[i] += want;
+                net += want;
+                corrections++;
+            } catch (SyscallException | IOException e) {
+                // the room stays as it is until the next rescan; room_given_back_pages and room_topped_up_pages say what was done
             }
         }
-        return taken;
+        return net;
+    }
+
+    private void addBallast(int i, long pages) {
+        ballast.get(i).add(lockOnNode(nodes.get(i).node(), pages));
+        ballastNow[i] += pages;
+    }
+
+    /**
+     * Frees {@code pages} of node {@code i}'s set-aside memory: ballast from the newest mapping
+     * back (the tail of a mapping unmapped), then, when the ballast is short, whole huge pages,
+     * taking back as ballast what a huge page freed beyond the need.
+     */
+    private void giveBack(int i, long pages) throws IOException {
+        long need = pages;
+        List<long[]> mine = ballast.get(i);
+        while (need > 0 && !mine.isEmpty()) {
+            long[] m = mine.getLast();
+            long take = Math.min(need, m[1]);
+            Syscalls.munmap(m[0] + (m[1] - take) * Syscalls.PAGE_SIZE, take * Syscalls.PAGE_SIZE);
+            m[1] -= take;
+            if (m[1] == 0) {
+                mine.removeLast();
+            }
+            ballastNow[i] -= take;
+            need -= take;
+        }
+        if (need > 0) {
+            int node = nodes.get(i).node();
+            long pagesPerHuge = HUGE_KIB / 4;
+            long huge = Math.min(hugeNow[i], (need + pagesPerHuge - 1) / pagesPerHuge);
+            Files.writeString(hugePages(node), String.valueOf(hugeNow[i] - huge));
+            long now = readLong(hugePages(node));
+            long freed = (hugeNow[i] - now) * pagesPerHuge;
+            hugeNow[i] = now;
+            if (freed > need) {
+                addBallast(i, freed - need);
+            }
+        }
     }
 
     /** The most free pages a rescan saw on each node during the run, summed over the nodes. */
@@ -173,9 +251,34 @@ public final class NodeRoom implements AutoCloseable {
         return Arrays.stream(maxFreeSeen).sum();
     }
 
-    /** The 2 MiB huge pages this room holds (reservation and top-ups), summed over the nodes. */
+    /** The 2 MiB huge pages this room holds now, summed over the nodes. */
     public long hugePagesHeld() {
-        return Arrays.stream(held).sum();
+        return Arrays.stream(hugeNow).sum();
+    }
+
+    /** The 4 KiB pages of ballast this room holds now, summed over the nodes. */
+    public long ballastPagesHeld() {
+        return Arrays.stream(ballastNow).sum();
+    }
+
+    /**
+     * Maps {@code pages} of anonymous memory bound to {@code node} and locks them: the pages are
+     * taken from the node's free memory now ({@code mlock} faults them in) and never reclaimed.
+     *
+     * @return {@code {address, pages}} of the mapping
+     */
+    static long[] lockOnNode(int node, long pages) {
+        long len = pages * Syscalls.PAGE_SIZE;
+        long addr = Syscalls.mmapAnonymous(0, len, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_PRIVATE);
+        try {
+            Syscalls.madvise(addr, len, Syscalls.MADV_NOHUGEPAGE); // 4 KiB pages: to the page, and none left free in a THP
+            Syscalls.mbind(addr, len, Syscalls.MPOL_BIND, node, 0);
+            Syscalls.mlock(addr, len);
+        } catch (SyscallException e) {
+            Syscalls.munmap(addr, len);
+            throw e;
+        }
+        return new long[] {addr, pages};
     }
 
     /** The 2 MiB huge pages the nodes have now ({@code nr_hugepages}), summed: less than held if the pool shrank. */
@@ -196,14 +299,24 @@ public final class NodeRoom implements AutoCloseable {
         return Arrays.stream(othersGaveBack).sum();
     }
 
-    /** Pages of room {@link #topUp} took back during the run. */
+    /** The most pages the others took above their level at the start, summed over the nodes. */
+    public long othersTookPages() {
+        return Arrays.stream(othersTook).sum();
+    }
+
+    /** Pages of room {@link #keep} took back during the run. */
     public long toppedUpPages() {
         return toppedUpPages;
     }
 
-    /** How many times {@link #topUp} took room back. */
-    public long topUps() {
-        return topUps;
+    /** Pages of room {@link #keep} gave back during the run. */
+    public long givenBackPages() {
+        return givenBackPages;
+    }
+
+    /** How many times {@link #keep} corrected a node's room. */
+    public long corrections() {
+        return corrections;
     }
 
     public List<Node> nodes() {
@@ -245,6 +358,7 @@ public final class NodeRoom implements AutoCloseable {
     public static NodeRoom shrink(int[] realNode, long[] pages, long[] wmarkMin, long[] wmarkLow) {
         int[] online = LinuxHost.onlineNodes();
         List<Node> out = new ArrayList<>();
+        List<List<long[]>> ballast = new ArrayList<>();
         long minFreeBefore;
         long scaleBefore;
         try {
@@ -253,7 +367,10 @@ public final class NodeRoom implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the kernel's watermark settings: " + e.getMessage(), e);
         }
-        Syscalls.mlockall(Syscalls.MCL_CURRENT); // the JVM as it is now; guest RAM is mapped later and stays reclaimable
+        Syscalls.mlockall(Syscalls.MCL_CURRENT); // the JVM as it is now, faulted in
+        // and as it grows (locked as it faults): counted in the node's Mlocked, so keep() can make up for it;
+        // guest RAM, mapped later, is unlocked by GuestRam and stays reclaimable
+        Syscalls.mlockall(Syscalls.MCL_CURRENT | Syscalls.MCL_FUTURE | Syscalls.MCL_ONFAULT);
         long pcpBefore = -1;
         try {
             pcpBefore = readLong(PCP_HIGH_FRACTION);
@@ -296,29 +413,39 @@ public final class NodeRoom implements AutoCloseable {
                 // a few passes: the kernel may hand out fewer huge pages than asked, and the free
                 // memory moves while it gathers them (per-CPU lists, reclaim, compaction)
                 for (int pass = 0; pass < 4; pass++) {
-                    // MemFree leaves out the per-CPU lists' free pages, but gathering huge pages drains them
-                    long extra = (memFreeKib(r) - target * 4) / HUGE_KIB;
+                    long extra = (freePages(r) - target) * 4 / HUGE_KIB;
                     if (extra <= 0) {
                         break;
                     }
                     Files.writeString(hugePages(r), String.valueOf(held + extra));
                     long now = readLong(hugePages(r));
                     if (now == held) {
-                        break; // the node gives no more
+                        break; // the node gives no more whole blocks
                     }
                     held = now;
                 }
+                // the rest, to the page: the last 2 MiB, and what compaction could not make whole
+                long ballastPages = 0;
+                List<long[]> mine = new ArrayList<>();
+                ballast.add(mine);
+                for (int pass = 0; pass < 4; pass++) {
+                    long extra = freePages(r) - target;
+                    if (extra <= BALLAST_SLACK_PAGES) {
+                        break;
+                    }
+                    mine.add(lockOnNode(r, extra));
+                    ballastPages += extra;
+                }
                 long[] w = zoneinfo(LinuxHost.readProcFile("/proc/zoneinfo"), r);
-                // the room as set: free pages, and those on the per-CPU lists (free too, but not in MemFree)
-                out.add(new Node(r, target, before, held, memFreeKib(r) / 4 + w[4], w[0], w[1], w[2]));
+                out.add(new Node(r, target, before, held, ballastPages, freePages(r), w[0], w[1], w[2]));
             }
         } catch (IOException | SyscallException e) {
-            NodeRoom partial = new NodeRoom(out, minFreeBefore, scaleBefore);
+            NodeRoom partial = new NodeRoom(out, ballast, minFreeBefore, scaleBefore);
             partial.pcpFractionBefore = pcpBefore;
             partial.close();
             throw new IllegalStateException("cannot resize the NUMA nodes: " + e.getMessage(), e);
         }
-        NodeRoom room = new NodeRoom(out, minFreeBefore, scaleBefore);
+        NodeRoom room = new NodeRoom(out, ballast, minFreeBefore, scaleBefore);
         room.pcpFractionBefore = pcpBefore;
         return room;
     }
@@ -359,6 +486,15 @@ public final class NodeRoom implements AutoCloseable {
         return out;
     }
 
+    /**
+     * A node's free pages as the kernel has them: {@code MemFree} and the pages on its zones'
+     * per-CPU free lists, which {@code MemFree} leaves out ({@code NR_FREE_PAGES} drops when a
+     * list is filled) and an allocation on that CPU takes first.
+     */
+    static long freePages(int node) throws IOException {
+        return memFreeKib(node) / 4 + zoneinfo(LinuxHost.readProcFile("/proc/zoneinfo"), node)[4];
+    }
+
     /** {@code Node N MemFree: X kB} of {@code /sys/devices/system/node/nodeN/meminfo}. */
     static long memFreeKib(int node) throws IOException {
         return meminfoKib(nodeMeminfo(node), "MemFree");
@@ -379,13 +515,22 @@ public final class NodeRoom implements AutoCloseable {
         return Long.parseLong(LinuxHost.readProcFile(p.toString()).trim());
     }
 
-    /** Gives the huge pages back (each node to its count before). */
+    /** Gives the ballast and the huge pages back (each node to its count before), and the settings. */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
+        for (List<long[]> mine : ballast) {
+            for (long[] m : mine) {
+                try {
+                    Syscalls.munmap(m[0], m[1] * Syscalls.PAGE_SIZE);
+                } catch (SyscallException e) {
+                    // the process ends with the run; its memory goes with it
+                }
+            }
+        }
         try {
             Syscalls.munlockall();
         } catch (SyscallException e) {

@@ -474,10 +474,31 @@ public final class Syscalls {
     public static final long SYS_mlockall = 151;
     public static final long SYS_munlockall = 152;
     public static final int MCL_CURRENT = 1;
+    public static final int MCL_FUTURE = 2;
+    public static final int MCL_ONFAULT = 4;
 
     /** {@code mlockall(flags)}: locks the process's mappings in memory ({@link #MCL_CURRENT}: those that exist now). */
     public static void mlockall(int flags) {
         syscall("mlockall", String.valueOf(flags), SYS_mlockall, flags, 0, 0, 0, 0, 0);
+    }
+
+    /** x86-64 {@code mlock}. */
+    public static final long SYS_mlock = 149;
+
+    /**
+     * {@code mlock(addr, len)}: faults the range in (a private writable mapping gets its own
+     * pages, from the VMA's memory policy) and keeps it out of reclaim.
+     */
+    public static void mlock(long addr, long len) {
+        syscall("mlock", hex(addr) + ", " + len, SYS_mlock, addr, len, 0, 0, 0, 0);
+    }
+
+    /** x86-64 {@code munlock}. */
+    public static final long SYS_munlock = 150;
+
+    /** {@code munlock(addr, len)}: the range may be reclaimed again (clears {@code VM_LOCKED} an {@code MCL_FUTURE} set). */
+    public static void munlock(long addr, long len) {
+        syscall("munlock", hex(addr) + ", " + len, SYS_munlock, addr, len, 0, 0, 0, 0);
     }
 
     /** {@code munlockall()}. */

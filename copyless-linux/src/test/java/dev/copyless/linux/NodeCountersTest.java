@@ -40,6 +40,21 @@ class NodeCountersTest {
     }
 
     @Test
+    void othersOnANodeAreSlabFileCacheAndLockedMemoryLessTheSwapCacheAndTheBallast() {
+        String meminfo = """
+                Node 0 MemFree:            4000 kB
+                Node 0 FilePages:         20000 kB
+                Node 0 SwapCached:         8000 kB
+                Node 0 Mlocked:          400000 kB
+                Node 0 Slab:               4000 kB
+                """;
+        // (4000 + 20000 - 8000 + 400000) / 4 = 104000 pages, of which the ballast's 1000 are the room's own
+        assertThat(NodeRoom.othersPages(meminfo, 1000)).isEqualTo(103_000);
+        assertThat(NodeRoom.othersPages(meminfo, 0)).isEqualTo(104_000);
+        assertThat(NodeRoom.othersPages(meminfo.replace("Mlocked", "Unevictable"), 0)).as("a field missing").isEqualTo(-1);
+    }
+
+    @Test
     void memFreeOfANode() {
         String meminfo = "Node 1 MemTotal:        1048576 kB\nNode 1 MemFree:          987654 kB\nNode 1 MemUsed:  1 kB\n";
         assertThat(NodeRoom.meminfoKib(meminfo, "MemFree")).isEqualTo(987654);
