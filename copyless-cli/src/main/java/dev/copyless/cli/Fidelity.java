@@ -3,6 +3,7 @@ package dev.copyless.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.copyless.metrics.Counter;
 import dev.copyless.metrics.RunResult;
+import dev.copyless.scenario.CostProfile;
 import dev.copyless.scenario.Scenario;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,19 +75,24 @@ final class Fidelity {
     static final long UNBOUNDED_BYTES_PER_SECOND = 4096L * 1_000_000_000L;
 
     /**
-     * The scenario with every swap device as the real side's modelled clock
-     * ({@code --real-clock modelled}) sees the VM's device: a read costs the vCPU that waits for
-     * it the device's read latency plus one page's transfer, and nothing else. The real side
-     * never queues a read behind another in modelled time, and charges nobody for a write: the
-     * kernel's kswapd, its writeback and the I/O itself run in real time, outside the modelled
-     * second, on a device that under QEMU's TCG did 15,000-17,000 swap I/Os per modelled second
-     * where the calibrated bandwidth allows about 7,750. So the simulated device reads at
-     * {@code read-latency + 4096 / bandwidth}, writes in no time, and has a queue and a bandwidth
-     * that never make a request wait. The reclaim (which pages, how many, what refaults) is
-     * then held to the kernel's under the same prices; the simulator's device queue is not under
-     * test here (docs/FIDELITY.md).
+     * The scenario priced as the real side's modelled clock ({@code --real-clock modelled},
+     * {@code RealClock}) prices the VM. A swap read costs the vCPU that waits for it the
+     * device's read latency plus one page's transfer, and nothing else: the real side never
+     * queues a read behind another in modelled time, and charges nobody for a write, a reclaim
+     * scan or a TLB shootdown, because the kernel's kswapd, direct reclaim, writeback and the
+     * I/O itself run in real time, outside the modelled second (under QEMU's TCG the device did
+     * 15,000-17,000 swap I/Os per modelled second where the calibrated bandwidth allows about
+     * 7,750). So every simulated device reads at {@code read-latency + 4096 / bandwidth}, writes
+     * in no time, and has a queue and a bandwidth that never make a request wait, and
+     * {@code reclaim-scan-ns} and {@code tlb-shootdown-ns} are 0. The reclaim (which pages, how
+     * many, what refaults) is then held to the kernel's under the same prices; the simulator's
+     * device queue and reclaim costs are not under test here (docs/FIDELITY.md).
      */
     static Scenario asTheModelledClockSees(Scenario s) {
+        Map<String, Long> cost = CostProfile.costOf(s.cost());
+        cost.put("reclaim-scan-ns", 0L);
+        cost.put("tlb-shootdown-ns", 0L);
+        s = s.withCost(CostProfile.costFrom(cost));
         List<Scenario.Swap> devices = new ArrayList<>();
         for (Scenario.Swap d : s.host().swap()) {
             long read = d.readNs() + 4096L * 1_000_000_000L / d.bytesPerSecond();
@@ -95,6 +101,69 @@ final class Fidelity {
                     d.node()));
         }
         return s.withHost(s.host().withSwap(devices));
+    }
+
+    /**
+     * A figure printed beside the compared metrics to say where they part, not held to the
+     * target: the work done and the reclaim's own counts.
+     *
+     * @param name      its name in the output
+     * @param simulated how it is read from a simulated run
+     * @param realKeys  the real per-policy keys whose sum it is (the kernel's own counters)
+     */
+    record Context(String name, ToLongFunction<RunResult> simulated, List<String> realKeys) {}
+
+    /** The context figures, in output order. */
+    static final List<Context> CONTEXT = List.of(
+            new Context("guest_accesses", r -> gauge(r, "guest_accesses"), List.of("guest_accesses")),
+            new Context("pgsteal", r -> r.counter(Counter.PGSTEAL_KSWAPD) + r.counter(Counter.PGSTEAL_DIRECT),
+                    List.of("kernel_pgsteal_kswapd", "kernel_pgsteal_direct")),
+            new Context("host_free_pages_mean", r -> gauge(r, "host_free_pages_mean"), List.of("host_free_pages_mean")));
+
+    private static long gauge(RunResult r, String key) {
+        return ((Number) r.metrics().getOrDefault(key, 0L)).longValue();
+    }
+
+    /**
+     * A context figure's real values, one per run, or null when a run lacks one of its keys (an
+     * output written before the key existed).
+     */
+    static long[] contextValues(List<JsonNode> runs, String p, Context c) {
+        long[] v = new long[runs.size()];
+        for (int i = 0; i < v.length; i++) {
+            for (String k : c.realKeys()) {
+                JsonNode x = runs.get(i) == null ? null : runs.get(i).path(p).get(k);
+                if (x == null || !x.canConvertToLong()) {
+                    return null;
+                }
+                v[i] += x.asLong();
+            }
+        }
+        return v;
+    }
+
+    /**
+     * How many times slower than the run's clock the real runs went by the wall clock
+     * ({@code wall_time_ns / virtual_time_ns}), {@code {min, max}} over every run and policy; null
+     * when the output has no wall time. On the modelled clock this is how much more real time
+     * the kernel's reclaim had, per second of the guest's work, than it would at full speed.
+     */
+    static double[] slowdown(List<JsonNode> runs) {
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (JsonNode r : runs) {
+            for (String p : POLICIES) {
+                JsonNode w = r == null ? null : r.path(p).get("wall_time_ns");
+                JsonNode v = r == null ? null : r.path(p).get("virtual_time_ns");
+                if (w == null || v == null || v.asLong() <= 0) {
+                    return null;
+                }
+                double x = w.asLong() / (double) v.asLong();
+                min = Math.min(min, x);
+                max = Math.max(max, x);
+            }
+        }
+        return runs.isEmpty() ? null : new double[] {min, max};
     }
 
     /** S/R; null (no ratio) when the real value is 0. */

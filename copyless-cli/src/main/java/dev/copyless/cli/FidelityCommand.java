@@ -379,12 +379,22 @@ final class FidelityCommand implements Callable<Integer> {
             pairs.put(x.name(), x.realKey());
         }
         m.put("real_counters", pairs);
-        Map<String, Object> work = new LinkedHashMap<>();
-        for (String pol : Fidelity.POLICIES) {
-            work.put(pol, Fidelity.entry(((Number) sim.get(pol).metrics().getOrDefault("guest_accesses", 0L)).longValue(),
-                    Fidelity.realValues(Fidelity.realRuns(vm), pol, "guest_accesses")));
+        for (Fidelity.Context c : Fidelity.CONTEXT) {
+            Map<String, Object> per = new LinkedHashMap<>();
+            for (String pol : Fidelity.POLICIES) {
+                long[] real = Fidelity.contextValues(Fidelity.realRuns(vm), pol, c);
+                if (real != null) {
+                    per.put(pol, Fidelity.entry(c.simulated().applyAsLong(sim.get(pol)), real));
+                }
+            }
+            if (!per.isEmpty()) {
+                m.put(c.name(), per);
+            }
         }
-        m.put("guest_accesses", work);
+        double[] slow = Fidelity.slowdown(Fidelity.realRuns(vm));
+        if (slow != null) {
+            m.put("real_slowdown", Map.of("min", Math.round(slow[0] * 10) / 10.0, "max", Math.round(slow[1] * 10) / 10.0));
+        }
         m.put("real_clock", vm.path("clock").asText("measured"));
         m.put("lru_gen", vm.path("lru_gen").asText("unknown"));
         m.put("real_runs", Fidelity.realRuns(vm).size());
@@ -412,10 +422,19 @@ final class FidelityCommand implements Callable<Integer> {
                 o.printf(Locale.ROOT, "%-10s %-26s %,12d %,12.0f %19s %8s%s %s%n", p, x.name(), sv, mean, range(rv),
                         Fidelity.ratioText(sv, mean), flag ? "*" : " ", x.realKey());
             }
-            long[] acc = Fidelity.realValues(runs, p, "guest_accesses");
-            o.printf(Locale.ROOT, "%-10s %-26s %,12d %,12.0f %19s%n%n", p, "(guest_accesses)",
-                    ((Number) sim.get(p).metrics().getOrDefault("guest_accesses", 0L)).longValue(), Fidelity.mean(acc),
-                    range(acc));
+            for (Fidelity.Context c : Fidelity.CONTEXT) {
+                long[] real = Fidelity.contextValues(runs, p, c);
+                if (real != null) {
+                    o.printf(Locale.ROOT, "%-10s %-26s %,12d %,12.0f %19s%n", p, "(" + c.name() + ")",
+                            c.simulated().applyAsLong(sim.get(p)), Fidelity.mean(real), range(real));
+                }
+            }
+            o.println();
+        }
+        double[] slow = Fidelity.slowdown(runs);
+        if (slow != null) {
+            o.printf(Locale.ROOT, "the real runs took %.1f to %.1f s of wall time per second of run time (wall_time_ns /"
+                    + " virtual_time_ns): the kernel's reclaim ran on the wall clock%n", slow[0], slow[1]);
         }
         o.printf(Locale.ROOT, "* outside the %.2f-%.2f target of issue 11 (pswpin, pswpout, numa_pages_migrated);"
                 + " docs/FIDELITY.md says why%n", Fidelity.LOW, Fidelity.HIGH);

@@ -143,6 +143,13 @@ public interface HostMemory extends AutoCloseable {
      */
     Verification verifyAll();
 
+    /**
+     * Called by the engine after every event with the virtual time now, so that a backend can
+     * sample its state over the run (the simulated host's free frames); the Linux backend samples
+     * at its own pagemap rescans instead.
+     */
+    default void observe(long nowNs) {}
+
     /** Adds this backend's end-of-run gauges (e.g. swap slots in use) to {@code out}. */
     default void gauges(java.util.Map<String, Long> out) {}
 

@@ -45,6 +45,11 @@ import java.util.Map;
  */
 public final class SimulatedHost implements HostMemory {
     private final Kernel k;
+    /** How often {@link #observe} samples the nodes' free frames: every 1 ms of virtual time. */
+    static final long OBSERVE_EVERY_NS = 1_000_000;
+    private long nextObserveNs;
+    private long freeFramesSum;
+    private long observations;
 
     /** A model host: no bytes, no faults. */
     public SimulatedHost(HostNode[] nodes, SwapDevice[] swaps, CostModel cost, VmStat stat, Engine engine,
@@ -247,7 +252,19 @@ public final class SimulatedHost implements HostMemory {
     }
 
     @Override
+    public void observe(long nowNs) {
+        while (nowNs >= nextObserveNs) {
+            for (HostNode n : k.nodes) {
+                freeFramesSum += n.freeFrames();
+            }
+            observations++;
+            nextObserveNs += OBSERVE_EVERY_NS;
+        }
+    }
+
+    @Override
     public void gauges(Map<String, Long> out) {
+        out.put("host_free_pages_mean", observations == 0 ? 0 : Math.round(freeFramesSum / (double) observations));
         long used = 0;
         for (SwapDevice d : k.swaps) {
             used += d.slots() - d.freeSlots();

@@ -27,6 +27,10 @@ public enum Gauge implements Metric {
             "The kernel's own `pswpout` delta over the run (`/proc/vmstat`): system-wide, like `kernel_pswpin`."),
     KERNEL_PGMAJFAULT("kernel_pgmajfault", "", Unit.FAULTS, Scope.LINUX_BACKEND,
             "This process's `majflt` delta over the run (`/proc/self/stat`): swap-ins that read the device."),
+    WALL_TIME_NS("wall_time_ns", "", NANOSECONDS, Scope.LINUX_BACKEND,
+            "Real (wall-clock) time the run took on the Linux backend, from the backend's set-up to the end of the run; "
+                    + "over `virtual_time_ns`, how much slower than the run's clock the kernel saw the guest go (on "
+                    + "`--real-clock modelled` under QEMU's TCG, 10 to 30 times: docs/FIDELITY.md)."),
     BYTES_COPIED_BY_US("bytes_copied_by_us", "", BYTES, Scope.LINUX_BACKEND,
             "Bytes of guest data copied by our own code: every guest page copy (naive balancing, and "
                     + "copyless's fallback copies of pages that were not moved)."),
@@ -130,6 +134,10 @@ public enum Gauge implements Metric {
             "`--host-reclaim kernel` only: the largest low watermark of a resized node."),
     RESIZED_NODE_WMARK_HIGH("resized_node_wmark_high", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
             "`--host-reclaim kernel` only: the largest high watermark of a resized node."),
+    HOST_FREE_PAGES_MEAN("host_free_pages_mean", "", PAGES, Scope.EVERY_RUN,
+            "The host nodes' free memory over the run, summed over the nodes: the mean of samples every 1 ms of "
+                    + "virtual time (simulated host: free frames) or at every pagemap rescan (Linux backend: the resized "
+                    + "nodes' `MemFree` with `--host-reclaim kernel`, else the shadow's limits less its resident pages)."),
     SWAP_SLOTS_USED("swap_slots_used", "", PAGES, Scope.EVERY_RUN,
             "Swap slots in use at the end of the run."),
     PAGES_VERIFIED("pages_verified", "", PAGES, Scope.CONTENT_CHECK,

@@ -181,7 +181,8 @@ public record CostProfile(String host, Map<String, Long> cost, Map<String, Strin
         return m;
     }
 
-    static Scenario.Cost costFrom(Map<String, Long> values) {
+    /** A cost section from values by key ({@link #costOf}'s keys, every one given). */
+    public static Scenario.Cost costFrom(Map<String, Long> values) {
         RecordComponent[] rcs = Scenario.Cost.class.getRecordComponents();
         Class<?>[] types = new Class<?>[rcs.length];
         Object[] args = new Object[rcs.length];

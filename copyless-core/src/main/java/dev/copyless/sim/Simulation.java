@@ -164,8 +164,12 @@ public final class Simulation implements AutoCloseable {
     public Simulation checkInvariantsAfterEachEvent(boolean on) {
         engine.afterEachEvent(on ? () -> {
             metrics.sampleUpTo(engine.now());
+            host.observe(engine.now());
             checkInvariants();
-        } : () -> metrics.sampleUpTo(engine.now()));
+        } : () -> {
+            metrics.sampleUpTo(engine.now());
+            host.observe(engine.now());
+        });
         return this;
     }
 

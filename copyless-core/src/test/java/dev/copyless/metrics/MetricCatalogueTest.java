@@ -113,7 +113,7 @@ class MetricCatalogueTest {
         for (Counter c : Counter.values()) {
             expected.add(c.metricName());
         }
-        expected.addAll(List.of("freed_gfns_still_backed", "moved_page_list_size", "swap_slots_used", "pages_verified",
+        expected.addAll(List.of("freed_gfns_still_backed", "moved_page_list_size", "host_free_pages_mean", "swap_slots_used", "pages_verified",
                 "pages_lost", "pages_lost_silently", "lost_pages", "data_movements_per_balanced_moved_page",
                 "remote_access_fraction", "virtual_time_ns", "balancing_migration_latency_ns", "guest_access_latency_ns",
                 "remote_access_fraction_over_time", "counters_over_time", "link_utilisation_over_time"));

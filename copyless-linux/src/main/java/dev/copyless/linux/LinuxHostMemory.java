@@ -92,6 +92,11 @@ public final class LinuxHostMemory implements HostMemory {
     private final Pagemap pagemap;
     private final long[] one = new long[1];
     private final int[] resident;
+    /** {@link System#nanoTime} when this host was set up (its nodes resized): {@code wall_time_ns}. */
+    private final long startedNanos;
+    /** The host's free pages summed at every rescan, and the rescans: {@code host_free_pages_mean}. */
+    private long freePagesSum;
+    private long freeSamples;
     private final int[] debt;
     private final PageoutDaemon kswapd;
     private final ProcVmstat.Snapshot kernelBefore;
@@ -196,6 +201,7 @@ public final class LinuxHostMemory implements HostMemory {
             }
             throw e;
         }
+        this.startedNanos = System.nanoTime();
         engine.wake(kswapd, rescanNs);
     }
 
@@ -915,7 +921,13 @@ public final class LinuxHostMemory implements HostMemory {
         }
         if (nodeRoom != null) {
             nodeRoom.keep(); // the room stays the scenario's whatever others on the node take or give back
+            freePagesSum += nodeRoom.lastFreePages();
+        } else {
+            for (int n = 0; n < limits.length; n++) {
+                freePagesSum += Math.max(0, limits[n].pages() - resident[n]);
+            }
         }
+        freeSamples++;
         return changed;
     }
 
@@ -957,6 +969,7 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("kernel_pswpin", d.pswpin());
         out.put("kernel_pswpout", d.pswpout());
         out.put("kernel_pgmajfault", d.processMajflt());
+        out.put("wall_time_ns", System.nanoTime() - startedNanos);
         out.put("bytes_copied_by_us", bytesCopiedByUs);
         out.put("moved_page_bytes_copied_by_us", movedBytesCopiedByUs);
         out.put("rescan_found_swapped", rescanSwappedOut);
@@ -980,6 +993,7 @@ public final class LinuxHostMemory implements HostMemory {
             }
         }
         out.put("swap_slots_used", swapped);
+        out.put("host_free_pages_mean", freeSamples == 0 ? 0 : Math.round(freePagesSum / (double) freeSamples));
         placement.gauges(out);
         if (reclaim == HostReclaim.KERNEL) {
             Map<String, Long> v = ProcVmstat.vmstat();

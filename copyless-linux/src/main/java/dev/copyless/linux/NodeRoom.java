@@ -88,6 +88,8 @@ public final class NodeRoom implements AutoCloseable {
     private final long[] othersTook;
     /** Per node: the most free pages seen at a rescan during the run. */
     private final long[] maxFreeSeen;
+    /** Per node: the free pages ({@code MemFree}) seen at the last {@link #keep}. */
+    private final long[] lastFree;
     /** Pages of room taken back by {@link #keep} (more ballast), summed over the nodes and the run. */
     private long toppedUpPages;
     /** Pages of room given back by {@link #keep} (ballast or huge pages released), summed over the nodes and the run. */
@@ -106,6 +108,7 @@ public final class NodeRoom implements AutoCloseable {
         this.othersGaveBack = new long[k];
         this.othersTook = new long[k];
         this.maxFreeSeen = new long[k];
+        this.lastFree = new long[k];
         for (int i = 0; i < k; i++) {
             List<long[]> mine = new ArrayList<>(i < ballast.size() ? ballast.get(i) : List.of());
             this.ballast.add(mine);
@@ -175,7 +178,9 @@ public final class NodeRoom implements AutoCloseable {
                 continue;
             }
             try {
-                maxFreeSeen[i] = Math.max(maxFreeSeen[i], meminfoKib(meminfo, "MemFree") / 4);
+                long free = meminfoKib(meminfo, "MemFree") / 4;
+                maxFreeSeen[i] = Math.max(maxFreeSeen[i], free);
+                lastFree[i] = free;
             } catch (RuntimeException e) {
                 // a diagnostic only
             }
@@ -244,6 +249,11 @@ public final class NodeRoom implements AutoCloseable {
                 addBallast(i, freed - need);
             }
         }
+    }
+
+    /** The free pages ({@code MemFree}) the last {@link #keep} saw, summed over the nodes. */
+    public long lastFreePages() {
+        return Arrays.stream(lastFree).sum();
     }
 
     /** The most free pages a rescan saw on each node during the run, summed over the nodes. */
