@@ -127,6 +127,10 @@ public enum Gauge implements Metric {
                     + "scenario node (docs/VM.md); the scenario's size is the target."),
     RESIZED_NODE_FREE_PAGES_MAX("resized_node_free_pages_max", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
             "`--host-reclaim kernel` only: the largest such free memory."),
+    RESIZED_NODE_RESERVED_PAGES("resized_node_reserved_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
+            "`--host-reclaim kernel` only: free pages of the resized nodes that guest RAM cannot have, behind their "
+                    + "zones' `lowmem_reserve` for a movable allocation (`/proc/zoneinfo` `protection:`), summed over the "
+                    + "nodes; not counted in the room (`resized_node_free_pages_*`)."),
     RESIZED_NODE_WMARK_MIN("resized_node_wmark_min", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
             "`--host-reclaim kernel` only: the largest min watermark of a resized node (`/proc/zoneinfo`, "
                     + "summed over its zones), after `vm.min_free_kbytes` was set from the scenario's."),

@@ -153,31 +153,34 @@ public final class LinuxHost {
         if (freeSwapPages() < 16) {
             return Optional.of("swap is not usable: the active swap devices are full; enable a bigger one " + ENABLE_SWAP_HINT);
         }
-        long addr;
-        try {
-            addr = Syscalls.mmapAnonymous(0, Syscalls.PAGE_SIZE, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_PRIVATE);
-        } catch (SyscallException e) {
-            return Optional.of("cannot map memory: " + e.getMessage());
-        }
+        // a fresh page per attempt: MADV_PAGEOUT drains only this CPU's LRU batch, so a page touched
+        // before the thread moved to another CPU waits in that CPU's batch, where reclaim cannot take it
         try (Pagemap pm = new Pagemap()) {
-            Syscalls.segment(addr, Syscalls.PAGE_SIZE).fill((byte) 0x5A);
             for (int attempt = 0; attempt < 5; attempt++) {
+                long addr;
                 try {
+                    addr = Syscalls.mmapAnonymous(0, Syscalls.PAGE_SIZE, Syscalls.PROT_READ | Syscalls.PROT_WRITE,
+                            Syscalls.MAP_PRIVATE);
+                } catch (SyscallException e) {
+                    return Optional.of("cannot map memory: " + e.getMessage());
+                }
+                try {
+                    Syscalls.segment(addr, Syscalls.PAGE_SIZE).fill((byte) 0x5A);
                     Syscalls.madvise(addr, Syscalls.PAGE_SIZE, Syscalls.MADV_PAGEOUT);
+                    if (Pagemap.swapped(pm.entry(addr))) {
+                        return Optional.empty();
+                    }
                 } catch (SyscallException e) {
                     if (e.errno() == Errno.EINVAL) {
                         return Optional.of("swap is not usable: this kernel has no MADV_PAGEOUT (Linux 5.4 or later is needed)");
                     }
                     return Optional.of("swap is not usable: " + e.getMessage());
-                }
-                if (Pagemap.swapped(pm.entry(addr))) {
-                    return Optional.empty();
+                } finally {
+                    Syscalls.munmap(addr, Syscalls.PAGE_SIZE);
                 }
             }
             return Optional.of("swap is not usable: MADV_PAGEOUT did not put a page into swap (is this process in a cgroup"
                     + " with memory.swap.max = 0?); run it where swap is allowed, with a swap device active");
-        } finally {
-            Syscalls.munmap(addr, Syscalls.PAGE_SIZE);
         }
     }
 }

@@ -1023,6 +1023,7 @@ public final class LinuxHostMemory implements HostMemory {
             }
             out.put("resized_node_free_pages_min", nodeRoom.nodes().isEmpty() ? 0 : roomMin);
             out.put("resized_node_free_pages_max", roomMax);
+            out.put("resized_node_reserved_pages", nodeRoom.nodes().stream().mapToLong(NodeRoom.Node::reservedPagesAfter).sum());
             out.put("resized_node_wmark_min", wmark[0]);
             out.put("resized_node_wmark_low", wmark[1]);
             out.put("resized_node_wmark_high", wmark[2]);

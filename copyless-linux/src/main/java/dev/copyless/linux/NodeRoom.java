@@ -41,11 +41,12 @@ public final class NodeRoom implements AutoCloseable {
     static final long HUGE_KIB = 2048;
 
     /**
-     * One real node: the room wanted, the huge pages it had and holds now, its free memory
-     * after, and its watermarks then (pages, summed over its zones).
+     * One real node: the room wanted, the huge pages it had and holds now, the ballast, its free
+     * memory after (usable by guest RAM, and behind the zones' {@code lowmem_reserve}), and its
+     * watermarks then (pages, summed over its zones).
      */
     public record Node(int node, long targetPages, long hugePagesBefore, long hugePagesAfter, long ballastPages,
-                       long freePagesAfter, long wmarkMin, long wmarkLow, long wmarkHigh) {}
+                       long freePagesAfter, long reservedPagesAfter, long wmarkMin, long wmarkLow, long wmarkHigh) {}
 
     /**
      * Free pages a node may keep above its room without more ballast: the per-CPU lists refill
@@ -251,9 +252,17 @@ public final class NodeRoom implements AutoCloseable {
         }
     }
 
-    /** The free pages ({@code MemFree}) the last {@link #keep} saw, summed over the nodes. */
+    /**
+     * The free pages guest RAM could have when the last {@link #keep} looked, summed over the
+     * nodes: {@code MemFree} less the free pages behind the zones' {@code lowmem_reserve} when
+     * the room was set ({@code resized_node_reserved_pages}; read once, not at every rescan).
+     */
     public long lastFreePages() {
-        return Arrays.stream(lastFree).sum();
+        long sum = 0;
+        for (int i = 0; i < lastFree.length; i++) {
+            sum += Math.max(0, lastFree[i] - nodes.get(i).reservedPagesAfter());
+        }
+        return sum;
     }
 
     /** The most free pages a rescan saw on each node during the run, summed over the nodes. */
@@ -447,7 +456,8 @@ public final class NodeRoom implements AutoCloseable {
                     ballastPages += extra;
                 }
                 long[] w = zoneinfo(LinuxHost.readProcFile("/proc/zoneinfo"), r);
-                out.add(new Node(r, target, before, held, ballastPages, freePages(r), w[0], w[1], w[2]));
+                long[] room = usableFreePages(LinuxHost.readProcFile("/proc/zoneinfo"), r);
+                out.add(new Node(r, target, before, held, ballastPages, room[0], room[1], w[0], w[1], w[2]));
             }
         } catch (IOException | SyscallException e) {
             NodeRoom partial = new NodeRoom(out, ballast, minFreeBefore, scaleBefore);
@@ -497,12 +507,68 @@ public final class NodeRoom implements AutoCloseable {
     }
 
     /**
-     * A node's free pages as the kernel has them: {@code MemFree} and the pages on its zones'
-     * per-CPU free lists, which {@code MemFree} leaves out ({@code NR_FREE_PAGES} drops when a
-     * list is filled) and an allocation on that CPU takes first.
+     * A node's free pages that guest RAM can have: per zone, its free pages ({@code pages free})
+     * and those on its per-CPU free lists ({@code count:}, which {@code MemFree} leaves out and
+     * an allocation on that CPU takes first), less the zone's {@code lowmem_reserve} for a
+     * movable allocation ({@code protection:}'s column of the Movable zone). Guest RAM is
+     * {@code GFP_HIGHUSER_MOVABLE}: {@code __zone_watermark_ok} lets it into a lower zone only
+     * above {@code min + lowmem_reserve[ZONE_MOVABLE]}, so those pages are the kernel's, not the
+     * room's (about 1,000 pages of node 0's DMA zone in the test VM, and a DMA32 zone's share
+     * where the node has a Movable zone above it).
+     *
+     * @return {@code {usable free pages, reserved free pages}} of the node
      */
+    static long[] usableFreePages(String zoneinfo, int node) {
+        List<String> zones = new ArrayList<>();
+        List<long[]> perZone = new ArrayList<>(); // {free, pcp}
+        List<long[]> protection = new ArrayList<>();
+        boolean in = false;
+        for (String line : zoneinfo.lines().toList()) {
+            String t = line.trim();
+            if (t.startsWith("Node ")) {
+                in = t.startsWith("Node " + node + ",");
+                if (in) {
+                    String[] f = t.split("\\s+");
+                    zones.add(f[f.length - 1]);
+                    perZone.add(new long[2]);
+                    protection.add(new long[0]);
+                }
+                continue;
+            }
+            if (!in) {
+                continue;
+            }
+            String[] f = t.split("\\s+");
+            long[] z = perZone.getLast();
+            if (f.length == 3 && f[0].equals("pages") && f[1].equals("free")) {
+                z[0] = Long.parseLong(f[2]);
+            } else if (f.length == 2 && f[0].equals("count:")) {
+                z[1] += Long.parseLong(f[1]);
+            } else if (t.startsWith("protection:")) {
+                String[] v = t.substring(t.indexOf('(') + 1, t.indexOf(')')).split(",");
+                long[] p = new long[v.length];
+                for (int i = 0; i < v.length; i++) {
+                    p[i] = Long.parseLong(v[i].trim());
+                }
+                protection.set(protection.size() - 1, p);
+            }
+        }
+        int movable = zones.indexOf("Movable");
+        long usable = 0;
+        long reserved = 0;
+        for (int i = 0; i < zones.size(); i++) {
+            long free = perZone.get(i)[0] + perZone.get(i)[1];
+            long[] p = protection.get(i);
+            long reserve = p.length == 0 ? 0 : p[movable >= 0 && movable < p.length ? movable : p.length - 1];
+            usable += Math.max(0, free - reserve);
+            reserved += Math.min(free, reserve);
+        }
+        return new long[] {usable, reserved};
+    }
+
+    /** {@link #usableFreePages(String, int)}'s usable pages of a node now. */
     static long freePages(int node) throws IOException {
-        return memFreeKib(node) / 4 + zoneinfo(LinuxHost.readProcFile("/proc/zoneinfo"), node)[4];
+        return usableFreePages(LinuxHost.readProcFile("/proc/zoneinfo"), node)[0];
     }
 
     /** {@code Node N MemFree: X kB} of {@code /sys/devices/system/node/nodeN/meminfo}. */

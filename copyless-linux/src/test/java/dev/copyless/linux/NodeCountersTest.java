@@ -63,6 +63,51 @@ class NodeCountersTest {
     }
 
     @Test
+    void theRoomLeavesOutWhatLowmemReserveKeepsFromAMovableAllocation() {
+        String zoneinfo = """
+                Node 0, zone      DMA
+                  pages free     3000
+                        min      16
+                        protection: (0, 980, 980, 980, 980)
+                  pagesets
+                    cpu: 0
+                              count:    0
+                Node 0, zone    DMA32
+                  pages free     5000
+                        min      50
+                        protection: (0, 0, 0, 0, 0)
+                  pagesets
+                    cpu: 0
+                              count:    100
+                    cpu: 1
+                              count:    20
+                Node 0, zone   Normal
+                  pages free     0
+                        protection: (0, 0, 0, 0, 0)
+                Node 0, zone  Movable
+                  pages free     0
+                        protection: (0, 0, 0, 0, 0)
+                Node 1, zone    DMA32
+                  pages free     600
+                        protection: (0, 0, 256, 256, 256)
+                Node 1, zone   Normal
+                  pages free     0
+                        protection: (0, 0, 0, 0, 0)
+                Node 1, zone  Movable
+                  pages free     5500
+                        protection: (0, 0, 0, 0, 0)
+                  pagesets
+                    cpu: 1
+                              count:    44
+                """;
+        // node 0: DMA's 3,000 less its 980 of reserve, DMA32's 5,000 and its lists' 120
+        assertThat(NodeRoom.usableFreePages(zoneinfo, 0)).containsExactly(2020 + 5120, 980);
+        // node 1: DMA32's 600 less 256 kept from a movable allocation, Movable's 5,500 and 44 on a list
+        assertThat(NodeRoom.usableFreePages(zoneinfo, 1)).containsExactly(344 + 5544, 256);
+        assertThat(NodeRoom.usableFreePages(zoneinfo, 2)).containsExactly(0, 0);
+    }
+
+    @Test
     void watermarksOfANodeSummedOverItsZones() {
         String zoneinfo = """
                 Node 0, zone      DMA
