@@ -573,8 +573,10 @@ public final class LinuxHostMemory implements HostMemory {
                 }
             }
         }
+        long hostMoveNs = 0;
         if (reads != null) {
             swapInBatch(m, reads, dstGfn, batchIdx, count);
+            hostMoveNs = moveSwapCacheHits(m, srcGfn, dstGfn, batchIdx, count);
             if (placement.enabled()) { // where did each swap-in land? (not timed: a check, not part of the migration)
                 long c0 = System.nanoTime();
                 int[] idx = new int[count];
@@ -597,7 +599,8 @@ public final class LinuxHostMemory implements HostMemory {
         }
         if (modelled) { // one remap per entry; the batch's reads go out together: one latency, a transfer each
             long majorReads = majorsSince();
-            return unpaid + count * cost.remapPageNs + (majorReads > 0 ? swapReadNs + majorReads * swapPageTransferNs : 0);
+            return unpaid + count * cost.remapPageNs + (majorReads > 0 ? swapReadNs + majorReads * swapPageTransferNs : 0)
+                    + hostMoveNs;
         }
         return System.nanoTime() - t0;
     }
@@ -738,6 +741,72 @@ public final class LinuxHostMemory implements HostMemory {
                 setState(m, g, w); // the entry waits for the first touch
             }
         }
+    }
+
+    /**
+     * Claim 1's host-side move of a swap-cache page, on a host of several nodes: a batch's
+     * destination that the populate mapped from the swap cache on another node (a swap-cache hit
+     * is mapped where the page is: the source's node, when the kernel reclaimed it there and has
+     * not freed it yet) is moved to the destination's node with {@code move_pages}. That is the
+     * page's one movement, as the simulated host moves a swap-cache page host-side
+     * ({@code host_page_copies}); before, such a page stayed on the source node
+     * ({@code source_node_swapins}).
+     *
+     * @return the copies' cost on the modelled clock ({@code page-copy} between the two nodes), 0 on the measured one
+     */
+    private long moveSwapCacheHits(Vm m, int[] srcGfn, int[] dstGfn, int[] batchIdx, int count) {
+        if (LinuxHost.onlineNodes().length < 2) {
+            return 0;
+        }
+        int[] idx = new int[count];
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (batchIdx[i] >= 0 && PageState.isResident(m.loc.word(dstGfn[i]))) {
+                idx[n++] = i;
+            }
+        }
+        if (n == 0) {
+            return 0;
+        }
+        int[] dst = new int[n];
+        for (int k = 0; k < n; k++) {
+            dst[k] = dstGfn[idx[k]];
+        }
+        int[] nodes = NodePlacement.nodesOf(m.ram, dst, n);
+        long[] addrs = new long[n];
+        int[] to = new int[n];
+        int[] which = new int[n];
+        int moves = 0;
+        for (int k = 0; k < n; k++) {
+            int want = realNode[m.loc.pinnedNode(dst[k])];
+            if (nodes[k] >= 0 && nodes[k] != want) {
+                addrs[moves] = m.ram.address(dst[k]);
+                to[moves] = want;
+                which[moves++] = k;
+            }
+        }
+        if (moves == 0) {
+            return 0;
+        }
+        int[] status = new int[moves];
+        try {
+            Syscalls.movePages(addrs, moves, to, status, Syscalls.MPOL_MF_MOVE);
+        } catch (SyscallException e) {
+            primitiveFailures++;
+            return 0; // the pages stay where the kernel mapped them; the read-back counts them
+        }
+        long ns = 0;
+        for (int j = 0; j < moves; j++) {
+            if (status[j] != to[j]) {
+                continue;
+            }
+            int k = which[j];
+            placement.kernelMigration(nodes[k], to[j]);
+            stat.inc(Counter.HOST_PAGE_COPIES);
+            stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
+            ns += cost.copyNs(m.loc.pinnedNode(srcGfn[idx[k]]), m.loc.pinnedNode(dst[k]));
+        }
+        return modelled ? ns : 0;
     }
 
     /** Claims 6-8's swap-in of one page onto the destination's node ({@code MADV_POPULATE_READ}); false if the kernel refused it. */
