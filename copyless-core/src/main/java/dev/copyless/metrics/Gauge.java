@@ -97,11 +97,13 @@ public enum Gauge implements Metric {
                     + "with `move_pages` (no target nodes)."),
     MIGRATED_PAGES_ON_DESTINATION_NODE("migrated_pages_on_destination_node", "", PAGES, Scope.LINUX_MULTI_NODE,
             "Of those, the pages on the destination's node. A page still in the swap cache when it moved is "
-                    + "mapped where it is, on the source's node."),
+                    + "mapped where it is, on the source's node; migrate-before-map then moves it to the destination's "
+                    + "node (`move_pages`, a `host_page_copies`), map-then-migrate leaves it there."),
     SOURCE_NODE_SWAPINS("source_node_swapins", "", PAGES, Scope.LINUX_MULTI_NODE,
             "On a host with two nodes or more: swapped pages that a balancing migration brought back onto the "
                     + "node the page is leaving (read back): the naive balancer's read of a swapped source, or a "
-                    + "copyless migrate-before-map whose swap-in landed on the source's node."),
+                    + "copyless migrate-before-map whose swap-in landed on the source's node and could not be moved on "
+                    + "to the destination's (a page found in the swap cache there is moved: `host_page_copies`)."),
     CROSS_NODE_BYTES_COPIED("cross_node_bytes_copied", "", BYTES, Scope.LINUX_MULTI_NODE,
             "On a host with two nodes or more: 4,096 per guest copy whose source and destination pages (read "
                     + "back) are on different nodes, and per page migration (`move_pages`) between two nodes."),

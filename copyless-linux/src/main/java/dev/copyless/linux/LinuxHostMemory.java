@@ -34,8 +34,9 @@ import java.util.Map;
  * before), then, for migrate-before-map (claims 6-8), the batch's pages are read in together
  * onto the destination's node ({@link SwapInBatch}: {@code MADV_WILLNEED} in swap-slot order,
  * then {@code MADV_POPULATE_READ}; a page still in the swap cache is mapped where it already
- * is) or, for map-then-migrate (claims 2-5), nothing is read: the guest's first touch swaps it
- * in there.
+ * is, and on a host of several nodes then moved to the destination's node by the host,
+ * {@code move_pages}: claim 1's one movement of a swap-cache page) or, for map-then-migrate
+ * (claims 2-5), nothing is read: the guest's first touch swaps it in there.
  *
  * <p><b>Nodes.</b> The scenario's host nodes are kept as the logical node numbers every other
  * layer sees; logical node {@code n} is the online node {@code online[n mod N]}. On a one-node
