@@ -20,6 +20,7 @@ import dev.copyless.mm.PageState;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -578,25 +579,6 @@ public final class LinuxHostMemory implements HostMemory {
         if (reads != null) {
             swapInBatch(m, reads, dstGfn, batchIdx, count);
             hostMoveNs = moveSwapCacheHits(m, srcGfn, dstGfn, batchIdx, count);
-            if (placement.enabled()) { // where did each swap-in land? (not timed: a check, not part of the migration)
-                long c0 = System.nanoTime();
-                int[] idx = new int[count];
-                int n = 0;
-                for (int i = 0; i < count; i++) {
-                    if (batchIdx[i] >= 0 && PageState.isResident(m.loc.word(dstGfn[i]))) {
-                        idx[n++] = i;
-                    }
-                }
-                int[] dst = new int[n];
-                for (int k = 0; k < n; k++) {
-                    dst[k] = dstGfn[idx[k]];
-                }
-                int[] nodes = NodePlacement.nodesOf(m.ram, dst, n);
-                for (int k = 0; k < n; k++) {
-                    placement.landed(nodes[k], realNode[m.loc.pinnedNode(dst[k])], realNode[m.loc.pinnedNode(srcGfn[idx[k]])]);
-                }
-                t0 += System.nanoTime() - c0;
-            }
         }
         if (modelled) { // one remap per entry; the batch's reads go out together: one latency, a transfer each
             long majorReads = majorsSince();
@@ -745,19 +727,20 @@ public final class LinuxHostMemory implements HostMemory {
     }
 
     /**
-     * Claim 1's host-side move of a swap-cache page, on a host of several nodes: a batch's
-     * destination that the populate mapped from the swap cache on another node (a swap-cache hit
+     * Claim 1's host-side move of a swap-cache page, on a host of several nodes: each batch
+     * destination now resident has its node read back once ({@code move_pages} with no target
+     * nodes). One that the populate mapped from the swap cache on another node (a swap-cache hit
      * is mapped where the page is: the source's node, when the kernel reclaimed it there and has
-     * not freed it yet) is moved to the destination's node with {@code move_pages}. That is the
-     * page's one movement, as the simulated host moves a swap-cache page host-side
-     * ({@code host_page_copies}); before, such a page stayed on the source node
-     * ({@code source_node_swapins}).
+     * not freed it yet) is moved to the destination's node with {@code move_pages}: the page's
+     * one movement, as the simulated host moves a swap-cache page host-side
+     * ({@code host_page_copies}). The nodes the pages end on are the placement check's
+     * ({@code migrated_pages_on_destination_node}, {@code source_node_swapins}).
      *
      * @return the copies' cost on the modelled clock ({@code page-copy} between the two nodes), 0 on the measured one
      */
     private long moveSwapCacheHits(Vm m, int[] srcGfn, int[] dstGfn, int[] batchIdx, int count) {
-        if (LinuxHost.onlineNodes().length < 2) {
-            return 0;
+        if (!placement.enabled()) {
+            return 0; // one node: nothing can be on the wrong one
         }
         int[] idx = new int[count];
         int n = 0;
@@ -786,26 +769,29 @@ public final class LinuxHostMemory implements HostMemory {
                 which[moves++] = k;
             }
         }
-        if (moves == 0) {
-            return 0;
-        }
-        int[] status = new int[moves];
-        try {
-            Syscalls.movePages(addrs, moves, to, status, Syscalls.MPOL_MF_MOVE);
-        } catch (SyscallException e) {
-            primitiveFailures++;
-            return 0; // the pages stay where the kernel mapped them; the read-back counts them
-        }
         long ns = 0;
-        for (int j = 0; j < moves; j++) {
-            if (status[j] != to[j]) {
-                continue;
+        if (moves > 0) {
+            int[] status = new int[moves];
+            try {
+                Syscalls.movePages(addrs, moves, to, status, Syscalls.MPOL_MF_MOVE);
+            } catch (SyscallException e) {
+                primitiveFailures++;
+                Arrays.fill(status, -1); // the pages stay where the kernel mapped them; the check counts them there
             }
-            int k = which[j];
-            placement.kernelMigration(nodes[k], to[j]);
-            stat.inc(Counter.HOST_PAGE_COPIES);
-            stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
-            ns += cost.copyNs(m.loc.pinnedNode(srcGfn[idx[k]]), m.loc.pinnedNode(dst[k]));
+            for (int j = 0; j < moves; j++) {
+                if (status[j] != to[j]) {
+                    continue;
+                }
+                int k = which[j];
+                placement.kernelMigration(nodes[k], to[j]);
+                nodes[k] = to[j];
+                stat.inc(Counter.HOST_PAGE_COPIES);
+                stat.add(Counter.INTERCONNECT_BYTES, PAGE_SIZE);
+                ns += cost.copyNs(m.loc.pinnedNode(srcGfn[idx[k]]), m.loc.pinnedNode(dst[k]));
+            }
+        }
+        for (int k = 0; k < n; k++) {
+            placement.landed(nodes[k], realNode[m.loc.pinnedNode(dst[k])], realNode[m.loc.pinnedNode(srcGfn[idx[k]])]);
         }
         return modelled ? ns : 0;
     }
