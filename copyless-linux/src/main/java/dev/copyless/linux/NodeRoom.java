@@ -455,8 +455,9 @@ public final class NodeRoom implements AutoCloseable {
                     mine.add(lockOnNode(r, extra));
                     ballastPages += extra;
                 }
-                long[] w = zoneinfo(LinuxHost.readProcFile("/proc/zoneinfo"), r);
-                long[] room = usableFreePages(LinuxHost.readProcFile("/proc/zoneinfo"), r);
+                String zones = LinuxHost.readProcFile("/proc/zoneinfo"); // one read: the watermarks and the room as set
+                long[] w = zoneinfo(zones, r);
+                long[] room = usableFreePages(zones, r);
                 out.add(new Node(r, target, before, held, ballastPages, room[0], room[1], w[0], w[1], w[2]));
             }
         } catch (IOException | SyscallException e) {
