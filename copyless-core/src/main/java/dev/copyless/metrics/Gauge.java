@@ -43,6 +43,10 @@ public enum Gauge implements Metric {
     RESCAN_FOUND_PRESENT("rescan_found_present", "", PAGES, Scope.LINUX_BACKEND,
             "gfns that the pagemap rescan found brought back in behind the backend's back; 0 on a host without "
                     + "memory pressure."),
+    RESCAN_FOUND_NON_SWAP_ENTRIES("rescan_found_non_swap_entries", "", PAGES, Scope.LINUX_BACKEND,
+            "resident gfns that a pagemap rescan found with a non-swap entry (non_swap_entry(): a page the kernel was "
+                    + "migrating at that moment, as kcompactd does, or a marker), summed over rescans: PM_SWAP is set for "
+                    + "them too, but they are not swapped out, and the rescan leaves them resident."),
     ROOM_TOPPED_UP_PAGES("room_topped_up_pages", "", PAGES, Scope.LINUX_KERNEL_RECLAIM,
             "With `--host-reclaim kernel`: memory that others on a resized node gave back below what they held when "
                     + "the room was set (slab the kernel's shrinkers freed, file pages reclaimed, the JVM's locked memory "

@@ -107,6 +107,7 @@ public final class LinuxHostMemory implements HostMemory {
     /** Every guest load is folded in here, so the JIT cannot drop a load whose value is unused. */
     private long sink;
     private long rescanSwappedOut;
+    private long rescanNonSwapEntries;
     private long mbindFailures;
     private long populateFailures;
     private long primitiveFailures;
@@ -945,7 +946,11 @@ public final class LinuxHostMemory implements HostMemory {
 
     /**
      * Re-reads the pagemap of all guest RAM and brings the shadow in line with what the kernel
-     * did on its own (its reclaim swapping a page out, or a page found present again).
+     * did on its own (its reclaim swapping a page out, or a page found present again). A
+     * resident page found with a {@link Pagemap#nonSwapEntry non-swap entry} is left resident
+     * and counted ({@code rescan_found_non_swap_entries}): the kernel is migrating it (kcompactd
+     * compacting the node), or it holds a marker; it was not swapped out, and reading it so
+     * would count a {@code pswpout} and, at its next touch, a {@code pswpin} that never were.
      *
      * @return gfns whose location changed
      */
@@ -971,6 +976,8 @@ public final class LinuxHostMemory implements HostMemory {
                         setState(m, gfn, PageState.resident(m.loc.pinnedNode(gfn), 0) | (w & PageState.ACCESSED));
                         rescanPresent++;
                         changed++;
+                    } else if (PageState.isResident(w) && Pagemap.nonSwapEntry(e)) {
+                        rescanNonSwapEntries++; // under migration (kcompactd) or a marker: not swapped out, left as it is
                     }
                 }
             }
@@ -1030,6 +1037,7 @@ public final class LinuxHostMemory implements HostMemory {
         out.put("moved_page_bytes_copied_by_us", movedBytesCopiedByUs);
         out.put("rescan_found_swapped", rescanSwappedOut);
         out.put("rescan_found_present", rescanPresent);
+        out.put("rescan_found_non_swap_entries", rescanNonSwapEntries);
         out.put("fast_path_major_faults", fastPathMajors);
         out.put("mbind_failures", mbindFailures);
         out.put("populate_failures", populateFailures);

@@ -50,6 +50,10 @@ public final class Syscalls {
     public static final int MADV_PAGEOUT = 21;
     public static final int MADV_POPULATE_READ = 22;
     public static final int MADV_POPULATE_WRITE = 23;
+    /** {@code MADV_GUARD_INSTALL} (Linux 6.13): the range faults fatally; each page becomes a guard PTE marker. */
+    public static final int MADV_GUARD_INSTALL = 102;
+    /** {@code MADV_GUARD_REMOVE} (Linux 6.13): the guard markers go; the range is empty again. */
+    public static final int MADV_GUARD_REMOVE = 103;
 
     // mremap(2)
     public static final int MREMAP_MAYMOVE = 1;
@@ -424,6 +428,8 @@ public final class Syscalls {
             case MADV_PAGEOUT -> "MADV_PAGEOUT";
             case MADV_POPULATE_READ -> "MADV_POPULATE_READ";
             case MADV_POPULATE_WRITE -> "MADV_POPULATE_WRITE";
+            case MADV_GUARD_INSTALL -> "MADV_GUARD_INSTALL";
+            case MADV_GUARD_REMOVE -> "MADV_GUARD_REMOVE";
             default -> "advice " + advice;
         };
     }

@@ -35,8 +35,11 @@ import java.util.Optional;
 public final class Userfaultfd implements AutoCloseable {
     /** {@code UFFD_API}, the only API version. */
     public static final long UFFD_API = 0xAA;
-    /** {@code UFFD_FEATURE_MOVE} (Linux 6.8). */
-    public static final long UFFD_FEATURE_MOVE = 1L << 10;
+    /**
+     * {@code UFFD_FEATURE_MOVE} (Linux 6.8), bit 16 of include/uapi/linux/userfaultfd.h. Bit 10
+     * is {@code UFFD_FEATURE_MINOR_SHMEM} (Linux 5.14).
+     */
+    public static final long UFFD_FEATURE_MOVE = 1L << 16;
     public static final long UFFDIO_REGISTER_MODE_MISSING = 1;
     public static final long UFFDIO_REGISTER_MODE_WP = 2;
     /** {@code UFFDIO_MOVE_MODE_DONTWAKE}: do not wake threads waiting on the destination (none here). */

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +46,31 @@ class LinuxHostMemoryTest {
     void close() {
         if (host != null) {
             host.close();
+        }
+    }
+
+    @Test
+    void aRescanLeavesAPageUnderANonSwapEntryResidentAndCountsNoPswpout() {
+        int gfn = 5;
+        host.populate(vm, gfn);
+        long addr = host.ram(vm).address(gfn);
+        try {
+            // a guard marker stands in for a migration entry: both are non_swap_entry()s the pagemap reports with PM_SWAP
+            Syscalls.madvise(addr, Syscalls.PAGE_SIZE, Syscalls.MADV_GUARD_INSTALL);
+        } catch (SyscallException e) {
+            Assumptions.abort("skipped: MADV_GUARD_INSTALL needs Linux 6.13 or later (" + e.getMessage() + ")");
+        }
+        try {
+            long pswpout = stat.get(Counter.PSWPOUT);
+            assertThat(host.rescan()).isZero();
+            assertThat(PageState.isResident(host.locate(vm, gfn))).isTrue();
+            assertThat(stat.get(Counter.PSWPOUT)).isEqualTo(pswpout);
+            Map<String, Long> g = new HashMap<>();
+            host.gauges(g);
+            assertThat(g.get("rescan_found_swapped")).isZero();
+            assertThat(g.get("rescan_found_non_swap_entries")).isEqualTo(1L);
+        } finally {
+            Syscalls.madvise(addr, Syscalls.PAGE_SIZE, Syscalls.MADV_GUARD_REMOVE);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.copyless.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The pagemap reader and the moved-page list it feeds (claim 1's exported data object, claims 9, 10, 13). */
@@ -40,6 +41,35 @@ class PagemapTest {
             for (int g = 0; g < PAGES; g++) {
                 assertThat(ram.checkPattern(g, g + 1)).isTrue();
             }
+        }
+    }
+
+    @Test
+    void aMarkerTheKernelReportsWithPmSwapIsANonSwapEntryNotASwappedPage() {
+        Assumptions.assumeTrue(LinuxHost.isRoot(), "skipped: not root (the pagemap hides swap types)");
+        long len = 4L * Syscalls.PAGE_SIZE;
+        long addr = Syscalls.mmapAnonymous(0, len, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_PRIVATE);
+        try (Pagemap pm = new Pagemap()) {
+            Syscalls.segment(addr, len).fill((byte) 7);
+            try {
+                Syscalls.madvise(addr + Syscalls.PAGE_SIZE, Syscalls.PAGE_SIZE, Syscalls.MADV_GUARD_INSTALL);
+            } catch (SyscallException e) {
+                Assumptions.abort("skipped: MADV_GUARD_INSTALL needs Linux 6.13 or later (" + e.getMessage() + ")");
+            }
+            long[] e = new long[4];
+            pm.read(addr, 4, e);
+            // a guard marker is a PTE marker, type SWP_PTE_MARKER: the kernel sets PM_SWAP for it as for a swap entry
+            assertThat(e[1] & Pagemap.SWAPPED).isNotZero();
+            assertThat(Pagemap.present(e[1])).isFalse();
+            assertThat(Pagemap.swapType(e[1])).isGreaterThanOrEqualTo(Pagemap.MAX_SWAPFILES_AT_LEAST);
+            assertThat(Pagemap.nonSwapEntry(e[1])).isTrue();
+            assertThat(Pagemap.swapped(e[1])).isFalse();
+            for (int i : new int[] {0, 2, 3}) {
+                assertThat(Pagemap.present(e[i])).isTrue();
+                assertThat(Pagemap.nonSwapEntry(e[i])).isFalse();
+            }
+        } finally {
+            Syscalls.munmap(addr, len);
         }
     }
 

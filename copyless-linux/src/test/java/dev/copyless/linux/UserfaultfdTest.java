@@ -38,6 +38,9 @@ class UserfaultfdTest {
         assertThat(Userfaultfd.UFFDIO_API).isEqualTo(0xC018AA3FL);
         assertThat(Userfaultfd.UFFDIO_REGISTER).isEqualTo(0xC020AA00L);
         assertThat(Userfaultfd.UFFDIO_MOVE).isEqualTo(0xC028AA05L);
+        // UFFD_FEATURE_MOVE is (1<<16); (1<<10), which this code once used, is UFFD_FEATURE_MINOR_SHMEM (Linux 5.14),
+        // which made a 5.14-6.7 kernel look as if it had UFFDIO_MOVE
+        assertThat(Userfaultfd.UFFD_FEATURE_MOVE).isEqualTo(0x10000L);
     }
 
     @Test
