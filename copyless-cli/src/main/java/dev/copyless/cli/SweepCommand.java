@@ -27,10 +27,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -213,11 +215,18 @@ final class SweepCommand implements Callable<Integer> {
         Progress bar = Progress.on(err, progress.progress);
         long before = done.size();
         boolean ok = false;
-        boolean[] announced = {false};
+        boolean[] announced = {false, false};
         List<String>[] headerRef = new List[] {header};
         try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
             engine.run(g.base(), todo, (p, row) -> {
+                if (headerRef[0] != null && !announced[1]) {
+                    announced[1] = true; // a results.csv of another copyless version: say what its columns drop
+                    columnsDiffer(headerRef[0], row.keySet(), csv).ifPresent(m -> {
+                        err.println(m);
+                        err.flush();
+                    });
+                }
                 if (headerRef[0] == null) {
                     headerRef[0] = new ArrayList<>(row.keySet());
                     w.write(String.join(",", headerRef[0]));
@@ -363,6 +372,31 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     /** The note a failed sweep's error ends with: what is kept and how to finish. */
+    /**
+     * Empty when a resumed sweep's rows have exactly the columns of the results.csv they are
+     * appended to; else the line that says which columns the resumed rows leave out (written by
+     * this copyless, absent from the file's header) and which they leave empty (in the header,
+     * no longer written), so that no column is dropped without a word.
+     */
+    static Optional<String> columnsDiffer(List<String> header, Collection<String> row, Path csv) {
+        List<String> dropped = row.stream().filter(k -> !header.contains(k)).toList();
+        List<String> empty = header.stream().filter(k -> !row.contains(k)).toList();
+        if (dropped.isEmpty() && empty.isEmpty()) {
+            return Optional.empty();
+        }
+        StringBuilder b = new StringBuilder("sweep: warning: " + csv + " was written by another version of copyless;");
+        if (!dropped.isEmpty()) {
+            b.append(" the resumed points leave out ").append(dropped.size()).append(dropped.size() == 1 ? " column" : " columns")
+                    .append(" its header lacks (").append(String.join(", ", dropped)).append(")");
+        }
+        if (!empty.isEmpty()) {
+            b.append(dropped.isEmpty() ? "" : ";").append(" the resumed points leave ").append(empty.size())
+                    .append(empty.size() == 1 ? " column" : " columns").append(" empty that this version no longer writes (")
+                    .append(String.join(", ", empty)).append(")");
+        }
+        return Optional.of(b.append("; to have every column, run the sweep again into a new --out").toString());
+    }
+
     private static String kept(int now, int total, long points, Path dir, String resumeHint) {
         return "; " + total + " of " + points + " points are kept in " + dir + " (" + now + " from this run), marked "
                 + INCOMPLETE + ": resume with: " + resumeHint;

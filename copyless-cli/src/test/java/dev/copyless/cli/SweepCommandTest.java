@@ -7,6 +7,7 @@ import dev.copyless.sweep.SweepGrid;
 import dev.copyless.sweep.SweepPoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,6 +92,42 @@ class SweepCommandTest {
         assertThat(again.out().lines().filter(l -> !l.startsWith("point,")).count()).isEqualTo(2);
         List<String> resumed = Files.readAllLines(part.resolve("results.csv"));
         assertThat(resumed.subList(1, resumed.size()).stream().sorted().toList()).isEqualTo(sorted);
+    }
+
+    @Test
+    void resumingAResultsCsvOfAnotherVersionSaysWhichColumnsTheNewRowsLeaveOut(@TempDir Path tmp) throws Exception {
+        Path grid = tmp.resolve("g.yaml");
+        Files.writeString(grid, GRID);
+        Path full = tmp.resolve("full");
+        assertThat(CliTest.run("sweep", "--grid", grid.toString(), "--out", full.toString()).code()).isZero();
+        List<String> csv = Files.readAllLines(full.resolve("results.csv"));
+        List<String> header = List.of(csv.get(0).split(","));
+        int gone = header.indexOf("copyless.pswpout");
+        assertThat(gone).isPositive();
+        // results.csv of an older copyless: without the copyless.pswpout column, and with one this version never writes
+        Path part = tmp.resolve("part");
+        Files.createDirectories(part);
+        Files.writeString(part.resolve("grid.yaml"), GRID);
+        StringBuilder old = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            List<String> cells = new ArrayList<>(List.of(csv.get(i).split(",", -1)));
+            cells.remove(gone);
+            cells.add(i == 0 ? "retired_gauge" : "7");
+            old.append(String.join(",", cells)).append('\n');
+        }
+        Files.writeString(part.resolve("results.csv"), old);
+        CliTest.Result again = CliTest.run("sweep", "--grid", grid.toString(), "--out", part.toString(), "--resume");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.err()).contains("written by another version of copyless")
+                .contains("leave out 1 column its header lacks (copyless.pswpout)")
+                .contains("leave 1 column empty that this version no longer writes (retired_gauge)")
+                .contains("run the sweep again into a new --out");
+        List<String> resumed = Files.readAllLines(part.resolve("results.csv"));
+        assertThat(resumed).hasSize(5);
+        for (String line : resumed) {
+            assertThat(line.split(",", -1)).as(line).hasSize(header.size()); // the file's own shape is kept
+        }
+        assertThat(resumed.get(4)).endsWith(",");
     }
 
     @Test
