@@ -371,7 +371,6 @@ final class SweepCommand implements Callable<Integer> {
         return n;
     }
 
-    /** The note a failed sweep's error ends with: what is kept and how to finish. */
     /**
      * Empty when a resumed sweep's rows have exactly the columns of the results.csv they are
      * appended to; else the line that says which columns the resumed rows leave out (written by
@@ -397,6 +396,7 @@ final class SweepCommand implements Callable<Integer> {
         return Optional.of(b.append("; to have every column, run the sweep again into a new --out").toString());
     }
 
+    /** The note a failed sweep's error ends with: what is kept and how to finish. */
     private static String kept(int now, int total, long points, Path dir, String resumeHint) {
         return "; " + total + " of " + points + " points are kept in " + dir + " (" + now + " from this run), marked "
                 + INCOMPLETE + ": resume with: " + resumeHint;
