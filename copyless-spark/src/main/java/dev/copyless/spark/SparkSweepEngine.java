@@ -8,6 +8,7 @@ import dev.copyless.sweep.SweepEngine;
 import dev.copyless.sweep.SweepPoint;
 import java.io.IOException;
 import java.io.Serializable;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
@@ -179,11 +180,32 @@ public final class SparkSweepEngine implements SweepEngine {
             }
             ok = true;
         } finally {
-            if (!ok) {
-                job.cancel();
+            if (ok) {
+                destroyAndWait(baseB);
+                destroyAndWait(tracesB);
+            } else {
+                job.cancel(); // the broadcasts are left to Spark's ContextCleaner (see destroyAndWait)
             }
-            baseB.destroy();
-            tracesB.destroy();
+        }
+    }
+
+    /**
+     * Destroys a finished sweep's broadcast variable and waits until every block manager has
+     * dropped its blocks. The Java-visible {@code destroy()} only sends the removal (non-blocking
+     * by default since Spark 3.0, SPARK-26771), and Spark's {@code ContextCleaner}, which has the
+     * variable registered too, removes it again once it is garbage: when both removals run at
+     * once, the one that loses logs "Asked to remove block broadcast_N, which does not exist" on
+     * the sweep's terminal. Waiting, with the variable kept reachable until the removal is done,
+     * leaves the cleaner nothing to remove. After a failed sweep nothing is removed here: the
+     * cleaner (one removal at a time) or the session's stop does it, and a blocking removal that
+     * waits on an executor that is gone ({@code spark.rpc.askTimeout}) cannot replace the sweep's
+     * error. {@code destroy(boolean)} is {@code private[spark]} in Scala, public to Java.
+     */
+    private static void destroyAndWait(Broadcast<?> b) {
+        try {
+            b.destroy(true);
+        } finally {
+            Reference.reachabilityFence(b);
         }
     }
 
