@@ -69,7 +69,6 @@ class BoundedInputTest {
         try (RandomAccessFile f = new RandomAccessFile(big.toFile(), "rw")) {
             f.setLength(3L << 30); // sparse: 3 GiB that would take seconds to read
         }
-        long t = System.nanoTime();
         assertThatThrownBy(() -> BoundedInput.readText(big, BoundedInput.YAML_LIMIT, "scenario file", ""))
                 .satisfies(BoundedInputTest::oneLine)
                 .hasMessage(big + ": 3.0 GiB; a scenario file may have at most 1.0 MiB");
