@@ -572,11 +572,6 @@ public final class NodeRoom implements AutoCloseable {
         return usableFreePages(LinuxHost.readProcFile("/proc/zoneinfo"), node)[0];
     }
 
-    /** {@code Node N MemFree: X kB} of {@code /sys/devices/system/node/nodeN/meminfo}. */
-    static long memFreeKib(int node) throws IOException {
-        return meminfoKib(nodeMeminfo(node), "MemFree");
-    }
-
     static long meminfoKib(String meminfo, String key) {
         for (String line : meminfo.lines().toList()) {
             String[] f = line.trim().split("\\s+");
